@@ -1,0 +1,2 @@
+"""crawlqa: crawlqa."""
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""crawlqa: pipelines."""

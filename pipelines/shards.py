@@ -1,0 +1,185 @@
+"""Atomic, rotating Parquet shards with an explicit schema.
+
+A shard is written to a hidden temporary name in the same folder, fsynced, then renamed to
+``part-NNNNN.parquet``: a killed writer leaves only complete shards (and maybe a temp file that the
+next writer removes). Rows are written in the order given, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from schemas.arrow import LARGE_COLUMNS, arrow_schema
+
+SHARD_GLOB = "part-*.parquet"
+TMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class ShardInfo:
+    """A finished shard: its path relative to the run folder, row count and content checksum."""
+
+    path: str
+    rows: int
+    sha256: str
+    bytes: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def clean_temp_files(folder: Path) -> int:
+    """Remove temporary files a killed writer left behind; return how many."""
+    n = 0
+    if folder.is_dir():
+        for tmp in folder.glob(f"{TMP_PREFIX}*"):
+            tmp.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
+class ShardWriter:
+    """Write records of one model to ``folder/part-NNNNN.parquet``, rotating every ``rows_per_shard``.
+
+    Use as a context manager; ``close()`` flushes the last partial shard. ``shards`` lists what was
+    written. ``relative_to`` sets the base for the paths in ``ShardInfo`` (the run folder).
+    """
+
+    def __init__(
+        self,
+        folder: Path | str,
+        model: type[BaseModel],
+        *,
+        rows_per_shard: int = 50_000,
+        start_index: int = 0,
+        relative_to: Path | str | None = None,
+        compression_level: int = 3,
+    ) -> None:
+        if rows_per_shard < 1:
+            raise ValueError("rows_per_shard must be >= 1")
+        self.folder = Path(folder)
+        self.model = model
+        self.schema = arrow_schema(model)
+        self.rows_per_shard = rows_per_shard
+        self.index = start_index
+        self.base = Path(relative_to) if relative_to else self.folder.parent
+        self.level = compression_level
+        self.shards: list[ShardInfo] = []
+        self._buffer: list[dict] = []
+        self.folder.mkdir(parents=True, exist_ok=True)
+        clean_temp_files(self.folder)
+
+    def __enter__(self) -> ShardWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # never publish a shard from a failed run; the buffer is lost, earlier shards stay
+            self._buffer.clear()
+
+    @property
+    def rows_written(self) -> int:
+        return sum(s.rows for s in self.shards)
+
+    def write(self, record: BaseModel) -> None:
+        if not isinstance(record, self.model):
+            raise TypeError(f"expected {self.model.__name__}, got {type(record).__name__}")
+        self._buffer.append(record.model_dump(mode="python"))
+        if len(self._buffer) >= self.rows_per_shard:
+            self.flush()
+
+    def write_all(self, records: Iterable[BaseModel]) -> None:
+        for r in records:
+            self.write(r)
+
+    def flush(self) -> ShardInfo | None:
+        if not self._buffer:
+            return None
+        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        self._buffer = []
+        return self._publish(table)
+
+    def close(self) -> list[ShardInfo]:
+        self.flush()
+        return self.shards
+
+    def _publish(self, table: pa.Table) -> ShardInfo:
+        name = f"part-{self.index:05d}.parquet"
+        final = self.folder / name
+        tmp = self.folder / f"{TMP_PREFIX}{os.getpid()}-{name}"
+        large = [c for c in table.column_names if c in LARGE_COLUMNS]
+        levels = {c: (9 if c in large else self.level) for c in table.column_names}
+        try:
+            pq.write_table(
+                table, tmp, compression="zstd", compression_level=levels,
+                use_dictionary=[c for c in table.column_names if c not in large],
+                write_statistics=True,
+            )
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.folder)
+        info = ShardInfo(
+            path=str(final.relative_to(self.base)) if final.is_relative_to(self.base) else str(final),
+            rows=table.num_rows, sha256=file_sha256(final), bytes=final.stat().st_size,
+        )
+        self.shards.append(info)
+        self.index += 1
+        return info
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def shard_paths(folder: Path | str) -> list[Path]:
+    """Complete shards of a folder, in index order."""
+    folder = Path(folder)
+    return sorted(folder.glob(SHARD_GLOB)) if folder.is_dir() else []
+
+
+def read_table(folder: Path | str, model: type[BaseModel], columns: list[str] | None = None) -> pa.Table:
+    """All shards of a folder as one table with the model's schema (empty table when none)."""
+    schema = arrow_schema(model)
+    paths = shard_paths(folder)
+    if not paths:
+        return schema.empty_table() if columns is None else schema.empty_table().select(columns)
+    tables = [pq.read_table(p, columns=columns, schema=schema) for p in paths]
+    return pa.concat_tables(tables)
+
+
+def iter_records(folder: Path | str, model: type[BaseModel], batch_size: int = 1024) -> Iterator[BaseModel]:
+    """Stream records of a folder's shards, one shard and one batch at a time."""
+    for path in shard_paths(folder):
+        pf = pq.ParquetFile(path)
+        for batch in pf.iter_batches(batch_size=batch_size):
+            for row in batch.to_pylist():
+                yield model.model_validate(row)
+
+
+def count_rows(folder: Path | str) -> int:
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in shard_paths(folder))

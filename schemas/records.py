@@ -1,0 +1,154 @@
+"""Records that cross a stage boundary. One pydantic model per boundary; Arrow schemas derive from them.
+
+Every model is flat enough for Parquet: nested models become structs, lists become list columns,
+free-form data travels as JSON strings (``*_json`` fields) so the schema never depends on the data.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+QAType = Literal["count", "multi_hop", "intersection", "e2h", "single_hop"]
+QA_TYPES: tuple[str, ...] = ("count", "multi_hop", "intersection", "e2h", "single_hop")
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Link(_Record):
+    """An out-link of a page, as found in its HTML (absolute, canonical URL)."""
+
+    url: str
+    text: str = ""
+
+
+class Fact(_Record):
+    """A key/value fact of a page: an infobox row, an arXiv metadata field, a repository counter."""
+
+    key: str
+    value: str
+    links: list[str] = Field(default_factory=list, description="canonical URLs linked from the value")
+    source: str = Field("infobox", description="infobox | meta | sidebar | first_sentence ...")
+
+
+class Enumeration(_Record):
+    """A countable set found in a page's structure: list under a heading, table rows, field values."""
+
+    kind: str = Field(description="list | table | infobox | authors | subjects | versions | topics | releases | contributors")
+    label: str = Field(description="what is enumerated, e.g. 'Studio albums'")
+    section: str = Field("", description="heading path the enumeration sits under")
+    items: list[str] = Field(default_factory=list)
+    item_links: list[str] = Field(default_factory=list, description="canonical URL per item, '' when unlinked")
+
+
+class Page(_Record):
+    """One fetched page: where it was reached from, its extracted text and structured facts."""
+
+    id: str = Field(description="hash of the canonical URL")
+    url: str = Field(description="canonical URL")
+    final_url: str = Field(description="URL after redirects (canonical)")
+    root_url: str
+    depth: int
+    parent_url: str | None = None
+    anchor_text: str | None = None
+    status: int
+    content_type: str
+    fetched_at: AwareDatetime
+    title: str = ""
+    subject: str = Field("", description="the entity the page is about (title without site suffix)")
+    description: str = Field("", description="first sentence of the main text")
+    text: str = Field("", description="main text (markdown with lists and tables) extracted by trafilatura")
+    html: str = Field("", description="raw HTML (stored zstd-compressed)")
+    language: str = ""
+    date: str | None = None
+    site: str = Field("generic", description="site profile that crawled it")
+    out_links: list[Link] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    enumerations: list[Enumeration] = Field(default_factory=list)
+
+
+class Evidence(_Record):
+    """A snippet of a source page that supports the answer."""
+
+    url: str
+    text: str
+
+
+class LineageStep(_Record):
+    """One E2HQA round: which entity was replaced, by what, found how."""
+
+    round: int
+    entity: str
+    query: str
+    evidence_url: str
+    snippet: str
+    snippet_hash: str
+    description: str
+    question_before: str
+    question_after: str
+
+
+class QARecord(_Record):
+    """One kept question with its verified answer and full provenance."""
+
+    id: str = Field(description="content hash of type, question, answer and sources")
+    type: QAType
+    question: str
+    answer: str
+    root_url: str
+    source_urls: list[str]
+    golden_path: list[str] = Field(default_factory=list, description="click path of URLs from the root")
+    evidence: list[Evidence]
+    hops: int
+    language: str = "en"
+    writer: str = Field(description="'template' or the model name")
+    prompt_version: str
+    difficulty: int = 1
+    run_id: str
+    created_at: AwareDatetime
+    domain: str = ""
+    candidate_id: str = Field("", description="id of the evidence candidate the question was written from")
+    lineage: list[LineageStep] = Field(default_factory=list)
+    solve_rate: float | None = None
+    meta_json: str = Field("{}", description="type-specific details (items counted, path facts...) as JSON")
+
+
+class Reject(_Record):
+    """A dropped page, candidate or question, with the stage and reason it was dropped for."""
+
+    id: str
+    stage: str = Field(description="crawl | extract | mine | write | filter | dedup | e2h")
+    reason: str
+    detail: str = ""
+    record_id: str = ""
+    url: str = ""
+    dup_of: str = ""
+    run_id: str = ""
+    payload_json: str = Field("{}", description="the dropped record (or raw LLM text) as JSON")
+
+
+STAGE_MODELS: dict[str, type[BaseModel]] = {"pages": Page, "qa": QARecord, "rejects": Reject}
+
+
+class Candidate(_Record):
+    """Evidence mined by the program, with the answer it computed; a writer only words the question."""
+
+    id: str = Field(description="hash of type, evidence and answer")
+    type: QAType
+    miner: str
+    root_url: str
+    source_urls: list[str]
+    golden_path: list[str] = Field(default_factory=list)
+    evidence: list[Evidence]
+    answer: str
+    hops: int
+    language: str = "en"
+    subject: str = Field("", description="the entity the question is about")
+    relation: str = Field("", description="what is asked of the subject, e.g. 'studio albums'")
+    slots_json: str = Field("{}", description="miner-specific values for the writer (items, path facts...)")
+
+
+STAGE_MODELS["candidates"] = Candidate
