@@ -79,7 +79,7 @@ class RunDir:
         return cls(p.parent, p.name)
 
     def create(self) -> RunDir:
-        for sub in ("pages", "candidates", "qa", "rejects", "_state", "_work"):
+        for sub in ("pages", "candidates", "drafts", "qa", "rejects", "_state", "_work"):
             (self.path / sub).mkdir(parents=True, exist_ok=True)
         return self
 
@@ -162,7 +162,7 @@ def build_manifest(run: RunDir, config: dict, reports: list[StageReport], counte
     from pipelines.shards import shard_paths
 
     shards: dict[str, list[dict]] = {}
-    for folder in ("pages", "candidates", "qa", "rejects"):
+    for folder in ("pages", "candidates", "drafts", "qa", "rejects"):
         shards[folder] = []
         for r in reports:
             shards[folder].extend(s.to_dict() for s in r.shards.get(folder, []))
@@ -182,6 +182,7 @@ def build_manifest(run: RunDir, config: dict, reports: list[StageReport], counte
     funnel = {
         "pages_fetched": sum(s["rows"] for s in shards["pages"]),
         "candidates": sum(s["rows"] for s in shards["candidates"]),
+        "written": sum(s["rows"] for s in shards["drafts"]),
         "kept": sum(s["rows"] for s in shards["qa"]),
         "rejects": sum(s["rows"] for s in shards["rejects"]),
         "reject_reasons": _reject_reasons(run),

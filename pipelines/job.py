@@ -1,0 +1,363 @@
+"""The CRAWLQA job as plain, resumable stage functions (Prefect flows wrap them in ``flows.py``).
+
+Each stage reads the shards of the stage before it and writes its own; a stage that finished leaves a
+marker in ``_state/`` and is skipped on a re-run, so a killed run resumes where it stopped. A stage
+that did not finish is redone from its inputs after clearing its partial outputs; the HTTP cache and
+the LLM response cache make the redo free, and since every stage is deterministic the shards come out
+identical to an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipelines.counters import Counters
+from pipelines.run import RunDir, StageReport, build_manifest, timed, write_manifest
+from pipelines.shards import ShardWriter, iter_records, shard_paths
+from schemas.ids import reject_id
+from schemas.records import Candidate, Page, QARecord, Reject
+
+log = logging.getLogger("crawlqa")
+
+# Rejects shard index blocks: a stage owns its block and clears it when it is redone.
+REJECT_BLOCKS = {"crawl": 0, "mine": 10_000, "write": 20_000, "filter": 30_000, "e2h": 40_000}
+WRITE_SHARD_STRIDE = 100  # write stage: candidates shard i → drafts/rejects shards from i*100
+
+
+def _crawl_config():
+    from crawlers.config import CrawlConfig
+
+    return CrawlConfig
+
+
+def _synth_config():
+    from synth.config import SynthConfig
+
+    return SynthConfig
+
+
+def _filter_config():
+    from filters.config import FilterConfig
+
+    return FilterConfig
+
+
+def _llm_config():
+    from synth.llm.config import LLMConfig
+
+    return LLMConfig
+
+
+class JobConfig(BaseModel):
+    """Everything a CRAWLQA run needs; the stage configs are the stages' own models."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    roots: list[str]
+    out: Path = Path("data")
+    run_id: str
+    llm: Literal["offline", "openai"] = "offline"
+    crawl: Any = Field(default_factory=lambda: _crawl_config()())
+    synth: Any = Field(default_factory=lambda: _synth_config()())
+    filters: Any = Field(default_factory=lambda: _filter_config()())
+    llm_config: Any = None
+    candidates_per_shard: int = 2_000
+    rows_per_shard: int = 50_000
+    dedup_redis_url: str | None = None
+    dedup_index: bool = True
+
+    def to_public_dict(self) -> dict:
+        """The config as written to the manifest (secrets redacted there)."""
+        d = {"roots": self.roots, "out": str(self.out), "run_id": self.run_id, "llm": self.llm,
+             "candidates_per_shard": self.candidates_per_shard, "rows_per_shard": self.rows_per_shard,
+             "dedup_redis_url": "***" if self.dedup_redis_url else None, "dedup_index": self.dedup_index}
+        for name in ("crawl", "synth", "filters", "llm_config"):
+            v = getattr(self, name)
+            d[name] = v.model_dump(mode="json", exclude={"api_key"}) if isinstance(v, BaseModel) else v
+        return d
+
+
+def run_dir(cfg: JobConfig) -> RunDir:
+    return RunDir(cfg.out, cfg.run_id).create()
+
+
+def _clear_rejects(run: RunDir, stage: str, lo: int | None = None, hi: int | None = None) -> None:
+    base = REJECT_BLOCKS[stage]
+    lo = base if lo is None else lo
+    hi = base + 10_000 if hi is None else hi
+    for p in shard_paths(run.sub("rejects")):
+        idx = int(p.stem.split("-")[1])
+        if lo <= idx < hi:
+            p.unlink()
+
+
+def _clear_folder(run: RunDir, name: str) -> None:
+    folder = run.sub(name)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+
+
+def _resumed(run: RunDir, stage: str, counters: Counters) -> StageReport | None:
+    done = run.stage_result(stage)
+    if done is None:
+        return None
+    report = StageReport.from_dict(done)
+    counters.merge(report.counters)
+    log.info("stage %s already complete in %s: skipped", stage, run.path)
+    return report
+
+
+def _finish(run: RunDir, report: StageReport, counters: Counters) -> StageReport:
+    run.mark_done(report.stage, report.to_dict())
+    counters.merge(report.counters)
+    return report
+
+
+# --- crawl ----------------------------------------------------------------------------------------
+def stage_crawl(run: RunDir, cfg: JobConfig, counters: Counters) -> StageReport:
+    if (r := _resumed(run, "crawl", counters)) is not None:
+        return r
+    from crawlers import crawl
+
+    _clear_folder(run, "pages")
+    _clear_rejects(run, "crawl")
+    with timed() as t:
+        res = crawl(
+            cfg.roots, cfg.crawl, pages_dir=run.sub("pages"), rejects_dir=run.sub("rejects"),
+            cache_dir=Path(cfg.out).resolve() / ".httpcache", work_dir=run.work("crawl"),
+            run_id=cfg.run_id, rejects_start_index=REJECT_BLOCKS["crawl"],
+        )
+    report = StageReport(
+        "crawl", shards={"pages": res.pages, "rejects": res.rejects}, counters=res.counters,
+        seconds=t["seconds"],
+        info={"stats": res.stats, "per_root": res.per_root, "empty_roots": res.empty_roots},
+    )
+    return _finish(run, report, counters)
+
+
+# --- mine -----------------------------------------------------------------------------------------
+def stage_mine(run: RunDir, cfg: JobConfig, counters: Counters) -> StageReport:
+    if (r := _resumed(run, "mine", counters)) is not None:
+        return r
+    from synth.mine import mine
+
+    _clear_folder(run, "candidates")
+    _clear_rejects(run, "mine")
+    local = Counters()
+    with timed() as t, ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["mine"],
+                                   rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej, \
+            ShardWriter(run.sub("candidates"), Candidate, rows_per_shard=cfg.candidates_per_shard,
+                        relative_to=run.path) as cand:
+        pages: Iterator[Page] = iter_records(run.sub("pages"), Page)  # type: ignore[assignment]
+        for c in mine(pages, cfg.synth, local, rej.write):
+            cand.write(c)
+        cand.flush()
+    report = StageReport("mine", shards={"candidates": cand.shards, "rejects": rej.shards},
+                         counters=local.to_dict(), seconds=t["seconds"])
+    return _finish(run, report, counters)
+
+
+# --- write (per candidates shard) -----------------------------------------------------------------
+def make_writer(cfg: JobConfig, ledger: Any = None):
+    """The writer the job uses: offline templates, or the LLM writer over the openai client."""
+    if cfg.llm == "offline":
+        from synth.writers.template import TemplateWriter
+
+        return TemplateWriter(), None
+    from synth.llm.client import LLMClient
+    from synth.writers.llm import LLMWriter
+
+    llm_cfg = cfg.llm_config or _llm_config()()
+    if llm_cfg.cache_path is None:
+        llm_cfg = llm_cfg.model_copy(update={"cache_path": Path(cfg.out).resolve() / ".llmcache" / "responses.sqlite"})
+    client = LLMClient(llm_cfg, ledger=ledger)
+    return LLMWriter(client), client
+
+
+def write_shard_stage(index: int) -> str:
+    return f"write-{index:05d}"
+
+
+def stage_write_shard(run: RunDir, cfg: JobConfig, index: int, counters: Counters) -> StageReport:
+    """Word the candidates of ``candidates/part-<index>``: drafts + write rejects for that shard."""
+    stage = write_shard_stage(index)
+    if (r := _resumed(run, stage, counters)) is not None:
+        return r
+    from synth.assemble import to_record
+
+    path = shard_paths(run.sub("candidates"))[index]
+    start = index * WRITE_SHARD_STRIDE
+    for folder, base in (("drafts", 0), ("rejects", REJECT_BLOCKS["write"])):
+        for p in shard_paths(run.sub(folder)):
+            if base + start <= int(p.stem.split("-")[1]) < base + start + WRITE_SHARD_STRIDE:
+                p.unlink()
+    ledger = _new_ledger() if cfg.llm == "openai" else None
+    writer, client = make_writer(cfg, ledger)
+    local = Counters()
+    created_at = _run_created_at(run)
+    import pyarrow.parquet as pq
+
+    candidates = [Candidate.model_validate(r) for r in pq.read_table(path).to_pylist()]
+    try:
+        with timed() as t, \
+                ShardWriter(run.sub("drafts"), QARecord, start_index=start, rows_per_shard=cfg.rows_per_shard,
+                            relative_to=run.path) as drafts, \
+                ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["write"] + start,
+                            rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej:
+            for w in writer.write(candidates):
+                local.inc("write/total")
+                if w.ok:
+                    local.inc("write/ok")
+                    drafts.write(to_record(w, writer_name=writer.name, prompt_version=writer.prompt_version,
+                                           run_id=cfg.run_id, created_at=created_at))
+                else:
+                    local.inc(f"write/dropped/{w.reject_reason}")
+                    rej.write(Reject(
+                        id=reject_id("write", w.reject_reason, w.candidate.id), stage="write",
+                        reason=w.reject_reason, detail=w.detail[:2000], record_id=w.candidate.id,
+                        url=w.candidate.source_urls[0] if w.candidate.source_urls else "", run_id=cfg.run_id,
+                        payload_json=json.dumps({"candidate": w.candidate.model_dump(mode="json"), "raw": w.raw},
+                                                ensure_ascii=False),
+                    ))
+    finally:
+        if client is not None:
+            client.close()
+    info = {"writer": writer.name, "prompt_version": writer.prompt_version}
+    if ledger is not None:
+        info["tokens"] = ledger.to_dict()
+    report = StageReport(stage, shards={"drafts": drafts.shards, "rejects": rej.shards},
+                         counters=local.to_dict(), seconds=t["seconds"], info=info)
+    return _finish(run, report, counters)
+
+
+def _new_ledger():
+    from synth.llm.ledger import TokenLedger
+
+    return TokenLedger()
+
+
+def _run_created_at(run: RunDir) -> datetime:
+    """One creation time per run, fixed at the first attempt, so a resumed run writes the same rows."""
+    p = run.sub("_state") / "created_at"
+    if not p.exists():
+        p.write_text(datetime.now(UTC).isoformat())
+    return datetime.fromisoformat(p.read_text().strip())
+
+
+def candidate_shard_count(run: RunDir) -> int:
+    return len(shard_paths(run.sub("candidates")))
+
+
+# --- filter + dedup -------------------------------------------------------------------------------
+def link_map(run: RunDir) -> dict[str, set[str]]:
+    """url (and final url) → set of out-link urls, for the linked-path check."""
+    import pyarrow.parquet as pq
+
+    links: dict[str, set[str]] = {}
+    for p in shard_paths(run.sub("pages")):
+        t = pq.read_table(p, columns=["url", "final_url", "out_links"])
+        for url, final, outs in zip(t.column("url").to_pylist(), t.column("final_url").to_pylist(),
+                                    t.column("out_links").to_pylist(), strict=True):
+            s = {o["url"] for o in outs}
+            links.setdefault(url, set()).update(s)
+            if final and final != url:
+                links.setdefault(final, set()).update(s)
+    return links
+
+
+def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str = "drafts") -> StageReport:
+    if (r := _resumed(run, "filter", counters)) is not None:
+        return r
+    from filters.dedup import MinHashDeduper
+
+    from filters import build_filters
+    from filters.base import FilterChain
+
+    _clear_folder(run, "qa")
+    _clear_rejects(run, "filter")
+    local = Counters()
+    drafts = sorted(iter_records(run.sub(source), QARecord), key=lambda r: r.id)  # type: ignore[attr-defined]
+    index_path = Path(cfg.out).resolve() / ".dedup" if cfg.dedup_index else None
+    with timed() as t, \
+            ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["filter"],
+                        rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej, \
+            ShardWriter(run.sub("qa"), QARecord, rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as qa, \
+            MinHashDeduper(cfg.filters, index_path=index_path, redis_url=cfg.dedup_redis_url) as dedup:
+        chain = FilterChain(build_filters(cfg.filters, links=link_map(run)), local, rej.write)
+        for rec in dedup.run(chain.run(drafts), local, rej.write):
+            qa.write(rec)
+        qa.flush()
+        rej.flush()
+        dedup.commit()
+    report = StageReport("filter", shards={"qa": qa.shards, "rejects": rej.shards},
+                         counters=local.to_dict(), seconds=t["seconds"])
+    return _finish(run, report, counters)
+
+
+# --- finish ---------------------------------------------------------------------------------------
+def merge_tokens(reports: list[StageReport]) -> dict:
+    """Sum the token ledgers of the write shards (and any other stage) into one per-stage table."""
+    total: dict[str, dict[str, Any]] = {}
+    for r in reports:
+        for stage, row in (r.info.get("tokens") or {}).items():
+            acc = total.setdefault(stage, {})
+            for k, v in row.items():
+                if isinstance(v, int | float):
+                    acc[k] = acc.get(k, 0) + v
+                elif isinstance(v, dict):
+                    sub = acc.setdefault(k, {})
+                    for kk, vv in v.items():
+                        if isinstance(vv, int | float):
+                            sub[kk] = sub.get(kk, 0) + vv
+    return total
+
+
+def finalize(run: RunDir, cfg: JobConfig | dict, reports: list[StageReport], counters: Counters,
+             extra: dict | None = None) -> dict:
+    """Write manifest.json and the dataset card; return the manifest."""
+    conf = cfg.to_public_dict() if isinstance(cfg, JobConfig) else cfg
+    crawl = next((r for r in reports if r.stage == "crawl"), None)
+    writers = sorted({(r.info.get("writer"), r.info.get("prompt_version")) for r in reports if r.info.get("writer")})
+    more = {
+        "tokens": merge_tokens(reports),
+        "crawl": crawl.info if crawl else {},
+        "writers": [{"writer": w, "prompt_version": v} for w, v in writers],
+        **(extra or {}),
+    }
+    manifest = build_manifest(run, conf, reports, counters, extra=more)
+    write_manifest(run, manifest)
+    try:
+        from pipelines.card import write_card
+    except ImportError:  # the card module is optional until it lands
+        write_card = None
+    if write_card is not None:
+        write_card(run, manifest)
+    return manifest
+
+
+def run_crawlqa(cfg: JobConfig, *, on_stage: Callable[[StageReport], None] | None = None) -> dict:
+    """The whole CRAWLQA job without Prefect (Prefect's flow runs the same stages as tasks)."""
+    run = run_dir(cfg)
+    counters = Counters()
+    reports: list[StageReport] = []
+
+    def step(report: StageReport) -> None:
+        reports.append(report)
+        if on_stage:
+            on_stage(report)
+
+    step(stage_crawl(run, cfg, counters))
+    step(stage_mine(run, cfg, counters))
+    for i in range(candidate_shard_count(run)):
+        step(stage_write_shard(run, cfg, i, counters))
+    step(stage_filter(run, cfg, counters))
+    return finalize(run, cfg, reports, counters)
