@@ -333,6 +333,7 @@ def finalize(run: RunDir, cfg: JobConfig | dict, reports: list[StageReport], cou
         "writers": [{"writer": w, "prompt_version": v} for w, v in writers],
         **(extra or {}),
     }
+    more.setdefault("samples", sample_questions(run))
     manifest = build_manifest(run, conf, reports, counters, extra=more)
     write_manifest(run, manifest)
     try:
@@ -341,7 +342,31 @@ def finalize(run: RunDir, cfg: JobConfig | dict, reports: list[StageReport], cou
         write_card = None
     if write_card is not None:
         write_card(run, manifest)
+    if crawl is not None:
+        point_latest(run)
     return manifest
+
+
+def point_latest(run: RunDir) -> None:
+    """``OUT/latest`` → the newest finished crawl run (what a scheduled E2HQA deployment reads)."""
+    import os
+
+    link = run.out / "latest"
+    tmp = run.out / f".latest-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run.run_id, target_is_directory=True)
+    os.replace(tmp, link)
+
+
+def sample_questions(run: RunDir, per_type: int = 2) -> list[dict]:
+    """A few kept questions of each type (first by id), for the summary and the artifact."""
+    import pyarrow.parquet as pq
+
+    picked: dict[str, list[dict]] = {}
+    for p in shard_paths(run.sub("qa")):
+        for row in pq.read_table(p, columns=["id", "type", "question", "answer"]).to_pylist():
+            picked.setdefault(row["type"], []).append(row)
+    return [r for t in sorted(picked) for r in sorted(picked[t], key=lambda r: r["id"])[:per_type]]
 
 
 def run_crawlqa(cfg: JobConfig, *, on_stage: Callable[[StageReport], None] | None = None) -> dict:

@@ -24,7 +24,8 @@ from pipelines.counters import Counters
 from pipelines.shards import ShardInfo
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-SECRET_KEY_RE = re.compile(r"(api[_-]?key|secret|token|password|authorization)", re.I)
+# Keys whose values are secrets. Token *counts* ("tokens", "prompt_tokens", "token_budget") are not.
+SECRET_KEY_RE = re.compile(r"(api[_-]?key|secret|password|passwd|authorization|^token$|_token$|^bearer)", re.I)
 
 
 def default_run_id() -> str:
@@ -33,8 +34,8 @@ def default_run_id() -> str:
 
 def validate_run_id(run_id: str) -> str:
     """A run id is a single safe path component (no separators, no '..')."""
-    if not RUN_ID_RE.match(run_id) or ".." in run_id:
-        raise ValueError(f"invalid run id {run_id!r}: use letters, digits, '.', '_' and '-' (max 128)")
+    if not RUN_ID_RE.match(run_id) or ".." in run_id or run_id == "latest":
+        raise ValueError(f"invalid run id {run_id!r}: use letters, digits, '.', '_' and '-' (max 128); 'latest' is reserved")
     return run_id
 
 

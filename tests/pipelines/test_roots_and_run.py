@@ -42,7 +42,7 @@ def test_roots_as_list():
     assert parse_roots_text("http://a.org/#frag").urls == ["http://a.org/#frag"]
 
 
-@pytest.mark.parametrize("bad", ["../x", "a/b", "/abs", "", ".", "..", "a\\b", "x" * 200, "a..b/../c"])
+@pytest.mark.parametrize("bad", ["latest", "../x", "a/b", "/abs", "", ".", "..", "a\\b", "x" * 200, "a..b/../c"])
 def test_run_ids_cannot_escape_the_output_folder(bad, tmp_path):
     with pytest.raises(ValueError):
         validate_run_id(bad)
@@ -71,8 +71,10 @@ def test_manifest_redacts_secrets_and_counts_funnel(tmp_path):
     text = json.dumps(m)
     assert "sk-secret" not in text and m["config"]["llm_config"]["api_key"] == "***"
     assert m["funnel"]["kept"] == 0 and m["counters"] == {"crawl/pages": 2}
-    assert redact({"Authorization": "Bearer x", "nested": [{"token": "t"}]}) == {
-        "Authorization": "***", "nested": [{"token": "***"}]}
+    assert redact({"Authorization": "Bearer x", "nested": [{"token": "t", "access_token": "a"}]}) == {
+        "Authorization": "***", "nested": [{"token": "***", "access_token": "***"}]}
+    counts = {"tokens": {"write": {"prompt_tokens": 5}}, "token_budget": 100}
+    assert redact(counts) == counts  # token counts are not secrets
 
 
 def test_counters_scope_and_merge():

@@ -1,0 +1,268 @@
+"""The dataset card: ``RUN_DIR/README.md``, so a run folder can be handed on or pushed to a hub as is.
+
+The YAML front matter follows the Hugging Face dataset card metadata (``configs`` with
+``data_files`` globs per folder, ``license``, ``language``, ``task_categories``, ``size_categories``,
+``tags``); the body says what was crawled and when, with which writers and prompt versions, the
+funnel and reject reasons, the schema of every folder, how to load the shards, and a licence guess
+per root site. Licence guesses are guesses: the card says so, and names what to check.
+
+YAML is emitted by hand with every string JSON-quoted (JSON strings are valid YAML scalars), so no
+YAML library is needed and no value from the data can break the front matter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyarrow.compute as pc
+from pydantic import BaseModel
+
+from pipelines.run import RunDir, atomic_write_text
+from pipelines.shards import read_table, shard_paths
+from schemas.arrow import arrow_schema
+from schemas.records import Candidate, Page, QARecord, Reject
+
+# folder -> (record model, one-line description); the order is the card's order
+FOLDERS: dict[str, tuple[type[BaseModel], str]] = {
+    "qa": (QARecord, "kept questions with answer, evidence, click path and provenance"),
+    "rejects": (Reject, "every dropped page, candidate or question, with stage and reason"),
+    "candidates": (Candidate, "evidence mined by the program, with the computed answer"),
+    "pages": (Page, "crawled pages: URL, depth, parent, extracted text, raw HTML, facts"),
+}
+
+UNKNOWN = "unknown"
+
+
+def guess_license(url: str) -> tuple[str, str]:
+    """(hub licence id, note) for a root URL's site. A guess from the host name, never a verdict."""
+    host = (urlsplit(url).hostname or "").lower()
+
+    def on(domain: str) -> bool:
+        return host == domain or host.endswith("." + domain)
+
+    if on("wikipedia.org"):
+        return "cc-by-sa-4.0", "Wikipedia text: CC BY-SA 4.0 (attribution + share-alike apply to derived QA)"
+    if on("arxiv.org"):
+        return "cc0-1.0", ("arXiv metadata (titles, authors, abstracts listings): CC0 1.0; "
+                           "full texts carry each paper's own licence")
+    if on("github.com"):
+        return UNKNOWN, "GitHub: check each repository's licence (page text is GitHub's / the repository's)"
+    if host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost"):
+        return UNKNOWN, "local server: the licence of whatever content was served"
+    return UNKNOWN, "unknown — check the site's terms"
+
+
+def _size_category(n: int) -> str:
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if n < limit:
+            return label
+    return "n>10M"
+
+
+def _q(v: object) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _md(v: object) -> str:
+    """A value safe inside a markdown table cell."""
+    return str(v).replace("|", "\\|").replace("\n", " ")
+
+
+# what the card says of fields the record models leave undescribed
+FIELD_NOTES: dict[str, str] = {
+    "type": "count · multi_hop · intersection · single_hop · e2h",
+    "question": "the question, as written by the writer",
+    "answer": "the answer, computed by the program from the evidence (never by the writer)",
+    "root_url": "the crawl root the question starts from",
+    "source_urls": "pages that hold the answer",
+    "evidence": "snippets of the source pages that support the answer",
+    "hops": "pages to visit from the root to collect the evidence",
+    "language": "ISO 639-1 code of the question",
+    "prompt_version": "version of the writer's prompt template",
+    "difficulty": "1 easy · 2 medium · 3+ hard",
+    "run_id": "the run that wrote the record",
+    "created_at": "when the record was written (UTC)",
+    "domain": "topic domain of the root, when known",
+    "lineage": "E2HQA rounds: entity replaced, search query, evidence page and snippet, question before/after",
+    "solve_rate": "share of solver attempts that answered correctly (E2HQA), when measured",
+    "reason": "why it was dropped (counter `<stage>/dropped/<reason>`)",
+    "detail": "one-line explanation",
+    "record_id": "id of the dropped page, candidate or question",
+    "url": "URL of the dropped record",
+    "dup_of": "for duplicates: the id of the record it duplicated",
+    "miner": "the miner that produced the candidate",
+    "root": "the crawl root",
+}
+
+
+def _type_name(t: object) -> str:
+    return str(t).replace("item: ", "").replace(" not null", "")
+
+
+def _schema_rows(model: type[BaseModel]) -> list[str]:
+    schema = arrow_schema(model)
+    rows = []
+    for name, info in model.model_fields.items():
+        doc = info.description or FIELD_NOTES.get(name, "")
+        rows.append(f"| `{name}` | `{_type_name(schema.field(name).type)}` | {_md(doc)} |")
+    return rows
+
+
+def _roots(run: RunDir, manifest: dict) -> tuple[list[str], dict[str, int]]:
+    pages = read_table(run.sub("pages"), Page, columns=["root_url"])
+    per_root = dict(Counter(pages.column("root_url").to_pylist()))
+    roots = list((manifest.get("config") or {}).get("roots") or [])
+    crawl_roots = (manifest.get("crawl") or {}).get("per_root") or {}
+    for r in [*crawl_roots, *sorted(per_root)]:
+        if r not in roots:
+            roots.append(r)
+    return roots, per_root
+
+
+def _fetch_window(run: RunDir) -> tuple[str, str] | None:
+    t = read_table(run.sub("pages"), Page, columns=["fetched_at"])
+    if not t.num_rows:
+        return None
+    col = t.column("fetched_at")
+    return pc.min(col).as_py().isoformat(), pc.max(col).as_py().isoformat()
+
+
+def _qa_facts(run: RunDir) -> tuple[Counter, Counter, Counter, Counter]:
+    t = read_table(run.sub("qa"), QARecord, columns=["type", "hops", "language", "writer", "prompt_version"])
+    writers = Counter(zip(t.column("writer").to_pylist(), t.column("prompt_version").to_pylist(), strict=True))
+    return (Counter(t.column("type").to_pylist()), Counter(t.column("hops").to_pylist()),
+            Counter(t.column("language").to_pylist()), writers)
+
+
+def _front_matter(run: RunDir, manifest: dict, languages: list[str], licences: set[str], kept: int) -> list[str]:
+    if len(licences) == 1:
+        licence = next(iter(licences))
+    elif UNKNOWN in licences or not licences:
+        licence = UNKNOWN
+    else:
+        licence = "other"
+    lines = ["---", f"pretty_name: {_q('crawlqa run ' + run.run_id)}", f"license: {_q(licence)}"]
+    if licence == "other":
+        lines.append(f"license_name: {_q('mixed: ' + ', '.join(sorted(licences)))}")
+    lines.append("language:")
+    lines += [f"- {_q(code)}" for code in (languages or ["en"])]
+    lines += ["task_categories:", "- \"question-answering\"",
+              "size_categories:", f"- {_q(_size_category(kept))}",
+              "tags:"] + [f"- {_q(t)}" for t in ("web-agent", "information-seeking", "synthetic", "crawlqa",
+                                                  "webdancer", "multi-hop")]
+    lines.append("configs:")
+    first = True
+    for folder in FOLDERS:
+        if not shard_paths(run.sub(folder)):
+            continue
+        lines += [f"- config_name: {_q(folder)}"]
+        if first:
+            lines.append("  default: true")
+            first = False
+        lines += ["  data_files:", "  - split: \"train\"", f"    path: {_q(folder + '/part-*.parquet')}"]
+    lines.append("---")
+    return lines
+
+
+def render_card(run: RunDir, manifest: dict) -> str:
+    """The card's markdown text (``write_card`` writes it)."""
+    roots, per_root = _roots(run, manifest)
+    empty = set((manifest.get("crawl") or {}).get("empty_roots") or [])
+    licence_rows = [(r, *guess_license(r)) for r in roots]
+    licences = {lic for r, lic, _ in licence_rows if per_root.get(r, 0) > 0} or {lic for _, lic, _ in licence_rows}
+    types, hops, langs, writers = _qa_facts(run)
+    kept = sum(types.values())
+    funnel = manifest.get("funnel") or {}
+    window = _fetch_window(run)
+    cfg = manifest.get("config") or {}
+    written_at = manifest.get("written_at") or datetime.now(UTC).isoformat()
+
+    out = _front_matter(run, manifest, sorted(langs), licences, kept)
+    out += ["", f"# crawlqa run `{run.run_id}`", "",
+            f"{kept} synthetic, verifiable question–answer pairs for training and evaluating web-browsing "
+            "agents, generated by crawlqa with the WebDancer recipes "
+            "(CRAWLQA: questions mined from crawled sites; E2HQA: easy questions made hard by rewriting "
+            "entities into descriptions). Every answer was computed by the program from page evidence; "
+            "writers only word the question.", ""]
+
+    out += ["## What was crawled, and when", "",
+            f"- run id: `{run.run_id}`; manifest written {written_at}"]
+    if window:
+        out.append(f"- pages fetched between {window[0]} and {window[1]}")
+    if cfg.get("llm"):
+        model = (cfg.get("llm_config") or {}).get("model") if isinstance(cfg.get("llm_config"), dict) else None
+        out.append(f"- LLM mode: `{cfg['llm']}`" + (f", model `{model}`" if model else ""))
+    out += ["", "| root | pages | licence (guess) | note |", "|---|---:|---|---|"]
+    for r, lic, note in licence_rows:
+        flag = " (no page)" if r in empty or per_root.get(r, 0) == 0 else ""
+        out.append(f"| {_md(r)} | {per_root.get(r, 0)}{flag} | `{lic}` | {_md(note)} |")
+
+    out += ["", "## Writers and prompt versions", "", "| writer | prompt version | kept questions |",
+            "|---|---|---:|"]
+    seen = {(w, v) for w, v in writers}
+    for w in manifest.get("writers") or []:
+        key = (w.get("writer"), w.get("prompt_version"))
+        if key not in seen:
+            writers[key] = 0
+    out += [f"| `{_md(w)}` | `{_md(v)}` | {n} |" for (w, v), n in sorted(writers.items(), key=lambda kv: -kv[1])]
+
+    out += ["", "## Funnel", "", "| step | rows |", "|---|---:|"]
+    for key, label in (("pages_fetched", "pages fetched"), ("candidates", "candidates mined"),
+                       ("written", "questions written"), ("kept", "kept"), ("rejects", "rejects")):
+        if key in funnel:
+            out.append(f"| {label} | {funnel[key]} |")
+    if types:
+        out += ["", "| kept by type | n |", "|---|---:|"] + [f"| {t} | {n} |" for t, n in types.most_common()]
+        out += ["", "| kept by hops | n |", "|---|---:|"] + [f"| {h} | {n} |" for h, n in sorted(hops.items())]
+    reasons = funnel.get("reject_reasons") or {}
+    if reasons:
+        out += ["", "| rejected: stage/reason | n |", "|---|---:|"]
+        out += [f"| {_md(k)} | {v} |" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1])]
+
+    out += ["", "## Files", "", "| folder | rows | what |", "|---|---:|---|"]
+    shards = manifest.get("shards") or {}
+    for folder, (_model, what) in FOLDERS.items():
+        paths = shard_paths(run.sub(folder))
+        rows = sum(s.get("rows", 0) for s in shards.get(folder, [])) if shards.get(folder) else "?"
+        if paths:
+            out.append(f"| `{folder}/` ({len(paths)} shard{'s' if len(paths) != 1 else ''}) | {rows} | {what} |")
+    out += ["", "Shards are Parquet (zstd), named `part-NNNNN.parquet`; `manifest.json` lists each with its "
+            "row count and SHA-256. `pages/` holds raw HTML of third-party sites: leave it out when you "
+            "publish unless the sites' licences allow redistribution.", ""]
+
+    out += ["## Schema", ""]
+    for folder, (model, what) in FOLDERS.items():
+        if not shard_paths(run.sub(folder)) and folder != "qa":
+            continue
+        out += [f"### `{folder}/` — {model.__name__}", "", what, "", "| field | Arrow type | description |",
+                "|---|---|---|", *_schema_rows(model), ""]
+
+    out += ["## Loading", "", "```python",
+            "import pandas as pd, polars as pl, duckdb",
+            "qa = pd.read_parquet(\"qa\")                     # pandas (pyarrow engine)",
+            "qa = pl.read_parquet(\"qa/*.parquet\")           # polars",
+            "duckdb.sql(\"SELECT type, count(*) FROM 'qa/*.parquet' GROUP BY type\").show()",
+            "from datasets import load_dataset",
+            "ds = load_dataset(\"parquet\", data_files=\"qa/*.parquet\", split=\"train\")",
+            "```", "",
+            "`crawlqa export . --format webwalkerqa|webshaper|jsonl|sft` writes trainer formats to `exports/`.", ""]
+
+    out += ["## Licences", "",
+            "The questions and answers are derived from the crawled pages, so the pages' licences apply to "
+            "them. The guesses above come from the root's host name only (Wikipedia → CC BY-SA 4.0, arXiv "
+            "metadata → CC0 1.0, GitHub → each repository's licence, anything else unknown): check each "
+            "site's terms before redistributing. The front matter's `license` is the single licence when all "
+            "crawled roots agree, `unknown` when any is unknown, `other` when they differ.", ""]
+    return "\n".join(out)
+
+
+def write_card(run: RunDir, manifest: dict) -> Path:
+    """Write ``RUN_DIR/README.md`` (atomically) and return its path."""
+    path = run.path / "README.md"
+    atomic_write_text(path, render_card(run, manifest))
+    return path

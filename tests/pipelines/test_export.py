@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import pipelines.export as E
+from pipelines.export import FORMATS, SFT_SYSTEM_PROMPT, ExportFormat, export_run, formalize_lineage
+from pipelines.shards import iter_records
+from schemas.records import QARecord
+
+# documented field names (see pipelines/export.py for the sources)
+WEBWALKERQA_KEYS = {"Question", "Answer", "Root_Url", "Info", "Type"}
+WEBWALKERQA_INFO_KEYS = {"Hop", "Domain", "Language", "Difficulty_Level", "Source_Website", "Golden_Path", "Type"}
+WEBSHAPER_KEYS = {"id", "question", "answer", "urls", "formalization"}
+
+
+@pytest.fixture
+def no_e2h_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Use this module's lineage formalization even when synth.e2h.to_webshaper exists."""
+    monkeypatch.setattr(E.ExportContext, "e2h_to_webshaper", lambda self: None)
+
+
+def _records(run: Path) -> dict[str, QARecord]:
+    return {r.question: r for r in iter_records(run / "qa", QARecord)}  # type: ignore[attr-defined]
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_webwalkerqa_fields_and_values(fresh_run: Path) -> None:
+    path = export_run(fresh_run, "webwalkerqa")
+    assert path == fresh_run / "exports" / "webwalkerqa.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    recs = _records(fresh_run)
+    assert len(rows) == len(recs) == 6
+    for row in rows:
+        assert set(row) == WEBWALKERQA_KEYS
+        info = row["Info"]
+        assert set(info) == WEBWALKERQA_INFO_KEYS
+        assert info["Hop"] in ("single_source", "multi_source") and info["Type"] == row["Type"] == info["Hop"]
+        assert info["Difficulty_Level"] in ("easy", "medium", "hard")
+        rec = recs[row["Question"]]
+        assert row["Answer"] == rec.answer and row["Root_Url"] == rec.root_url
+        assert info["Source_Website"] == rec.source_urls and info["Golden_Path"] == rec.golden_path
+    by_q = {r["Question"]: r for r in rows}
+    multi = by_q["Who co-founded the record label that released The Genius of Ray Charles with Herb Abramson?"]
+    assert multi["Info"] == {
+        "Hop": "multi_source", "Domain": "Music", "Language": "English", "Difficulty_Level": "hard",
+        "Source_Website": ["https://en.wikipedia.org/wiki/The_Genius_of_Ray_Charles",
+                           "https://en.wikipedia.org/wiki/Atlantic_Records"],
+        "Golden_Path": ["https://en.wikipedia.org/wiki/Ray_Charles",
+                        "https://en.wikipedia.org/wiki/The_Genius_of_Ray_Charles",
+                        "https://en.wikipedia.org/wiki/Atlantic_Records"],
+        "Type": "multi_source"}
+    german = next(r for r in rows if r["Question"].startswith("Wie viele"))
+    assert german["Info"]["Language"] == "German" and german["Info"]["Domain"] == "127.0.0.1"
+    licence = next(r for r in rows if "licence" in r["Question"])
+    assert licence["Info"]["Hop"] == "single_source" and licence["Info"]["Difficulty_Level"] == "easy"
+
+
+def test_webshaper_fields_and_e2h_formalization(fresh_run: Path, no_e2h_hook: None) -> None:
+    rows = _jsonl(export_run(fresh_run, "webshaper"))
+    assert len(rows) == 6
+    for row in rows:
+        assert set(row) == WEBSHAPER_KEYS
+        assert row["formalization"] and all(len(t) == 3 and all(isinstance(x, str) for x in t)
+                                            for t in row["formalization"])
+        assert len(row["urls"]) == len(set(row["urls"]))
+        assert any("?" in t for t in row["formalization"])  # every formalization names its target
+    e2h = next(r for r in rows if r["answer"] == "Atlantic Records")
+    assert e2h["formalization"] == [
+        ["?", "answers", "C@Which record label released V@X1?"],
+        ["V@X1", "described_as", "C@the 1959 studio album arranged in part by V@X2"],
+        ["V@X2", "described_as", "C@the producer who later worked on Thriller"],
+    ]
+    assert "https://en.wikipedia.org/wiki/Quincy_Jones" in e2h["urls"]  # a lineage evidence page
+    count = next(r for r in rows if r["answer"] == "2")
+    assert count["formalization"] == [["C@Ray Charles", "number of albums", "?"]]
+
+
+def test_webshaper_uses_the_e2h_hook_when_present(fresh_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+
+    def hook(rec: QARecord) -> dict:
+        seen.append(rec.type)
+        return {"formalization": [["?", "label_of", "V@album"]], "not_a_webshaper_field": 1}
+
+    monkeypatch.setattr(E.ExportContext, "e2h_to_webshaper", lambda self: hook)
+    rows = _jsonl(export_run(fresh_run, "webshaper"))
+    assert seen == ["e2h"]
+    e2h = next(r for r in rows if r["answer"] == "Atlantic Records")
+    assert e2h["formalization"] == [["?", "label_of", "V@album"]] and set(e2h) == WEBSHAPER_KEYS
+
+
+def test_formalize_lineage_without_lineage_falls_back_to_the_question(fixture_run: Path) -> None:
+    rec = next(r for r in iter_records(fixture_run / "qa", QARecord) if r.type == "count")  # type: ignore[attr-defined]
+    assert formalize_lineage(rec) == [["?", "answers", f"C@{rec.question}"]]  # type: ignore[arg-type]
+
+
+def test_jsonl_round_trips_to_qarecord(fresh_run: Path) -> None:
+    rows = _jsonl(export_run(fresh_run, "jsonl"))
+    recs = _records(fresh_run)
+    back = [QARecord.model_validate(r) for r in rows]
+    assert {r.id for r in back} == {r.id for r in recs.values()}
+    e2h = next(r for r in back if r.type == "e2h")
+    assert e2h == next(r for r in recs.values() if r.type == "e2h")
+
+
+def test_sft_chat_seeds(fresh_run: Path) -> None:
+    rows = _jsonl(export_run(fresh_run, "sft"))
+    recs = _records(fresh_run)
+    assert len(rows) == 6
+    for row in rows:
+        assert set(row) == {"messages", "metadata"}
+        assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant"]
+        assert row["messages"][0]["content"] == SFT_SYSTEM_PROMPT
+        rec = recs[row["messages"][1]["content"]]
+        assert row["messages"][2]["content"] == rec.answer
+        assert set(row["metadata"]) == {"id", "type", "hops", "difficulty", "language", "root_url", "source_urls",
+                                        "golden_path", "evidence_urls", "writer", "prompt_version", "run_id"}
+        assert row["metadata"]["id"] == rec.id and row["metadata"]["golden_path"] == rec.golden_path
+
+
+def test_output_paths(fresh_run: Path, tmp_path: Path) -> None:
+    assert export_run(fresh_run, "SFT") == fresh_run / "exports" / "sft.jsonl"
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert export_run(fresh_run, "jsonl", folder) == folder / "jsonl.jsonl"
+    assert export_run(fresh_run, "jsonl", tmp_path / "new" / "sub") == tmp_path / "new" / "sub" / "jsonl.jsonl"
+    assert export_run(fresh_run, "sft", str(tmp_path / "slash") + "/") == tmp_path / "slash" / "sft.jsonl"
+    target = tmp_path / "my.json"
+    assert export_run(fresh_run, "webwalkerqa", target) == target
+    assert json.loads(target.read_text())
+    leftovers = [p for p in (*fresh_run.rglob(".tmp-*"), *tmp_path.rglob(".tmp-*"))]
+    assert leftovers == []
+
+
+def test_unknown_format_and_not_a_run(fresh_run: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown export format 'csv': choose one of webwalkerqa, webshaper"):
+        export_run(fresh_run, "csv")
+    shutil.rmtree(fresh_run / "qa")
+    with pytest.raises(ValueError, match="no qa/ folder"):
+        export_run(fresh_run, "jsonl")
+    with pytest.raises(FileNotFoundError):
+        export_run(tmp_path / "missing", "jsonl")
+
+
+def test_empty_qa_gives_valid_empty_files(tmp_path: Path) -> None:
+    from pipelines.run import RunDir
+
+    run = RunDir(tmp_path, "r").create()
+    assert json.loads(export_run(run.path, "webwalkerqa").read_text()) == []
+    assert export_run(run.path, "jsonl").read_text() == ""
+
+
+def test_a_failing_converter_leaves_no_file(fresh_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def boom(rec: QARecord, ctx: E.ExportContext) -> dict:
+        calls.append(rec.id)
+        if len(calls) == 3:
+            raise RuntimeError("converter bug")
+        return {"id": rec.id}
+
+    monkeypatch.setitem(FORMATS, "boom", ExportFormat(boom, "jsonl"))
+    with pytest.raises(RuntimeError, match="converter bug"):
+        export_run(fresh_run, "boom")
+    assert not (fresh_run / "exports" / "boom.jsonl").exists()
+    assert list((fresh_run / "exports").glob(".tmp-*")) == []
+
+
+def test_adding_a_format_is_one_function_and_one_line(fresh_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def to_ids(rec: QARecord, ctx: E.ExportContext) -> dict:
+        return {"id": rec.id}
+
+    monkeypatch.setitem(FORMATS, "ids", ExportFormat(to_ids, "jsonl"))
+    rows = _jsonl(export_run(fresh_run, "ids"))
+    assert len(rows) == 6 and set(rows[0]) == {"id"}
