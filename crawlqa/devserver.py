@@ -35,7 +35,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 FIXTURE_SITE: Path = Path(__file__).resolve().parent / "fixtures" / "site"
 """The packaged fixture site (wiki/, arxiv/, github/ sub-sites; see its FACTS.md)."""
@@ -71,13 +71,13 @@ _DRIP_PAGE = (
 )
 
 _LATIN1_PAGE = (
-    '<!DOCTYPE html><html lang="de"><head><title>Café Zürich – Straßenküche</title></head>'
+    '<!DOCTYPE html><html lang="de"><head><title>Café Zürich - Straßenküche</title></head>'
     "<body><h1>Café Zürich</h1><p>Dieses Dokument ist in ISO-8859-1 kodiert und der Server nennt "
     "keinen Zeichensatz. Umlaute wie ä, ö, ü und das ß müssen trotzdem richtig erkannt werden: "
-    "Grüße aus Zürich, Köln und Ålesund, für 12,50 € – pardon, für 12,50 Franken.</p>"
+    "Grüße aus Zürich, Köln und Ålesund, für 12,50 Franken pro Person.</p>"
     "<p>Ein zweiter Absatz mit Sonderzeichen: naïve, façade, señor, smørrebrød, « guillemets » "
     "und ± Toleranzen von ¼ Zoll.</p></body></html>\n"
-).replace("€", "EUR")  # the euro sign does not exist in ISO-8859-1
+).encode("iso-8859-1")
 
 _MALFORMED_PAGE = (
     "<html><head><title>Malformed page<body><div class=content><p>This page is broken on purpose:"
@@ -298,7 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if resolved.is_dir():
             if not path.endswith("/"):
-                location = f"{path}/?{query}" if query else f"{path}/"
+                location = quote(path) + "/" + (f"?{query}" if query else "")
                 self._redirect(301, location, head=head)
                 return
             resolved = resolved / "index.html"
@@ -360,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
             case "huge":
                 self._huge(_number_param(params, "mb", 10.0, _MAX_MEGABYTES), head=head)
             case "latin1":
-                self._send(HTTPStatus.OK, _LATIN1_PAGE.encode("iso-8859-1"), "text/html", head=head)
+                self._send(HTTPStatus.OK, _LATIN1_PAGE, "text/html", head=head)
             case "malformed":
                 self._send(HTTPStatus.OK, _MALFORMED_PAGE.encode(), html, head=head)
             case "loop":
