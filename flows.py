@@ -2,84 +2,220 @@
 
 ``crawlqa`` — roots → crawl → mine → write (one task per candidates shard) → filter/dedup → manifest.
 ``e2hqa``   — seeds + a corpus run → rounds → filter/dedup → manifest.
-Run locally (Prefect's ephemeral mode) or as deployments (``prefect.yaml``); pick a Dask cluster for
-the per-shard tasks with ``task_runner="dask"`` (and ``dask_address`` for an existing cluster).
+
+Run them locally (``crawlqa run``: Prefect's ephemeral mode, no server to set up; ``PREFECT_API_URL``
+makes them report to a server) or as deployments (``prefect.yaml``). The per-shard tasks run in a
+sub-flow whose task runner is a parameter: ``task_runner="threads"`` (default) or ``"dask"`` (a local
+multi-process cluster, or an existing one at ``dask_address``); the output is identical either way.
+Every stage is resumable (markers in ``_state/``): re-running a run id skips finished work.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.utilities.annotations import unmapped
 
+from pipelines import e2h_job as E
 from pipelines import job as J
 from pipelines.counters import Counters
-from pipelines.run import RunDir, StageReport
+from pipelines.run import StageReport
+
+TaskRunnerName = Literal["threads", "dask"]
+
+# Errors that are the job's own (configuration, programming, a missing input): retrying cannot help.
+_PERMANENT = (ValueError, TypeError, KeyError, AttributeError, ImportError, NotImplementedError,
+              FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError)
 
 
-def _retry_network(task_, task_run, state) -> bool:
-    """Retry the crawl only for network-ish failures; configuration errors fail at once."""
+def retry_if_transient(task_: Any, task_run: Any, state: Any) -> bool:
+    """Retry condition of the network stages: retry connection errors, timeouts, a crashed crawler
+    process, 5xx and rate limits; fail at once on configuration and programming errors."""
     try:
         state.result()
-    except (ValueError, TypeError, KeyError, FileNotFoundError):
+    except _PERMANENT:
         return False
     except Exception:
         return True
     return False
 
 
-@task(name="crawl", retries=2, retry_delay_seconds=5, retry_condition_fn=_retry_network)
+# --- logs: the stages log to the ``crawlqa`` logger; inside a run, those lines go to Prefect too ---
+class _RunLogHandler(logging.Handler):
+    """Forwards ``crawlqa`` log records to Prefect's API while a flow or task run is active."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from prefect.context import FlowRunContext, TaskRunContext
+        from prefect.logging.handlers import APILogHandler
+
+        if FlowRunContext.get() is None and TaskRunContext.get() is None:
+            return  # outside a run (a library thread, a local run): nothing to attach it to
+        if not hasattr(self, "_api"):
+            self._api = APILogHandler()
+            self._api.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        self._api.emit(record)
+
+
+def _forward_stage_logs() -> None:
+    """Attach the forwarding handler once per process (flow process and every Dask worker)."""
+    lg = logging.getLogger("crawlqa")
+    if not any(isinstance(h, _RunLogHandler) for h in lg.handlers):
+        lg.addHandler(_RunLogHandler(level=logging.INFO))
+        if lg.level == logging.NOTSET or lg.level > logging.INFO:
+            lg.setLevel(logging.INFO)
+
+
+# --- CRAWLQA tasks (one per stage, one per candidates shard; never one per record) ---------------
+@task(name="crawl", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_if_transient,
+      cache_policy=NO_CACHE)
 def crawl_task(cfg: J.JobConfig) -> StageReport:
+    """Fetch and extract the pages of the roots (Scrapy in a subprocess + trafilatura)."""
+    _forward_stage_logs()
     return J.stage_crawl(J.run_dir(cfg), cfg, Counters())
 
 
-@task(name="mine")
+@task(name="mine", cache_policy=NO_CACHE)
 def mine_task(cfg: J.JobConfig) -> StageReport:
+    _forward_stage_logs()
     return J.stage_mine(J.run_dir(cfg), cfg, Counters())
 
 
-@task(name="write-shard", retries=1, retry_delay_seconds=5)
+@task(name="write-shard", task_run_name="write-shard-{index}", retries=2, retry_delay_seconds=[5, 30],
+      retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
 def write_task(cfg: J.JobConfig, index: int) -> StageReport:
+    """Word the candidates of one candidates shard (LLM answers come from the cache on a re-run)."""
+    _forward_stage_logs()
     return J.stage_write_shard(J.run_dir(cfg), cfg, index, Counters())
 
 
-@task(name="filter-dedup")
+@task(name="filter-dedup", cache_policy=NO_CACHE)
 def filter_task(cfg: J.JobConfig, source: str = "drafts") -> StageReport:
+    """Validity filters + MinHash dedup: one task, the only one touching the dedup index."""
+    _forward_stage_logs()
     return J.stage_filter(J.run_dir(cfg), cfg, Counters(), source=source)
 
 
-@task(name="manifest")
-def finalize_task(cfg: J.JobConfig | dict, run: RunDir, reports: list[StageReport], extra: dict | None = None) -> dict:
-    counters = Counters()
-    for r in reports:
-        counters.merge(r.counters)
-    manifest = J.finalize(run, cfg, reports, counters, extra=extra)
+@task(name="manifest", cache_policy=NO_CACHE)
+def finalize_task(cfg: J.JobConfig, reports: list[StageReport]) -> dict:
+    run = J.run_dir(cfg)
+    manifest = J.finalize(run, cfg, reports, merged_counters(reports))
     publish_artifacts(manifest)
     return manifest
 
 
+def merged_counters(reports: list[StageReport]) -> Counters:
+    counters = Counters()
+    for r in reports:
+        counters.merge(r.counters)
+    return counters
+
+
+# --- artifacts ------------------------------------------------------------------------------------
+def artifact_key(run_id: str, suffix: str = "") -> str:
+    """A valid artifact key (lower-case letters, digits, dashes) for a run id."""
+    base = "".join(c if c.isalnum() else "-" for c in f"crawlqa-{run_id}".lower())
+    return (base[: 90] + (f"-{suffix}" if suffix else "")).strip("-")
+
+
+def summary_table(manifest: dict) -> list[dict]:
+    """The run summary as table rows: the funnel, kept questions by type, reject reasons, tokens."""
+    from crawlqa.summary import _funnel_rows, _qa_types
+
+    rows = [{"section": "funnel", "item": k, "count": v} for k, v in _funnel_rows(manifest)]
+    rows += [{"section": "kept by type", "item": k, "count": v} for k, v in _qa_types(manifest).items()]
+    rows += [{"section": "rejects", "item": k, "count": v}
+             for k, v in sorted(manifest["funnel"]["reject_reasons"].items(), key=lambda kv: (-kv[1], kv[0]))]
+    for stage, row in (manifest.get("tokens") or {}).items():
+        for k in ("calls", "cache_hits", "prompt_tokens", "completion_tokens"):
+            rows.append({"section": f"tokens {stage}", "item": k, "count": int(row.get(k, 0))})
+    return rows
+
+
 def publish_artifacts(manifest: dict) -> None:
-    """A markdown summary and a table of reject reasons, visible in the Prefect UI."""
+    """A markdown summary (funnel, reject reasons, tokens, shards, samples) and a table artifact,
+    both keyed by the run id so that the Prefect UI shows their history across runs."""
     from crawlqa.summary import summary_markdown
 
-    key = "crawlqa-" + "".join(c if c.isalnum() else "-" for c in manifest["run_id"].lower())
-    create_markdown_artifact(summary_markdown(manifest), key=key[:100],
-                             description=f"crawlqa run {manifest['run_id']}")
-    rows = [{"stage_reason": k, "count": v} for k, v in manifest["funnel"]["reject_reasons"].items()]
-    create_table_artifact(rows or [{"stage_reason": "(none)", "count": 0}], key=(key + "-rejects")[:100],
-                          description="rejects per stage and reason")
+    run_id = manifest["run_id"]
+    create_markdown_artifact(summary_markdown(manifest), key=artifact_key(run_id),
+                             description=f"crawlqa run {run_id}: funnel, rejects, tokens, shards, samples")
+    create_table_artifact(summary_table(manifest), key=artifact_key(run_id, "table"),
+                          description=f"crawlqa run {run_id}: funnel, kept by type, reject reasons, tokens")
 
 
-def _task_runner(name: str, dask_address: str | None):
+# --- task runners -----------------------------------------------------------------------------------
+def make_task_runner(name: str = "threads", dask_address: str | None = None, workers: int = 2):
+    """``threads`` (a thread pool) or ``dask``: an existing cluster at ``dask_address``
+    (``tcp://scheduler:8786``), else a local cluster of ``workers`` single-threaded processes."""
     if name == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(
-            cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError as exc:  # configuration error: say how to fix it
+            raise ImportError("task_runner='dask' needs prefect-dask: pip install 'crawlqa[dask]'") from exc
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    if name != "threads":
+        raise ValueError(f"task_runner must be 'threads' or 'dask', not {name!r}")
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    return ThreadPoolTaskRunner(max_workers=4)
+    return ThreadPoolTaskRunner(max_workers=max(1, workers))
+
+
+@flow(name="crawlqa-write-shards")
+def write_shards_flow(cfg: J.JobConfig, indices: list[int]) -> list[StageReport]:
+    """The per-shard tasks, on this sub-flow's task runner; reports in shard order, with progress."""
+    logger = get_run_logger()
+    n = len(indices)
+    progress = create_progress_artifact(0.0, description=f"write shards of run {cfg.run_id}")
+    futures = write_task.map(unmapped(cfg), indices)
+    for done, fut in enumerate(as_completed(list(futures)), start=1):
+        if progress is not None:
+            update_progress_artifact(progress, 100.0 * done / n)
+        if fut.state.is_completed():
+            logger.info("write shards: %d/%d done", done, n)
+    return [f.result() for f in futures]
+
+
+def _job_config(roots: list[str] | str, out: str, run_id: str | None, llm: str, model: str | None,
+                crawl: dict, synth: dict | None, filters: dict | None, llm_options: dict | None,
+                candidates_per_shard: int) -> J.JobConfig:
+    from crawlqa.config import make_job_config
+    from pipelines.roots import load_roots
+
+    logger = get_run_logger()
+    parsed = load_roots(roots if isinstance(roots, list) else str(roots))
+    for problem in parsed.problems:
+        logger.warning(problem)
+    return make_job_config(parsed.urls, out=out, run_id=run_id or flow_run_run_id(), llm=llm, model=model,
+                           crawl=crawl, synth=synth, filters=filters, llm_options=llm_options,
+                           candidates_per_shard=candidates_per_shard)
+
+
+def flow_run_run_id() -> str:
+    """Default run id: the flow run's scheduled start (UTC) — a retried flow run resumes its run."""
+    from datetime import UTC
+
+    from prefect.runtime import flow_run
+
+    from pipelines.run import default_run_id
+
+    when = flow_run.scheduled_start_time
+    if when is None:
+        return default_run_id()
+    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 @flow(name="crawlqa", log_prints=True)
@@ -97,34 +233,102 @@ def crawlqa_flow(
     filter_options: dict[str, Any] | None = None,
     llm_options: dict[str, Any] | None = None,
     candidates_per_shard: int = 2000,
+    task_runner: TaskRunnerName = "threads",
+    dask_address: str | None = None,
+    workers: int = 2,
 ) -> dict:
-    """The whole CRAWLQA job. ``roots`` is a roots file path or a list of URLs."""
-    from crawlqa.config import make_job_config
-    from pipelines.roots import load_roots
-
+    """The whole CRAWLQA job. ``roots`` is a roots file path or a list of URLs; re-running a run id
+    resumes it. ``task_runner``/``dask_address``/``workers`` choose where the per-shard tasks run."""
     logger = get_run_logger()
-    roots_parsed = load_roots(roots if isinstance(roots, list) else str(roots))
-    for problem in roots_parsed.problems:
-        logger.warning(problem)
     crawl = {"max_depth": max_depth, "max_pages": max_pages, "max_pages_per_root": max_pages_per_root,
              **(crawl_options or {})}
-    cfg = make_job_config(roots_parsed.urls, out=out, run_id=run_id, llm=llm, model=model, crawl=crawl,
-                          synth=synth_options, filters=filter_options, llm_options=llm_options,
-                          candidates_per_shard=candidates_per_shard)
+    cfg = _job_config(roots, out, run_id, llm, model, crawl, synth_options, filter_options, llm_options,
+                      candidates_per_shard)
     run = J.run_dir(cfg)
-    logger.info("run folder %s (llm=%s)", run.path, cfg.llm)
+    logger.info("run %s in %s (llm=%s, %d roots, task runner %s)", cfg.run_id, run.path, cfg.llm,
+                len(cfg.roots), task_runner)
     reports = [crawl_task(cfg)]
-    logger.info("crawl: %s pages", sum(s.rows for s in reports[0].shards.get("pages", [])))
+    logger.info("crawl: %d pages%s", _rows(reports[-1], "pages"), _resumed(reports[-1]))
     reports.append(mine_task(cfg))
+    logger.info("mine: %d candidates in %d shards%s", _rows(reports[-1], "candidates"),
+                J.candidate_shard_count(run), _resumed(reports[-1]))
     n = J.candidate_shard_count(run)
-    futures = write_task.map([cfg] * n, list(range(n))) if n else []
-    reports.extend(f.result() for f in futures)
+    if n:
+        runner = make_task_runner(task_runner, dask_address, workers)
+        reports.extend(write_shards_flow.with_options(task_runner=runner)(cfg, list(range(n))))
     reports.append(filter_task(cfg))
-    manifest = finalize_task(cfg, run, reports)
-    logger.info("kept %s questions → %s", manifest["funnel"]["kept"], run.sub("qa"))
+    manifest = finalize_task(cfg, reports)
+    logger.info("kept %d of %d questions → %s", manifest["funnel"]["kept"], manifest["funnel"]["written"],
+                run.sub("qa"))
     return manifest
 
 
-def with_runner(f, task_runner: str = "threads", dask_address: str | None = None):
-    """The flow with a chosen task runner (``threads`` or ``dask``)."""
-    return f.with_options(task_runner=_task_runner(task_runner, dask_address))
+def _rows(report: StageReport, folder: str) -> int:
+    return sum(s.rows for s in report.shards.get(folder, []))
+
+
+def _resumed(report: StageReport) -> str:
+    return " (already complete: resumed)" if report.skipped else ""
+
+
+# --- E2HQA ------------------------------------------------------------------------------------------
+@task(name="e2h-rounds", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_if_transient,
+      cache_policy=NO_CACHE)
+def e2h_task(cfg: E.E2HJobConfig) -> StageReport:
+    """Seeds → rounds of rewriting against the corpus's search index → e2h drafts + rejects."""
+    _forward_stage_logs()
+    return E.stage_e2h(E.run_dir(cfg), cfg, Counters())
+
+
+@task(name="e2h-filter-dedup", cache_policy=NO_CACHE)
+def e2h_filter_task(cfg: E.E2HJobConfig) -> StageReport:
+    _forward_stage_logs()
+    return E.stage_e2h_filter(E.run_dir(cfg), cfg, Counters())
+
+
+@task(name="e2h-manifest", cache_policy=NO_CACHE)
+def e2h_finalize_task(cfg: E.E2HJobConfig, reports: list[StageReport]) -> dict:
+    manifest = E.finalize_e2h(E.run_dir(cfg), cfg, reports, merged_counters(reports))
+    publish_artifacts(manifest)
+    return manifest
+
+
+@flow(name="e2hqa", log_prints=True)
+def e2hqa_flow(
+    corpus: str = "data/latest",
+    seeds: str | None = None,
+    rounds: int = 3,
+    out: str = "data",
+    run_id: str | None = None,
+    llm: str = "auto",
+    model: str | None = None,
+    e2h_options: dict[str, Any] | None = None,
+    filter_options: dict[str, Any] | None = None,
+    llm_options: dict[str, Any] | None = None,
+) -> dict:
+    """E2HQA over a finished crawl run (``corpus``; ``data/latest`` = the newest one): seeds (a file,
+    or the corpus's single-hop questions) → ``rounds`` of rewriting → filter/dedup → shards."""
+    logger = get_run_logger()
+    cfg = E.make_e2h_job_config(corpus=corpus, seeds=seeds, rounds=rounds, out=out,
+                                run_id=run_id or flow_run_run_id(), llm=llm, model=model,
+                                e2h_options=e2h_options, filter_options=filter_options,
+                                llm_options=llm_options)
+    run = E.run_dir(cfg)
+    logger.info("e2hqa run %s in %s over corpus %s (seeds: %s, %d rounds, llm=%s)", cfg.job.run_id, run.path,
+                cfg.corpus, cfg.seeds or "the corpus's single-hop questions", cfg.e2h.rounds, cfg.job.llm)
+    reports = [e2h_task(cfg)]
+    logger.info("e2h: %d drafts%s", _rows(reports[-1], "drafts"), _resumed(reports[-1]))
+    reports.append(e2h_filter_task(cfg))
+    manifest = e2h_finalize_task(cfg, reports)
+    logger.info("kept %d e2h questions → %s", manifest["funnel"]["kept"], run.sub("qa"))
+    return manifest
+
+
+def with_runner(f: Callable[..., dict], task_runner: str = "threads", dask_address: str | None = None,
+                workers: int = 2) -> Callable[..., dict]:
+    """``f`` (the crawlqa flow) called with the given task runner for its per-shard tasks."""
+
+    def call(**params: Any) -> dict:
+        return f(**params, task_runner=task_runner, dask_address=dask_address, workers=workers)
+
+    return call

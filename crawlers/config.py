@@ -1,0 +1,77 @@
+"""Crawl settings: plain values with polite defaults (the CLI and the job config fill them)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULT_USER_AGENT = "crawlqa/0.1 (+https://github.com/crawlqa/crawlqa; research QA dataset builder)"
+
+
+class CrawlConfig(BaseModel):
+    """Everything one crawl needs. Limits are exact: see ``crawlers/frontier.py``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # limits
+    max_depth: int = Field(2, ge=0, description="clicks from the root (root = 0)")
+    max_pages_per_root: int = Field(200, ge=1, description="fetched HTML pages kept per root")
+    max_pages: int = Field(1000, ge=1, description="fetched HTML pages kept per run")
+    allowed_domains: list[str] = Field(
+        default_factory=list, description="hosts/domains to stay on; empty = each root's registered domain"
+    )
+    max_page_bytes: int = Field(5_000_000, ge=1024, description="larger responses are `too_large` rejects")
+    max_redirects: int = Field(10, ge=1)
+    meta_refresh_max_delay: float = Field(15.0, description="a <meta refresh> up to this delay is a redirect")
+
+    # politeness
+    obey_robots: bool = True
+    autothrottle: bool = True
+    autothrottle_target_concurrency: float = Field(2.0, gt=0)
+    autothrottle_max_delay: float = Field(10.0, gt=0)
+    concurrency: int = Field(16, ge=1)
+    concurrency_per_domain: int = Field(4, ge=1)
+    download_delay: float = Field(0.25, ge=0)
+    user_agent: str = DEFAULT_USER_AGENT
+    timeout: float = Field(20, gt=0, description="download timeout per request (seconds)")
+    retries: int = Field(2, ge=0)
+
+    # HTTP cache (shared by the runs under one output folder)
+    http_cache: bool = True
+    cache_expiry_seconds: int = Field(7 * 24 * 3600, ge=0, description="0 = never expires")
+    cache_gzip: bool = False
+
+    # safety
+    allow_private: bool = Field(
+        False, description="allow private/loopback/link-local addresses everywhere "
+        "(a root on such an address always allows its own host)"
+    )
+    offline_dns: bool = Field(
+        False, description="resolve only IP literals and localhost; any other name is a dns_error "
+        "(tests and sealed machines: no DNS packet leaves the host)"
+    )
+
+    # extraction
+    min_text_chars: int = Field(200, ge=0)
+    extract_timeout: float = Field(10, gt=0, description="seconds per page; the worker is killed after")
+    extract_workers: int = Field(0, ge=0, description="extraction processes; 0 = cores - 1 (at least 1)")
+    extract_fast: bool = Field(True, description="trafilatura fast mode (no fallback extractors)")
+
+    # site profiles
+    profile: str = Field("auto", description="force one profile for every root, or 'auto'")
+    profiles: dict[str, str] = Field(default_factory=dict, description="profile per root URL")
+
+    # output and process
+    pages_per_shard: int = Field(500, ge=1, description="pages per Parquet shard (rows carry HTML)")
+    log_level: str = "INFO"
+    run_timeout: float | None = Field(None, description="seconds for the whole crawl subprocess")
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _lower_domains(cls, v: list[str]) -> list[str]:
+        return [d.strip().lower().lstrip(".") for d in v if d.strip()]
+
+    def workers(self, cpu_count: int | None) -> int:
+        """Number of extraction processes to start."""
+        if self.extract_workers:
+            return self.extract_workers
+        return max(1, (cpu_count or 2) - 1)

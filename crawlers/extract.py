@@ -1,0 +1,171 @@
+"""Extraction of one page: main text (markdown with lists and tables), title, date, language,
+and the structured facts of ``crawlers.facts``. Runs in worker processes, never in the spider.
+
+``extract_page`` is the function the worker pool calls; it never raises and returns a small dict
+(``ok``, ``reason``, ``detail``, ``data``: the zlib-compressed JSON of an ``Extracted``), so a bad
+page is a counted reject and the crawl goes on. The per-page timeout is enforced by the pool
+(``crawlers.pipeline``): a page that takes longer is killed with its worker.
+
+Metadata is read with trafilatura's and htmldate's helpers rather than ``with_metadata=True``:
+trafilatura's author normalisation is quadratic in the number of authors (a 1,000-author arXiv
+page took 13 s), and the crawler does not need authors from it (``crawlers.facts`` reads them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import zlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“(])")
+_TITLE_SUFFIX = re.compile(r"\s+[-–—|:·]\s+[^-–—|:·]{2,40}$")
+_MD_NOISE = re.compile(r"<sup>.*?</sup>|\\\[\d+\\\]|\[\d+\]|\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)")
+
+
+@dataclass
+class Extracted:
+    title: str = ""
+    text: str = ""
+    language: str = ""
+    date: str | None = None
+    subject: str = ""
+    description: str = ""
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    enumerations: list[dict[str, Any]] = field(default_factory=list)
+    facts_error: str = ""
+
+    def pack(self) -> bytes:
+        return zlib.compress(json.dumps(asdict(self), ensure_ascii=False).encode("utf-8"), 3)
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> Extracted:
+        return cls(**json.loads(zlib.decompress(blob).decode("utf-8")))
+
+
+def subject_from_title(title: str) -> str:
+    """The entity a page is about: its title without a site suffix or an arXiv id prefix."""
+    t = re.sub(r"^\[[^\]]{3,30}\]\s*", "", title.strip())
+    stripped = _TITLE_SUFFIX.sub("", t)
+    return stripped.strip() or t
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of the first prose paragraph of a markdown text."""
+    for para in re.split(r"\n\s*\n", text):
+        p = para.strip()
+        if not p or p.startswith(("#", "|", "- ", "* ", ">", "```")) or len(p) < 40:
+            continue
+        p = " ".join(_MD_NOISE.sub("", p).split())
+        return _SENTENCE_END.split(p, maxsplit=1)[0][:500]
+    return ""
+
+
+def detect_language(text: str, html_lang: str | None) -> str:
+    lang = (html_lang or "").strip().lower().replace("_", "-").split("-")[0]
+    if len(text) < 100 and re.fullmatch(r"[a-z]{2,3}", lang):
+        return lang
+    try:
+        import py3langid
+
+        return str(py3langid.classify(text[:5000])[0])
+    except Exception as exc:  # langid is best effort; the html lang attribute is the fallback
+        log.debug("language detection failed: %s", exc)
+        return lang if re.fullmatch(r"[a-z]{2,3}", lang or "") else ""
+
+
+def _prune_xpaths(site: str) -> list[str]:
+    from crawlers.profiles import get_profile
+
+    try:
+        return list(get_profile(site).prune_xpaths)
+    except ValueError:
+        return []
+
+
+def _structure(html: str, url: str, site: str) -> tuple[Any, str]:
+    from crawlers.facts import extract_structure
+    from crawlers.urls import canonicalize
+
+    try:
+        try:
+            s = extract_structure(html, url, site, canonicalize=canonicalize)
+        except TypeError:  # an extract_structure without the canonicalize argument
+            s = extract_structure(html, url, site)
+    except Exception as exc:  # the facts extractor must not cost us the page
+        return None, f"{type(exc).__name__}: {exc}"[:300]
+    return s, getattr(s, "error", "") or ""
+
+
+def extract(html: str, url: str, site: str = "generic", *, fast: bool = True) -> Extracted | None:
+    """Main text + metadata + structure of one page, or None when trafilatura finds no text."""
+    from trafilatura import bare_extraction
+    from trafilatura.metadata import extract_title
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        raise ValueError("unparseable HTML")
+    title = ""
+    for xp in ('//meta[@name="citation_title"]/@content', '//meta[@property="og:title"]/@content'):
+        found = tree.xpath(xp)
+        if found and str(found[0]).strip():
+            title = str(found[0])
+            break
+    if not title:
+        try:
+            title = extract_title(tree) or ""
+        except Exception as exc:  # a missing title is not fatal
+            log.debug("no title for %s: %s", url, exc)
+        title = re.sub(r"^\s*Title:\s*", "", title)
+    date = None
+    try:
+        from htmldate import find_date
+
+        date = find_date(tree, extensive_search=False, original_date=True, url=url)
+    except Exception as exc:  # dates are best effort
+        log.debug("no date for %s: %s", url, exc)
+    prune = _prune_xpaths(site)
+    doc = bare_extraction(
+        tree, url=url, fast=fast, prune_xpath=prune or None, include_comments=False, include_tables=True,
+        include_formatting=True, include_links=False, include_images=False, with_metadata=False,
+    )
+    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    out = Extracted(title=" ".join(title.split()), text=text, date=date)
+    out.language = detect_language(text, tree.get("lang"))
+    structure, err = _structure(html, url, site)
+    out.facts_error = err
+    if structure is not None:
+        out.subject = structure.subject or ""
+        out.description = structure.description or ""
+        out.facts = [f.model_dump() for f in structure.facts]
+        out.enumerations = [e.model_dump() for e in structure.enumerations]
+    out.subject = out.subject or subject_from_title(out.title)
+    out.description = out.description or first_sentence(text)
+    return out if text else None
+
+
+def extract_page(html: str, url: str, site: str, min_text_chars: int = 200, fast: bool = True) -> dict:
+    """Worker entry point: never raises. ``{"ok", "reason", "detail", "data"}``."""
+    try:
+        res = extract(html, url, site, fast=fast)
+    except Exception as exc:
+        return {"ok": False, "reason": "extract_failed", "detail": f"{type(exc).__name__}: {exc}"[:300]}
+    if res is None:
+        return {"ok": False, "reason": "too_little_text", "detail": "no main text found"}
+    if len(res.text) < min_text_chars:
+        return {"ok": False, "reason": "too_little_text",
+                "detail": f"{len(res.text)} < {min_text_chars} characters", "data": res.pack()}
+    return {"ok": True, "reason": "", "detail": res.facts_error, "data": res.pack()}
+
+
+def warm_up() -> None:
+    """Import the heavy modules once (pool initializer), so the first page is not slower."""
+    import py3langid  # noqa: F401
+    import trafilatura  # noqa: F401
+
+    import crawlers.facts  # noqa: F401

@@ -1,0 +1,119 @@
+"""Item pipeline: spool each fetched page and extract it in a pool of worker processes.
+
+Extraction overlaps with crawling (the spider callback only hands the HTML over). ``pebble``'s
+process pool gives each page a hard timeout: a page that takes longer than ``extract_timeout`` is
+killed with its worker (which the pool replaces) and becomes an ``extract_timeout`` reject.
+At most ``4 × workers`` pages wait for extraction; past that ``process_item`` waits, which slows
+the downloader instead of letting raw HTML pile up in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from twisted.internet import defer
+
+from crawlers.config import CrawlConfig
+from crawlers.extract import extract_page, warm_up
+
+log = logging.getLogger(__name__)
+
+
+def make_pool(workers: int, initializer=warm_up):
+    """A pebble process pool; spawned, never forked (the parent runs a reactor and threads)."""
+    from pebble import ProcessPool
+
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPool(max_workers=workers, initializer=initializer, context=ctx)
+
+
+def outcome(future: Any, timeout: float) -> dict:
+    """The extraction result of a finished future; a timeout or a dead worker is a reject."""
+    from pebble import ProcessExpired
+
+    try:
+        return future.result()
+    except FutureTimeout:
+        return {"ok": False, "reason": "extract_timeout",
+                "detail": f"extraction took longer than {timeout:g}s"}
+    except ProcessExpired as exc:
+        return {"ok": False, "reason": "extract_failed", "detail": f"worker died: {exc}"[:300]}
+    except Exception as exc:  # pickling errors, a cancelled future: a counted reject, never a crash
+        return {"ok": False, "reason": "extract_failed", "detail": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+class ExtractPipeline:
+    def __init__(self, crawler, cfg: CrawlConfig) -> None:
+        self.crawler = crawler
+        self.cfg = cfg
+        self.workers = cfg.workers(os.cpu_count())
+        self.max_inflight = 4 * self.workers
+        self.inflight = 0
+        self.pool = None
+        self._waiters: list[defer.Deferred] = []
+        self._drained: list[defer.Deferred] = []
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ExtractPipeline:
+        return cls(crawler, CrawlConfig(**crawler.settings.getdict("CRAWLQA_CONFIG")))
+
+    @property
+    def spool(self):
+        return self.crawler.spider.spool
+
+    def open_spider(self, spider=None) -> None:
+        self.pool = make_pool(self.workers)
+        log.info("extraction: %d worker process(es), %.0fs per page", self.workers, self.cfg.extract_timeout)
+
+    async def process_item(self, item: dict, spider=None) -> dict:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        self.spool.put_fetch(item)
+        while self.inflight >= self.max_inflight:
+            d: defer.Deferred = defer.Deferred()
+            self._waiters.append(d)
+            await maybe_deferred_to_future(d)
+        self.inflight += 1
+        key = item["key"]
+        future = self.pool.schedule(
+            extract_page, args=(item["html"], item["final_url"], item["site"]),
+            kwargs={"min_text_chars": self.cfg.min_text_chars, "fast": self.cfg.extract_fast},
+            timeout=self.cfg.extract_timeout,
+        )
+        future.add_done_callback(lambda f, key=key: self._done(key, f))
+        return {"key": key}  # the HTML stays with the spool and the pool, not in Scrapy's logs
+
+    def _done(self, key: str, future: Any) -> None:
+        """Runs in the pool's thread: store the result, then free a slot in the reactor thread."""
+        self.spool.put_extract(key, outcome(future, self.cfg.extract_timeout))
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self._release)  # type: ignore[attr-defined]
+
+    def _release(self) -> None:
+        self.inflight -= 1
+        if self._waiters:
+            self._waiters.pop(0).callback(None)
+        if self.inflight == 0:
+            drained, self._drained = self._drained, []
+            for d in drained:
+                d.callback(None)
+
+    async def close_spider(self, spider=None) -> None:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        if self.inflight:
+            log.info("waiting for %d extraction(s)", self.inflight)
+            d: defer.Deferred = defer.Deferred()
+            self._drained.append(d)
+            await maybe_deferred_to_future(d)
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join(timeout=30)
+            if self.pool.active:
+                self.pool.stop()
+                self.pool.join(timeout=5)

@@ -1,0 +1,131 @@
+"""What a site profile decides: where a page's content links are, and which of them to follow.
+
+A profile is one small module in ``crawlers/profiles/`` that defines ``PROFILE`` (an instance of a
+``Profile`` subclass); the registry finds it by itself. A profile
+
+* ``matches(url)``: claims a URL by host (``en.wikipedia.org``) or by a first path segment
+  (``/wiki/...`` on a local mirror);
+* ``sniff(html)``: recognises a root page on an unknown host (a Kiwix dump, a saved arXiv mirror);
+* ``extract_links(root, base_url)``: the links of a parsed page that are content links, in document
+  order, as ``(absolute URL, anchor text)``;
+* ``follow(url, page_url)``: ``None`` to follow a content link, or the reason not to
+  (``wiki_namespace``, ``not_article``, ``non_content``...), counted as ``crawl/links_skipped/<reason>``.
+
+Domain limits, robots.txt and address safety are decided elsewhere, for every profile alike.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+_WS = re.compile(r"\s+")
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "ftp:", "file:", "about:", "#")
+MEDIA_EXTENSIONS = frozenset(
+    [".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico", ".bmp", ".tif", ".tiff", ".avif", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".m4a", ".ogg", ".oga", ".ogv", ".webm", ".wav", ".flac", ".avi", ".mov", ".mkv", ".wmv", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".rar", ".7z", ".exe", ".msi", ".dmg", ".iso", ".apk", ".deb", ".rpm", ".bin"]
+)
+
+
+def anchor_text(a: etree._Element) -> str:
+    return _WS.sub(" ", "".join(a.itertext())).strip()
+
+
+def path_extension(path: str) -> str:
+    last = path.rsplit("/", 1)[-1]
+    return ("." + last.rsplit(".", 1)[-1].lower()) if "." in last else ""
+
+
+class Profile:
+    """The generic profile: every link of the body, content pages only."""
+
+    name: str = "generic"
+    priority: int = 1000  # lower is asked first; generic is the fallback
+    #: XPaths of the content area, first match wins (None: the whole document)
+    content_xpaths: tuple[str, ...] = ()
+    #: XPath (relative to the content area) of containers whose links are not content links
+    exclude_xpath: str | None = None
+    #: XPaths of links outside the content area that are content links too (language versions)
+    extra_link_xpaths: tuple[str, ...] = ()
+    #: XPaths of page chrome removed before text extraction (menus, footers...)
+    prune_xpaths: tuple[str, ...] = ()
+    #: path segments that mark a non-content page (login, search...)
+    deny_segments: frozenset[str] = frozenset(
+        ["login", "logout", "signin", "sign_in", "signup", "sign-up", "sign_up", "register", "cart", "checkout", "account", "search", "share", "print", "feed", "rss", "atom", "wp-admin", "wp-login.php", "wp-json", "xmlrpc.php"]
+    )
+
+    def __init__(self) -> None:
+        self._content = [etree.XPath(x) for x in self.content_xpaths]
+        self._extra = [etree.XPath(x) for x in self.extra_link_xpaths]
+        self._exclude = etree.XPath(self.exclude_xpath) if self.exclude_xpath else None
+
+    def __repr__(self) -> str:
+        return f"<profile {self.name}>"
+
+    # -- choosing the profile -----------------------------------------------------------------
+    def matches(self, url: str) -> bool:
+        return False
+
+    def sniff(self, html: str) -> bool:
+        return False
+
+    # -- links ----------------------------------------------------------------------------------
+    def content_root(self, root: etree._Element) -> etree._Element:
+        for xp in self._content:
+            found = xp(root)
+            if found:
+                return found[0]
+        return root
+
+    def skip_anchor(self, a: etree._Element) -> bool:
+        """Links to drop by their own attributes (e.g. ``class="external"``)."""
+        return False
+
+    def extract_links(self, root: etree._Element, base_url: str) -> list[tuple[str, str]]:
+        scope = self.content_root(root)
+        excluded: set[etree._Element] = set()
+        if self._exclude is not None:
+            for box in self._exclude(scope):
+                excluded.update(box.iter("a"))
+        out: list[tuple[str, str]] = []
+        anchors = list(scope.iter("a"))
+        if scope is not root:
+            for xp in self._extra:
+                anchors.extend(a for a in xp(root) if a.tag == "a")
+        for a in anchors:
+            href = a.get("href")
+            if not href or a in excluded:
+                continue
+            href = href.strip()
+            if not href or href.lower().startswith(_SKIP_SCHEMES) or self.skip_anchor(a):
+                continue
+            try:
+                url = urljoin(base_url, href)
+            except ValueError:
+                continue
+            out.append((url, anchor_text(a)))
+        return out
+
+    def follow(self, url: str, page_url: str) -> str | None:
+        """None to follow this content link of ``page_url``, or the reason not to."""
+        parts = urlsplit(url)
+        path = parts.path
+        if path_extension(path) in MEDIA_EXTENSIONS:
+            return "media"
+        segments = {s.lower() for s in path.split("/") if s}
+        if segments & self.deny_segments:
+            return "non_content"
+        if "replytocom=" in parts.query or "action=" in parts.query:
+            return "non_content"
+        return None
+
+    @staticmethod
+    def same_host(url: str, page_url: str) -> bool:
+        a, b = urlsplit(url), urlsplit(page_url)
+        return (a.hostname or "") == (b.hostname or "") and a.port == b.port
+
+    @staticmethod
+    def first_segment(url: str) -> str:
+        path = urlsplit(url).path
+        return path.lstrip("/").split("/", 1)[0].lower()

@@ -1,0 +1,84 @@
+"""MediaWiki sites (Wikipedia, Kiwix dumps, local mirrors): article links only.
+
+Content links are the links of ``#mw-content-text`` less citations, edit links, external links and
+reference lists. Followed: links on the same host under the page's article path (``/wiki/`` or, for
+Kiwix-style dumps, the page's own folder) whose title has no namespace (``Special:``, ``Talk:``,
+``File:``, ``Help:``, ``Category:``, ``Norvapedia:``...) and no query (edit/history links).
+Redirects, including Kiwix ``<meta http-equiv="refresh">`` stubs, are collapsed by the crawler.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from crawlers.profiles.base import Profile, path_extension
+from crawlers.urls import registered_domain
+
+WIKI_DOMAINS = frozenset({
+    "wikipedia.org", "wikimedia.org", "wiktionary.org", "wikivoyage.org", "wikibooks.org",
+    "wikiquote.org", "wikisource.org", "wikinews.org", "wikiversity.org", "mediawiki.org",
+    "wikidata.org",
+})
+# "Talk:X", "User_talk:X", "Norvapedia:About"; not "Mission:_Impossible" (a colon then a space)
+NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_ ][Tt]alk)?:(?![_ ])")
+_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
+_EXCLUDED = ["reference", "references", "reflist", "mw-editsection", "mw-cite-backlink",
+             "catlinks", "printfooter", "mw-jump-link", "toc", "interlanguage-link", "noprint",
+             "metadata"]
+
+
+class WikipediaProfile(Profile):
+    name = "wikipedia"
+    priority = 10
+    content_xpaths = ("//*[@id='mw-content-text']", "//*[@id='bodyContent']", "//*[@id='content']")
+    exclude_xpath = " | ".join(f".//*[{_CLASS.format(c)}]" for c in _EXCLUDED) + " | .//*[@id='toc']"
+    extra_link_xpaths = ("//*[@id='p-lang']//a[@href]",)  # other language versions (same host only)
+    prune_xpaths = (
+        "//*[@id='mw-navigation']", "//*[@id='mw-head']", "//*[@id='mw-panel']",
+        "//*[@id='catlinks']", "//*[@id='siteSub']", "//*[@id='contentSub']", "//*[@id='toc']",
+        "//*[@id='jump-to-nav']", "//*[@id='footer']", "//footer",
+        f"//*[{_CLASS.format('mw-editsection')}]", f"//*[{_CLASS.format('mw-jump-link')}]",
+    )
+
+    def matches(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return registered_domain(host) in WIKI_DOMAINS or self.first_segment(url) == "wiki"
+
+    def sniff(self, html: str) -> bool:
+        head = html[:20000]
+        return ('content="MediaWiki' in head or 'id="mw-content-text"' in html
+                or re.search(r'<body[^>]*class="[^"]*\bmediawiki\b', head) is not None)
+
+    def skip_anchor(self, a) -> bool:
+        cls = a.get("class") or ""
+        return "external" in cls.split() or "new" in cls.split() or a.get("rel") == "nofollow"
+
+    @staticmethod
+    def article_prefix(page_url: str) -> str:
+        path = urlsplit(page_url).path
+        i = path.find("/wiki/")
+        if i >= 0:
+            return path[: i + len("/wiki/")]
+        return path.rsplit("/", 1)[0] + "/"
+
+    def follow(self, url: str, page_url: str) -> str | None:
+        if not self.same_host(url, page_url):
+            return "not_article"
+        parts = urlsplit(url)
+        if parts.query:
+            return "not_article"  # edit, history, oldid, diff, search, printable...
+        prefix = self.article_prefix(page_url)
+        if not parts.path.startswith(prefix):
+            return "not_article"
+        title = unquote(parts.path[len(prefix):])
+        if not title:
+            return "not_article"
+        if NAMESPACE.match(title):
+            return "wiki_namespace"
+        if path_extension(parts.path) in {".png", ".jpg", ".jpeg", ".gif", ".svg", ".css", ".js"}:
+            return "media"
+        return None
+
+
+PROFILE = WikipediaProfile()

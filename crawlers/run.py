@@ -1,0 +1,116 @@
+"""``crawl()``: one crawl, start to finish, callable any number of times in one process.
+
+The crawl itself runs in a subprocess (``python -m crawlers.worker``): Twisted's reactor cannot be
+restarted, so a fresh interpreter per crawl is what lets a Prefect flow run crawl again and again.
+The subprocess writes a spool in ``work_dir``; this process then writes the shards from it
+(``crawlers.finalize``) and returns the shard list, counters and Scrapy stats for the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from crawlers.config import CrawlConfig
+from crawlers.finalize import finalize
+from pipelines.shards import ShardInfo
+
+log = logging.getLogger("crawlqa.crawl")
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CrawlResult:
+    pages: list[ShardInfo]
+    rejects: list[ShardInfo]
+    counters: dict[str, int]  # 'crawl/...' and 'extract/...'
+    stats: dict  # Scrapy stats: requests, responses by status, bytes, duration, robots forbidden...
+    per_root: dict[str, int] = field(default_factory=dict)  # pages written per root
+    empty_roots: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class CrawlError(RuntimeError):
+    """The crawl subprocess failed (a programming or configuration error, not a bad page)."""
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run_subprocess(job: dict, work_dir: Path, timeout: float | None) -> dict:
+    """Run the crawl job in a fresh interpreter; return its result.json."""
+    job_path = work_dir / "job.json"
+    job_path.write_text(json.dumps(job, indent=1), encoding="utf-8")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+    out_path = work_dir / "subprocess.out"
+    with open(out_path, "wb") as out:
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "crawlers.worker", str(job_path)], cwd=str(work_dir), env=env,
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise CrawlError(f"crawl did not finish within {timeout}s; log: {work_dir / 'crawl.log'}") from exc
+    if proc.returncode != 0 or not Path(job["result"]).is_file():
+        raise CrawlError(
+            f"crawl subprocess exited with {proc.returncode}\n{_tail(out_path)}\n{_tail(work_dir / 'crawl.log')}")
+    return json.loads(Path(job["result"]).read_text(encoding="utf-8"))
+
+
+def crawl(
+    roots: list[str],
+    cfg: CrawlConfig,
+    *,
+    pages_dir: Path,
+    rejects_dir: Path,
+    cache_dir: Path,
+    work_dir: Path,
+    run_id: str,
+    rejects_start_index: int = 0,
+) -> CrawlResult:
+    """Crawl ``roots`` and write ``pages_dir`` / ``rejects_dir`` shards (see the module doc).
+
+    ``cache_dir`` is the HTTP cache shared by the runs under one output folder; ``work_dir`` a scratch
+    folder for this crawl (job file, spool, ``crawl.log``). Raises ``CrawlError`` only when the crawl
+    process itself fails; unreachable roots and bad pages are counted rejects.
+    """
+    if not roots:
+        raise ValueError("crawl() needs at least one root URL")
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = Path(cache_dir).resolve()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    spool = work_dir / "spool.sqlite"
+    for stale in (spool, Path(f"{spool}-wal"), Path(f"{spool}-shm"), work_dir / "result.json"):
+        stale.unlink(missing_ok=True)
+    job = {"roots": list(roots), "cfg": cfg.model_dump(mode="json"), "cache_dir": str(cache_dir),
+           "work_dir": str(work_dir), "spool": str(spool), "result": str(work_dir / "result.json")}
+    log.info("crawling %d root(s), depth %d, <= %d pages/root, <= %d pages",
+             len(roots), cfg.max_depth, cfg.max_pages_per_root, cfg.max_pages)
+    result = run_subprocess(job, work_dir, cfg.run_timeout)
+    fin = finalize(spool, list(roots), cfg, pages_dir=Path(pages_dir), rejects_dir=Path(rejects_dir),
+                   run_id=run_id, rejects_start_index=rejects_start_index)
+    counters = {k: v for k, v in result["counters"].items() if "/dropped/" not in k}
+    for k, v in fin.counters.items():
+        counters[k] = counters.get(k, 0) + v
+    stats = dict(result["stats"])
+    stats["waves"] = result.get("waves", 0)
+    stats["root_profiles"] = {roots[int(i)]: name for i, name in result.get("root_profiles", {}).items()}
+    stats["wall_s"] = result.get("wall_s", 0.0)
+    for root in fin.empty_roots:
+        log.warning("root yielded no page: %s (see the crawl rejects)", root)
+    return CrawlResult(pages=fin.pages, rejects=fin.rejects, counters=dict(sorted(counters.items())),
+                       stats=stats, per_root=fin.per_root, empty_roots=fin.empty_roots)

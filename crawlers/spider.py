@@ -1,0 +1,321 @@
+"""The CRAWLQA spider: fetch, classify, collect links; the frontier decides what comes next.
+
+The callback does only cheap work: classify the response (HTTP error, non-HTML, too large,
+redirect, meta refresh), record the page's content links (site profile) in the frontier, and hand
+the HTML to the item pipeline, which extracts in worker processes. New requests are scheduled
+between waves, from ``spider_idle`` (see ``crawlers/frontier.py`` for why).
+
+Redirects (3xx and ``<meta http-equiv="refresh">``) are followed here rather than by Scrapy's
+middlewares, so that every hop passes the same domain/address policy, loops are caught on exact
+URLs, and a redirect onto a page already fetched becomes an alias of that page (no duplicate).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
+from scrapy.http import Response, TextResponse
+from scrapy.utils.response import get_base_url
+from w3lib.html import get_meta_refresh
+
+from crawlers.config import CrawlConfig
+from crawlers.frontier import Admission, Frontier, Link
+from crawlers.middlewares import Refused
+from crawlers.profiles import Profile, get_profile, profile_for, sniff_profile
+from crawlers.safety import PRIVATE_ADDRESS, AddressPolicy, make_policy
+from crawlers.spool import SpoolWriter
+from crawlers.urls import canonicalize, fetch_url, is_http
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_html_type(content_type: str) -> bool:
+    ct = content_type.split(";", 1)[0].strip().lower()
+    return ct in HTML_TYPES
+
+
+def classify_failure(failure: Any) -> tuple[str, str]:
+    """Reject reason and detail for a failed download."""
+    from scrapy import exceptions as sx
+    from twisted.internet import error as tx
+
+    exc = failure.value
+    detail = f"{type(exc).__name__}: {exc}"[:300]
+    if isinstance(exc, Refused):
+        return exc.reason, exc.detail or detail
+    if isinstance(exc, IgnoreRequest):
+        if "robots.txt" in str(exc):
+            return "robots_forbidden", "disallowed by robots.txt"
+        return "ignored", detail
+    checks: list[tuple[str, tuple]] = [
+        ("dns_error", (getattr(sx, "CannotResolveHostError", ()), tx.DNSLookupError)),
+        ("timeout", (getattr(sx, "DownloadTimeoutError", ()), tx.TimeoutError, TimeoutError)),
+        ("too_large", (getattr(sx, "DownloadCancelledError", ()),)),
+        ("connection_error", (
+            getattr(sx, "DownloadConnectionRefusedError", ()), getattr(sx, "DownloadFailedError", ()),
+            getattr(sx, "ResponseDataLossError", ()), tx.ConnectError, tx.ConnectionLost,
+            tx.ConnectionDone, ConnectionError)),
+    ]
+    for reason, types in checks:
+        types = tuple(t for t in types if isinstance(t, type))
+        if types and isinstance(exc, types):
+            if reason == "too_large" and "size" not in str(exc).lower():
+                return "cancelled", detail
+            return reason, detail
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return "timeout", detail
+    if "DNS" in name or "Resolve" in name:
+        return "dns_error", detail
+    if "Connection" in name or "ResponseNeverReceived" in name or "ResponseFailed" in name:
+        return "connection_error", detail
+    return "fetch_error", detail
+
+
+class CrawlqaSpider(scrapy.Spider):
+    name = "crawlqa"
+
+    def __init__(self, roots: list[str], cfg: dict | CrawlConfig, spool_path: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.cfg = cfg if isinstance(cfg, CrawlConfig) else CrawlConfig(**cfg)
+        self.roots = list(roots)
+        self.addresses = AddressPolicy.for_roots(self.roots, allow_private=self.cfg.allow_private)
+        self.frontier = Frontier(
+            self.roots, max_depth=self.cfg.max_depth, max_pages_per_root=self.cfg.max_pages_per_root,
+            max_pages=self.cfg.max_pages,
+            policy=make_policy(self.roots, self.cfg.allowed_domains, self.addresses),
+        )
+        self.spool = SpoolWriter(spool_path)
+        self.counters: Counter[str] = Counter()
+        self.root_profiles: dict[int, Profile] = {}
+        self.waves = 0
+        self._refused_seen = 0
+        self._forced = None if self.cfg.profile == "auto" else get_profile(self.cfg.profile)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        return spider
+
+    # -- requests ------------------------------------------------------------------------------
+    def make_request(self, adm: Admission, url: str | None = None, chain: list[str] | None = None):
+        return scrapy.Request(
+            url or adm.url, callback=self.parse, errback=self.on_error, dont_filter=True,
+            meta={"cq": {"root": adm.root, "depth": adm.depth, "key": adm.key, "chain": chain or []},
+                  "handle_httpstatus_all": True, "dont_redirect": True},
+        )
+
+    async def start(self):
+        batch = self.frontier.start()
+        self._flush_refusals()
+        log.info("wave 0: %d root(s)", len(batch))
+        for adm in batch:
+            yield self.make_request(adm)
+
+    def on_idle(self) -> None:
+        batch = self.frontier.next_batch()
+        self._flush_refusals()
+        if not batch:
+            log.info("crawl complete after %d wave(s): %d pages", self.waves, len(self.frontier.pages))
+            return
+        self.waves += 1
+        depths = Counter(a.depth for a in batch)
+        log.info("wave %d: %d request(s) %s", self.waves, len(batch), dict(sorted(depths.items())))
+        for adm in batch:
+            self.crawler.engine.crawl(self.make_request(adm))
+        raise DontCloseSpider
+
+    def _flush_refusals(self) -> None:
+        """Count links refused by the policy; a private address is also a reject row."""
+        new = self.frontier.refused[self._refused_seen:]
+        self._refused_seen = len(self.frontier.refused)
+        for root, url, reason in new:
+            if reason == PRIVATE_ADDRESS:
+                self.reject(reason, url, root, "link to a private/loopback/link-local address", key=url)
+            else:
+                self.counters[f"crawl/links_skipped/{reason}"] += 1
+
+    # -- signals -------------------------------------------------------------------------------
+    def on_headers(self, headers, body_length, request, spider=None) -> None:
+        """Stop reading a non-HTML or oversized body as soon as its headers say so."""
+        if "cq" not in request.meta:
+            return
+        ctype = (headers.get(b"Content-Type") or b"").decode("latin-1")
+        if ctype and not is_html_type(ctype):
+            raise StopDownload(fail=False)
+        length = body_length if isinstance(body_length, int) else -1
+        if length > self.cfg.max_page_bytes:
+            raise StopDownload(fail=False)
+
+    # -- rejects -------------------------------------------------------------------------------
+    def reject(self, reason: str, url: str, root: int, detail: str = "", *, key: str | None = None,
+               stage: str = "crawl") -> None:
+        key = key or canonicalize(url)
+        self.counters[f"{stage}/dropped/{reason}"] += 1
+        self.spool.put_reject(stage, reason, key, url, root, detail)
+        self.frontier.add_failure(key)
+
+    def on_error(self, failure) -> None:
+        request = failure.request
+        cq = request.meta.get("cq") or {}
+        reason, detail = classify_failure(failure)
+        first = (cq.get("chain") or [request.url])[0]
+        self.reject(reason, first, cq.get("root", 0), detail, key=cq.get("key"))
+        if cq.get("key") and cq["key"] != canonicalize(first):
+            self.frontier.add_failure(canonicalize(first))
+
+    # -- responses -----------------------------------------------------------------------------
+    def parse(self, response: Response):
+        cq = response.meta["cq"]
+        root, depth, key = cq["root"], cq["depth"], cq["key"]
+        chain: list[str] = cq["chain"]
+        first = chain[0] if chain else response.url
+        status = response.status
+        self.counters["crawl/responses"] += 1
+        if 300 <= status < 400 and status != 304:
+            location = response.headers.get(b"Location")
+            if location:
+                target = response.urljoin(location.decode("latin-1").strip())
+                yield from self.redirect(response, target, f"http_{status}")
+                return
+        if not 200 <= status < 300 or status == 204:
+            self.reject(f"http_{status}", first, root, f"HTTP {status} for {response.url}", key=key)
+            return
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        declared = response.headers.get(b"Content-Length")
+        too_big = len(response.body) > self.cfg.max_page_bytes or (
+            declared is not None and declared.isdigit() and int(declared) > self.cfg.max_page_bytes)
+        if (ctype and not is_html_type(ctype)) or not isinstance(response, TextResponse):
+            self.reject("non_html", first, root, ctype or "no content type", key=key)
+            return
+        if too_big:
+            self.reject("too_large", first, root, f"> {self.cfg.max_page_bytes} bytes", key=key)
+            return
+        text = response.text
+        if not ctype and "<html" not in text[:2048].lower() and "<body" not in text[:4096].lower():
+            self.reject("non_html", first, root, "no content type, body does not look like HTML", key=key)
+            return
+        interval, refresh = get_meta_refresh(text[:8192], response.url, ignore_tags=("script", "noscript"))
+        if refresh and interval is not None and interval <= self.cfg.meta_refresh_max_delay:
+            yield from self.redirect(response, refresh, "meta_refresh")
+            return
+        page_key = canonicalize(response.url)
+        if page_key != key:
+            self.frontier.add_alias(key, page_key)
+            self.spool.put_alias(key, page_key)
+        if page_key in self.frontier.pages:
+            self.counters["crawl/duplicate_pages"] += 1
+            return
+        if response.encoding and response.encoding.lower().replace("-", "") not in ("utf8", "ascii"):
+            self.counters["crawl/non_utf8"] += 1
+        profile = self.page_profile(root, depth, response.url, text)
+        links = self.content_links(profile, response)
+        self.frontier.add_page(page_key, links)
+        self.counters["crawl/pages"] += 1
+        yield {
+            "key": page_key, "root": root, "depth": depth, "url": first, "final_url": response.url,
+            "status": status, "content_type": ctype or "text/html", "fetched_at": fetched_at(response),
+            "site": profile.name, "encoding": response.encoding or "", "html": text, "links": links,
+        }
+
+    def redirect(self, response: Response, target: str, kind: str):
+        cq = response.meta["cq"]
+        root, depth, key = cq["root"], cq["depth"], cq["key"]
+        chain = [*cq["chain"], response.url]
+        first = chain[0]
+        self.counters[f"crawl/redirects/{kind}"] += 1
+        if not is_http(target):
+            self.reject("bad_redirect", first, root, f"{kind} to {target[:200]}", key=key)
+            return
+        target = fetch_url(target)
+        if target in chain or len(chain) > self.cfg.max_redirects:
+            self.reject("redirect_loop", first, root, " -> ".join([*chain, target])[:1000], key=key)
+            self.frontier.add_failure(canonicalize(first))
+            return
+        tkey = canonicalize(target)
+        reason = self.frontier.policy(root, tkey)
+        if reason:
+            self.reject(reason, first, root, f"{kind} to {target}", key=key)
+            return
+        if tkey != key:
+            self.frontier.add_alias(key, tkey)
+            self.spool.put_alias(key, tkey)
+            if tkey in self.frontier.pages or tkey in self.frontier.requested or tkey in self.frontier.failed:
+                self.counters["crawl/redirects_to_known"] += 1
+                return
+            self.frontier.requested.add(tkey)
+        yield self.make_request(Admission(root, depth, tkey, target), chain=chain)
+
+    # -- profiles and links ----------------------------------------------------------------------
+    def page_profile(self, root: int, depth: int, url: str, text: str) -> Profile:
+        if self._forced is not None:
+            return self._forced
+        if root not in self.root_profiles:
+            name = self.cfg.profiles.get(self.roots[root])
+            if name:
+                chosen = get_profile(name)
+            else:
+                chosen = profile_for(self.roots[root])
+                if chosen.name == "generic":
+                    chosen = profile_for(url) if profile_for(url).name != "generic" else (
+                        sniff_profile(text) or chosen)
+            self.root_profiles[root] = chosen
+            log.info("root %d %s: profile %s", root, self.roots[root], chosen.name)
+        by_url = profile_for(url)
+        return by_url if by_url.name != "generic" else self.root_profiles[root]
+
+    def content_links(self, profile: Profile, response: TextResponse) -> list[Link]:
+        try:
+            tree = response.selector.root
+            base = get_base_url(response)
+            raw = profile.extract_links(tree, base)
+        except Exception as exc:  # a page whose links cannot be read is still a page
+            self.counters["crawl/links_unreadable"] += 1
+            log.warning("links of %s unreadable: %s", response.url, exc)
+            return []
+        page_key = canonicalize(response.url)
+        out: list[Link] = []
+        seen: set[str] = {page_key}
+        skipped = self.counters
+        for url, text in raw:
+            if not is_http(url):
+                continue
+            why = profile.follow(url, response.url)
+            if why:
+                skipped[f"crawl/links_skipped/{why}"] += 1
+                continue
+            k = canonicalize(url)
+            if k in seen:
+                continue
+            seen.add(k)
+            out.append((k, fetch_url(url), text[:300]))
+        return out
+
+    def closed(self, reason: str) -> None:
+        self.counters[f"crawl/finish/{reason}"] += 1
+        log.info("spider closed (%s)", reason)
+
+
+def fetched_at(response: Response) -> str:
+    """When the page was fetched: the response's Date header (kept by the HTTP cache), else now."""
+    raw = response.headers.get(b"Date")
+    if raw:
+        try:
+            dt = parsedate_to_datetime(raw.decode("latin-1"))
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=UTC)
+            return dt.astimezone(UTC).isoformat()
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

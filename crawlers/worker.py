@@ -1,0 +1,137 @@
+"""The crawl subprocess: ``python -m crawlers.worker JOB.json``.
+
+Twisted's reactor cannot be restarted in one process, so every crawl runs in a fresh interpreter
+(``crawlers.run.crawl`` starts it): any number of crawls work inside one Prefect flow run, and the
+reactor, signal handlers, logging and memory of one crawl never leak into the next. The job file
+says what to crawl and where to write; the process writes the spool (``crawlers.spool``) and
+``result.json`` (Scrapy stats and counters) and exits 0, or non-zero on a programming error.
+
+Keep module-level imports light: the extraction workers are spawned and re-import this module.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def scrapy_settings(cfg: Any, roots: list[str], *, cache_dir: Path, log_file: Path | None) -> dict:
+    """Scrapy settings for a ``CrawlConfig`` (also used by the bare-Scrapy benchmark baseline)."""
+    settings: dict[str, Any] = {
+        "BOT_NAME": "crawlqa",
+        "USER_AGENT": cfg.user_agent,
+        "ROBOTSTXT_OBEY": cfg.obey_robots,
+        "CONCURRENT_REQUESTS": cfg.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": cfg.concurrency_per_domain,
+        "DOWNLOAD_DELAY": cfg.download_delay,
+        "AUTOTHROTTLE_ENABLED": cfg.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(cfg.download_delay, 1.0),
+        "AUTOTHROTTLE_MAX_DELAY": cfg.autothrottle_max_delay,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": cfg.autothrottle_target_concurrency,
+        "DOWNLOAD_TIMEOUT": cfg.timeout,
+        "RETRY_ENABLED": cfg.retries > 0,
+        "RETRY_TIMES": cfg.retries,
+        "DOWNLOAD_MAXSIZE": cfg.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "HTTPCACHE_ENABLED": cfg.http_cache,
+        "HTTPCACHE_DIR": str(Path(cache_dir).resolve()),
+        "HTTPCACHE_EXPIRATION_SECS": cfg.cache_expiry_seconds,
+        "HTTPCACHE_GZIP": cfg.cache_gzip,
+        "HTTPCACHE_IGNORE_HTTP_CODES": [408, 429, 500, 502, 503, 504, 522, 524],
+        "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
+        "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.FilesystemCacheStorage",
+        "REDIRECT_ENABLED": False,  # followed by the spider (policy on every hop, aliases)
+        "METAREFRESH_ENABLED": False,
+        "HTTPERROR_ALLOW_ALL": True,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,  # Scrapy 2.19 opens a control HTTP port by default
+        "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",  # the frontier de-duplicates
+        "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawlers.middlewares.SafetyMiddleware": 10,
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+        },
+        "ITEM_PIPELINES": {"crawlers.pipeline.ExtractPipeline": 100},
+        "LOG_LEVEL": cfg.log_level,
+        "LOG_FILE": str(log_file) if log_file else None,
+        "LOG_FILE_APPEND": False,
+        "CRAWLQA_ROOTS": list(roots),
+        "CRAWLQA_ALLOW_PRIVATE": cfg.allow_private,
+        "CRAWLQA_CONFIG": cfg.model_dump(mode="json"),
+    }
+    if cfg.offline_dns:
+        settings["TWISTED_DNS_RESOLVER"] = "crawlers.middlewares.OfflineResolver"
+    return settings
+
+
+def _jsonable(stats: dict) -> dict:
+    out = {}
+    for k, v in sorted(stats.items()):
+        out[k] = v if isinstance(v, int | float | str | bool) or v is None else str(v)
+    return out
+
+
+def summarize_stats(stats: dict) -> dict:
+    """The numbers the run manifest shows, plus Scrapy's own stats under ``scrapy``."""
+    by_status = {k.rsplit("/", 1)[1]: v for k, v in stats.items()
+                 if k.startswith("downloader/response_status_count/")}
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": stats.get("downloader/response_count", 0),
+        "responses_by_status": dict(sorted(by_status.items())),
+        "bytes": stats.get("downloader/response_bytes", 0),
+        "duration_s": round(float(stats.get("elapsed_time_seconds", 0.0)), 3),
+        "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+        "cache_hits": stats.get("httpcache/hit", 0),
+        "cache_misses": stats.get("httpcache/miss", 0),
+        "retries": stats.get("retry/count", 0),
+        "finish_reason": stats.get("finish_reason", ""),
+        "scrapy": _jsonable(stats),
+    }
+
+
+def run_job(job: dict) -> dict:
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.config import CrawlConfig
+    from crawlers.spider import CrawlqaSpider
+
+    cfg = CrawlConfig(**job["cfg"])
+    roots = job["roots"]
+    work = Path(job["work_dir"])
+    settings = scrapy_settings(cfg, roots, cache_dir=Path(job["cache_dir"]), log_file=work / "crawl.log")
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(CrawlqaSpider)
+    t0 = time.monotonic()
+    process.crawl(crawler, roots=roots, cfg=cfg.model_dump(mode="json"), spool_path=job["spool"])
+    process.start()
+    spider = crawler.spider
+    spider.spool.close()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    result = {
+        "stats": summarize_stats(stats),
+        "counters": dict(sorted(spider.counters.items())),
+        "waves": spider.waves,
+        "root_profiles": {str(k): v.name for k, v in sorted(spider.root_profiles.items())},
+        "wall_s": round(time.monotonic() - t0, 3),
+    }
+    Path(job["result"]).write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m crawlers.worker JOB.json", file=sys.stderr)
+        return 2
+    job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    run_job(job)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

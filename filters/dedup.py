@@ -1,0 +1,649 @@
+"""MinHash near-duplicate removal of questions, within a run and against every earlier run.
+
+How a pair is judged
+  1. Shingles of the normalised question (``FilterConfig.shingle``; default ``wchar3``: character
+     3-grams inside each word, so word order does not matter and a typo or an inflection changes
+     only a few shingles). Seeded MinHash (datasketch, ``affine32`` scheme, sha1 token hash), LSH
+     with bands chosen so that a pair at the threshold is a candidate with probability >=
+     ``dedup_min_recall`` (false candidates only cost time: they are verified next).
+  2. Every LSH candidate is verified with the exact Jaccard of the two shingle sets (>= threshold).
+  3. Guard (``dedup_guard``): templated questions about different things are near-identical in
+     wording ("How many studio albums did Blur / Oasis release?"), so a pair whose words differ in
+     a number, an ordinal or a named entity (capitalised word) is *distinct*, not a duplicate.
+     Spelling variants (typo, plural, inflection) of a word do not count as a difference.
+  4. Answer-aware: same answer -> ``near_duplicate`` (the later one by id is dropped, ``dup_of``
+     names the kept one). Different answers: if the wordings differ in a content word that has no
+     spelling variant on the other side ("studio" vs "live"), the questions ask different things:
+     both kept. Otherwise the same question has two answers -> ``answer_conflict``: the later one is
+     dropped, and with ``dedup_on_conflict='drop_both'`` (default) the earlier one too, because
+     the wording does not determine the answer (both rejects name each other in ``dup_of``).
+     Against an earlier run, only the new record can be dropped (the old one has shipped).
+
+Determinism: ``run`` sorts the run's records by id (a barrier: the first-by-id rule needs all of
+them) and keeps the first of each group; greedy, against kept records only. The output order is
+id order.
+
+Persistence (``commit``): the kept records of the run are added to an index that the next run
+queries, so a daily run never re-emits a question shipped before. Entries carry their run id;
+entries of the current run id are ignored (a re-run of the same run is idempotent), ids already
+present are skipped. Two stores:
+  * local folder (``index_path``, e.g. ``DIR/.dedup/``): append-only Parquet segments (id, run id,
+    question, answer, signature), each written atomically (temp + fsync + rename); loaded into an
+    in-memory datasketch ``MinHashLSH`` on open. No pickle: a segment written under other MinHash
+    settings is re-signed from its question text.
+  * Redis (``redis_url``): datasketch ``MinHashLSH`` with ``storage_config={'type': 'redis', ...}``,
+    basename keyed by the MinHash settings, plus a hash ``<prefix>:meta`` (id -> run id, question,
+    answer). On open, entries in the meta hash missing from the LSH (another setting, a crash
+    between the two writes) are re-inserted.
+Redis wins when both are given.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+import numpy as np
+
+from filters.base import reject_for
+from filters.config import FilterConfig
+from filters.text import NUMBER_WORDS, STOPWORDS, answers_equal, norm_text, similar_words, words
+from pipelines.counters import Counters
+from schemas.ids import stable_hash
+from schemas.records import QARecord, Reject
+
+if TYPE_CHECKING:
+    from datasketch import MinHash, MinHashLSH
+
+log = logging.getLogger(__name__)
+
+STAGE = "dedup"
+SCHEME = "affine32"
+SIGNATURE_VERSION = 1  # bump when normalisation or shingling changes: old signatures get recomputed
+
+Relation = Literal["duplicate", "conflict", "distinct"]
+
+
+# ----------------------------------------------------------------------------------------------
+# shingles and pair relations
+
+
+@lru_cache(maxsize=65536)
+def shingles(text: str, kind: str = "wchar3") -> frozenset[str]:
+    """Shingle set of a question after ``norm_text`` (see ``FilterConfig.shingle``)."""
+    norm = norm_text(text)
+    toks = norm.split()
+    out: set[str] = set()
+    if kind == "word":
+        out.update(toks)
+    elif kind == "word3":
+        out.update(" ".join(toks[i:i + 3]) for i in range(max(1, len(toks) - 2)))
+    elif kind.startswith("wchar"):
+        k = int(kind[5:])
+        for t in toks:
+            p = f"<{t}>"
+            if len(p) <= k:
+                out.add(p)
+            else:
+                out.update(p[i:i + k] for i in range(len(p) - k + 1))
+    elif kind.startswith("char"):
+        k = int(kind[4:])
+        out.update(norm[i:i + k] for i in range(max(1, len(norm) - k + 1)))
+    else:
+        raise ValueError(f"unknown shingle kind {kind!r}")
+    out.discard("")
+    return frozenset(out) if out else frozenset({"\x00empty"})
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    inter = len(a & b) if len(a) <= len(b) else len(b & a)
+    return inter / (len(a) + len(b) - inter)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    lower: frozenset[str]          # every word, casefolded
+    marked: frozenset[str]         # numbers, ordinals, named entities (casefolded)
+    content: frozenset[str]        # non-stopwords (casefolded)
+
+
+@lru_cache(maxsize=65536)
+def _profile(question: str) -> _Profile:
+    toks = words(question)
+    lower, marked, content = set(), set(), set()
+    for t in toks:
+        lt = t.casefold()
+        lower.add(lt)
+        if lt not in STOPWORDS:
+            content.add(lt)
+        if any(c.isdigit() for c in t) or lt in NUMBER_WORDS or (t[:1].isupper() and lt not in STOPWORDS):
+            marked.add(lt)
+    return _Profile(frozenset(lower), frozenset(marked), frozenset(content))
+
+
+def _unmatched(mine: frozenset[str], mine_all: frozenset[str], other_all: frozenset[str]) -> str | None:
+    """First word of ``mine`` missing from the other side with no spelling variant there."""
+    extra_other = other_all - mine_all
+    for t in sorted(mine - other_all):
+        if not any(similar_words(t, u) for u in extra_other):
+            return t
+    return None
+
+
+def relation(q1: str, a1: str, q2: str, a2: str, *, guard: bool = True) -> tuple[Relation, str]:
+    """How two questions whose shingles are similar relate: duplicate, conflict or distinct."""
+    p1, p2 = _profile(q1), _profile(q2)
+    if guard:
+        t = _unmatched(p1.marked, p1.lower, p2.lower) or _unmatched(p2.marked, p2.lower, p1.lower)
+        if t:
+            return "distinct", f"differs in {t!r}"
+    if answers_equal(a1, a2):
+        return "duplicate", ""
+    if guard:
+        t = _unmatched(p1.content, p1.lower, p2.lower) or _unmatched(p2.content, p2.lower, p1.lower)
+        if t:
+            return "distinct", f"different answers and differs in {t!r}"
+    return "conflict", f"answers {a1[:60]!r} vs {a2[:60]!r}"
+
+
+# ----------------------------------------------------------------------------------------------
+# MinHash settings and the persistent indexes
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A shipped question as the index remembers it."""
+
+    id: str
+    run_id: str
+    question: str
+    answer: str
+    type: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps({"run_id": self.run_id, "question": self.question, "answer": self.answer,
+                           "type": self.type}, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, id_: str, text: str | bytes) -> Entry:
+        d = json.loads(text)
+        return cls(id_, d.get("run_id", ""), d.get("question", ""), d.get("answer", ""), d.get("type", ""))
+
+
+def detect_probability(j: float, b: int, r: int) -> float:
+    """Probability that a pair with Jaccard ``j`` shares at least one of ``b`` bands of ``r`` rows."""
+    return 1.0 - (1.0 - j**r) ** b
+
+
+def choose_bands(threshold: float, num_perm: int, min_recall: float) -> tuple[int, int]:
+    """(b, r) with b*r <= num_perm, P(candidate | J = threshold) >= min_recall, and the smallest
+    expected false-candidate rate (the S-curve integrated over [0, threshold]); when no setting
+    reaches ``min_recall``, the one with the highest recall at the threshold."""
+    grid = [i / 200 * threshold for i in range(201)]
+    best: tuple[float, int, int] | None = None
+    fallback: tuple[float, int, int] | None = None
+    for r in range(1, num_perm + 1):
+        b = num_perm // r
+        if b < 2:
+            break
+        rec = detect_probability(threshold, b, r)
+        fp = sum(detect_probability(j, b, r) for j in grid) / len(grid)
+        if rec >= min_recall and (best is None or fp < best[0]):
+            best = (fp, b, r)
+        if fallback is None or rec > fallback[0]:
+            fallback = (rec, b, r)
+    chosen = best or fallback
+    assert chosen is not None
+    return chosen[1], chosen[2]
+
+
+class Signer:
+    """Seeded MinHash of question shingles, and LSH indexes with identical bands."""
+
+    def __init__(self, cfg: FilterConfig) -> None:
+        from datasketch import MinHash
+
+        self.cfg = cfg
+        self.b, self.r = choose_bands(cfg.dedup_threshold, cfg.dedup_num_perm, cfg.dedup_min_recall)
+        self._proto = MinHash(num_perm=cfg.dedup_num_perm, seed=cfg.dedup_seed, scheme=SCHEME)
+        self.fingerprint = stable_hash(
+            "minhash", SIGNATURE_VERSION, cfg.shingle, cfg.dedup_num_perm, cfg.dedup_seed, SCHEME, "sha1_hash32",
+            length=12,
+        )
+        self.bands_fingerprint = stable_hash(self.fingerprint, self.b, self.r, length=12)
+
+    def shingles(self, question: str) -> frozenset[str]:
+        return shingles(question, self.cfg.shingle)
+
+    def sign(self, sh: frozenset[str]) -> MinHash:
+        m = self._proto.copy()
+        m.update_batch([s.encode("utf-8") for s in sh])
+        return m
+
+    def sign_many(self, shs: Iterable[frozenset[str]]) -> list[MinHash]:
+        return [self.sign(s) for s in shs]
+
+    def from_values(self, values: bytes) -> MinHash:
+        from datasketch import MinHash
+
+        hv = np.frombuffer(values, dtype=np.uint32)
+        return MinHash(seed=self.cfg.dedup_seed, hashvalues=hv, permutations=self._proto.permutations, scheme=SCHEME)
+
+    def lsh(self, storage_config: dict | None = None) -> MinHashLSH:
+        from datasketch import MinHashLSH
+
+        kwargs: dict = {"threshold": self.cfg.dedup_threshold, "num_perm": self.cfg.dedup_num_perm,
+                        "params": (self.b, self.r)}
+        if storage_config is not None:
+            kwargs["storage_config"] = storage_config
+            kwargs["prepickle"] = False
+        return MinHashLSH(**kwargs)
+
+
+class Index(Protocol):
+    """What the deduper needs of a persistent index of shipped questions."""
+
+    def __len__(self) -> int: ...
+    def query(self, mh: MinHash) -> list[str]: ...
+    def get_many(self, ids: list[str]) -> dict[str, Entry]: ...
+    def present(self, ids: list[str]) -> set[str]: ...
+    def add(self, items: list[tuple[Entry, MinHash]]) -> int: ...
+    def close(self) -> None: ...
+
+
+class NullIndex:
+    """No persistence: dedup within the run only."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def query(self, mh: MinHash) -> list[str]:
+        return []
+
+    def get_many(self, ids: list[str]) -> dict[str, Entry]:
+        return {}
+
+    def present(self, ids: list[str]) -> set[str]:
+        return set()
+
+    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
+        return 0
+
+    def close(self) -> None:
+        return None
+
+
+_SEG_GLOB = "seg-*.parquet"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class LocalIndex:
+    """Append-only Parquet segments in a folder, loaded into an in-memory datasketch LSH."""
+
+    def __init__(self, path: Path | str, signer: Signer) -> None:
+        self.path = Path(path)
+        self.signer = signer
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.lsh = signer.lsh()
+        self.entries: dict[str, Entry] = {}
+        self.resigned = 0
+        self._load()
+
+    def _load(self) -> None:
+        import pyarrow.parquet as pq
+
+        for seg in sorted(self.path.glob(_SEG_GLOB)):
+            table = pq.read_table(seg)
+            fp = (table.schema.metadata or {}).get(b"fingerprint", b"").decode()
+            rows = table.to_pylist()
+            rows = [r for r in rows if r["id"] not in self.entries]
+            if fp == self.signer.fingerprint:
+                mhs = [self.signer.from_values(r["minhash"]) for r in rows]
+            else:  # other MinHash settings: re-sign from the question text
+                mhs = self.signer.sign_many(self.signer.shingles(r["question"]) for r in rows)
+                self.resigned += len(rows)
+            for r, mh in zip(rows, mhs, strict=True):
+                e = Entry(r["id"], r["run_id"], r["question"], r["answer"], r.get("type") or "")
+                self.entries[e.id] = e
+                self.lsh.insert(e.id, mh, check_duplication=False)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def query(self, mh: MinHash) -> list[str]:
+        return self.lsh.query(mh)
+
+    def get_many(self, ids: list[str]) -> dict[str, Entry]:
+        return {i: self.entries[i] for i in ids if i in self.entries}
+
+    def present(self, ids: list[str]) -> set[str]:
+        return {i for i in ids if i in self.entries}
+
+    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        new = [(e, mh) for e, mh in items if e.id not in self.entries]
+        if not new:
+            return 0
+        new.sort(key=lambda x: x[0].id)
+        run = _SAFE.sub("_", new[0][0].run_id or "run")[:60]
+        name = f"seg-{run}-{stable_hash([e.id for e, _ in new], length=12)}.parquet"
+        table = pa.table(
+            {
+                "id": [e.id for e, _ in new],
+                "run_id": [e.run_id for e, _ in new],
+                "question": [e.question for e, _ in new],
+                "answer": [e.answer for e, _ in new],
+                "type": [e.type for e, _ in new],
+                "minhash": [np.asarray(mh.hashvalues, dtype=np.uint32).tobytes() for _, mh in new],
+            }
+        ).replace_schema_metadata({"fingerprint": self.signer.fingerprint})
+        final = self.path / name
+        tmp = self.path / f".tmp-{os.getpid()}-{name}"
+        try:
+            pq.write_table(table, tmp, compression="zstd")
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        for e, mh in new:
+            self.entries[e.id] = e
+            self.lsh.insert(e.id, mh, check_duplication=False)
+        return len(new)
+
+    def close(self) -> None:
+        return None
+
+
+class RedisIndex:
+    """datasketch ``MinHashLSH`` on Redis storage plus a meta hash; shared by every run that uses it."""
+
+    def __init__(self, url: str, signer: Signer, prefix: str = "crawlqa:dedup") -> None:
+        import redis
+        from redis.connection import parse_url
+
+        self.signer = signer
+        self.client = redis.Redis.from_url(url)
+        self.client.ping()  # a wrong URL is a configuration error: fail before any work
+        self.meta_key = f"{prefix}:meta"
+        params = {k: v for k, v in parse_url(url).items() if k != "connection_class"}
+        self.lsh = signer.lsh({
+            "type": "redis",
+            "redis": params,
+            "basename": f"{prefix}:lsh:{signer.bands_fingerprint}:".encode(),
+        })
+        self.reinserted = self._reconcile()
+
+    def _reconcile(self) -> int:
+        meta_ids = {k.decode() for k in self.client.hkeys(self.meta_key)}
+        if not meta_ids:
+            return 0
+        lsh_ids = {k.decode() if isinstance(k, bytes) else k for k in self.lsh.keys.keys()}  # noqa: SIM118 (a storage, not a dict)
+        missing = sorted(meta_ids - lsh_ids)
+        if not missing:
+            return 0
+        entries = self.get_many(missing)
+        with self.lsh.insertion_session() as session:
+            for i in missing:
+                mh = self.signer.sign(self.signer.shingles(entries[i].question))
+                session.insert(i.encode(), mh, check_duplication=False)
+        log.info("dedup index: re-inserted %d entries into the Redis LSH %s", len(missing), self.lsh.keys._name)
+        return len(missing)
+
+    def __len__(self) -> int:
+        return int(self.client.hlen(self.meta_key))
+
+    def query(self, mh: MinHash) -> list[str]:
+        return [k.decode() if isinstance(k, bytes) else k for k in self.lsh.query(mh)]
+
+    def get_many(self, ids: list[str]) -> dict[str, Entry]:
+        if not ids:
+            return {}
+        vals = self.client.hmget(self.meta_key, ids)
+        return {i: Entry.from_json(i, v) for i, v in zip(ids, vals, strict=True) if v is not None}
+
+    def present(self, ids: list[str]) -> set[str]:
+        if not ids:
+            return set()
+        vals = self.client.hmget(self.meta_key, ids)
+        return {i for i, v in zip(ids, vals, strict=True) if v is not None}
+
+    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
+        have = self.present([e.id for e, _ in items])
+        new = sorted(((e, mh) for e, mh in items if e.id not in have), key=lambda x: x[0].id)
+        if not new:
+            return 0
+        pipe = self.client.pipeline(transaction=True)
+        for e, _ in new:
+            pipe.hsetnx(self.meta_key, e.id, e.to_json())
+        added = pipe.execute()
+        with self.lsh.insertion_session() as session:
+            for (e, mh), fresh in zip(new, added, strict=True):
+                if fresh:  # another process may have added it between present() and hsetnx
+                    session.insert(e.id.encode(), mh, check_duplication=False)
+        return sum(1 for a in added if a)
+
+    def close(self) -> None:
+        clients = [self.client, getattr(self.lsh.keys, "_redis", None)]
+        clients += [getattr(t, "_redis", None) for t in self.lsh.hashtables]
+        for c in clients:
+            if c is not None:
+                c.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# the deduper
+
+
+@dataclass
+class _Decision:
+    reason: str = ""        # "" = kept
+    dup_of: str = ""
+    detail: str = ""
+
+
+class MinHashDeduper:
+    """Drop near-duplicate questions within a run and against the persistent index of earlier runs.
+
+    Use as a context manager (opens / closes the index)::
+
+        with MinHashDeduper(cfg, index_path=out / ".dedup") as dd:
+            with ShardWriter(run / "qa", QARecord) as qa:
+                qa.write_all(dd.run(records, counters, rejects.write))
+            dd.commit()          # only after the run's shards are safely written
+
+    Counters: ``dedup/total``, ``dedup/kept``, ``dedup/dropped/near_duplicate``,
+    ``dedup/dropped/answer_conflict``, ``dedup/matched_earlier_run`` (drops caused by the index),
+    ``dedup/guard_distinct`` (similar pairs judged different questions), ``dedup/lsh_candidates``,
+    ``dedup/lsh_false_candidates`` (candidates below the threshold on exact Jaccard),
+    ``dedup/index_entries`` (index size when the first run started), ``dedup/committed``.
+    """
+
+    def __init__(self, cfg: FilterConfig, *, index_path: Path | None = None, redis_url: str | None = None) -> None:
+        self.cfg = cfg
+        self.index_path = Path(index_path) if index_path is not None else None
+        self.redis_url = redis_url
+        self.signer = Signer(cfg)
+        self._index: Index | None = None
+        self._run_lsh = self.signer.lsh()
+        self._run: dict[str, tuple[QARecord, frozenset[str]]] = {}   # representatives of this run
+        self._emitted: set[str] = set()
+        self._pending: dict[str, tuple[Entry, MinHash]] = {}
+        self._counted_index = False
+        self._counters: Counters | None = None
+
+    # lifecycle ------------------------------------------------------------------------------
+    def open(self) -> MinHashDeduper:
+        if self._index is None:
+            if self.redis_url:
+                self._index = RedisIndex(self.redis_url, self.signer, self.cfg.dedup_redis_prefix)
+            elif self.index_path is not None:
+                self._index = LocalIndex(self.index_path, self.signer)
+            else:
+                self._index = NullIndex()
+        return self
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+    def __enter__(self) -> MinHashDeduper:
+        return self.open()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()
+
+    @property
+    def index(self) -> Index:
+        return self.open()._index  # type: ignore[return-value]
+
+    # the pass -------------------------------------------------------------------------------
+    def run(
+        self, records: Iterable[QARecord], counters: Counters, sink: Callable[[Reject], None] | None = None
+    ) -> Iterator[QARecord]:
+        """Kept records of this run in id order; drops go to ``sink`` as stage ``dedup`` rejects.
+
+        Sorts the run's records by id first (holds them in memory: the dedup stage is a barrier).
+        Calling ``run`` again on the same deduper dedups the new records against the earlier calls
+        too (records already yielded can no longer be dropped by a later conflict).
+        """
+        index = self.index
+        self._counters = counters
+        if not self._counted_index:
+            counters.inc("dedup/index_entries", len(index))
+            self._counted_index = True
+        recs = sorted(records, key=lambda r: r.id)
+        sh_list = [self.signer.shingles(r.question) for r in recs]
+        decisions: dict[str, _Decision] = {}
+        order: list[str] = []
+        mhs: dict[str, MinHash] = {}
+        by_id: dict[str, QARecord] = {}
+        for rec, sh in zip(recs, sh_list, strict=True):
+            counters.inc("dedup/total")
+            if rec.id in by_id or rec.id in self._emitted:
+                counters.inc("dedup/dropped/near_duplicate")
+                if sink is not None:
+                    sink(reject_for(rec, stage=STAGE, reason="near_duplicate", dup_of=rec.id,
+                                    detail="same record id twice in the run"))
+                continue
+            by_id[rec.id] = rec
+            order.append(rec.id)
+            mh = self.signer.sign(sh)
+            mhs[rec.id] = mh
+            d = self._against_index(rec, sh, mh) or self._against_run(rec, sh, mh, decisions)
+            decisions[rec.id] = d
+            if d.reason == "" or (d.reason == "answer_conflict" and d.dup_of in self._run):
+                self._run_lsh.insert(rec.id, mh, check_duplication=False)
+                self._run[rec.id] = (rec, sh)
+        for rid in order:
+            rec, d = by_id[rid], decisions[rid]
+            if not d.reason:
+                counters.inc("dedup/kept")
+                self._emitted.add(rid)
+                self._pending[rid] = (Entry(rid, rec.run_id, rec.question, str(rec.answer), rec.type), mhs[rid])
+                yield rec
+                continue
+            counters.inc(f"dedup/dropped/{d.reason}")
+            if sink is not None:
+                sink(reject_for(rec, stage=STAGE, reason=d.reason, dup_of=d.dup_of, detail=d.detail))
+
+    def _verified(self, sh: frozenset[str], cand: list[tuple[str, str, str, frozenset[str]]], counters: Counters):
+        """(id, question, answer, J) of candidates at or above the threshold, by id."""
+        out = []
+        t = self.cfg.dedup_threshold
+        min_len, max_len = t * len(sh), len(sh) / t
+        for cid, q, a, csh in sorted(cand, key=lambda c: c[0]):
+            if min_len <= len(csh) <= max_len:  # size filter: J <= min/max of the two sizes
+                j = jaccard(sh, csh)
+                if j >= t:
+                    out.append((cid, q, a, j))
+        counters.inc("dedup/lsh_candidates", len(cand))
+        counters.inc("dedup/lsh_false_candidates", len(cand) - len(out))
+        return out
+
+    def _classify(self, rec: QARecord, hits) -> tuple[tuple | None, tuple | None]:
+        """First duplicate and first conflict among verified hits (by id)."""
+        dup = conflict = None
+        for cid, q, a, j in hits:
+            rel, why = relation(rec.question, str(rec.answer), q, a, guard=self.cfg.dedup_guard)
+            if rel == "distinct":
+                assert self._counters is not None
+                self._counters.inc("dedup/guard_distinct")
+            elif rel == "duplicate" and dup is None:
+                dup = (cid, j, why)
+            elif rel == "conflict" and conflict is None:
+                conflict = (cid, j, why)
+        return dup, conflict
+
+    def _against_index(self, rec: QARecord, sh: frozenset[str], mh: MinHash) -> _Decision | None:
+        index = self.index
+        ids = index.query(mh)
+        if not ids:
+            return None
+        entries = index.get_many(sorted(ids))
+        cand = [(e.id, e.question, e.answer, self.signer.shingles(e.question))
+                for e in entries.values() if e.run_id != rec.run_id]
+        assert self._counters is not None
+        dup, conflict = self._classify(rec, self._verified(sh, cand, self._counters))
+        if dup is None and conflict is None:
+            return None
+        self._counters.inc("dedup/matched_earlier_run")
+        if dup is not None:
+            cid, j, _ = dup
+            return _Decision("near_duplicate", cid, f"J={j:.2f} with a question shipped in run {entries[cid].run_id}")
+        cid, j, why = conflict  # type: ignore[misc]
+        return _Decision("answer_conflict", cid, f"J={j:.2f}, {why}; shipped in run {entries[cid].run_id}")
+
+    def _against_run(self, rec: QARecord, sh: frozenset[str], mh: MinHash, decisions: dict[str, _Decision]) -> _Decision:
+        ids = self._run_lsh.query(mh)
+        cand = [(cid, r.question, str(r.answer), csh) for cid in ids for r, csh in [self._run[cid]]]
+        assert self._counters is not None
+        dup, conflict = self._classify(rec, self._verified(sh, cand, self._counters))
+        if dup is not None:
+            cid, j, _ = dup
+            return _Decision("near_duplicate", cid, f"J={j:.2f}")
+        if conflict is not None:
+            cid, j, why = conflict
+            other = decisions.get(cid)
+            if (self.cfg.dedup_on_conflict == "drop_both" and other is not None and not other.reason
+                    and cid not in self._emitted):
+                decisions[cid] = _Decision("answer_conflict", rec.id, f"J={j:.2f}, {why} (both dropped)")
+            return _Decision("answer_conflict", cid, f"J={j:.2f}, {why}")
+        return _Decision()
+
+    # persistence ----------------------------------------------------------------------------
+    def commit(self) -> int:
+        """Add this run's kept records to the persistent index (call once the shards are written).
+
+        Idempotent: ids already in the index are skipped. Returns how many entries were added.
+        """
+        if not self._pending:
+            return 0
+        added = self.index.add(list(self._pending.values()))
+        if self._counters is not None:
+            self._counters.inc("dedup/committed", added)
+        self._pending.clear()
+        return added
+
+    @property
+    def pending(self) -> int:
+        """Kept records not yet committed."""
+        return len(self._pending)

@@ -1,0 +1,70 @@
+"""A written candidate → a ``QARecord`` with the provenance and the details filters re-verify.
+
+``meta_json`` per type (what an independent checker needs, nothing more):
+
+- count:        {"items": [...], "label", "section", "kind", "page": url}
+- multi_hop:    {"path": [{"from": url, "to": url, "anchor": text}, ...],
+                 "fact": {"page": url, "key", "value"}}
+- intersection: {"a": {"url", "label", "items"}, "b": {...}, "shared": [...], "excluded": [...]}
+                (items: the entities compared; "excluded": common items that name a page's subject,
+                set aside by the question: "Besides Ray Charles, which …")
+- single_hop:   {"key", "value", "page": url}
+
+plus ``miner`` and ``candidate_id``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from schemas.ids import qa_id
+from schemas.records import Candidate, QARecord
+from synth.writers.base import Written
+
+
+def difficulty(hops: int) -> int:
+    """1 for one page, 2 for two, 3 for three or more."""
+    return max(1, min(3, hops))
+
+
+def meta_for(c: Candidate) -> dict:
+    s = json.loads(c.slots_json or "{}")
+    meta: dict = {"miner": c.miner, "candidate_id": c.id}
+    if c.type == "count":
+        meta.update(items=s.get("items", []), label=s.get("label", ""), section=s.get("section", ""),
+                    kind=s.get("kind", ""), page=s.get("page", c.source_urls[0] if c.source_urls else ""))
+    elif c.type == "multi_hop":
+        fact = s.get("fact", {})
+        meta.update(
+            path=[{"from": h["from"], "to": h["to"], "anchor": h.get("anchor", "")} for h in s.get("hops", [])],
+            fact={"page": fact.get("page", ""), "key": fact.get("key", ""), "value": fact.get("value", "")},
+        )
+    elif c.type == "intersection":
+        a, b = s.get("a", {}), s.get("b", {})
+        meta.update(
+            a={"url": a.get("url", ""), "label": a.get("label", ""), "items": a.get("items", [])},
+            b={"url": b.get("url", ""), "label": b.get("label", ""), "items": b.get("items", [])},
+            shared=s.get("shared", []), excluded=s.get("excluded", []),
+        )
+    elif c.type == "single_hop":
+        meta.update(key=s.get("key", ""), value=s.get("value", ""),
+                    page=s.get("page", c.source_urls[0] if c.source_urls else ""))
+    return meta
+
+
+def to_record(w: Written, *, writer_name: str, prompt_version: str, run_id: str, created_at: datetime) -> QARecord:
+    """The QA record of a successfully written candidate (raises ``ValueError`` for a rejected one)."""
+    if not w.ok or w.question is None:
+        raise ValueError(f"candidate {w.candidate.id} was not written: {w.reject_reason}")
+    c = w.candidate
+    return QARecord(
+        id=qa_id(c.type, w.question, c.answer, c.source_urls),
+        type=c.type, question=w.question, answer=c.answer, root_url=c.root_url,
+        source_urls=list(c.source_urls), golden_path=list(c.golden_path), evidence=list(c.evidence),
+        hops=c.hops, language=c.language or "en", writer=writer_name, prompt_version=prompt_version,
+        difficulty=difficulty(c.hops), run_id=run_id, created_at=created_at,
+        domain=urlsplit(c.root_url).netloc, candidate_id=c.id,
+        meta_json=json.dumps(meta_for(c), ensure_ascii=False, sort_keys=True),
+    )

@@ -1,0 +1,51 @@
+"""Settings of the mining stage (plain values; ``crawlqa/config.py`` is the only reader of the env)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_MINERS: tuple[str, ...] = ("count", "multi_hop", "intersection", "single_hop")
+
+
+class SynthConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    miners: list[str] = Field(default_factory=lambda: list(DEFAULT_MINERS),
+                              description="registered miner names (synth.miners.MINERS)")
+    max_candidates_per_page: int = Field(20, ge=1, description="cap per primary page, over all miners")
+    seed: int = Field(0, description="tie-break of the deterministic sampling (paths, facts)")
+    languages: list[str] = Field(default_factory=lambda: ["en"],
+                                 description="page languages the English templates serve; '' counts as en")
+
+    # COUNT
+    min_count: int = Field(2, ge=1)
+    max_count: int = Field(50, ge=1)
+    max_label_chars: int = Field(80, ge=1)
+
+    # MULTI-HOP
+    min_hops: int = Field(2, ge=2, description="pages the question needs, start page included")
+    max_hops: int = Field(4, ge=2)
+    max_item_hops: int = Field(2, ge=0, description="hops described by a list position (n-th entry), per chain")
+    max_ordinal: int = Field(20, ge=1, description="furthest list position used to describe a link")
+    max_paths_per_target: int = Field(2, ge=1, description="chains kept per (target page, length)")
+    max_paths_per_start: int = Field(12, ge=1, description="chains kept per start page")
+
+    # INTERSECTION
+    min_shared: int = Field(1, ge=1)
+    max_shared: int = Field(5, ge=1)
+    max_pairs_per_label: int = Field(40, ge=1)
+
+    # SINGLE-HOP / answers
+    max_answer_chars: int = Field(80, ge=1)
+    max_answer_words: int = Field(10, ge=1)
+    max_facts_per_page: int = Field(4, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> SynthConfig:
+        if self.min_count > self.max_count:
+            raise ValueError("min_count must be <= max_count")
+        if self.min_hops > self.max_hops:
+            raise ValueError("min_hops must be <= max_hops")
+        if self.min_shared > self.max_shared:
+            raise ValueError("min_shared must be <= max_shared")
+        return self

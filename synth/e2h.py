@@ -1,0 +1,523 @@
+"""E2HQA: rewrite single-hop questions into multi-hop ones, round after round, answer unchanged.
+
+A round, for each seed still alive:
+
+1. pick an entity of the question (an indexed page subject, longest first; never the answer);
+2. search for it and take the entity's page from the hits;
+3. gather clues about it (first sentence, infobox facts, relations to other indexed entities);
+4. the writer phrases a description from the best clue and rewrites the question with it;
+5. checks — each failure is a counted reason:
+
+   ``entity_still_present``  the replaced entity is still named (in the description or question)
+   ``answer_leaked``         the answer appears in the description or the question
+   ``ambiguous``             the description fits more than one entity (a relation with several
+                             values, another page with the same fact or the same first-sentence
+                             predicate, or a tie in the search ranking): no longer one answer
+   ``not_unique``            searching the description does not find the entity's page first
+                             (for a relation: neither directly nor by finding the named entity's
+                             page, whose row names this one)
+   ``too_long``              the question outgrew ``max_question_chars``
+   ``no_growth``             the question did not grow (no hop added)
+   ``no_entity`` / ``no_search_hit`` / ``no_description`` / ``writer_failed``  nothing to try
+
+Several (entity, clue) attempts may be tried per round (``max_attempts_per_round``); the round fails
+when none passes, with the reason of the attempt that got furthest. A seed's record keeps the rounds
+it survived (difficulty = rounds survived, hops = 1 + rounds) with an exact lineage per round.
+
+Seeds go through in batches and every step of a round is one writer batch, so the LLM writer sends
+its requests concurrently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pipelines.counters import Counters
+from schemas.ids import qa_id, reject_id, stable_hash
+from schemas.records import Evidence, LineageStep, QARecord, Reject
+from synth.e2h_clues import RELATION_KINDS, Clue, clues_for
+from synth.e2h_config import E2HConfig
+from synth.e2h_entities import EntitySpan, capitalised_spans, find_entities, occurs
+from synth.e2h_writers import (
+    DescribeRequest,
+    E2HWriter,
+    LLME2HWriter,
+    RewriteRequest,
+    TemplateE2HWriter,
+    WriterOutput,
+)
+from synth.search import (
+    STOPWORDS,
+    LocalSearchIndex,
+    PageDoc,
+    SearchHit,
+    SearchRouter,
+    base_name,
+    clean_title,
+    fold,
+    norm_key,
+    words,
+)
+from synth.seeds import Seed
+
+STAGE = "e2h"
+REASONS: tuple[str, ...] = (
+    "no_entity", "no_search_hit", "no_description", "writer_failed", "entity_still_present", "answer_leaked",
+    "ambiguous", "not_unique", "too_long", "no_growth",
+)
+_RANK = {r: i for i, r in enumerate(REASONS)}
+
+__all__ = ["REASONS", "E2HEngine", "E2HOutcome", "E2HWriter", "LLME2HWriter", "RoundFailure",
+           "TemplateE2HWriter", "failure_reject", "to_webshaper"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    entity: EntitySpan
+    page: PageDoc
+    query: str
+    clue: Clue
+
+
+@dataclass
+class RoundFailure:
+    round: int
+    reason: str
+    detail: str
+    question: str
+    attempts: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class E2HOutcome:
+    """A seed's result: the record (when it survived ``min_rounds_to_keep`` rounds) and its failure."""
+
+    seed: Seed
+    record: QARecord | None
+    steps: list[LineageStep]
+    failure: RoundFailure | None = None
+
+    @property
+    def rounds(self) -> int:
+        return len(self.steps)
+
+
+@dataclass
+class _State:
+    seed: Seed
+    question: str
+    steps: list[LineageStep] = field(default_factory=list)
+    rounds_meta: list[dict] = field(default_factory=list)
+    visited: set[str] = field(default_factory=set)   # entity keys the question already went through
+    replaced: set[str] = field(default_factory=set)  # entity keys replaced by a description
+    replaced_names: list[str] = field(default_factory=list)  # how those entities are named
+    last_span: tuple[int, int] | None = None         # where the last description sits in the question
+    alive: bool = True
+    done_round: bool = False
+    gen: Iterator[Attempt] | None = None
+    log: list[dict] = field(default_factory=list)
+    failure: RoundFailure | None = None
+    n_attempts: int = 0
+
+    def fail(self, reason: str, detail: str, **extra: Any) -> None:
+        self.log.append({"reason": reason, "detail": detail[:500], **extra})  # step 0: before the writer
+
+
+class E2HEngine:
+    """Runs the rounds over seeds. ``search`` serves both the entity look-ups and the uniqueness checks."""
+
+    def __init__(self, search: SearchRouter, writer: E2HWriter | None = None, cfg: E2HConfig | None = None,
+                 counters: Counters | None = None, *, run_id: str = "", created_at: datetime | None = None) -> None:
+        self.search = search
+        self.index: LocalSearchIndex = search.local
+        self.writer = writer or TemplateE2HWriter()
+        self.cfg = cfg or E2HConfig()
+        self.counters = counters if counters is not None else Counters()
+        self.run_id = run_id
+        self.created_at = created_at or datetime.now(UTC)
+        self.aliases = self.index.aliases()
+        self._alias_len = max((a.count(" ") + 1 for a in self.aliases), default=1)
+
+    # --- driver -------------------------------------------------------------------------------------
+    def run(self, seeds: Iterable[Seed]) -> Iterator[E2HOutcome]:
+        batch: list[Seed] = []
+        for s in seeds:
+            batch.append(s)
+            if len(batch) >= self.cfg.batch_size:
+                yield from self.process(batch)
+                batch = []
+        if batch:
+            yield from self.process(batch)
+
+    def process(self, seeds: list[Seed]) -> list[E2HOutcome]:
+        c = self.counters
+        states = [self._start(s) for s in seeds]
+        for r in range(1, self.cfg.rounds + 1):
+            active = [s for s in states if s.alive]
+            if not active:
+                break
+            for s in active:
+                s.done_round, s.log, s.n_attempts = False, [], 0
+                s.gen = self._attempts(s, r)
+                c.inc(f"{STAGE}/rounds/attempted/r{r}")
+            for wave in range(self.cfg.max_attempts_per_round):
+                todo: list[tuple[_State, Attempt]] = []
+                for s in active:
+                    if s.done_round or s.gen is None:
+                        continue
+                    a = next(s.gen, None)
+                    if a is None:
+                        s.gen = None
+                        continue
+                    s.n_attempts += 1
+                    todo.append((s, a))
+                if not todo:
+                    break
+                self._wave(todo, r, wave)
+            for s in active:
+                if s.done_round:
+                    c.inc(f"{STAGE}/rounds/passed/r{r}")
+                    continue
+                s.alive = False
+                best = max(s.log, key=lambda x: (x.get("step", 0), _RANK.get(x["reason"], -1))) if s.log else \
+                    {"reason": "no_entity", "detail": "no replaceable entity left"}
+                s.failure = RoundFailure(r, best["reason"], best["detail"], s.question, list(s.log))
+                c.inc(f"{STAGE}/dropped/{best['reason']}")
+        return [self._finish(s) for s in states]
+
+    def _start(self, seed: Seed) -> _State:
+        st = _State(seed=seed, question=seed.question)
+        if seed.source_url:
+            key = self.index.entity_key(seed.source_url)
+            if key:
+                st.visited.add(key)
+        self.counters.inc(f"{STAGE}/seeds/used")
+        return st
+
+    # --- attempts -----------------------------------------------------------------------------------
+    def _attempts(self, s: _State, r: int) -> Iterator[Attempt]:
+        """(entity, page, clue) attempts for this round, best first; failures before the writer are logged."""
+        q, answer = s.question, s.seed.answer
+        spans = [sp for sp in find_entities(q, answer, self.aliases, max_tokens=self._alias_len)
+                 if not ({self.index.entity_key(u) for u in sp.urls} & s.replaced)]
+        caps = capitalised_spans(q, answer, taken=spans) if self.search.web is not None else []
+        last = s.last_span
+
+        def inside(sp: EntitySpan) -> bool:
+            return last is not None and sp.start >= last[0] and sp.end <= last[1]
+
+        spans.sort(key=lambda sp: (not inside(sp), -sp.length, sp.start))
+        candidates = spans + caps
+        if not candidates:
+            s.fail("no_entity", f"no indexed entity in {q!r}")
+            return
+        for sp in candidates[:self.cfg.max_entities_per_round]:
+            hits = self.search.search(sp.text, self.cfg.search_top_k)
+            page = self._resolve(sp, hits)
+            if page is None:
+                tops = ", ".join(h.title for h in hits[:3]) or "nothing"
+                s.fail("no_search_hit", f"search {sp.text!r} found {tops}", entity=sp.text)
+                continue
+            if page.key in s.replaced:
+                continue
+            allowed = set(self.cfg.clue_order)
+            clues = [c for c in clues_for(page, self.index, answer=answer, exclude=s.visited | {page.key})
+                     if c.kind in allowed]
+            if not clues:
+                s.fail("no_description", f"no usable clue on {page.url}", entity=sp.text)
+                continue
+            for clue in self._rank(clues, r, s):
+                amb = self._structural_ambiguity(clue)
+                if amb:
+                    s.fail("ambiguous", amb, entity=sp.text, kind=clue.kind, snippet=clue.snippet)
+                    self.counters.inc(f"{STAGE}/attempts/ambiguous")
+                    continue
+                yield Attempt(sp, page, sp.text, clue)
+
+    def _resolve(self, sp: EntitySpan, hits: list[SearchHit]) -> PageDoc | None:
+        """The entity's page among the hits of a search for its name."""
+        if sp.kind == "alias":
+            want = {self.index.entity_key(u) for u in sp.urls}
+            for h in hits:
+                if self._hit_key(h) in want:
+                    return self.search.doc_for_hit(h)
+            return None
+        name = fold(sp.text)
+        for h in hits:
+            title = clean_title(h.title)
+            if name in (fold(title), fold(base_name(title))):
+                return self.search.doc_for_hit(h)
+        return None
+
+    def _hit_key(self, h: SearchHit) -> str:
+        return self.index.entity_key(h.url) or fold(clean_title(h.title))
+
+    def _rank(self, clues: list[Clue], r: int, s: _State) -> list[Clue]:
+        order = {k: i for i, k in enumerate(self.cfg.clue_order)}
+        chaining = self.cfg.prefer_chaining and r < self.cfg.rounds
+        fa = fold(s.seed.answer)
+
+        def chains(c: Clue) -> bool:
+            return any((k := self.index.entity_key(u)) and k not in s.visited and k != fa for u in c.mentions)
+
+        def relation(kind: str, key: str, rel: str) -> str:
+            return norm_key(key) if key else f"{kind}:{rel}"
+
+        # a relation this seed's question already went through comes after fresh ones ("the previous
+        # album of the previous album of ..." is a chain, but a dull one); a rotation among equals (by
+        # seed) keeps the questions of one page from all looking alike; a sentence's short core is
+        # tried before the whole predicate
+        used = {relation(m["kind"], m["key"], m["relation"]) for m in s.rounds_meta}
+        usable = [c for c in clues if c.kind in order]
+        rot = {c.snippet: stable_hash(s.seed.id, c.kind, c.snippet, c.anchor_url) for c in usable}
+        return sorted(usable, key=lambda c: (0 if chaining and chains(c) else 1,
+                                             relation(c.kind, c.key, c.relation) in used, order[c.kind],
+                                             rot[c.snippet], len(c.predicate)))
+
+    def _structural_ambiguity(self, clue: Clue) -> str:
+        if clue.kind in RELATION_KINDS and clue.resolves > 1:
+            return f"{clue.kind} '{clue.snippet[:120]}' can denote {clue.resolves} entities"
+        if clue.kind == "fact":
+            n = len(self.index.entities_with_fact(clue.key, clue.value))
+            if n > 1:
+                return f"{n} entities have '{clue.key}: {clue.value}'"
+        return ""
+
+    # --- one wave: describe, check, rewrite, check --------------------------------------------------
+    def _wave(self, todo: list[tuple[_State, Attempt]], r: int, wave: int) -> None:
+        c = self.counters
+        dreqs = []
+        for s, a in todo:
+            c.inc(f"{STAGE}/attempts/total")
+            dreqs.append(DescribeRequest(
+                key=f"{s.seed.id}:r{r}:a{wave}", entity=a.entity.text, subject=a.page.subject, clue=a.clue,
+                first_sentence=a.page.description, facts=tuple((f.key, f.value) for f in a.page.facts[:12]),
+                avoid=(s.seed.answer,), max_chars=self.cfg.max_description_chars))
+        douts = self.writer.describe(dreqs)
+        second: list[tuple[_State, Attempt, str, dict]] = []
+        for (s, a), out in zip(todo, douts, strict=True):
+            reason, detail, info = self._check_description(s, a, out)
+            if reason:
+                self._attempt_failed(s, a, reason, detail, 1 if reason == "writer_failed" else 2,
+                                     description=out.text or "", raw=out.raw)
+                continue
+            second.append((s, a, out.text or "", info))
+        if not second:
+            return
+        rreqs = [RewriteRequest(key=f"{s.seed.id}:r{r}:a{wave}", question=s.question, entity=a.entity.text,
+                                start=a.entity.start, end=a.entity.end, description=d, answer=s.seed.answer)
+                 for s, a, d, _ in second]
+        routs = self.writer.rewrite(rreqs)
+        for (s, a, desc, info), out in zip(second, routs, strict=True):
+            reason, detail = self._check_question(s, a, desc, out)
+            if reason:
+                self._attempt_failed(s, a, reason, detail, 3, description=desc, question=out.text or "",
+                                     raw=out.raw)
+                continue
+            self._succeed(s, r, a, desc, out.text or "", info)
+
+    def _attempt_failed(self, s: _State, a: Attempt, reason: str, detail: str, step: int, **extra: Any) -> None:
+        """Log a failed attempt; ``step`` says how far it got (1 describe, 2 description checked,
+        3 rewritten): a round fails with the reason of the attempt that got furthest."""
+        self.counters.inc(f"{STAGE}/attempts/{reason}")
+        s.fail(reason, detail, entity=a.entity.text, kind=a.clue.kind, snippet=a.clue.snippet,
+               evidence_url=a.clue.evidence_url, step=step, **{k: v for k, v in extra.items() if v})
+
+    def _names(self, a: Attempt) -> list[str]:
+        names = {a.entity.text, a.page.subject, base_name(a.page.subject)}
+        return [n for n in names if n and len(fold(n)) >= 2]
+
+    def _check_description(self, s: _State, a: Attempt, out: WriterOutput) -> tuple[str, str, dict]:
+        info: dict[str, Any] = {}
+        if not out.ok:
+            return "writer_failed", f"describe: {out.error or 'no text'}", info
+        desc = out.text or ""
+        for n in self._names(a):
+            if occurs(n, desc):
+                return "entity_still_present", f"description {desc!r} names {n!r}", info
+        for n in s.replaced_names:
+            if occurs(n, desc):
+                return "entity_still_present", f"description {desc!r} names {n!r}, replaced earlier", info
+        if occurs(s.seed.answer, desc):
+            return "answer_leaked", f"description {desc!r} contains the answer", info
+        reason, detail, via = self._uniqueness(a, desc)
+        info["unique_via"] = via
+        return reason, detail, info
+
+    def _uniqueness(self, a: Attempt, desc: str) -> tuple[str, str, str]:
+        """('', '', how) when searching ``desc`` singles out the entity's page; else a reason."""
+        page, clue = a.page, a.clue
+        if clue.kind not in RELATION_KINDS and page.local:
+            core = fold(desc)
+            core = core[4:] if core.startswith("the ") else core
+            others = self.index.entities_with_description(core) - {page.key}
+            if others and len(core.split()) >= 2:
+                return "ambiguous", f"{len(others)} other page(s) begin with the same description {desc!r}", ""
+        hits = self.search.search(desc, self.cfg.search_top_k)
+        if hits and self._hit_key(hits[0]) == page.key:
+            runner = next((h for h in hits[1:] if self._hit_key(h) != page.key), None)
+            if runner is not None and clue.kind not in RELATION_KINDS and hits[0].match != "title" and \
+                    hits[0].score > 0 and runner.score >= hits[0].score * (1 - self.cfg.ambiguity_margin):
+                return "ambiguous", f"{runner.title!r} ranks level with the entity for {desc!r}", ""
+            return "", "", "direct"
+        if clue.kind in RELATION_KINDS and clue.anchor and occurs(clue.anchor, desc):
+            ahits = self.search.search(clue.anchor, self.cfg.search_top_k)
+            if ahits and self._hit_key(ahits[0]) == self.index.entity_key(clue.anchor_url):
+                return "", "", "anchor"
+            top = ahits[0].title if ahits else "nothing"
+            return "not_unique", f"search {clue.anchor!r} finds {top!r} first, not the named page", ""
+        top = hits[0].title if hits else "nothing"
+        return "not_unique", f"search {desc!r} finds {top!r} first, not {page.subject!r}", ""
+
+    def _check_question(self, s: _State, a: Attempt, desc: str, out: WriterOutput) -> tuple[str, str]:
+        if not out.ok:
+            return "writer_failed", f"rewrite: {out.error or 'no text'}"
+        q2 = out.text or ""
+        if not q2.rstrip().endswith("?"):
+            return "writer_failed", f"rewrite is not a question: {q2[:200]!r}"
+        rest = s.question[:a.entity.start] + " " + s.question[a.entity.end:]
+        for n in self._names(a):
+            # the entity as written must be gone; its page title only if it was not there besides
+            if occurs(n, q2) and (n == a.entity.text or not occurs(n, rest)):
+                return "entity_still_present", f"question still names {n!r}: {q2!r}"
+        for n in s.replaced_names:
+            if occurs(n, q2) and not occurs(n, s.question):
+                return "entity_still_present", f"question names {n!r} again, replaced earlier: {q2!r}"
+        if occurs(s.seed.answer, q2):
+            return "answer_leaked", f"question contains the answer: {q2!r}"
+        if len(q2) > self.cfg.max_question_chars:
+            return "too_long", f"{len(q2)} chars > {self.cfg.max_question_chars}: {q2[:120]!r}..."
+        if q2 == s.question or len(desc.split()) <= len(a.entity.text.split()):
+            return "no_growth", f"{desc!r} says no more than {a.entity.text!r}: {q2!r}"
+        content = [w for w in words(desc) if w not in STOPWORDS]
+        kept = set(words(q2))
+        if content and sum(w in kept for w in content) < 0.6 * len(content):
+            return "no_growth", f"the rewrite dropped the description {desc!r}: {q2!r}"
+        return "", ""
+
+    def _succeed(self, s: _State, r: int, a: Attempt, desc: str, q2: str, info: dict) -> None:
+        s.steps.append(LineageStep(
+            round=r, entity=a.entity.text, query=a.query, evidence_url=a.clue.evidence_url, snippet=a.clue.snippet,
+            snippet_hash=stable_hash(a.clue.snippet), description=desc, question_before=s.question,
+            question_after=q2))
+        s.rounds_meta.append({
+            "round": r, "entity_url": a.page.url, "kind": a.clue.kind, "key": a.clue.key,
+            "relation": a.clue.relation, "anchor": a.clue.anchor, "anchor_url": a.clue.anchor_url,
+            "unique_via": info.get("unique_via", ""), "attempts": s.n_attempts,
+        })
+        s.replaced.add(a.page.key)
+        s.replaced_names.extend(self._names(a))
+        s.visited.add(a.page.key)
+        s.question = q2
+        i = q2.lower().find(desc.lower())
+        s.last_span = (i, i + len(desc)) if i >= 0 else None
+        s.done_round = True
+        self.counters.inc(f"{STAGE}/attempts/ok")
+
+    # --- results ------------------------------------------------------------------------------------
+    def _finish(self, s: _State) -> E2HOutcome:
+        n = len(s.steps)
+        self.counters.inc(f"{STAGE}/survived/{n}")
+        rec = None
+        if n >= self.cfg.min_rounds_to_keep:
+            rec = self._record(s)
+            self.counters.inc(f"{STAGE}/kept")
+            self.counters.inc(f"{STAGE}/difficulty/{n}")
+        else:
+            self.counters.inc(f"{STAGE}/below_min_rounds")
+        return E2HOutcome(s.seed, rec, list(s.steps), s.failure)
+
+    def _record(self, s: _State) -> QARecord:
+        seed = s.seed
+        start = list(seed.golden_path) or ([seed.source_url] if seed.source_url else [])
+        urls = list(dict.fromkeys([*start, *(st.evidence_url for st in s.steps)]))
+        evidence = [*seed.evidence, *(Evidence(url=st.evidence_url, text=st.snippet) for st in s.steps)]
+        q = s.steps[-1].question_after
+        meta = {
+            "seed_id": seed.id, "seed_question": seed.question, "seed_origin": seed.origin,
+            "rounds_attempted": self.cfg.rounds, "rounds_survived": len(s.steps),
+            "failed_round": s.failure.round if s.failure else None,
+            "failed_reason": s.failure.reason if s.failure else None,
+            "rounds": s.rounds_meta, "search": self.search.name,
+        }
+        return QARecord(
+            id=qa_id("e2h", q, seed.answer, urls), type="e2h", question=q, answer=seed.answer,
+            root_url=seed.root_url or (urls[0] if urls else ""), source_urls=urls, golden_path=urls,
+            evidence=evidence, hops=1 + len(s.steps), language=seed.language, writer=self.writer.name,
+            prompt_version=self.writer.prompt_version, difficulty=len(s.steps), run_id=self.run_id,
+            created_at=self.created_at, domain=seed.domain, candidate_id=seed.id, lineage=list(s.steps),
+            meta_json=json.dumps(meta, ensure_ascii=False, sort_keys=True),
+        )
+
+
+def failure_reject(outcome: E2HOutcome, run_id: str) -> Reject | None:
+    """The reject row of a seed's failed round (None when every round passed)."""
+    f = outcome.failure
+    if f is None:
+        return None
+    seed = outcome.seed
+    payload = {"seed": {"id": seed.id, "question": seed.question, "answer": seed.answer,
+                        "source_url": seed.source_url, "origin": seed.origin},
+               "round": f.round, "question": f.question, "rounds_survived": outcome.rounds,
+               "attempts": f.attempts}
+    return Reject(
+        id=reject_id(STAGE, f.reason, f"{seed.id}#r{f.round}"), stage=STAGE, reason=f.reason,
+        detail=f"round {f.round}: {f.detail}"[:2000], record_id=seed.id, url=seed.source_url, run_id=run_id,
+        payload_json=json.dumps(payload, ensure_ascii=False, default=str),
+    )
+
+
+# --- WebShaper-style export -------------------------------------------------------------------------
+def to_webshaper(record: QARecord) -> dict:
+    """A record as WebShaper-style ``urls`` + ``formalization`` ([subject, relation, object] triples).
+
+    Terms follow WebShaper's data: ``?`` is the target (the answer), ``V@X<k>`` the entity hidden in
+    round k, ``C@<value>`` a constant. The seed question, its entity hidden, gives
+    ``["?", "answers", "C@<question with V@X1>"]``; each round adds the relation its clue encodes —
+    an infobox row (``["V@X2", "Born", "V@X1"]``: X1 is where X2 was born), a mention
+    (``["C@Ray", "subject", "V@X1"]``) — or, for a sentence clue, ``["V@X<k>", "described_as",
+    "C@<description>"]``. An entity named by a clue and hidden in a later round is that round's variable.
+    """
+    meta = json.loads(record.meta_json or "{}")
+    rounds = {m["round"]: m for m in meta.get("rounds", []) if isinstance(m, dict) and "round" in m}
+    steps = sorted(record.lineage, key=lambda s: s.round)
+    var_of_url = {rounds[st.round]["entity_url"]: f"V@X{st.round}" for st in steps if st.round in rounds}
+    var_of_name = {fold(st.entity): f"V@X{st.round}" for st in steps}
+
+    def term(name: str, url: str = "") -> str:
+        return var_of_url.get(url) or var_of_name.get(fold(name)) or f"C@{name}"
+
+    def hide(text: str, after: int) -> str:
+        for st in sorted(steps, key=lambda x: -len(x.entity)):
+            if st.round > after and st.entity:
+                text = text.replace(st.entity, f"V@X{st.round}")
+        return text
+
+    triples: list[list[str]] = []
+    if steps:
+        first = steps[0]
+        triples.append(["?", "answers", "C@" + first.question_before.replace(first.entity, "V@X1")])
+    for st in steps:
+        m = rounds.get(st.round, {})
+        x = f"V@X{st.round}"
+        kind, key = m.get("kind", ""), m.get("key", "")
+        anchor = term(m.get("anchor", ""), m.get("anchor_url", ""))
+        if kind == "inverse_relation":
+            triples.append([anchor, key, x])
+        elif kind == "forward_relation":
+            triples.append([x, key, anchor])
+        elif kind == "inverse_mention":
+            triples.append([anchor, m.get("relation", "") or "mentions", x])
+        elif kind == "fact" and ": " in st.snippet:
+            k, v = st.snippet.split(": ", 1)
+            triples.append([x, k, f"C@{v}"])
+        else:
+            triples.append([x, "described_as", "C@" + hide(st.description, st.round)])
+    urls = list(dict.fromkeys([*record.source_urls, *(e.url for e in record.evidence),
+                               *(st.evidence_url for st in steps)]))
+    return {"id": record.id, "question": record.question, "answer": record.answer, "urls": urls,
+            "formalization": triples}

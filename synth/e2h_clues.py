@@ -1,0 +1,320 @@
+"""Clues: evidence on the pages of the index from which a description of an entity is written.
+
+A clue is structured evidence about one entity page P, with the exact snippet it comes from:
+
+* ``first_sentence`` — P's first sentence ("Ulm is a city in Baden-Württemberg ...");
+* ``lead_sentence`` — another sentence of P's lead about P that names another indexed entity
+  ("Crawford was musical director for Ray Charles ...");
+* ``fact`` — an infobox row of P with a literal value ("Birth name: Bennie Ross Crawford, Jr");
+* ``forward_relation`` — an infobox row of P linking another indexed page R ("Writer(s): Hoagy
+  Carmichael" → "the song written by Hoagy Carmichael");
+* ``inverse_relation`` — an infobox row of another page Q linking P ("Born: Ulm" on Einstein's
+  page → "the city where Albert Einstein was born"); the evidence page is Q;
+* ``inverse_mention`` — Q's first sentence names P as its maker or subject ("Ray is a 2004 film
+  about Ray Charles" → "the subject of Ray"); the evidence page is Q.
+
+``resolves`` says how many entities the relation can denote (a row listing two writers makes "the
+writer of Q" ambiguous); ``mentions`` lists indexed entities the clue names, so the next round has
+something to replace (chaining).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from synth.e2h_entities import find_entities, occurs, type_noun
+from synth.search import LocalSearchIndex, PageDoc, base_name, fold, norm_key
+
+RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention"})
+TEXT_KINDS = frozenset({"first_sentence", "lead_sentence", "fact", "web_snippet"})
+
+SKIP_FACT_KEYS = frozenset({"website", "url", "image", "caption", "signature", "coordinates", "logo",
+                            "homepage", "email", "map", "seal", "flag", "chronology", "audio sample"})
+
+# relation families of fact keys (normalised); the first link of a location row names the place
+RELATION_FAMILIES: dict[str, tuple[str, ...]] = {
+    "born": ("born", "birth place", "place of birth", "birthplace"),
+    "died": ("died", "death place", "place of death"),
+    "buried": ("resting place", "burial place", "place of burial"),
+    "label": ("label", "labels", "record label"),
+    "artist": ("artist", "performer", "performed by", "recorded by", "by"),
+    "writer": ("writer", "written by", "songwriter", "lyricist", "lyrics", "author", "lyrics by"),
+    "composer": ("composer", "music", "music by", "composed by"),
+    "producer": ("producer", "produced by"),
+    "director": ("director", "directed by"),
+    "founder": ("founder", "founded by", "founders"),
+    "capital": ("capital",),
+    "country": ("country", "location", "located in", "state"),
+    "spouse": ("spouse", "spouses", "partner"),
+    "origin": ("origin", "hometown"),
+    "headquarters": ("headquarters",),
+    "album": ("album", "from the album"),
+    "recorded": ("recorded", "recorded at", "studio"),
+    "known_for": ("known for",),
+    "formerly_of": ("formerly of", "former member of"),
+    "member_of": ("member of", "part of"),
+}
+LOCATION_FAMILIES = frozenset({"born", "died", "buried", "country", "origin", "headquarters"})
+_FAMILY_OF = {k: fam for fam, keys in RELATION_FAMILIES.items() for k in keys}
+
+# inverse mentions: "<work> written by P", "<film> about P" ...
+_MENTION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("writer", re.compile(r"\b(?:written|penned|co-written)\s+by\s+(?:[\w.'’-]+\s+){0,3}$", re.I)),
+    ("composer", re.compile(r"\bcomposed\s+by\s+(?:[\w.'’-]+\s+){0,3}$", re.I)),
+    ("director", re.compile(r"\bdirected\s+by\s+(?:[\w.'’-]+\s+){0,3}$", re.I)),
+    ("producer", re.compile(r"\bproduced\s+by\s+(?:[\w.'’-]+\s+){0,3}$", re.I)),
+    ("founder", re.compile(r"\bfounded\s+by\s+(?:[\w.'’-]+\s+){0,3}$", re.I)),
+    ("subject", re.compile(r"\b(?:about|on the life of|biopic of)\s+(?:[\w.'’-]+\s+){0,3}$", re.I)),
+    ("artist", re.compile(r"\b(?:recorded|performed|released|sung|by)\s+(?:by\s+)?(?:[\w.'’-]+\s+){0,3}$", re.I)),
+)
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+_ABBREV_END = re.compile(r"\b(?:Jr|Sr|Dr|Mr|Mrs|Ms|St|Mt|vs|etc|No|Co|Inc|Ltd|[A-Z])\.$")
+_COPULA = re.compile(r"\s(?:is|was|are|were)\s+(?:also\s+|now\s+|currently\s+)?")
+_PRONOUN_SUBJECTS = re.compile(r"^(?:he|she|it|they|the\s+\w+)$", re.I)
+
+
+@dataclass(frozen=True)
+class Clue:
+    """Evidence about one entity page, from which a description is written."""
+
+    kind: str
+    entity_url: str
+    evidence_url: str
+    snippet: str
+    predicate: str = ""
+    key: str = ""
+    value: str = ""
+    anchor: str = ""
+    anchor_url: str = ""
+    type: str = ""
+    relation: str = ""
+    resolves: int = 1
+    mentions: tuple[str, ...] = ()
+    anchor_type: str = ""
+
+    @property
+    def is_relation(self) -> bool:
+        return self.kind in RELATION_KINDS
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences (keeps 'Jr.', 'U.S.' and initials inside a sentence)."""
+    parts = _SENT_SPLIT.split(" ".join((text or "").split()))
+    out: list[str] = []
+    for p in parts:
+        if out and _ABBREV_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {p}"
+        else:
+            out.append(p)
+    return [s for s in out if s]
+
+
+def strip_parentheticals(text: str) -> str:
+    prev = None
+    while prev != text:
+        prev = text
+        text = re.sub(r"\s*\([^()]*\)", "", text)
+    return " ".join(text.split())
+
+
+def predicate(sentence: str, *, max_subject_words: int = 12) -> tuple[str, str] | None:
+    """Split 'X (1900–1950) was an American singer.' into ('X', 'an American singer')."""
+    s = strip_parentheticals(sentence).strip()
+    m = _COPULA.search(s)
+    if not m:
+        return None
+    subj = s[:m.start()].strip(" ,")
+    pred = s[m.end():].strip().rstrip(" .;:")
+    if not subj or len(subj.split()) > max_subject_words or len(pred.split()) < 2:
+        return None
+    if re.match(r"^(one of|among|part of|not)\b", pred, re.I):
+        return None
+    return subj, pred
+
+
+_SOFT_CUTS = (", known ", ", best known", ", released", " whose ", ", founded", ", formed", ", built", ", where ",
+              ", which ", ", who ", "; ")
+
+
+def soft_cut(pred: str, min_words: int = 4) -> str:
+    """The core of a predicate, before its first trailing clause ('a coastal city in X, known for
+    ...' -> 'a coastal city in X'); the predicate itself when no cut leaves ``min_words`` words."""
+    best = pred
+    for cut in _SOFT_CUTS:
+        i = pred.find(cut)
+        if i > 0 and len(pred[:i].split()) >= min_words and i < len(best):
+            best = pred[:i]
+    return best.rstrip(" ,;")
+
+
+def _variants(pred: str) -> list[str]:
+    """The short core of a predicate first, then the whole predicate."""
+    short = soft_cut(pred)
+    return [short, pred] if short != pred else [pred]
+
+
+def relation_family(key: str, value: str = "") -> str:
+    """The relation family of an infobox key ('Producer(s)' -> 'producer'; 'Type: Studio album by X'
+    -> 'artist'), '' when it has none (templates then use the key itself)."""
+    nk = norm_key(key)
+    if nk == "type" and " by " in f" {value.lower()} ":
+        return "artist"
+    return _FAMILY_OF.get(nk, "")
+
+
+def value_count(value: str) -> int:
+    """How many values an infobox cell lists ('John Burk, Phil Ramone' -> 2)."""
+    parts = [p for p in re.split(r"\s*(?:;|,|\s/\s|\n)\s*", value) if p.strip()]
+    return max(len(parts), 1)
+
+
+def _anchor_name(index: LocalSearchIndex, url: str) -> str:
+    """How a clue names another entity: its subject, without disambiguation when that is unique."""
+    doc = index.doc(url)
+    if doc is None:
+        return ""
+    b = base_name(doc.subject)
+    if b != doc.subject:
+        owners = {index.entity_key(u) for u in index.aliases().get(fold(b), [])}
+        if owners == {doc.key}:
+            return b
+    return doc.subject
+
+
+def _type_of(index: LocalSearchIndex, url: str) -> str:
+    doc = index.doc(url)
+    if doc is None:
+        return ""
+    sp = predicate(doc.description)
+    return type_noun(sp[1]) if sp else ""
+
+
+def _mentions(text: str, own_key: str, index: LocalSearchIndex, answer: str, exclude: set[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for sp in find_entities(text, answer, index.aliases(), max_tokens=index.max_alias_tokens()):
+        keys = {index.entity_key(u) for u in sp.urls}
+        if own_key in keys or keys & exclude:
+            continue
+        out.append(sp.urls[0])
+    return tuple(out)
+
+
+def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: set[str],
+              max_inbound: int = 50) -> list[Clue]:
+    """Every clue about ``doc`` that does not lean on an excluded entity (or on the answer)."""
+    if not doc.local:
+        return _web_clues(doc, answer)
+    out: list[Clue] = []
+    own = doc.key
+    fa = fold(answer)
+    # first sentence and lead sentences
+    first = doc.description.strip()
+    doc_type = ""
+    if first:
+        sp = predicate(first)
+        if sp:
+            doc_type = type_noun(sp[1])
+            for pred in _variants(sp[1]):
+                out.append(Clue("first_sentence", doc.url, doc.url, first, predicate=pred, type=doc_type,
+                                mentions=_mentions(pred, own, index, answer, exclude)))
+    names = set(fold(doc.subject).split()) | set(fold(base_name(doc.subject)).split())
+    for sent in sentences(doc.lead)[1:8]:
+        if sent == first:
+            continue
+        sp = predicate(sent, max_subject_words=4)
+        if not sp:
+            continue
+        subj, pred = sp
+        if not (_PRONOUN_SUBJECTS.match(subj) or set(fold(subj).split()) <= names):
+            continue
+        for v in _variants(pred):
+            ments = _mentions(v, own, index, answer, exclude)
+            if ments:
+                out.append(Clue("lead_sentence", doc.url, doc.url, sent, predicate=v, type=doc_type,
+                                mentions=ments))
+    # own infobox rows: literal facts and forward relations
+    for row in index.facts(doc.url):
+        nk = row.nkey
+        if nk in SKIP_FACT_KEYS or not row.value.strip() or len(row.value) > 120:
+            continue
+        snippet = f"{row.key}: {row.value}"
+        if row.pos == 0:
+            out.append(Clue("fact", doc.url, doc.url, snippet, key=row.key, value=row.value, type=doc_type,
+                            relation=relation_family(row.key, row.value)))
+        if row.dst and row.dst != doc.url:
+            akey = index.entity_key(row.dst)
+            if akey in exclude or akey in (own, fa):
+                continue
+            fam = relation_family(row.key, row.value)
+            n = len(index.entities_linking(row.key, row.dst))
+            out.append(Clue("forward_relation", doc.url, doc.url, snippet, key=row.key, value=row.value,
+                            anchor=_anchor_name(index, row.dst), anchor_url=row.dst, type=doc_type,
+                            relation=fam, resolves=max(n, 1), mentions=(row.dst,),
+                            anchor_type=_type_of(index, row.dst)))
+    # other pages' rows linking here
+    for row in index.inbound(doc.url)[:max_inbound]:
+        akey = index.entity_key(row.src)
+        if akey in exclude or akey in (own, fa) or norm_key(row.key) in SKIP_FACT_KEYS:
+            continue
+        fam = relation_family(row.key, row.value)
+        if fam in LOCATION_FAMILIES:
+            resolves = 1 if row.pos == 0 else 2
+        elif fam == "artist" and norm_key(row.key) == "type":
+            resolves = max(row.nlinks, 1)
+        else:
+            resolves = max(row.nlinks, value_count(row.value))
+        out.append(Clue("inverse_relation", doc.url, row.src, f"{row.key}: {row.value}", key=row.key,
+                        value=row.value, anchor=_anchor_name(index, row.src), anchor_url=row.src,
+                        type=doc_type, relation=fam, resolves=resolves, mentions=(row.src,),
+                        anchor_type=_type_of(index, row.src)))
+    out.extend(_inverse_mentions(doc, index, answer, exclude, doc_type))
+    return out
+
+
+def _inverse_mentions(doc: PageDoc, index: LocalSearchIndex, answer: str, exclude: set[str],
+                      doc_type: str) -> list[Clue]:
+    out: list[Clue] = []
+    own = doc.key
+    fa = fold(answer)
+    names = [doc.subject] + ([base_name(doc.subject)] if base_name(doc.subject) != doc.subject else [])
+    seen: set[str] = set()
+    for name in names:
+        for q_url in index.mentions(name):
+            if q_url in seen or q_url == doc.url:
+                continue
+            seen.add(q_url)
+            q = index.doc(q_url)
+            if q is None or q.key in exclude or q.key == own or q.key == fa:
+                continue
+            sp = predicate(q.description)
+            if not sp:
+                continue
+            pred = sp[1]
+            m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", pred)
+            if not m:
+                continue
+            before, after = pred[:m.start()], pred[m.end():]
+            rel = next((r for r, pat in _MENTION_PATTERNS if pat.search(before)), "")
+            if not rel:
+                continue
+            if rel == "artist" and type_noun(pred) not in ("album", "single", "song", "ep", "compilation",
+                                                            "soundtrack", "recording", "track", "anthology"):
+                continue
+            co = bool(re.match(r"^\s*(?:,\s*[A-Z]|and\s+[A-Z]|&)", after)) or bool(
+                re.search(r"\b[A-Z][\w.'’-]+\s+(?:and|&)\s+(?:[\w.'’-]+\s+){0,3}$", before))
+            out.append(Clue("inverse_mention", doc.url, q.url, q.description, predicate=pred,
+                            anchor=_anchor_name(index, q.url), anchor_url=q.url, type=doc_type, relation=rel,
+                            resolves=2 if co else 1, mentions=(q.url,), anchor_type=type_noun(pred)))
+    return out
+
+
+def _web_clues(doc: PageDoc, answer: str) -> list[Clue]:
+    """A page known only from a web hit: its snippet's first sentence is the one clue."""
+    first = sentences(doc.description)[:1]
+    if not first:
+        return []
+    sp = predicate(first[0])
+    if not sp or occurs(answer, sp[1]):
+        return []
+    return [Clue("web_snippet", doc.url, doc.url, doc.description, predicate=sp[1], type=type_noun(sp[1]))]

@@ -1,0 +1,397 @@
+"""E2H writers: phrase a description of an entity from a clue, and rewrite the question with it.
+
+Both operations take and return batches (one LLM batch per step of a round):
+
+* ``describe(requests) -> outputs``: a definite description of the entity from its clue, that does
+  not name it;
+* ``rewrite(requests) -> outputs``: the question with the entity replaced by the description, the
+  answer unchanged.
+
+``TemplateE2HWriter`` (offline, deterministic, the default) phrases from the clue's structure;
+``LLME2HWriter`` asks a model through :class:`synth.llm.client.LLMClient` with the versioned prompts
+``synth/prompts/e2h_describe.txt`` and ``e2h_rewrite.txt``. A writer never decides whether its output
+is good: the round's checks do (and count every failure).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from string import Template
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from synth.e2h_clues import Clue, value_count
+from synth.e2h_entities import QUESTION_WORDS, TYPE_NOUNS, _ws
+from synth.search import norm_key
+
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+TEMPLATE_VERSION = "e2h-template.v1"
+
+_TYPE_SET = frozenset(TYPE_NOUNS)
+_MODIFIERS = frozenset(_ws("""jazz rock pop soul blues country folk gospel funk punk rap hip-hop classical
+studio debut live compilation greatest coastal capital port market mountain river industrial medieval
+former first second third final early late famous"""))
+_STOP_BEFORE = frozenset(_ws("by of in on at for from with to and or is was were are did does released recorded "
+                              "written produced directed"))
+_PARTICIPLES = re.compile(
+    r"^(born|raised|based|located|situated|known|released|recorded|founded|established|written|directed|"
+    r"produced|named|built|formed|composed|published|performed|set|held)\b", re.I)
+_IRREGULAR_PARTICIPLES = frozenset(_ws("lit built born made held begun run won sung written known set founded"))
+_CUTS = (";", ", who ", ", which ", ", whose ", " who ", " which ", " that ", " before ", " after ",
+         " until ", " while ", " during ", ", best known", ", known", ", released", ", recorded")
+
+
+@dataclass(frozen=True)
+class DescribeRequest:
+    """Describe ``entity`` (page subject ``subject``) from ``clue``; never mention ``avoid``."""
+
+    key: str
+    entity: str
+    subject: str
+    clue: Clue
+    first_sentence: str = ""
+    facts: tuple[tuple[str, str], ...] = ()
+    avoid: tuple[str, ...] = ()
+    max_chars: int = 160
+
+
+@dataclass(frozen=True)
+class RewriteRequest:
+    """Replace ``entity`` (at ``start:end`` of ``question``) by ``description``; keep the answer."""
+
+    key: str
+    question: str
+    entity: str
+    start: int
+    end: int
+    description: str
+    answer: str = ""
+
+
+@dataclass
+class WriterOutput:
+    key: str
+    text: str | None
+    error: str = ""
+    raw: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.text) and not self.error
+
+
+class E2HWriter(Protocol):
+    name: str            # stored as QARecord.writer ('template' or the model name)
+    prompt_version: str  # stored as QARecord.prompt_version
+
+    def describe(self, requests: list[DescribeRequest]) -> list[WriterOutput]: ...
+
+    def rewrite(self, requests: list[RewriteRequest]) -> list[WriterOutput]: ...
+
+
+# --- template phrasing ------------------------------------------------------------------------------
+def shorten(phrase: str, max_chars: int) -> str | None:
+    """``phrase`` cut at the latest clause boundary that fits ``max_chars`` (None when none fits)."""
+    phrase = phrase.strip().rstrip(" ,;:.")
+    if len(phrase) <= max_chars:
+        return phrase
+    best = ""
+    for cut in _CUTS:
+        start = 0
+        while (i := phrase.find(cut, start)) != -1:
+            cand = phrase[:i].rstrip(" ,;:")
+            if len(cand) <= max_chars and len(cand) > len(best) and len(cand.split()) >= 3:
+                best = cand
+            start = i + 1
+    return best or None
+
+
+def the_phrase(pred: str, type_: str, max_chars: int) -> str | None:
+    """A definite description from a predicate: 'a coastal city in X' -> 'the coastal city in X'."""
+    p = pred.strip()
+    low = p.lower()
+    if low.startswith(("a ", "an ")):
+        p = "the " + p.split(" ", 1)[1]
+    elif low.startswith("the "):
+        p = "the " + p[4:]
+    elif _PARTICIPLES.match(p):
+        p = f"the {type_ or 'one'} {p}"
+    else:
+        p = "the " + p
+    return shorten(p, max_chars)
+
+
+def _year_or_date(value: str) -> str:
+    v = value.strip()
+    return f"in {v}" if re.fullmatch(r"\d{4}", v) else f"on {v}" if re.search(r"\d{4}", v) else v
+
+
+def _fact_phrase(clue: Clue) -> str:
+    t = clue.type or "one"
+    k = norm_key(clue.key)
+    v = " ".join(clue.value.split())
+    if k in ("birth name", "born as"):
+        return f"the {t} born {v}"
+    if k in ("released", "release date", "published", "first published"):
+        return f"the {t} released {_year_or_date(v)}"
+    if k in ("founded", "established", "formed"):
+        return f"the {t} founded {_year_or_date(v)}"
+    if k in ("recorded",):
+        return f"the {t} recorded {v}"
+    if k in ("born",):
+        return f"the {t} born {v}"
+    if k in ("died",):
+        return f"the {t} who died {v}"
+    last = k.split()[-1] if k else ""
+    if last.endswith("ed") or last in _IRREGULAR_PARTICIPLES:  # 'First lit: 1871' -> 'first lit in 1871'
+        return f"the {t} {k} {_year_or_date(v)}"
+    return f"the {t} whose {k} is {v}"
+
+
+_FORWARD = {
+    "born": "the {t} born in {a}", "died": "the {t} who died in {a}", "buried": "the {t} buried in {a}",
+    "label": "the {t} released on {a}", "artist": "the {t} by {a}", "writer": "the {t} written by {a}",
+    "composer": "the {t} composed by {a}", "producer": "the {t} produced by {a}",
+    "director": "the {t} directed by {a}", "founder": "the {t} founded by {a}",
+    "capital": "the {t} whose capital is {a}", "country": "the {t} in {a}", "spouse": "the {t} married to {a}",
+    "origin": "the {t} from {a}", "headquarters": "the {t} headquartered in {a}", "album": "the {t} from the album {a}",
+    "recorded": "the {t} recorded at {a}", "known_for": "the {t} known for {a}", "formerly_of": "the {t} formerly of {a}",
+    "member_of": "the {t} that is part of {a}",
+}
+_INVERSE = {
+    "born": "the {t} where {a} was born", "died": "the {t} where {a} died", "buried": "the {t} where {a} is buried",
+    "label": "the record label of {a}", "artist": "the artist of {a}", "writer": "the writer of {a}",
+    "composer": "the composer of {a}", "producer": "the producer of {a}", "director": "the director of {a}",
+    "founder": "the founder of {a}", "capital": "the capital of {a}", "country": "the {t} where {a} is located",
+    "spouse": "the spouse of {a}", "origin": "the {t} {a} comes from", "headquarters": "the {t} where {a} is headquartered",
+    "album": "the album that includes {a}", "recorded": "the {t} where {a} was recorded",
+    "known_for": "the {t} that {a} is known for", "formerly_of": "the {t} that {a} once belonged to",
+    "member_of": "the {t} that includes {a}",
+}
+_MENTION = {
+    "writer": "the writer of {a}", "composer": "the composer of {a}", "director": "the director of {a}",
+    "producer": "the producer of {a}", "founder": "the founder of {a}", "subject": "the subject of {a}",
+    "artist": "the artist who recorded {a}",
+}
+_PLACE_FAMILIES = frozenset({"born", "died", "buried", "country", "origin", "headquarters"})
+
+
+def _anchor_phrase(clue: Clue) -> str:
+    """The other entity as the description names it: 'the 2004 film Ray' reads better than 'Ray'."""
+    at = clue.anchor_type
+    if at in ("album", "song", "single", "film", "ep", "compilation", "soundtrack", "novel", "book", "documentary"):
+        return f"the {at} {clue.anchor}"
+    return clue.anchor
+
+
+def template_description(clue: Clue, max_chars: int = 160) -> str | None:
+    """The offline description of a clue's entity (None when the clue cannot be phrased)."""
+    if clue.kind in ("first_sentence", "lead_sentence", "web_snippet"):
+        return the_phrase(clue.predicate, clue.type, max_chars)
+    if clue.kind == "fact":
+        return shorten(_fact_phrase(clue), max_chars)
+    fam = clue.relation
+    if clue.kind == "forward_relation":
+        tmpl = _FORWARD.get(fam, "the {t} whose {k} is {a}")
+        t = clue.type or ("person" if fam in ("born", "died", "spouse") else "one")
+    elif clue.kind == "inverse_relation":
+        tmpl = _INVERSE.get(fam, "the {k} of {a}")
+        t = clue.type or ("place" if fam in _PLACE_FAMILIES else "one")
+    else:
+        tmpl = _MENTION.get(fam, "")
+        t = clue.type or "one"
+        if not tmpl:
+            return None
+    k = norm_key(clue.key)
+    if clue.kind == "forward_relation" and fam not in _FORWARD and value_count(clue.value) > 1:
+        tmpl = "the {t} whose {k} include {a}" if k.endswith("s") else "the {t} whose {k} includes {a}"
+    text = tmpl.format(t=t, a=_anchor_phrase(clue), k=k)
+    return text if len(text) <= max_chars else None
+
+
+def _swallow_start(before: str) -> int:
+    """Where a 'the studio album' / 'American singer' run ending ``before`` starts (len(before) if none).
+
+    The run ends with a type noun right before the replaced span; it reaches back over adjectives
+    and modifiers (lower-case words, capitalised demonyms) to an article, at most 4 words.
+    """
+    toks = list(re.finditer(r"[\w'’&-]+", before))
+    if not toks or before[toks[-1].end():].strip(" \"“‘'«"):
+        return len(before)
+    if toks[-1].group().lower() not in _TYPE_SET:
+        return len(before)
+    i = len(toks) - 1
+    j = i
+    while j > 0 and len(toks) - j <= 4:
+        w = toks[j - 1].group()
+        lw = w.lower()
+        if lw in ("the", "a", "an"):
+            return toks[j - 1].start()
+        if lw in QUESTION_WORDS or lw in _STOP_BEFORE or not (w.isalpha() or "-" in w):
+            break
+        j -= 1
+    # no article: keep the plain noun phrase run of type nouns and known modifiers only
+    k = i
+    while k > 0 and (toks[k - 1].group().lower() in _TYPE_SET or toks[k - 1].group().lower() in _MODIFIERS
+                     or (toks[k - 1].group()[:1].isupper() and toks[k - 1].group().lower() not in QUESTION_WORDS
+                         and k - 1 > 0)):
+        k -= 1
+    return toks[k].start()
+
+
+def _drop_repeat(desc: str, after: str) -> str:
+    """``after`` without the words ``desc`` already ends with ('... by Ray Charles' + ' by Ray Charles?')."""
+    dw, aw = [w.lower() for w in desc.split()], after.split()
+    bare = [w.lower().rstrip("?.!,;:") for w in aw]
+    for n in range(min(len(dw), len(aw), 6), 1, -1):
+        if dw[-n:] == bare[:n]:
+            tail = aw[n - 1][len(aw[n - 1].rstrip("?.!,;:")):]
+            return tail + "".join(" " + w for w in aw[n:])
+    return after
+
+
+def template_rewrite(question: str, start: int, end: int, description: str) -> str:
+    """``question`` with ``question[start:end]`` replaced by ``description`` (grammar kept)."""
+    before, after = question[:start], question[end:]
+    desc = description
+    if description.lower().startswith("the "):
+        cut = _swallow_start(before)
+        rest = before[:cut]
+        m = re.search(r"\b(the|a|an)\s+$", rest, re.I)
+        if m:
+            before = rest[:m.start()]
+        else:
+            if cut < len(before) and re.search(r"(?:\d|\w['’]s?)\s+$", rest):
+                desc = desc[4:]  # "Charles' 1984 album X" -> "Charles' 1984 album whose ..." (no second article)
+            before = rest
+    if not before.strip():
+        desc = desc[:1].upper() + desc[1:]
+    after = _drop_repeat(desc, after)
+    if after[:1].isalnum():
+        after = " " + after
+    if before and not before[-1].isspace():
+        before += " "
+    out = before + desc + after
+    out = re.sub(r"\s+([?.!,;:])", r"\1", " ".join(out.split()))
+    return out
+
+
+class TemplateE2HWriter:
+    """Offline, deterministic: descriptions from clue templates, a span substitution for the rewrite."""
+
+    name = "template"
+    prompt_version = TEMPLATE_VERSION
+
+    def describe(self, requests: list[DescribeRequest]) -> list[WriterOutput]:
+        out = []
+        for r in requests:
+            text = template_description(r.clue, r.max_chars)
+            out.append(WriterOutput(r.key, text, "" if text else "no_template",
+                                    extra={"kind": r.clue.kind}))
+        return out
+
+    def rewrite(self, requests: list[RewriteRequest]) -> list[WriterOutput]:
+        return [WriterOutput(r.key, template_rewrite(r.question, r.start, r.end, r.description))
+                for r in requests]
+
+
+# --- LLM writer -------------------------------------------------------------------------------------
+class DescribeAnswer(BaseModel):
+    description: str = Field(description="a definite description of the entity that does not name it")
+
+
+class RewriteAnswer(BaseModel):
+    question: str = Field(description="the rewritten question")
+
+
+@dataclass(frozen=True)
+class PromptFile:
+    """A versioned prompt: ``version:`` line, then ``### system`` and ``### user`` sections ($vars)."""
+
+    version: str
+    system: Template
+    user: Template
+
+    def messages(self, **values: Any) -> list[dict]:
+        return [{"role": "system", "content": self.system.safe_substitute(values).strip()},
+                {"role": "user", "content": self.user.safe_substitute(values).strip()}]
+
+
+@cache
+def load_prompt(name: str) -> PromptFile:
+    text = (PROMPTS_DIR / f"{name}.txt").read_text(encoding="utf-8")
+    m = re.search(r"^version:\s*(\S+)\s*$", text, re.M)
+    if not m:
+        raise ValueError(f"prompt {name} has no 'version:' line")
+    parts = re.split(r"^###\s*(system|user)\s*$", text, flags=re.M)
+    sections = {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+    if set(sections) != {"system", "user"}:
+        raise ValueError(f"prompt {name} needs '### system' and '### user' sections")
+    return PromptFile(m.group(1), Template(sections["system"]), Template(sections["user"]))
+
+
+def _clue_brief(c: Clue) -> str:
+    kinds = {
+        "first_sentence": "the first sentence of the entity's own page",
+        "lead_sentence": "a sentence of the entity's own page",
+        "fact": "an infobox row of the entity's own page",
+        "forward_relation": f"an infobox row of the entity's own page naming {c.anchor}",
+        "inverse_relation": f"an infobox row of the page about {c.anchor}, which names the entity",
+        "inverse_mention": f"the first sentence of the page about {c.anchor}, which names the entity",
+        "web_snippet": "a web search result about the entity",
+    }
+    return kinds.get(c.kind, c.kind)
+
+
+class LLME2HWriter:
+    """Descriptions and rewrites by a model; ``client`` is an :class:`synth.llm.client.LLMClient`."""
+
+    def __init__(self, client: Any, *, stage: str = "e2h") -> None:
+        self.client = client
+        self.stage = stage
+        self._describe = load_prompt("e2h_describe")
+        self._rewrite = load_prompt("e2h_rewrite")
+        self.name = str(getattr(client, "model", "llm"))
+        self.prompt_version = f"{self._describe.version}+{self._rewrite.version}"
+
+    def describe(self, requests: list[DescribeRequest]) -> list[WriterOutput]:
+        from synth.llm.client import LLMRequest
+
+        reqs = []
+        for r in requests:
+            c = r.clue
+            facts = "\n".join(f"- {k}: {v}" for k, v in r.facts[:12]) or "- (none)"
+            msgs = self._describe.messages(
+                entity=r.entity, subject=r.subject, evidence_kind=_clue_brief(c), snippet=c.snippet,
+                anchor=c.anchor or "(none)", first_sentence=r.first_sentence or "(none)", facts=facts,
+                avoid=", ".join(f'"{a}"' for a in (r.entity, r.subject, *r.avoid) if a),
+                max_chars=str(r.max_chars))
+            reqs.append(LLMRequest(messages=msgs, schema=DescribeAnswer, key=r.key,
+                                   prompt_version=self._describe.version))
+        return [self._out(res, "description") for res in self.client.complete_many(reqs, stage=self.stage)]
+
+    def rewrite(self, requests: list[RewriteRequest]) -> list[WriterOutput]:
+        from synth.llm.client import LLMRequest
+
+        reqs = []
+        for r in requests:
+            msgs = self._rewrite.messages(question=r.question, entity=r.entity, description=r.description,
+                                          answer=r.answer)
+            reqs.append(LLMRequest(messages=msgs, schema=RewriteAnswer, key=r.key,
+                                   prompt_version=self._rewrite.version))
+        return [self._out(res, "question") for res in self.client.complete_many(reqs, stage=self.stage)]
+
+    @staticmethod
+    def _out(res: Any, attr: str) -> WriterOutput:
+        if not res.ok or res.parsed is None:
+            return WriterOutput(res.key, None, res.error or "no_answer", res.raw,
+                                extra={"detail": getattr(res, "detail", "")})
+        text = getattr(res.parsed, attr, None)
+        if not isinstance(text, str) or not text.strip():
+            return WriterOutput(res.key, None, "empty", res.raw)
+        return WriterOutput(res.key, " ".join(text.split()), "", res.raw, extra={"cached": res.cached})

@@ -1,0 +1,109 @@
+"""Content-addressed LLM response cache on disk (SQLite).
+
+key = sha256 of the canonical JSON of everything that determines the answer: model, messages,
+temperature, max_tokens and response_format (the JSON schema included). The value is the answer the
+model gave (content, finish reason, usage, model). Only answers that parsed and validated are stored:
+a failure is never cached, so a re-run asks again.
+
+One SQLite file may be shared by several processes (parallel write shards): WAL mode and a busy
+timeout make concurrent readers/writers safe. The API key is never part of a key or a value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+CACHE_FORMAT = 1
+
+
+def canonical_json(payload: dict[str, Any]) -> str:
+    """The request payload as canonical JSON (sorted keys, no spaces): hashed for the key, sent as body."""
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def key_of(canonical: str) -> str:
+    return hashlib.sha256(f"v{CACHE_FORMAT}:{canonical}".encode()).hexdigest()
+
+
+def cache_key(payload: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a request payload (model, messages, parameters)."""
+    return key_of(canonical_json(payload))
+
+
+class ResponseCache:
+    """``get(key) -> dict | None``, ``put(key, value)``; ``path=None`` keeps it in memory."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = sqlite3.connect(
+            str(self.path) if self.path is not None else ":memory:",
+            timeout=30.0, isolation_level=None, check_same_thread=False)
+        if self.path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS responses ("
+            " key TEXT PRIMARY KEY, model TEXT NOT NULL, mode TEXT NOT NULL DEFAULT '',"
+            " value TEXT NOT NULL, created REAL NOT NULL)")
+        self.hits = 0
+        self.misses = 0
+        self.writes = 0
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            if self._db is None:
+                raise RuntimeError("cache is closed")
+            row = self._db.execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return json.loads(row[0])
+
+    def put(self, key: str, value: dict[str, Any], *, model: str = "", mode: str = "") -> None:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        with self._lock:
+            if self._db is None:
+                raise RuntimeError("cache is closed")
+            self._db.execute("INSERT OR REPLACE INTO responses (key, model, mode, value, created) VALUES (?, ?, ?, ?, ?)",
+                             (key, model, mode, text, time.time()))
+            self.writes += 1
+
+    def has(self, *, model: str, mode: str) -> bool:
+        """Whether any answer of ``model`` in structured ``mode`` is stored (skips hopeless lookups)."""
+        with self._lock:
+            if self._db is None:
+                raise RuntimeError("cache is closed")
+            return self._db.execute("SELECT 1 FROM responses WHERE model = ? AND mode = ? LIMIT 1",
+                                    (model, mode)).fetchone() is not None
+
+    @property
+    def closed(self) -> bool:
+        return self._db is None
+
+    def __len__(self) -> int:
+        with self._lock:
+            if self._db is None:
+                return 0
+            return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,86 @@
+"""The mining stage: pages of one run → candidates (evidence + program-computed answer).
+
+One pass over the pages builds a compact graph (subject, facts, enumerations, out-links per page;
+never the text or HTML); every configured miner then reads the graph. Output is deterministic:
+candidates de-duplicated by id, capped per page, sorted by id. Every drop is a ``Reject`` (stage
+``mine``) and a counter ``mine/dropped/<reason>``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+
+from pipelines.counters import Counters
+from schemas.records import Candidate, Page, Reject
+from synth.config import SynthConfig
+from synth.miners import MINERS
+from synth.miners.base import Graph, MineContext, Node
+
+PageSource = Iterable[Page] | Callable[[], Iterable[Page]]
+
+
+def build_graph(pages: PageSource, ctx: MineContext) -> Graph:
+    """The compact page graph; pages in a language the templates do not serve keep only their links."""
+    graph = Graph()
+    langs = {lang.lower() for lang in ctx.cfg.languages}
+    for page in pages() if callable(pages) else pages:
+        ctx.counters.inc("mine/pages")
+        node = Node.from_page(page)
+        if page.status >= 400:
+            ctx.reject("bad_status", page.url, url=page.url, detail=str(page.status))
+            continue
+        code = (node.language or "").split("-")[0].lower()
+        if code and langs and code not in langs:
+            ctx.reject("unsupported_language", page.url, url=page.url,
+                       detail=f"page language {node.language!r}; templates serve {sorted(langs)}")
+            node.facts, node.enumerations = [], []
+        graph.add(node)
+    return graph
+
+
+def _primary(c: Candidate) -> str:
+    """The page a candidate is mostly about (the answer's page)."""
+    if c.type == "multi_hop":
+        return c.source_urls[-1]
+    return c.source_urls[0] if c.source_urls else c.root_url
+
+
+def mine(
+    pages: PageSource, cfg: SynthConfig, counters: Counters, reject: Callable[[Reject], None]
+) -> Iterator[Candidate]:
+    """Candidates of every configured miner, de-duplicated, capped per page, sorted by id."""
+    unknown = [m for m in cfg.miners if m not in MINERS]
+    if unknown:
+        raise ValueError(f"unknown miner(s) {unknown}; known: {sorted(MINERS)}")
+    ctx = MineContext(cfg, counters, reject)
+    graph = build_graph(pages, ctx)
+    counters.inc("mine/graph_pages", len(graph))
+    found: dict[str, Candidate] = {}
+    for name in cfg.miners:
+        for c in MINERS[name]().mine(graph, ctx):
+            if c.id in found:
+                ctx.reject("duplicate_candidate", c.id, url=_primary(c))
+                continue
+            found[c.id] = c
+    by_page: dict[str, list[Candidate]] = defaultdict(list)
+    for c in found.values():
+        by_page[_primary(c)].append(c)
+    kept: list[Candidate] = []
+    order = {t: i for i, t in enumerate(cfg.miners)}
+    for url in sorted(by_page):
+        cands = by_page[url]
+        # round-robin over types so one miner cannot crowd the others out of a page
+        seen: dict[str, int] = defaultdict(int)
+        ranked = []
+        for c in sorted(cands, key=lambda c: (order.get(c.miner, 99), ctx.rank("cap", c.id))):
+            ranked.append((seen[c.type], order.get(c.miner, 99), c))
+            seen[c.type] += 1
+        ranked.sort(key=lambda t: (t[0], t[1], ctx.rank("cap", t[2].id)))
+        for _, _, c in ranked[cfg.max_candidates_per_page:]:
+            ctx.reject("page_cap", c.id, url=url, detail=f"{len(cands)} candidates for the page")
+        kept.extend(c for _, _, c in ranked[: cfg.max_candidates_per_page])
+    for c in sorted(kept, key=lambda c: c.id):
+        counters.inc("mine/candidates")
+        counters.inc(f"mine/candidates/{c.type}")
+        yield c

@@ -1,0 +1,18 @@
+"""Evidence miners: page graph → candidates. Adding a miner = one file + one line below."""
+
+from __future__ import annotations
+
+from synth.miners.base import Graph, MineContext, Miner, Node
+from synth.miners.count import CountMiner
+from synth.miners.intersection import IntersectionMiner
+from synth.miners.multi_hop import MultiHopMiner
+from synth.miners.single_hop import SingleHopMiner
+
+MINERS: dict[str, type] = {
+    "count": CountMiner,
+    "multi_hop": MultiHopMiner,
+    "intersection": IntersectionMiner,
+    "single_hop": SingleHopMiner,
+}
+
+__all__ = ["MINERS", "Graph", "MineContext", "Miner", "Node"]

@@ -1,0 +1,224 @@
+"""What every miner shares: the compact page graph, the mining context, candidate construction.
+
+The graph keeps, per page, only what the miners read (subject, facts, enumerations, out-links,
+where it was reached from): never the text or the HTML, so a crawl of many pages fits in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from pipelines.counters import Counters
+from schemas.ids import reject_id, stable_hash
+from schemas.records import Candidate, Enumeration, Evidence, Fact, Page, Reject
+from synth.config import SynthConfig
+from synth.text import clean, page_ref, strip_quotes, url_key
+
+
+@dataclass
+class Node:
+    """One page as the miners see it."""
+
+    url: str
+    root_url: str
+    depth: int
+    parent_url: str | None
+    anchor_text: str | None
+    site: str
+    subject: str
+    title: str
+    description: str
+    language: str
+    facts: list[Fact]
+    enumerations: list[Enumeration]
+    out_links: list[tuple[str, str]]  # (url, anchor text)
+    final_url: str = ""
+
+    @property
+    def name(self) -> str:
+        return strip_quotes(self.subject or self.title)
+
+    @property
+    def ref(self) -> str:
+        """How a question names the page: 'the Wikipedia article “X”'."""
+        return page_ref(self.site, self.name, self.url)
+
+    def fact(self, key: str) -> Fact | None:
+        return next((f for f in self.facts if f.key == key), None)
+
+    @classmethod
+    def from_page(cls, page: Page) -> Node:
+        return cls(
+            url=page.url, root_url=page.root_url, depth=page.depth, parent_url=page.parent_url,
+            anchor_text=page.anchor_text, site=page.site or "generic", subject=clean(page.subject),
+            title=clean(page.title), description=clean(page.description), language=page.language or "",
+            facts=list(page.facts), enumerations=list(page.enumerations),
+            out_links=[(lk.url, lk.text) for lk in page.out_links], final_url=page.final_url,
+        )
+
+
+class Graph:
+    """Pages by URL (canonical and final URL, loosely normalised) with click paths from their root."""
+
+    def __init__(self, nodes: Iterable[Node] = ()) -> None:
+        self.nodes: dict[str, Node] = {}
+        self._by_key: dict[str, str] = {}
+        self._paths: dict[str, list[str] | None] = {}
+        for n in nodes:
+            self.add(n)
+
+    def add(self, node: Node) -> None:
+        if node.url in self.nodes:
+            return
+        self.nodes[node.url] = node
+        for u in (node.url, node.final_url):
+            if u:
+                self._by_key.setdefault(url_key(u), node.url)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __iter__(self) -> Iterator[Node]:
+        for url in sorted(self.nodes):
+            yield self.nodes[url]
+
+    def get(self, url: str | None) -> Node | None:
+        if not url:
+            return None
+        if url in self.nodes:
+            return self.nodes[url]
+        key = self._by_key.get(url_key(url))
+        return self.nodes.get(key) if key else None
+
+    def links(self, a: Node, b: Node) -> bool:
+        """Whether page ``a`` links to page ``b`` (out-links, resolved through the URL index)."""
+        for u, _ in a.out_links:
+            n = self.get(u)
+            if n is not None and n.url == b.url:
+                return True
+        return False
+
+    def path_to(self, url: str) -> list[str]:
+        """The click path from the page's root: the crawl's parent chain, else a BFS over out-links."""
+        node = self.get(url)
+        if node is None:
+            return []
+        if node.url in self._paths:
+            return list(self._paths[node.url] or [])
+        path = self._parent_chain(node) or self._bfs(node)
+        self._paths[node.url] = path
+        return list(path or [])
+
+    def _parent_chain(self, node: Node) -> list[str] | None:
+        chain = [node.url]
+        seen = {node.url}
+        cur = node
+        while cur.parent_url:
+            parent = self.get(cur.parent_url)
+            if parent is None or parent.url in seen:
+                return None
+            chain.append(parent.url)
+            seen.add(parent.url)
+            cur = parent
+        root = self.get(node.root_url)
+        if root is None or cur.url != root.url:
+            return None
+        return chain[::-1]
+
+    def _bfs(self, node: Node) -> list[str] | None:
+        root = self.get(node.root_url)
+        if root is None:
+            return None
+        prev: dict[str, str | None] = {root.url: None}
+        queue = deque([root.url])
+        while queue:
+            u = queue.popleft()
+            if u == node.url:
+                out = []
+                cur: str | None = u
+                while cur is not None:
+                    out.append(cur)
+                    cur = prev[cur]
+                return out[::-1]
+            for link, _ in sorted(self.nodes[u].out_links):
+                n = self.get(link)
+                if n is not None and n.url not in prev:
+                    prev[n.url] = u
+                    queue.append(n.url)
+        return None
+
+
+RejectFn = Callable[[Reject], None]
+
+
+@dataclass
+class MineContext:
+    """What a miner needs besides the graph: settings, counters and the reject sink."""
+
+    cfg: SynthConfig
+    counters: Counters
+    reject_sink: RejectFn
+    _seen_rejects: set[str] = field(default_factory=set)
+
+    def reject(self, reason: str, key: object, *, url: str = "", detail: str = "", payload: dict | None = None) -> None:
+        """Count a mining drop (``mine/dropped/<reason>``) and write it once as a ``Reject``."""
+        record_id = stable_hash("mine", reason, key)
+        rid = reject_id("mine", reason, record_id)
+        if rid in self._seen_rejects:
+            return
+        self._seen_rejects.add(rid)
+        self.counters.inc(f"mine/dropped/{reason}")
+        self.reject_sink(Reject(
+            id=rid, stage="mine", reason=reason, detail=detail[:2000], record_id=record_id, url=url,
+            payload_json=json.dumps(payload or {}, ensure_ascii=False, default=str),
+        ))
+
+    def rank(self, *parts: object) -> str:
+        """A seeded, deterministic sort key (sampling without randomness)."""
+        return stable_hash(self.cfg.seed, *parts)
+
+
+class Miner(Protocol):
+    name: ClassVar[str]
+
+    def mine(self, graph: Graph, ctx: MineContext) -> Iterable[Candidate]:
+        """Candidates with program-computed answers; drops go to ``ctx.reject``."""
+        ...
+
+
+def make_candidate(
+    *, type: str, miner: str, root_url: str, source_urls: list[str], golden_path: list[str],
+    evidence: list[Evidence], answer: str, hops: int, language: str, subject: str, relation: str,
+    slots: dict,
+) -> Candidate:
+    """A candidate whose id is ``stable_hash(type, evidence, answer)``."""
+    ev = [e.model_dump() for e in evidence]
+    return Candidate(
+        id=stable_hash(type, ev, answer), type=type, miner=miner, root_url=root_url,
+        source_urls=source_urls, golden_path=golden_path, evidence=evidence, answer=answer, hops=hops,
+        language=language or "en", subject=subject, relation=relation,
+        slots_json=json.dumps(slots, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def lang(node: Node) -> str:
+    return (node.language or "en").split("-")[0].lower()
+
+
+def enum_ambiguous(node: Node, enum: Enumeration) -> bool:
+    """Another enumeration of the page has the same label and section (a question could not tell)."""
+    return sum(1 for e in node.enumerations if e.label == enum.label and e.section == enum.section) > 1
+
+
+def merge_paths(*paths: list[str]) -> list[str]:
+    """Click paths one after the other, without repeating a page already visited."""
+    out: list[str] = []
+    for p in paths:
+        for u in p:
+            if u not in out:
+                out.append(u)
+    return out

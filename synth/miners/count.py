@@ -1,0 +1,107 @@
+"""COUNT: how many items an enumeration of a page lists (list under a heading, table rows,
+multi-valued infobox field, navbox group, arXiv authors/subjects/versions, GitHub topics...).
+
+The answer is ``len(items)``, computed here from the page structure; the items travel as evidence
+so a filter can recount. Drops: ``count_out_of_range``, ``ambiguous_label`` (two enumerations of
+the page share label and section), ``duplicate_enumeration`` (the same navbox on many pages: kept
+once, on the page it is about), ``label_too_long``, ``no_subject``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import ClassVar
+
+from schemas.records import Candidate, Enumeration, Evidence
+from synth.miners.base import Graph, MineContext, Node, enum_ambiguous, lang, make_candidate
+from synth.text import enum_noun, norm
+
+
+def enumeration_evidence(node: Node, enum: Enumeration) -> Evidence:
+    where = enum.section or enum.label
+    head = f"{node.name} — {where}" if where else node.name
+    return Evidence(url=node.url, text=head + ":\n" + "\n".join(f"- {it}" for it in enum.items))
+
+
+def _navbox_title(enum: Enumeration) -> str:
+    return enum.section.removesuffix(" navigation box") if enum.kind == "navbox" else ""
+
+
+class CountMiner:
+    name: ClassVar[str] = "count"
+
+    def mine(self, graph: Graph, ctx: MineContext) -> Iterator[Candidate]:
+        cfg = ctx.cfg
+        home = self._homes(graph)
+        for node in graph:
+            if not node.name:
+                if node.enumerations:
+                    ctx.reject("no_subject", node.url, url=node.url)
+                continue
+            for i, enum in enumerate(node.enumerations):
+                key = (node.url, i, enum.label, enum.section)
+                n = len(enum.items)
+                payload = {"page": node.url, "label": enum.label, "section": enum.section, "count": n}
+                if home.get(self._sig(enum), node.url) != node.url:
+                    ctx.reject("duplicate_enumeration", key, url=node.url, payload=payload,
+                               detail=f"same items as on {home[self._sig(enum)]}")
+                    continue
+                box = _navbox_title(enum)
+                if box and norm(box) != norm(node.name):
+                    ctx.reject("navbox_elsewhere", key, url=node.url, payload=payload,
+                               detail=f"navigation box {box!r} is counted on its own page only")
+                    continue
+                if not cfg.min_count <= n <= cfg.max_count:
+                    ctx.reject("count_out_of_range", key, url=node.url, payload=payload,
+                               detail=f"{n} items, bounds [{cfg.min_count}, {cfg.max_count}]")
+                    continue
+                if not enum.label or len(enum.label) > cfg.max_label_chars:
+                    ctx.reject("label_too_long", key, url=node.url, payload=payload)
+                    continue
+                keys = [re.sub(r"^(the|a|an) ", "", norm(it)) for it in enum.items]
+                if len(set(keys)) < len(keys):
+                    ctx.reject("duplicate_items", key, url=node.url, payload=payload,
+                               detail="two items read the same: the count would be ambiguous")
+                    continue
+                if enum_ambiguous(node, enum):
+                    ctx.reject("ambiguous_label", key, url=node.url, payload=payload,
+                               detail=f"{enum.label!r} under {enum.section!r} occurs more than once")
+                    continue
+                yield self._candidate(graph, node, enum)
+
+    @staticmethod
+    def _sig(enum: Enumeration) -> tuple:
+        return (enum.kind, enum.label, enum.section, tuple(enum.items))
+
+    def _homes(self, graph: Graph) -> dict[tuple, str]:
+        """For an enumeration repeated on several pages, the one page that keeps it."""
+        where: dict[tuple, list[Node]] = defaultdict(list)
+        for node in graph:
+            for enum in node.enumerations:
+                sig = self._sig(enum)
+                if not where[sig] or where[sig][-1].url != node.url:
+                    where[sig].append(node)
+        home: dict[tuple, str] = {}
+        for sig, nodes in where.items():
+            if len(nodes) < 2:
+                continue
+            title = norm(sig[2].removesuffix(" navigation box")) if sig[0] == "navbox" else ""
+            best = sorted(nodes, key=lambda n: (norm(n.name) != title, n.depth, n.url))[0]
+            home[sig] = best.url
+        return home
+
+    def _candidate(self, graph: Graph, node: Node, enum: Enumeration) -> Candidate:
+        n = len(enum.items)
+        slots = {
+            "page": node.url, "site": node.site, "subject": node.name, "page_ref": node.ref,
+            "kind": enum.kind, "label": enum.label, "section": enum.section, "navbox": _navbox_title(enum),
+            "noun": enum_noun(enum.label, enum.section), "items": list(enum.items), "item_links": list(enum.item_links),
+            "count": n,
+        }
+        return make_candidate(
+            type="count", miner=self.name, root_url=node.root_url, source_urls=[node.url],
+            golden_path=graph.path_to(node.url) or [node.url], evidence=[enumeration_evidence(node, enum)],
+            answer=str(n), hops=1, language=lang(node), subject=node.name, relation=enum.label, slots=slots,
+        )

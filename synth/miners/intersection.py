@@ -1,0 +1,143 @@
+"""INTERSECTION: the items two pages' enumerations of the same thing share (two albums'
+personnel, two papers' authors, two artists' genres, two repositories' topics).
+
+Enumerations are grouped by what they list (the label's noun, else the top heading: "Personnel ›
+Side one" and "Personnel › Side two" of one page form its "Personnel"); items are compared by the
+entity they name ("Clark Terry - trumpet" → "clark terry"). The shared items, computed here, are the
+answer ("A, B and C", or "A; B" when an item has an "and" of its own). Common items that name one of
+the two pages' subjects are set aside (the question says "Besides X, …"). Drops: ``too_many_shared``,
+``identical_enumerations``, ``shared_names_subject`` (only the pages' own subjects are shared),
+``answer_not_listable`` (several items, one with a comma), ``pair_cap``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import ClassVar
+
+from schemas.records import Candidate, Evidence
+from synth.miners.base import Graph, MineContext, Node, lang, make_candidate, merge_paths
+from synth.text import contains, item_key, item_name, join_names, label_noun, norm, singular
+
+_SKIP_KINDS = {"versions", "navbox", "languages"}
+
+
+@dataclass
+class _Set:
+    node: Node
+    group: str
+    label: str  # what the question calls the list ("Personnel", "Genres", "authors")
+    kind: str
+    parts: list[str] = field(default_factory=list)  # sections merged into this set
+    items: dict[str, str] = field(default_factory=dict)  # key → display name (first seen)
+    raw: list[str] = field(default_factory=list)
+
+
+def group_of(label: str, section: str) -> tuple[str, str]:
+    """(group key, question label) of an enumeration."""
+    noun = label_noun(label)
+    if noun:
+        return singular(norm(noun)), label
+    top = section.split(" › ")[0].strip() if section else label
+    return singular(norm(top)), top
+
+
+class IntersectionMiner:
+    name: ClassVar[str] = "intersection"
+
+    def mine(self, graph: Graph, ctx: MineContext) -> Iterator[Candidate]:
+        sets: dict[str, list[_Set]] = defaultdict(list)
+        for node in graph:
+            if not node.name:
+                continue
+            mine: dict[str, _Set] = {}
+            for enum in node.enumerations:
+                if enum.kind in _SKIP_KINDS or not enum.items:
+                    continue
+                group, label = group_of(enum.label, enum.section)
+                if not group:
+                    continue
+                s = mine.setdefault(group, _Set(node, group, label, enum.kind))
+                s.parts.append(enum.section or enum.label)
+                for it in enum.items:
+                    k = item_key(it)
+                    if k and k not in s.items:
+                        s.items[k] = item_name(it)
+                        s.raw.append(it)
+            for group, s in mine.items():
+                if len(s.items) >= 2:
+                    sets[group].append(s)
+        for group in sorted(sets):
+            yield from self._group(graph, group, sets[group], ctx)
+
+    def _group(self, graph: Graph, group: str, members: list[_Set], ctx: MineContext) -> Iterator[Candidate]:
+        cfg = ctx.cfg
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, s in enumerate(members):
+            for k in s.items:
+                index[k].append(i)
+        pairs: set[tuple[int, int]] = set()
+        for idxs in index.values():
+            if len(idxs) <= 50:  # an item shared by everything says nothing
+                pairs.update(combinations(sorted(idxs), 2))
+        ranked = sorted(pairs, key=lambda p: ctx.rank("pair", members[p[0]].node.url, members[p[1]].node.url, group))
+        kept = 0
+        for i, j in ranked:
+            a, b = members[i], members[j]
+            if a.node.url == b.node.url or norm(a.node.name) == norm(b.node.name):
+                continue
+            key = (group, a.node.url, b.node.url)
+            if set(a.items) == set(b.items):
+                ctx.reject("identical_enumerations", key, url=a.node.url)
+                continue
+            common = [k for k in a.items if k in b.items]
+            # an item that names a page's subject ("Ray Charles" in the personnel of "The Genius of Ray
+            # Charles") cannot be an answer: the question names it; it is set aside ("Besides Ray Charles, …")
+            excluded = [k for k in common if contains(a.node.name, a.items[k]) or contains(b.node.name, a.items[k])]
+            shared = [k for k in common if k not in excluded]
+            if not shared:
+                ctx.reject("shared_names_subject", key, url=a.node.url)
+                continue
+            if not cfg.min_shared <= len(shared) <= cfg.max_shared:
+                ctx.reject("too_many_shared", key, url=a.node.url, detail=f"{len(shared)} shared")
+                continue
+            names = [a.items[k] for k in shared]
+            if len(names) > 1 and any(re.search(r"[,;|]", n) for n in names):
+                # "Oh, What a Beautiful Mornin'" and another title: no list separator reads unambiguously
+                ctx.reject("answer_not_listable", key, url=a.node.url, detail="; ".join(names)[:300])
+                continue
+            if kept >= cfg.max_pairs_per_label:
+                ctx.reject("pair_cap", key, url=a.node.url)
+                continue
+            kept += 1
+            yield self._candidate(graph, a, b, shared, excluded)
+
+    def _candidate(self, graph: Graph, a: _Set, b: _Set, shared: list[str], excluded: list[str]) -> Candidate:
+        names = [a.items[k] for k in shared]
+        # "A, B and C"; with an "and" inside an item ("Rhythm and blues") the items are split by "; "
+        answer = "; ".join(names) if any(re.search(r"\band\b|&", n, re.I) for n in names) else join_names(names)
+
+        def side(s: _Set) -> dict:
+            # "items": the entities compared (what a checker recomputes the intersection from), without
+            # the set-aside ones; "raw": the list entries as shown on the page
+            return {"url": s.node.url, "subject": s.node.name, "site": s.node.site, "page_ref": s.node.ref,
+                    "label": s.label, "kind": s.kind, "sections": s.parts,
+                    "items": [v for k, v in s.items.items() if k not in excluded], "raw": s.raw}
+
+        def ev(s: _Set) -> Evidence:
+            return Evidence(url=s.node.url, text=f"{s.node.name} — {s.label}:\n" + "\n".join(f"- {x}" for x in s.raw))
+
+        slots = {"a": side(a), "b": side(b), "shared": names, "excluded": [a.items[k] for k in excluded],
+                 "noun": label_noun(a.label) or label_noun(b.label),
+                 "group": a.group, "cross_root": a.node.root_url != b.node.root_url}
+        golden = merge_paths(graph.path_to(a.node.url) or [a.node.url], graph.path_to(b.node.url) or [b.node.url])
+        return make_candidate(
+            type="intersection", miner=self.name, root_url=a.node.root_url,
+            source_urls=[a.node.url, b.node.url], golden_path=golden, evidence=[ev(a), ev(b)],
+            answer=answer, hops=2, language=lang(a.node), subject=f"{a.node.name} / {b.node.name}",
+            relation=a.label, slots=slots,
+        )

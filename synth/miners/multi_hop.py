@@ -1,0 +1,189 @@
+"""MULTI-HOP: a fact on page B reached from a named page A0 through 1–3 links, each identified by
+where it sits on the page before it (an infobox row such as "Next album", or the n-th entry of a
+list/table under a heading), never by the linked page's own name.
+
+"When was the album that came after “The Genius of Ray Charles” in Ray Charles's chronology
+released?" needs A0 (to find the link) and B (for the date). ``hops`` = pages the question needs
+(A0 … B); ``golden_path`` = the click path root → … → A0 → … → B.
+
+Drops: ``target_named`` (B's name is in the start page's name or a heading of the path),
+``answer_on_path`` (the answer already shows on a page before B), ``no_askable_fact``,
+``path_cap`` (more chains than the per-start / per-target caps keep).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from schemas.records import Candidate, Evidence, Fact
+from synth.miners.base import (
+    Graph,
+    MineContext,
+    Node,
+    enum_ambiguous,
+    lang,
+    make_candidate,
+    merge_paths,
+)
+from synth.miners.single_hop import PRIORITY, askable, entity_slots, fact_evidence, fact_priority
+from synth.text import clean, contains, enum_noun
+
+_CHRONO_PREFIX = ("previous ", "next ")
+_NO_EDGE_KINDS = {"versions", "languages", "subjects"}
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A link of page ``src`` that the page's structure identifies without naming the target."""
+
+    src: str
+    dst: str
+    via: str  # "fact" | "item"
+    anchor: str  # fact value or item text, as shown on src
+    key: str = ""  # fact key
+    label: str = ""  # enumeration label
+    section: str = ""
+    kind: str = ""  # enumeration kind
+    position: int = 0  # 1-based position of the item
+
+    def slots(self, graph: Graph) -> dict:
+        src = graph.nodes[self.src]
+        out = {"from": self.src, "to": self.dst, "via": self.via, "anchor": self.anchor,
+               "from_entity": entity_slots(src)}
+        if self.via == "fact":
+            out["key"] = self.key
+        else:
+            out.update(label=self.label, section=self.section, kind=self.kind, position=self.position,
+                       noun=enum_noun(self.label, self.section))
+        return out
+
+    def evidence(self, graph: Graph) -> Evidence:
+        src = graph.nodes[self.src]
+        if self.via == "fact":
+            return Evidence(url=self.src, text=f"{src.name} — {self.key}: {self.anchor}")
+        where = self.section or self.label
+        return Evidence(url=self.src, text=f"{src.name} — {where}, entry {self.position}: {self.anchor}")
+
+
+class MultiHopMiner:
+    name: ClassVar[str] = "multi_hop"
+
+    def mine(self, graph: Graph, ctx: MineContext) -> Iterator[Candidate]:
+        cfg = ctx.cfg
+        edges_of: dict[str, list[Edge]] = {}
+
+        def edges(url: str) -> list[Edge]:
+            if url not in edges_of:
+                edges_of[url] = self._edges(graph, graph.nodes[url], ctx)
+            return edges_of[url]
+
+        per_target: dict[tuple[str, int], int] = defaultdict(int)
+        beam = cfg.max_paths_per_start * 4
+        for start in graph:
+            if not start.name or not graph.path_to(start.url):
+                continue
+            chains: list[list[Edge]] = []
+            frontier: list[list[Edge]] = [[]]
+            for _ in range(cfg.max_hops - 1):
+                nxt: list[list[Edge]] = []
+                for chain in frontier:
+                    here = chain[-1].dst if chain else start.url
+                    seen = {start.url, *(e.dst for e in chain)}
+                    items = sum(1 for e in chain if e.via == "item")
+                    nxt.extend([*chain, e] for e in edges(here)
+                               if e.dst not in seen and (e.via != "item" or items < cfg.max_item_hops))
+                nxt.sort(key=lambda c: ctx.rank("chain", [(e.src, e.dst, e.position, e.key) for e in c]))
+                frontier = nxt[:beam]
+                chains.extend(c for c in frontier if len(c) + 1 >= cfg.min_hops)
+            kept = 0
+            # longer chains first: they are the scarce, hard ones
+            chains.sort(key=lambda c: (-len(c), sum(e.via == "item" for e in c),
+                                       ctx.rank("pick", [(e.src, e.dst, e.position, e.key) for e in c])))
+            for chain in chains:
+                target = graph.nodes[chain[-1].dst]
+                tkey = (target.url, len(chain))
+                cid = (start.url, [(e.src, e.dst, e.position, e.key) for e in chain])
+                if kept >= cfg.max_paths_per_start or per_target[tkey] >= cfg.max_paths_per_target:
+                    ctx.reject("path_cap", cid, url=target.url)
+                    continue
+                cand = self._candidate(graph, start, chain, ctx)
+                if cand is not None:
+                    kept += 1
+                    per_target[tkey] += 1
+                    yield cand
+
+    # ------------------------------------------------------------------------------------------
+    def _edges(self, graph: Graph, node: Node, ctx: MineContext) -> list[Edge]:
+        out: list[Edge] = []
+        multi = {e.label for e in node.enumerations if e.kind == "infobox"}
+        for fact in node.facts:
+            if fact.key in multi or len(fact.links) != 1 or fact.key.lower() in ("website", "cite as", "related doi"):
+                continue
+            if sum(1 for f in node.facts if f.key == fact.key) > 1:
+                continue
+            dst = graph.get(fact.links[0])
+            if dst is None or dst.url == node.url or not graph.links(node, dst):
+                continue
+            out.append(Edge(node.url, dst.url, "fact", clean(fact.value), key=fact.key))
+        for enum in node.enumerations:
+            if enum.kind in _NO_EDGE_KINDS or enum_ambiguous(node, enum):
+                continue
+            if enum.kind == "navbox":
+                continue  # navigation boxes repeat on every page of a topic: not a page's own content
+            for i, (item, link) in enumerate(zip(enum.items, enum.item_links, strict=False)):
+                if i >= ctx.cfg.max_ordinal:
+                    break
+                dst = graph.get(link) if link else None
+                if dst is None or dst.url == node.url or not graph.links(node, dst):
+                    continue
+                out.append(Edge(node.url, dst.url, "item", clean(item), label=enum.label,
+                                section=enum.section, kind=enum.kind, position=i + 1))
+        # one edge per (target, description kind) is enough
+        uniq: dict[tuple, Edge] = {}
+        for e in out:
+            uniq.setdefault((e.dst, e.via, e.key, e.label, e.section), e)
+        return sorted(uniq.values(), key=lambda e: ctx.rank("edge", e.src, e.dst, e.position, e.key))
+
+    def _candidate(self, graph: Graph, start: Node, chain: list[Edge], ctx: MineContext) -> Candidate | None:
+        target = graph.nodes[chain[-1].dst]
+        cid = (start.url, [(e.src, e.dst, e.position, e.key) for e in chain])
+        headings = " ".join(f"{e.label} {e.section} {e.key}" for e in chain)
+        if contains(start.name, target.name) or contains(headings, target.name):
+            ctx.reject("target_named", cid, url=target.url, detail=f"{target.name!r} named on the path")
+            return None
+        facts: list[tuple[Fact, str]] = []
+        leak = False
+        shown = " ".join([e.anchor for e in chain] + [f.value for f in start.facts])
+        for fact in target.facts:
+            answer, why = askable(target, fact, ctx.cfg)
+            if why:
+                continue
+            if contains(shown, answer):
+                leak = True
+                continue
+            facts.append((fact, answer))
+        if not facts:
+            ctx.reject("answer_on_path" if leak else "no_askable_fact", cid, url=target.url)
+            return None
+        # a known question form first, then any (seeded): varied, not always "when was it released"
+        facts.sort(key=lambda fa: (fact_priority(fa[0].key) >= len(PRIORITY),
+                                   ctx.rank("fact", start.url, target.url, len(chain), fa[0].key)))
+        fact, answer = facts[0]
+        # the real click path: to the start page from its root, then along the chain (a page may recur)
+        golden = (graph.path_to(start.url) or [start.url]) + [e.dst for e in chain]
+        slots = {
+            "start": entity_slots(start),
+            "hops": [e.slots(graph) for e in chain],
+            "fact": {"page": target.url, "key": fact.key, "value": clean(fact.value), "answer": answer},
+            "target": {"name": target.name, "url": target.url},
+        }
+        evidence = [e.evidence(graph) for e in chain] + [fact_evidence(target, fact)]
+        return make_candidate(
+            type="multi_hop", miner=self.name, root_url=start.root_url,
+            source_urls=[start.url] + [e.dst for e in chain], golden_path=golden, evidence=evidence,
+            answer=answer, hops=len(chain) + 1, language=lang(target), subject=start.name,
+            relation=fact.key, slots=slots,
+        )

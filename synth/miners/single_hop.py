@@ -1,0 +1,118 @@
+"""SINGLE_HOP: one fact of one page (infobox row, arXiv metadata, repository counter).
+
+Also the seeds of E2HQA. ``askable`` decides which facts make a short, checkable answer; the
+multi-hop miner uses it for the fact at the end of a path. Drops: ``ambiguous_key`` (the key occurs
+twice on the page), ``multi_valued``, ``value_not_atomic``, ``answer_too_long``, ``answer_in_subject``,
+``fact_cap`` (more askable facts than ``max_facts_per_page``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import ClassVar
+
+from schemas.records import Candidate, Evidence, Fact
+from synth.config import SynthConfig
+from synth.miners.base import Graph, MineContext, Node, lang, make_candidate
+from synth.text import clean, contains, first_date, join_names, norm, strip_quotes
+
+SKIP_KEYS = {
+    "type", "title", "repository", "description", "website", "cite as", "related doi", "doi", "topics",
+    "authors", "subjects", "comments", "msc classes", "acm classes", "owner", "url", "homepage",
+    "official website", "image", "caption", "signature", "coordinates", "isbn", "oclc", "issn",
+}
+DATE_KEYS = {"recorded", "born", "died", "released", "submitted", "last revised", "published", "founded",
+             "first aired", "premiered", "date", "release date", "publication date", "formed", "established"}
+# facts asked first (then the rest in seeded order)
+PRIORITY = ["released", "born", "label", "producer", "genre", "writer(s)", "birth name", "died", "origin",
+            "first author", "primary subject", "submitted", "journal reference", "license", "stars",
+            "primary language", "latest release", "length", "years active", "b-side", "recorded"]
+_CATALOGUE = re.compile(r"(\s*\([^()]*\d[^()]*\)|\s+[A-Z]{0,4}[-\s]?\d[\w./-]*)+$")
+_TRIVIAL = re.compile(r"^[\s—–\-?/.]*$|^(n/?a|none|unknown|tba|tbd)$", re.I)
+
+
+def entity_slots(node: Node) -> dict:
+    """How to name the page's subject: kind and creator from an infobox 'Type' ("Studio album by X")."""
+    out = {"name": node.name, "site": node.site, "page_ref": node.ref, "url": node.url, "kind": "", "by": ""}
+    t = node.fact("Type")
+    if t is not None:
+        m = re.match(r"^(.{2,40}?)\s+by\s+(.{2,80})$", clean(t.value))
+        if m:
+            out["kind"] = m.group(1).strip().lower()
+            out["by"] = join_names([strip_quotes(x) for x in re.split(r",\s*|\s+&\s+", m.group(2)) if x.strip()])
+    return out
+
+
+def askable(node: Node, fact: Fact, cfg: SynthConfig) -> tuple[str, str]:
+    """``(answer, "")`` when ``fact`` makes a short checkable answer, else ``("", reject_reason)``."""
+    key = fact.key.strip()
+    low = key.lower()
+    if low in SKIP_KEYS or not key:
+        return "", "skipped_key"
+    if sum(1 for f in node.facts if f.key == key) > 1:
+        return "", "ambiguous_key"
+    if any(e.kind == "infobox" and e.label == key for e in node.enumerations):
+        return "", "multi_valued"
+    value = clean(fact.value)
+    if _TRIVIAL.match(value):
+        return "", "value_not_atomic"
+    if low in DATE_KEYS:
+        first = re.sub(r"\s*\([^()]*\)", "", value.split("; ")[0]).strip(" ,")
+        answer = first_date(first)
+        if not answer or not first.startswith(answer) or len(first) > len(answer) + 12:
+            return "", "value_not_atomic"
+    else:
+        if "; " in value:
+            return "", "value_not_atomic"
+        answer = strip_quotes(value)
+        if low in ("label", "labels", "record label"):
+            # "Atlantic 45-1050", "Savoy (1525)" → the label without its catalogue number
+            answer = _CATALOGUE.sub("", answer).strip(" ,") or answer
+    if len(answer) > cfg.max_answer_chars or len(answer.split()) > cfg.max_answer_words:
+        return "", "answer_too_long"
+    if contains(node.name, answer) or norm(answer) == norm(node.name):
+        return "", "answer_in_subject"
+    return answer, ""
+
+
+def fact_priority(key: str) -> int:
+    low = key.lower()
+    return PRIORITY.index(low) if low in PRIORITY else len(PRIORITY)
+
+
+def fact_evidence(node: Node, fact: Fact) -> Evidence:
+    return Evidence(url=node.url, text=f"{node.name} — {fact.key}: {clean(fact.value)}")
+
+
+class SingleHopMiner:
+    name: ClassVar[str] = "single_hop"
+
+    def mine(self, graph: Graph, ctx: MineContext) -> Iterator[Candidate]:
+        cfg = ctx.cfg
+        for node in graph:
+            if not node.name:
+                continue
+            ok: list[tuple[Fact, str]] = []
+            for fact in node.facts:
+                answer, why = askable(node, fact, cfg)
+                if why == "skipped_key":
+                    continue
+                if why:
+                    ctx.reject(why, (node.url, fact.key), url=node.url,
+                               payload={"page": node.url, "key": fact.key, "value": fact.value})
+                    continue
+                ok.append((fact, answer))
+            ok.sort(key=lambda fa: (fact_priority(fa[0].key), ctx.rank(node.url, fa[0].key)))
+            for fact, _ in ok[cfg.max_facts_per_page:]:
+                ctx.reject("fact_cap", (node.url, fact.key), url=node.url,
+                           payload={"page": node.url, "key": fact.key, "value": fact.value})
+            for fact, answer in ok[: cfg.max_facts_per_page]:
+                slots = {"page": node.url, "entity": entity_slots(node), "key": fact.key,
+                         "value": clean(fact.value), "answer": answer, "source": fact.source}
+                yield make_candidate(
+                    type="single_hop", miner=self.name, root_url=node.root_url, source_urls=[node.url],
+                    golden_path=graph.path_to(node.url) or [node.url], evidence=[fact_evidence(node, fact)],
+                    answer=answer, hops=1, language=lang(node), subject=node.name, relation=fact.key,
+                    slots=slots,
+                )

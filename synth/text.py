@@ -1,0 +1,250 @@
+"""Text helpers shared by the miners and the template writer (pure functions, English wording)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+_WS = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_QUOTES = "\"'“”‘’«»"
+
+
+def clean(s: str) -> str:
+    return _WS.sub(" ", (s or "").replace("\xa0", " ")).strip()
+
+
+_THOUSANDS = re.compile(r"(?<=\d)[,\u202f\u00a0'](?=\d{3}\b)")
+
+
+def norm(s: str) -> str:
+    """NFKC, casefold, thousands separators dropped, non-word runs → one space (as ``filters.text``)."""
+    s = _THOUSANDS.sub("", unicodedata.normalize("NFKC", s or "")).casefold()
+    return " ".join(_NON_WORD.sub(" ", s).split())
+
+
+def contains(haystack: str, needle: str) -> bool:
+    """Whole-word containment of ``needle`` in ``haystack`` after ``norm``."""
+    n = norm(needle)
+    return bool(n) and f" {n} " in f" {norm(haystack)} "
+
+
+def strip_quotes(s: str) -> str:
+    s = clean(s)
+    while len(s) >= 2 and s[0] in _QUOTES and s[-1] in _QUOTES:
+        s = s[1:-1].strip()
+    return s
+
+
+def url_key(url: str) -> str:
+    """A loose URL key: percent-decoded, lower-case scheme/host, no fragment, no trailing slash."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    path = unquote(parts.path).rstrip("/") or "/"
+    if path.endswith(("/index.html", "/index.htm")):
+        path = path.rsplit("/", 1)[0] or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, unquote(parts.query), ""))
+
+
+# ----------------------------------------------------------------------------------------------
+# entity keys for items ("Clark Terry - trumpet" → "clark terry")
+
+_ROLE_SPLIT = re.compile(r"\s+[-–—]\s+")
+_TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def item_name(item: str) -> str:
+    """The entity an enumeration item names: text before a role dash, without a trailing (...)."""
+    s = clean(item)
+    head = s.split(": ", 1)[0].split() if ": " in s else []
+    if head and len(head) <= 4 and all(w.islower() for w in head[1:]) and not head[0][0].isdigit():
+        # "Sleeve notes: Nat Hentoff" → "Nat Hentoff" (not "Crawling for Questions: Mining …")
+        s = s.split(": ", 1)[1]
+    s = _ROLE_SPLIT.split(s, maxsplit=1)[0]
+    prev = None
+    while prev != s:
+        prev = s
+        s = _TRAILING_PAREN.sub("", s)
+    return strip_quotes(s).strip(" ,;")
+
+
+def item_key(item: str) -> str:
+    """Comparable key of an item's entity ('' for bare numbers such as catalogue numbers)."""
+    k = norm(item_name(item))
+    return "" if re.fullmatch(r"[\d ]*", k) else k
+
+
+# ----------------------------------------------------------------------------------------------
+# dates
+
+_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+DATE_RE = re.compile(
+    rf"\b(?:{_MONTHS}\s+\d{{1,2}},\s+\d{{4}}|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}|{_MONTHS}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{4}})\b"
+)
+
+
+def first_date(value: str) -> str:
+    m = DATE_RE.search(value or "")
+    return m.group(0) if m else ""
+
+
+# ----------------------------------------------------------------------------------------------
+# nouns
+
+_IRREGULAR_PLURAL = {"person": "people", "child": "children", "series": "series", "personnel": "personnel",
+                     "media": "media", "criterion": "criteria"}
+_IRREGULAR_SINGULAR = {v: k for k, v in _IRREGULAR_PLURAL.items()}
+
+
+def singular(noun: str) -> str:
+    """'studio albums' → 'studio album' (last word only)."""
+    noun = clean(noun)
+    if not noun:
+        return noun
+    head, _, last = noun.rpartition(" ")
+    low = last.lower()
+    if low in _IRREGULAR_SINGULAR:
+        out = _IRREGULAR_SINGULAR[low]
+    elif low.endswith("ies") and len(low) > 4:
+        out = last[:-3] + "y"
+    elif low.endswith(("ches", "shes", "sses", "xes")):
+        out = last[:-2]
+    elif low.endswith("s") and not low.endswith(("ss", "us", "is")):
+        out = last[:-1]
+    else:
+        out = last
+    return f"{head} {out}".strip()
+
+
+def plural(noun: str) -> str:
+    noun = clean(noun)
+    if not noun:
+        return noun
+    head, _, last = noun.rpartition(" ")
+    low = last.lower()
+    if low in _IRREGULAR_PLURAL:
+        out = _IRREGULAR_PLURAL[low]
+    elif is_plural(last):
+        out = last
+    elif low.endswith("y") and low[-2:-1] not in "aeiou":
+        out = last[:-1] + "ies"
+    elif low.endswith(("ch", "sh", "s", "x")):
+        out = last + "es"
+    else:
+        out = last + "s"
+    return f"{head} {out}".strip()
+
+
+def is_plural(word: str) -> bool:
+    low = clean(word).lower().rsplit(" ", 1)[-1]
+    if low in _IRREGULAR_SINGULAR or low in ("people", "personnel", "credits"):
+        return True
+    return low.endswith("s") and not low.endswith(("ss", "us", "is", "ous"))
+
+
+def label_noun(label: str) -> str:
+    """A plural noun phrase for what a label enumerates ('' when the label is not one).
+
+    'Studio albums' → 'studio albums', 'Occupation(s)' → 'occupations', 'Genre' → 'genres',
+    'Filmography' → 'films', 'Track listing' → 'tracks'; 'Early years (1930–45)' → ''.
+    """
+    lab = clean(label)
+    lab = re.sub(r"\(s\)$", "s", lab)
+    low = lab.lower()
+    if low in _LABEL_NOUNS:
+        return _LABEL_NOUNS[low]
+    if re.search(r"[\d:;(),/&]|\b(and|of|in|on|the|with)\b", low):
+        return ""
+    words = low.split()
+    if not 1 <= len(words) <= 3:
+        return ""
+    if is_plural(words[-1]):
+        return low
+    if low in _SINGULAR_OK:
+        return plural(low)
+    return ""
+
+
+_LABEL_NOUNS = {
+    "filmography": "films", "discography": "releases", "track listing": "tracks", "tracklist": "tracks",
+    "track list": "tracks", "personnel": "credited people", "bibliography": "publications",
+    "television": "television appearances", "cast": "cast members", "awards": "awards",
+    "authors": "authors", "subjects": "subject categories", "versions": "versions", "topics": "topics",
+    "languages": "languages", "releases": "releases", "contributors": "contributors",
+    "members": "members", "band members": "band members", "works": "works", "publications": "publications",
+    "singles": "singles", "albums": "albums", "occupation": "occupations", "genre": "genres",
+    "label": "labels", "instrument": "instruments", "producer": "producers", "writer": "writers",
+    "associated acts": "associated acts", "starring": "cast members", "children": "children",
+    "spouse": "spouses", "spouses": "spouses", "features": "features",
+}
+_SINGULAR_OK = {"genre", "label", "producer", "writer", "occupation", "instrument", "member", "author",
+                "composer", "songwriter", "language", "topic", "platform", "founder", "subsidiary"}
+
+_ORDINALS = ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+             "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+             "seventeenth", "eighteenth", "nineteenth", "twentieth"]
+
+
+def ordinal(n: int) -> str:
+    if 0 <= n < len(_ORDINALS):
+        return _ORDINALS[n]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def quote(s: str) -> str:
+    """A title in double quotes (inner double quotes become single)."""
+    return "\u201c" + strip_quotes(s).replace('"', "'").replace("\u201c", "'").replace("\u201d", "'") + "\u201d"
+
+
+# ----------------------------------------------------------------------------------------------
+# how a question refers to a page
+
+def page_ref(site: str, subject: str, url: str = "") -> str:
+    """'the Wikipedia article “Ray Charles”', 'the arXiv paper “…”', 'the GitHub repository a/b'."""
+    subj = strip_quotes(subject)
+    if site == "wikipedia":
+        return f"the Wikipedia article {quote(subj)}"
+    if site == "arxiv":
+        if "/abs/" in url:
+            return f"the arXiv paper {quote(subj)}"
+        return f"the arXiv listing {quote(subj)}"
+    if site == "github":
+        if re.fullmatch(r"[\w.-]+/[\w.-]+", subj):
+            return f"the GitHub repository {subj}"
+        return f"the GitHub page {quote(subj)}"
+    return f"the online article {quote(subj)}"  # not "the web page": filters read that as context
+
+
+def enum_noun(label: str, section: str = "") -> str:
+    """``label_noun`` of the label, else of the top heading ("Track listing › Side one" → "tracks")."""
+    noun = label_noun(label)
+    if noun or not section:
+        return noun
+    top = section.split("›")[0].strip()
+    return label_noun(top) if top and top != clean(label) else ""
+
+
+def section_phrase(section: str, label: str) -> str:
+    """'the “Side one” subsection of the “Personnel” section' from 'Personnel › Side one'."""
+    parts = [p for p in (clean(x) for x in (section or "").split("›")) if p] or ([clean(label)] if label else [])
+    if not parts:
+        return ""
+    if parts[0] == "README" and len(parts) > 1:  # a repository page's README headings
+        return f"{section_phrase(' › '.join(parts[1:]), label)} of the README"
+    if len(parts) == 1:
+        return f"the {quote(parts[0])} section"
+    if len(parts) == 2:
+        return f"the {quote(parts[1])} subsection of the {quote(parts[0])} section"
+    return f"the {quote(parts[-1])} part of the {quote(parts[0])} section"
+
+
+def join_names(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    names = [n for n in names if n]
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,0 +1,253 @@
+"""E2HQA rounds on the fixture site: exact lineage for 1, 2 and 3 rounds, and every reject reason."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from crawlqa.devserver import FIXTURE_SITE
+from pipelines.counters import Counters
+from schemas.ids import stable_hash
+from synth.e2h import REASONS, E2HEngine, failure_reject, to_webshaper
+from synth.e2h_clues import clues_for, predicate, sentences, soft_cut
+from synth.e2h_config import E2HConfig
+from synth.e2h_entities import capitalised_spans, find_entities, type_noun
+from synth.e2h_pages import pages_from_files
+from synth.e2h_writers import TemplateE2HWriter, WriterOutput, shorten, template_rewrite
+from synth.search import LocalSearchIndex, SearchRouter, StaticWebSearch
+from synth.seeds import Seed
+
+BASE = "http://127.0.0.1:8765"
+W = BASE + "/wiki/"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    files = sorted((FIXTURE_SITE / "wiki").glob("*.html"))
+    idx = LocalSearchIndex.build(pages_from_files(FIXTURE_SITE, files, BASE),
+                                 tmp_path_factory.mktemp("e2h") / "search.sqlite")
+    yield idx
+    idx.close()
+
+
+def engine(index, writer=None, web=None, mode="fallback", counters=None, **cfg):
+    return E2HEngine(SearchRouter(index, web, mode), writer or TemplateE2HWriter(), E2HConfig(**cfg),
+                     counters if counters is not None else Counters(), run_id="test-run")
+
+
+def seed(sid: str, q: str, a: str, page: str = "") -> Seed:
+    return Seed(sid, q, a, source_url=W + page + ".html" if page else "",
+                golden_path=(W + "index.html", W + page + ".html") if page else ())
+
+
+NG = seed("ng", "When was Northern Glass released?", "19 April 2013", "Northern_Glass")
+ROUND1 = dict(entity="Northern Glass", query="Northern Glass", evidence_url=W + "Jonas_Brandt.html",
+              snippet="Notable work: Northern Glass (2013)", description="the notable work of Jonas Brandt",
+              question_before="When was Northern Glass released?",
+              question_after="When was the notable work of Jonas Brandt released?")
+ROUND2 = dict(entity="Jonas Brandt", query="Jonas Brandt", evidence_url=W + "Jonas_Brandt.html",
+              snippet="Born: 2 June 1976; Halverstad, Norvania", description="the producer born in Halverstad",
+              question_before="When was the notable work of Jonas Brandt released?",
+              question_after="When was the notable work of the producer born in Halverstad released?")
+ROUND3 = dict(entity="Halverstad", query="Halverstad", evidence_url=W + "Halverstad.html",
+              snippet="Mayor: Kaia Renner", description="the town whose mayor is Kaia Renner",
+              question_before="When was the notable work of the producer born in Halverstad released?",
+              question_after="When was the notable work of the producer born in the town whose mayor is "
+                             "Kaia Renner released?")
+
+
+@pytest.mark.parametrize("rounds", [1, 2, 3])
+def test_seed_through_n_rounds_with_exact_lineage(index, rounds):
+    c = Counters()
+    (out,) = list(engine(index, rounds=rounds, counters=c).run([NG]))
+    expected = [ROUND1, ROUND2, ROUND3][:rounds]
+    got = [st.model_dump(exclude={"round", "snippet_hash"}) for st in out.steps]
+    assert got == expected
+    assert [st.round for st in out.steps] == list(range(1, rounds + 1))
+    assert all(st.snippet_hash == stable_hash(st.snippet) for st in out.steps)
+    rec = out.record
+    assert out.failure is None and rec is not None
+    assert (rec.type, rec.answer, rec.difficulty, rec.hops) == ("e2h", "19 April 2013", rounds, rounds + 1)
+    assert rec.question == expected[-1]["question_after"]
+    urls = list(dict.fromkeys([W + "index.html", W + "Northern_Glass.html",
+                               *(e["evidence_url"] for e in expected)]))
+    assert rec.source_urls == rec.golden_path == urls
+    assert [e.text for e in rec.evidence] == [e["snippet"] for e in expected]
+    assert (rec.candidate_id, rec.writer, rec.prompt_version, rec.run_id) == ("ng", "template", "e2h-template.v1",
+                                                                             "test-run")
+    meta = json.loads(rec.meta_json)
+    assert meta["rounds_survived"] == rounds and meta["seed_question"] == NG.question
+    assert [m["kind"] for m in meta["rounds"]] == ["inverse_relation", "forward_relation", "forward_relation"][:rounds]
+    assert c.get("e2h/kept") == 1 and c.get(f"e2h/difficulty/{rounds}") == 1
+    assert c.get(f"e2h/rounds/passed/r{rounds}") == 1
+
+
+def test_webshaper_export_of_a_three_round_record(index):
+    (out,) = list(engine(index, rounds=3).run([NG]))
+    ws = to_webshaper(out.record)
+    assert ws["formalization"] == [
+        ["?", "answers", "C@When was V@X1 released?"],
+        ["V@X2", "Notable work", "V@X1"],
+        ["V@X2", "Born", "V@X3"],
+        ["V@X3", "Mayor", "C@Kaia Renner"],
+    ]
+    assert ws["urls"] == [W + "index.html", W + "Northern_Glass.html", W + "Jonas_Brandt.html", W + "Halverstad.html"]
+    assert (ws["question"], ws["answer"], ws["id"]) == (out.record.question, "19 April 2013", out.record.id)
+
+
+def test_records_are_deterministic(index):
+    a = [o.record for o in engine(index).run([NG])]
+    b = [o.record for o in engine(index).run([NG])]
+    assert [r.model_dump(exclude={"created_at"}) for r in a] == [r.model_dump(exclude={"created_at"}) for r in b]
+
+
+def test_min_rounds_and_partial_survival(index):
+    # round 2 of this seed cannot stay under 80 chars: the record keeps round 1 (difficulty 1)
+    out = list(engine(index, rounds=3, max_question_chars=60).run([NG]))[0]
+    assert out.rounds == 1 and out.record.difficulty == 1 and out.failure.round == 2
+    assert out.failure.reason == "too_long"
+    rej = failure_reject(out, "test-run")
+    assert (rej.stage, rej.reason, rej.record_id) == ("e2h", "too_long", "ng")
+    assert rej.detail.startswith("round 2: ") and json.loads(rej.payload_json)["rounds_survived"] == 1
+    out = list(engine(index, rounds=3, max_question_chars=60, min_rounds_to_keep=2).run([NG]))[0]
+    assert out.record is None and out.rounds == 1
+
+
+class ScriptedWriter(TemplateE2HWriter):
+    """The template writer with one step overridden (a writer that misbehaves on purpose)."""
+
+    name = "scripted"
+
+    def __init__(self, describe=None, rewrite=None) -> None:
+        self._d, self._r = describe, rewrite
+
+    def describe(self, requests):
+        outs = super().describe(requests)
+        return [self._d(r, o) if self._d else o for r, o in zip(requests, outs, strict=True)]
+
+    def rewrite(self, requests):
+        outs = super().rewrite(requests)
+        return [self._r(r, o) if self._r else o for r, o in zip(requests, outs, strict=True)]
+
+
+KB = seed("kb", "What is the elevation of Kestrel Bay?", "6 m", "Kestrel_Bay")
+
+CASES = {
+    "no_entity": (dict(), seed("z1", "Who founded the glassworks in the old town?", "Agnes Holm"), None),
+    "no_search_hit": (dict(web=StaticWebSearch(results={})), seed("z2", "Who founded Zorbulon Industries?",
+                                                                   "Agnes Holm"), None),
+    "no_description": (dict(clue_order=["lead_sentence"]), KB, None),
+    "writer_failed": (dict(), KB, ScriptedWriter(describe=lambda r, o: WriterOutput(r.key, None, "refusal"))),
+    "entity_still_present": (dict(), KB, ScriptedWriter(
+        describe=lambda r, o: WriterOutput(r.key, f"the place called {r.entity}"))),
+    "answer_leaked": (dict(clue_order=["first_sentence"]),
+                      seed("kb2", "In which country is Kestrel Bay?", "Norvania", "Kestrel_Bay"), None),
+    "ambiguous": (dict(clue_order=["inverse_relation"]), seed("tw", "When did Tidewave emerge?", "2008", "Tidewave"),
+                  None),
+    "not_unique": (dict(clue_order=["first_sentence"], max_attempts_per_round=1), KB, None),
+    "too_long": (dict(max_question_chars=60), KB, None),
+    "no_growth": (dict(), KB, ScriptedWriter(rewrite=lambda r, o: WriterOutput(r.key, "What is its elevation?"))),
+}
+
+
+@pytest.mark.parametrize("reason", REASONS)
+def test_every_reject_reason(index, reason):
+    cfg, s, writer = CASES[reason]
+    cfg = dict(cfg)
+    web = cfg.pop("web", None)
+    c = Counters()
+    (out,) = list(engine(index, writer=writer, web=web, counters=c, rounds=1, **cfg).run([s]))
+    assert out.record is None and out.failure is not None
+    assert (out.failure.round, out.failure.reason) == (1, reason), out.failure
+    assert c.get(f"e2h/dropped/{reason}") == 1 and c.get("e2h/below_min_rounds") == 1
+    rej = failure_reject(out, "test-run")
+    assert rej.reason == reason and rej.stage == "e2h" and rej.record_id == s.id
+    assert json.loads(rej.payload_json)["attempts"] or reason == "no_entity"
+
+
+def test_failure_details_name_the_cause(index):
+    (out,) = list(engine(index, rounds=1, **CASES["not_unique"][0]).run([KB]))
+    assert out.failure.detail == "search 'the coastal city in Norvania' finds 'Main Page' first, not 'Kestrel Bay'"
+    (out,) = list(engine(index, rounds=1, **CASES["ambiguous"][0]).run([CASES["ambiguous"][1]]))
+    assert "can denote 3 entities" in out.failure.detail
+    (out,) = list(engine(index, rounds=1, clue_order=["first_sentence"]).run([KB]))
+    # the short core is not unique, the whole first sentence is
+    assert out.steps[0].description == ("the coastal city in Norvania, known for its salt marshes and for the "
+                                         "granite Greywater Lighthouse on its northern headland")
+
+
+def test_web_search_finds_an_entity_the_index_lacks(index):
+    hit = [{"url": "https://z.test/zorbulon", "title": "Zorbulon Industries - Wikipedia",
+            "snippet": "Zorbulon Industries is a Norvanian maker of brass instruments in Ostenfeld."}]
+    web = StaticWebSearch(results={"Zorbulon Industries": hit,
+                                   "the Norvanian maker of brass instruments in Ostenfeld": hit})
+    s = seed("z3", "Who founded Zorbulon Industries?", "Agnes Holm")
+    (out,) = list(engine(index, web=web, mode="primary", rounds=1).run([s]))
+    (st,) = out.steps
+    assert (st.entity, st.query, st.evidence_url, st.description, st.question_after) == (
+        "Zorbulon Industries", "Zorbulon Industries", "https://z.test/zorbulon",
+        "the Norvanian maker of brass instruments in Ostenfeld",
+        "Who founded the Norvanian maker of brass instruments in Ostenfeld?")
+    assert st.snippet == hit[0]["snippet"] and json.loads(out.record.meta_json)["rounds"][0]["kind"] == "web_snippet"
+    assert web.queries == ["Zorbulon Industries", "the Norvanian maker of brass instruments in Ostenfeld"]
+
+
+def test_batches_give_the_same_results_as_one_by_one(index):
+    seeds = [NG, KB, seed("jb", "When was Jonas Brandt born?", "2 June 1976", "Jonas_Brandt"),
+             seed("dm", "What is the population of Dunmoor?", "812,400", "Dunmoor")]
+    together = [o.record.question for o in engine(index, batch_size=4).run(seeds)]
+    alone = [o.record.question for o in engine(index, batch_size=1).run(seeds)]
+    assert together == alone and len(set(together)) == 4
+
+
+# --- the pieces -------------------------------------------------------------------------------------
+def test_entity_spotting(index):
+    aliases = index.aliases()
+    q = 'Who produced "Northern Glass" for Mira Volkova, born in Kestrel Bay?'
+    spans = find_entities(q, "Jonas Brandt", aliases)
+    assert [(s.text, q[s.start:s.end]) for s in sorted(spans, key=lambda s: s.start)] == [
+        ("Northern Glass", '"Northern Glass"'), ("Mira Volkova", "Mira Volkova"), ("Kestrel Bay", "Kestrel Bay")]
+    assert [s.text for s in find_entities(q, "Kestrel Bay", aliases)] == ["Northern Glass", "Mira Volkova"]
+    assert find_entities("what about glass pop music?", "x", aliases) == []  # not capitalised: not a name
+    caps = capitalised_spans("Where was Albert Einstein born, near the University of Ulm?", "x")
+    assert sorted(c.text for c in caps) == ["Albert Einstein", "University of Ulm"]
+
+
+def test_sentences_predicates_and_types():
+    assert sentences("Bennie Ross Crawford, Jr. was a saxophonist. He played in Memphis.") == [
+        "Bennie Ross Crawford, Jr. was a saxophonist.", "He played in Memphis."]
+    assert predicate("Ulm (German: [ʊlm]) is a city in Germany.") == ("Ulm", "a city in Germany")
+    assert predicate("Ulm is one of the cities of Germany.") is None
+    assert soft_cut("a coastal city in Norvania, known for its salt marshes") == "a coastal city in Norvania"
+    assert type_noun("an independent record label based in Dunmoor") == "label"
+    assert type_noun("a parliamentary republic on the Skerrow Peninsula") == "republic"
+    assert shorten("the city on the river, which is long and wide and old", 30) == "the city on the river"
+
+
+def test_template_rewrite_keeps_the_grammar():
+    assert template_rewrite("When was the album Northern Glass released?", 19, 33, "the third album by X") == \
+        "When was the third album by X released?"
+    assert template_rewrite("Kestrel Bay lies where?", 0, 11, "the coastal city") == "The coastal city lies where?"
+    q = 'Who produced "Northern Glass"?'
+    assert template_rewrite(q, 13, 29, "the third album") == "Who produced the third album?"
+    assert template_rewrite("Where was jazz musician Hank Crawford born?", 24, 37, "the saxophonist") == \
+        "Where was the saxophonist born?"
+
+
+def test_clues_of_a_page(index):
+    doc = index.doc(W + "Jonas_Brandt.html")
+    clues = clues_for(doc, index, answer="x", exclude=set())
+    kinds = {(c.kind, c.anchor) for c in clues}
+    assert ("inverse_relation", "Northern Glass") in kinds  # Producer: Jonas Brandt on the album's page
+    assert ("forward_relation", "Halverstad") in kinds and ("first_sentence", "") in kinds
+    born = next(c for c in clues if c.kind == "forward_relation" and c.anchor == "Halverstad")
+    assert (born.relation, born.resolves, born.evidence_url) == ("born", 1, W + "Jonas_Brandt.html")
+    norvania = next(c for c in clues if c.kind == "forward_relation" and c.anchor == "Norvania")
+    assert norvania.resolves >= 1
+    no_halverstad = clues_for(doc, index, answer="Halverstad", exclude=set())
+    assert all(c.anchor != "Halverstad" for c in no_halverstad)
+    excluded = clues_for(doc, index, answer="x", exclude={"northern glass"})
+    assert all(c.anchor != "Northern Glass" for c in excluded)
+    assert replace(born, resolves=2).resolves == 2
