@@ -1,11 +1,11 @@
 """CRAWLQA synthesis on the Ray Charles Wikipedia selection (../shared/corpus/wiki-raycharles-2015).
 
-    .venv/bin/python bench/bench_synth_corpus.py [--corpus ../shared/corpus] [--depth 2] [--out bench/RESULTS-synth.md]
+    .venv/bin/python bench/bench_synth_corpus.py [--corpus ../shared/corpus] [--depth 2] [--files] [--out bench/RESULTS-synth.md]
 
-Pages: by default built straight from the corpus files (no server, no crawler): a BFS from
-``A/Ray_Charles.html`` to ``--depth`` over the article links, meta-refresh redirect stubs resolved
-to their target (like a crawler following redirects), structure from ``crawlers.facts``. With
-``--crawl`` it serves the corpus on 127.0.0.1 and uses the project crawler instead (when present).
+Pages: by default the project crawler (``crawlers.crawl``, wikipedia profile) crawls the corpus
+served on 127.0.0.1 from ``A/Ray_Charles.html`` to ``--depth``. With ``--files`` the pages are built
+straight from the corpus files instead (no server, no crawler): the same BFS over article links,
+meta-refresh redirect stubs resolved to their target, structure from ``crawlers.facts``.
 
 Then: mine → offline template writer → records → an independent recheck of every record against the
 source HTML (recount of COUNT items, links of every MULTI-HOP step, answers in the pages' text) and,
@@ -36,7 +36,7 @@ from schemas.records import Link, Page, QARecord, Reject  # noqa: E402
 from synth.assemble import to_record  # noqa: E402
 from synth.config import SynthConfig  # noqa: E402
 from synth.mine import mine  # noqa: E402
-from synth.text import contains, item_key, norm  # noqa: E402
+from synth.text import contains, item_key, norm, url_key  # noqa: E402
 from synth.writers.template import TemplateWriter  # noqa: E402
 
 BASE = "http://127.0.0.1:8765/wiki-raycharles-2015/A/"
@@ -128,6 +128,24 @@ def build_pages(corpus: Corpus, root_file: str = "Ray_Charles.html", depth: int 
     return pages
 
 
+def crawl_pages(corpus_root: Path, depth: int, work: Path) -> tuple[list[Page], str]:
+    """The real crawler over the corpus served on 127.0.0.1 (pages read back from its shards)."""
+    from crawlers.config import CrawlConfig
+    from crawlers.run import crawl
+    from crawlqa.devserver import serve
+    from pipelines.shards import iter_records
+
+    with serve(corpus_root) as server:
+        base = f"{server.url}/wiki-raycharles-2015/A/"
+        cfg = CrawlConfig(max_depth=depth, max_pages_per_root=1000, max_pages=1000, download_delay=0,
+                          autothrottle=False, http_cache=False, offline_dns=True, allow_private=True,
+                          profile="wikipedia", concurrency=16, concurrency_per_domain=16, run_timeout=600)
+        crawl([base + "Ray_Charles.html"], cfg, pages_dir=work / "pages", rejects_dir=work / "rejects",
+              cache_dir=work / "cache", work_dir=work / "work", run_id="bench")
+    pages = [p for p in iter_records(work / "pages", Page)]  # type: ignore[misc]
+    return pages, base
+
+
 # ---------------------------------------------------------------------------------------------
 # independent recheck against the source HTML (not the miners' data)
 
@@ -145,7 +163,9 @@ def _page_text(corpus: Corpus, url: str) -> str:
 
 def _links_to(corpus: Corpus, src: str, dst: str) -> bool:
     doc = lxml.html.document_fromstring(corpus.html(src))
-    return any(corpus.canonical(urldefrag(urljoin(src, a.get("href") or ""))[0]) == dst for a in doc.iter("a"))
+    want = url_key(dst)
+    return any(url_key(corpus.canonical(urldefrag(urljoin(src, a.get("href") or ""))[0])) == want
+               for a in doc.iter("a"))
 
 
 def recheck(rec: QARecord, corpus: Corpus) -> str:
@@ -219,14 +239,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     ap.add_argument("--depth", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS-synth.md")
+    ap.add_argument("--files", action="store_true",
+                    help="build pages straight from the files instead of crawling the served corpus")
     args = ap.parse_args(argv)
     folder = args.corpus / "wiki-raycharles-2015" / "A"
     if not folder.is_dir():
         print(f"corpus not found at {folder}", file=sys.stderr)
         return 2
-    corpus = Corpus(folder)
     t0 = time.perf_counter()
-    pages = build_pages(corpus, depth=args.depth)
+    if not args.files:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="bench-synth-") as tmp:
+            pages, base = crawl_pages(args.corpus, args.depth, Path(tmp))
+        corpus = Corpus(folder, base)
+        how = (f"crawled by `crawlers.crawl` (wikipedia profile, depth {args.depth}) from the corpus served "
+               "on 127.0.0.1")
+    else:
+        corpus = Corpus(folder)
+        pages = build_pages(corpus, depth=args.depth)
+        how = (f"BFS from `A/Ray_Charles.html` to depth {args.depth} over article links, built directly from "
+               "the corpus files by `bench/bench_synth_corpus.py` (redirect stubs resolved; structure from "
+               "`crawlers.facts`), not by the crawler")
     t_pages = time.perf_counter() - t0
 
     counters = Counters()
@@ -262,9 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# CRAWLQA synthesis on wiki-raycharles-2015 (offline template writer)",
         "",
-        f"Pages: {n_pages} articles, BFS from `A/Ray_Charles.html` to depth {args.depth} over article links, "
-        "built directly from the corpus files by `bench/bench_synth_corpus.py` (redirect stubs resolved; "
-        "structure from `crawlers.facts`), not by the crawler.",
+        f"Pages: {n_pages}, {how}.",
         f"Filters: {filter_note}. Then an independent recheck of every record against the source HTML.",
         "",
         "| stage | count | per 100 pages |",

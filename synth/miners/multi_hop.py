@@ -26,7 +26,6 @@ from synth.miners.base import (
     enum_ambiguous,
     lang,
     make_candidate,
-    merge_paths,
 )
 from synth.miners.single_hop import PRIORITY, askable, entity_slots, fact_evidence, fact_priority
 from synth.text import clean, contains, enum_noun

@@ -15,7 +15,16 @@ import re
 from collections.abc import Iterable
 
 from schemas.records import Candidate
-from synth.text import contains, join_names, norm, ordinal, quote, section_phrase, singular, strip_quotes
+from synth.text import (
+    contains,
+    join_names,
+    norm,
+    ordinal,
+    quote,
+    section_phrase,
+    singular,
+    strip_quotes,
+)
 from synth.writers.base import Written
 
 NOT_STANDALONE = re.compile(
@@ -126,6 +135,19 @@ EDGE_TEMPLATES: dict[str, str] = {
     "capital and largest city": "the capital of {d}",
     "headquarters location": "the headquarters city of {d}",
     "members": "the group of {d}",
+    "labels": "the record label of {d}",
+    "notable work": "the best-known work of {d}",
+    "notable works": "the best-known work of {d}",
+    "known for": "the work {d} is known for",
+    "source": "the source of {d}",
+    "mouth": "the place at the mouth of {d}",
+    "cultural origins": "the place where {d} originated",
+    "country of origin": "the country of origin of {d}",
+    "origin": "the place of origin of {d}",
+    "spouse": "the spouse of {d}",
+    "parents": "the parent of {d}",
+    "studio": "the studio where {d} was recorded",
+    "venue": "the venue of {d}",
 }
 _CHRONO = re.compile(r"^(previous|next)\s+(.+)$", re.I)
 _SITE_PAGE = {"wikipedia": "the Wikipedia article on", "arxiv": "the arXiv page of", "github": "the GitHub page of"}
@@ -321,7 +343,7 @@ class TemplateWriter:
                 return f"the artist credited on {desc}"
             if low in EDGE_TEMPLATES:
                 return EDGE_TEMPLATES[low].format(d=desc)
-            return f"the page that {page} links under {quote(key)} in its infobox"
+            return f"the entry that {page} links under {quote(key)} in its infobox"
         pos = ordinal(int(h["position"]))
         kind, label, noun = h.get("kind", "list"), h.get("label", ""), h.get("noun", "")
         one = singular(noun) if noun else "entry"

@@ -26,7 +26,7 @@ def test_ray_charles_corpus_yield_and_recheck() -> None:
     fs = FileSite(CORPUS)
     pages = walk(fs, [ROOT], max_depth=2, site="wikipedia")
     assert len(pages) >= 80
-    recs, rejects, _ = synthesize(pages, SynthConfig())
+    recs, _rejects, _ = synthesize(pages, SynthConfig())
     by_type = Counter(r.type for r in recs)
     assert len(recs) >= 100 and by_type["count"] >= 30 and by_type["multi_hop"] >= 30
     assert by_type["intersection"] >= 10 and by_type["single_hop"] >= 10

@@ -86,9 +86,7 @@ def test_drop_reasons() -> None:
 
 
 def test_target_named_on_the_path() -> None:
-    pages = site() + [make_page(H + "Salt_sessions.html", "Salt sessions", root=R, depth=2, parent=A1,
-                                enumerations=[Enumeration(kind="list", label="Albums", section="Albums",
-                                                          items=["Salt", "Glass"], item_links=[A1, A2])])]
+    pages = [*site(), make_page(H + "Salt_sessions.html", "Salt sessions", root=R, depth=2, parent=A1, enumerations=[Enumeration(kind="list", label="Albums", section="Albums", items=["Salt", "Glass"], item_links=[A1, A2])])]
     _, rejects = run(pages)
     assert any(r.reason == "target_named" and r.url == A1 for r in rejects)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipelines.counters import Counters
-from schemas.records import Enumeration
+from schemas.records import Enumeration, Fact
 from synth.config import SynthConfig
 from synth.miners.base import Graph, MineContext, Node
 from synth.miners.count import CountMiner
@@ -128,7 +128,7 @@ def test_answer_words_in_any_order_count_as_in_the_question() -> None:
     listing = make_page("http://h/a/okafor", "Okafor, Lena", site="arxiv", enumerations=[
         Enumeration(kind="papers", label="papers", items=["P1", "P2"], item_links=["http://h/abs/1", "http://h/abs/2"])])
     paper = make_page("http://h/abs/1", "P1", site="arxiv",
-                      facts=[__import__("schemas.records", fromlist=["Fact"]).Fact(key="First author", value="Lena Okafor")])
+                      facts=[Fact(key="First author", value="Lena Okafor")])
     (c,) = [c for c in mined(MultiHopMiner(), [listing, paper]) if c.answer == "Lena Okafor"]
     assert W.write_one(c).reject_reason == "answer_in_question"
 
