@@ -43,8 +43,9 @@ class FilterConfig(BaseModel):
     )
     dedup_guard: bool = Field(
         True,
-        description="pairs whose words differ in a number, an ordinal or a named entity are distinct "
-        "questions, however similar the rest of the wording",
+        description="similar wordings that differ in a number, an ordinal, a key word (who/when/where, "
+        "before/after, not ...), a named entity, a content word, or in how often a word repeats are "
+        "distinct questions, however high their Jaccard (see filters/dedup.py)",
     )
     dedup_on_conflict: Literal["drop_both", "keep_first"] = Field(
         "drop_both",

@@ -9,15 +9,19 @@ How a pair is judged
   2. Every LSH candidate is verified with the exact Jaccard of the two shingle sets (>= threshold).
   3. Guard (``dedup_guard``): templated questions about different things are near-identical in
      wording ("How many studio albums did Blur / Oasis release?"), so a pair whose words differ in
-     a number, an ordinal or a named entity (capitalised word) is *distinct*, not a duplicate.
-     Spelling variants (typo, plural, inflection) of a word do not count as a difference.
+     a number, an ordinal, a key word (question word, before/after, not, more/most ...) or a named
+     entity (capitalised word; one typo in a name of 6+ letters does not count) is *distinct*, not a duplicate; so is a
+     pair that repeats a content word a different number of times (nested templates: "the album
+     released just after the album released just after X" — order-free shingles cannot see it).
+     Likewise a content word (not a function word) on one side with no spelling variant on the
+     other ("How many labels / genres does X list?"): a near-duplicate differs from its original
+     only in function words, spelling, inflection, punctuation and word order.
   4. Answer-aware: same answer -> ``near_duplicate`` (the later one by id is dropped, ``dup_of``
-     names the kept one). Different answers: if the wordings differ in a content word that has no
-     spelling variant on the other side ("studio" vs "live"), the questions ask different things:
-     both kept. Otherwise the same question has two answers -> ``answer_conflict``: the later one is
-     dropped, and with ``dedup_on_conflict='drop_both'`` (default) the earlier one too, because
-     the wording does not determine the answer (both rejects name each other in ``dup_of``).
-     Against an earlier run, only the new record can be dropped (the old one has shipped).
+     names the kept one). Different answers for what the guard calls the same question ->
+     ``answer_conflict``: the later one is dropped, and with ``dedup_on_conflict='drop_both'``
+     (default) the earlier one too, because the wording does not determine the answer (both
+     rejects name each other in ``dup_of``). Against an earlier run, only the new record can be
+     dropped (the old one has shipped).
 
 Determinism: ``run`` sorts the run's records by id (a barrier: the first-by-id rule needs all of
 them) and keeps the first of each group; greedy, against kept records only. The output order is
@@ -44,6 +48,7 @@ import json
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,7 +59,17 @@ import numpy as np
 
 from filters.base import reject_for
 from filters.config import FilterConfig
-from filters.text import NUMBER_WORDS, STOPWORDS, answers_equal, norm_text, similar_words, words
+from filters.text import (
+    KEY_EQUIV,
+    KEY_WORDS,
+    NUMBER_WORDS,
+    STOPWORDS,
+    answers_equal,
+    norm_text,
+    one_edit,
+    similar_words,
+    words,
+)
 from pipelines.counters import Counters
 from schemas.ids import stable_hash
 from schemas.records import QARecord, Reject
@@ -111,47 +126,99 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass(frozen=True)
 class _Profile:
-    lower: frozenset[str]          # every word, casefolded
-    marked: frozenset[str]         # numbers, ordinals, named entities (casefolded)
-    content: frozenset[str]        # non-stopwords (casefolded)
+    lower: frozenset[str]           # every word, casefolded (key words in their canonical spelling)
+    exact: frozenset[str]           # numbers, number words, ordinals, key words: must match exactly
+    entities: frozenset[str]        # capitalised words (named entities): a typo still matches
+    content: Counter[str]           # non-stopwords with their counts
 
 
 @lru_cache(maxsize=65536)
 def _profile(question: str) -> _Profile:
-    toks = words(question)
-    lower, marked, content = set(), set(), set()
-    for t in toks:
+    lower: set[str] = set()
+    exact: set[str] = set()
+    entities: set[str] = set()
+    content: Counter[str] = Counter()
+    for t in words(question):
         lt = t.casefold()
+        lt = KEY_EQUIV.get(lt, lt)
         lower.add(lt)
         if lt not in STOPWORDS:
-            content.add(lt)
-        if any(c.isdigit() for c in t) or lt in NUMBER_WORDS or (t[:1].isupper() and lt not in STOPWORDS):
-            marked.add(lt)
-    return _Profile(frozenset(lower), frozenset(marked), frozenset(content))
+            content[lt] += 1
+        if any(c.isdigit() for c in t) or lt in NUMBER_WORDS or lt in KEY_WORDS:
+            exact.add(lt)
+        elif t[:1].isupper() and lt not in STOPWORDS:
+            entities.add(lt)
+    return _Profile(frozenset(lower), frozenset(exact), frozenset(entities), content)
 
 
-def _unmatched(mine: frozenset[str], mine_all: frozenset[str], other_all: frozenset[str]) -> str | None:
-    """First word of ``mine`` missing from the other side with no spelling variant there."""
-    extra_other = other_all - mine_all
-    for t in sorted(mine - other_all):
-        if not any(similar_words(t, u) for u in extra_other):
+def _is_key(w: str) -> bool:
+    return w in KEY_WORDS or w in NUMBER_WORDS or any(c.isdigit() for c in w)
+
+
+def _entity_variant(a: str, b: str) -> bool:
+    """A misspelt name: one edit apart and long enough that one edit is not another name
+    ("Charles" / "Charls"; not "Mali" / "Bali", "Creho" / "Crevo")."""
+    return min(len(a), len(b)) >= 6 and one_edit(a, b)
+
+
+def _unmatched(mine: Iterable[str], mine_all: frozenset[str], other_all: frozenset[str], *,
+               kind: Literal["key", "entity", "content"] = "content") -> str | None:
+    """First word of ``mine`` missing from the other side with no spelling variant there.
+
+    key: numbers (never a variant), number words and key words, whose variant must not be a key
+    word itself ("whihc" is "which"; "after" is not "before"); entity: names (``_entity_variant``);
+    content: ``similar_words`` (typos, inflections, plurals)."""
+    pool = other_all  # a variant may also sit next to a correct copy ("books ... boos")
+    if kind == "key":
+        pool = frozenset(u for u in pool - mine_all if not _is_key(u) and u not in STOPWORDS)
+    if kind == "entity":
+        def same(t: str, u: str) -> bool:  # a misspelt name, or a misspelt capitalised first word ("Whihc")
+            return _entity_variant(t, u) or ((u in STOPWORDS or u in KEY_WORDS) and similar_words(t, u))
+    else:
+        same = similar_words
+    for t in sorted(set(mine) - other_all):
+        if kind == "key" and any(c.isdigit() for c in t):
+            return t
+        if not any(same(t, u) for u in pool):
             return t
     return None
 
 
+def _guard(p1: _Profile, p2: _Profile) -> str:
+    """Why two similar wordings ask different things regardless of the answers ('' = no reason)."""
+    t = (_unmatched(p1.exact, p1.lower, p2.lower, kind="key")
+         or _unmatched(p2.exact, p2.lower, p1.lower, kind="key"))
+    if t:
+        return f"differs in {t!r}"
+    t = (_unmatched(p1.entities, p1.lower, p2.lower, kind="entity")
+         or _unmatched(p2.entities, p2.lower, p1.lower, kind="entity"))
+    if t:
+        return f"differs in {t!r}"
+    for w in sorted(p1.content.keys() & p2.content.keys()):
+        c1, c2 = p1.content[w], p2.content[w]
+        if c1 == c2:
+            continue
+        # "the album released just after the album released just after X" — unless the missing
+        # occurrences are misspelt ("labels ... lbels")
+        more, less = (p1, p2) if c1 > c2 else (p2, p1)
+        variants = sum(n for u, n in less.content.items() if u not in more.lower and similar_words(w, u))
+        if less.content[w] + variants < more.content[w]:
+            return f"repeats {w!r} {c1}x vs {c2}x"
+    return ""
+
+
 def relation(q1: str, a1: str, q2: str, a2: str, *, guard: bool = True) -> tuple[Relation, str]:
     """How two questions whose shingles are similar relate: duplicate, conflict or distinct."""
-    p1, p2 = _profile(q1), _profile(q2)
     if guard:
-        t = _unmatched(p1.marked, p1.lower, p2.lower) or _unmatched(p2.marked, p2.lower, p1.lower)
-        if t:
+        p1, p2 = _profile(q1), _profile(q2)
+        why = _guard(p1, p2)
+        if why:
+            return "distinct", why
+        t = _unmatched(p1.content, p1.lower, p2.lower) or _unmatched(p2.content, p2.lower, p1.lower)
+        if t:  # "How many labels / genres does the article list?"
             return "distinct", f"differs in {t!r}"
     if answers_equal(a1, a2):
         return "duplicate", ""
-    if guard:
-        t = _unmatched(p1.content, p1.lower, p2.lower) or _unmatched(p2.content, p2.lower, p1.lower)
-        if t:
-            return "distinct", f"different answers and differs in {t!r}"
     return "conflict", f"answers {a1[:60]!r} vs {a2[:60]!r}"
 
 

@@ -22,16 +22,26 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
 # change what a question asks. English only; other languages simply have no stopwords here, which
 # makes the dedup guards more conservative (more pairs count as distinct), never less.
 _STOPWORDS = (
-    """a an the of in on at to for from by with about as into onto over under after before between
-    during since until within without through across among per via and or but nor so yet if then
-    than that this these those there here which what who whom whose when where why how is are was
-    were be been being am do does did done has have had having will would shall should can could may
-    might must its it it's their them they he him his she her hers we us our you your i me my mine
-    also all any each every both either neither some such no not only own same other another more
-    most much many few several one's ever just very exactly actually officially currently total
-    number list listed named called known"""
+    """a an the of in on at to for from by with about as into onto over under between during since
+    until within through across among per via and or but nor so yet if then than that this these
+    those there here is are was were be been being am do does did done has have had having will would
+    shall should can could may might must its it it's their them they he him his she her hers we us
+    our you your i me my mine also all any each every some such own same other another much many few
+    several one's ever just very exactly actually officially currently total overall originally
+    publicly number list listed named called known"""
 )
 STOPWORDS = frozenset(_STOPWORDS.split())
+
+# Small words that change what is asked: the question word, direction in a sequence, negation,
+# comparison. Two questions differing in one of these are different questions ("Where / When was
+# X born?", "the single released just before / after Y").
+_KEY_WORDS = (
+    """who whom whose which when where why how before after earlier later previous next not no never
+    without except besides more less most least fewer above below both either neither only"""
+)
+KEY_WORDS = frozenset(_KEY_WORDS.split())
+# spellings of the same key word
+KEY_EQUIV = {"what": "which", "following": "after", "preceding": "before", "prior": "before", "whom": "who"}
 
 # Words that change what is asked even when lower-case: ordinals and small number words.
 _NUMBER_WORDS = (
@@ -136,6 +146,23 @@ def similar_words(a: str, b: str, min_ratio: float = 0.8) -> bool:
     if min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)) and abs(len(a) - len(b)) <= 3:
         return True
     return SequenceMatcher(None, a, b).ratio() >= min_ratio
+
+
+def one_edit(a: str, b: str) -> bool:
+    """At most one insertion, deletion, substitution or swap of two adjacent letters apart."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1:] == b[i + 1:] or (i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:])
+    return a[i:] == b[i + 1:]
 
 
 def load_meta(meta_json: str) -> dict:

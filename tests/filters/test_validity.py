@@ -132,7 +132,7 @@ def test_valid_records_pass(type_):
 
 def test_every_declared_reason_has_a_case():
     covered = set()
-    for reason, type_, changes in CASES:
+    for _reason, type_, changes in CASES:
         got = first_drop(_build(type_, changes))
         covered.add(got)
     declared = {f"{name}/{r}" for name, cls in registered().items() for r in cls.reasons}
