@@ -1,11 +1,14 @@
 """E2HQA on the real saved pages of ../shared/corpus (offline template writer).
 
-    .venv/bin/python bench/bench_e2h_corpus.py [--pages-run DIR] [--sites ...] [--rounds 3]
+    .venv/bin/python bench/bench_e2h_corpus.py --crawl [--work bench/out/e2h-crawl] [--sites ...]
+    .venv/bin/python bench/bench_e2h_corpus.py [--pages-run DIR] [--rounds 3]
 
-Pages: from a crawl run folder (``--pages-run``, its ``pages/``) when given; otherwise built directly
-from the corpus HTML files with the project's extractors (``synth.e2h_pages``: crawlers.facts +
-trafilatura), addressed as if served by ``python -m http.server 8765 --directory <corpus copy>``
-(Kiwix meta-refresh stubs become redirects). The large archive is unpacked to a scratch folder.
+Pages: with ``--crawl``, the corpus is served on 127.0.0.1 (crawlqa.devserver, one document root in
+the scratch folder) and crawled with ``crawlers.crawl``; with ``--pages-run``, a crawl run folder's
+``pages/`` is used; otherwise pages are built directly from the corpus HTML files with the project's
+extractors (``synth.e2h_pages``: crawlers.facts + trafilatura), addressed as if served by
+``python -m http.server 8765`` (Kiwix meta-refresh stubs become redirects). The large archive is
+unpacked to a scratch folder. Pages and seeds are kept in ``--work`` and reused (``--fresh`` redoes).
 
 Seeds: the project's single-hop miner + template writer over the same pages (``single_hop`` records
 in the corpus run's ``qa/``), as the CRAWLQA job would make them; ``--own-seeds`` writes simple
@@ -91,6 +94,48 @@ def build_pages(corpus: Path, scratch: Path, sites: list[str], out: RunDir, work
     return {"files": n, "seconds": round(time.perf_counter() - t, 1)}
 
 
+ROOTS = {  # crawl roots per site (see ../shared/corpus/README.md) and their depth
+    "wiki-raycharles-2015": ("/wiki-raycharles-2015/A/Ray_Charles.html", 3),
+    "wiki-raycharles-mini-2020": ("/wiki-raycharles-mini-2020/A/index.html", 3),
+    "wiki-small-2008": ("/wiki-small-2008/en/index.html", 1),
+}
+
+
+def crawl_pages(corpus: Path, scratch: Path, sites: list[str], out: RunDir) -> dict:
+    """Serve the corpus on 127.0.0.1 (one document root) and crawl it with the project's crawler."""
+    import shutil
+
+    from crawlers import crawl
+    from crawlers.config import CrawlConfig
+    from crawlqa.devserver import serve
+
+    site_root = scratch  # one document root: archives are unpacked there, folders copied (the dev
+    for site in sites:   # server refuses symlinks that leave its root)
+        src = corpus_root(corpus, scratch, site) / site
+        if not (site_root / site).exists():
+            site_root.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(src, site_root / site)
+    t = time.perf_counter()
+    results = []
+    with serve(site_root) as srv, ShardWriter(out.sub("pages"), Page, relative_to=out.path,
+                                              rows_per_shard=2000) as pages:
+        for site in sites:  # one crawl per site (their depths differ), then one pages folder
+            path, depth = ROOTS[site]
+            cfg = CrawlConfig(max_depth=depth, max_pages_per_root=10_000, max_pages=10_000, allow_private=True,
+                              offline_dns=True, obey_robots=False, autothrottle=False, download_delay=0.0,
+                              concurrency=32, concurrency_per_domain=32, http_cache=False, min_text_chars=0)
+            tmp = out.work(f"crawl-{site}")
+            res = crawl([srv.url + path], cfg, pages_dir=tmp / "pages", rejects_dir=tmp / "rejects",
+                        cache_dir=tmp / "httpcache", work_dir=tmp / "work", run_id=out.run_id)
+            n = 0
+            for p in iter_records(tmp / "pages", Page):
+                pages.write(p)
+                n += 1
+            results.append({"site": site, "pages": n, "stats": {k: v for k, v in res.counters.items()
+                                                                 if k.startswith("crawl/http")}})
+    return {"crawled": results, "seconds": round(time.perf_counter() - t, 1), "base_url": "served on 127.0.0.1"}
+
+
 def miner_seeds(run: RunDir) -> dict:
     """single_hop records by the project's miner + template writer (what the CRAWLQA job makes)."""
     from synth.assemble import to_record
@@ -170,6 +215,8 @@ def main() -> None:
     ap.add_argument("--sites", nargs="+", default=list(SITES))
     ap.add_argument("--pages-run", type=Path, default=None, help="use this crawl run's pages/ instead")
     ap.add_argument("--own-seeds", action="store_true", help="infobox seeds of this script, not the miner's")
+    ap.add_argument("--crawl", action="store_true",
+                    help="serve the corpus on 127.0.0.1 and crawl it with crawlers.crawl (else: read the files)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--fresh", action="store_true", help="rebuild pages, seeds and index")
@@ -186,9 +233,14 @@ def main() -> None:
 
             shutil.rmtree(corpus.path)
         corpus.create()
-        if not shard_paths(corpus.sub("pages")):
-            res["build"] = build_pages(args.corpus, args.scratch, args.sites, corpus, args.workers)
-        res["pages_from"] = "corpus HTML files via synth.e2h_pages (crawlers.facts + trafilatura)"
+        if args.crawl:
+            if not shard_paths(corpus.sub("pages")):
+                res["crawl"] = crawl_pages(args.corpus, args.scratch, args.sites, corpus)
+            res["pages_from"] = "crawlers.crawl over the corpus served on 127.0.0.1"
+        else:
+            if not shard_paths(corpus.sub("pages")):
+                res["build"] = build_pages(args.corpus, args.scratch, args.sites, corpus, args.workers)
+            res["pages_from"] = "corpus HTML files via synth.e2h_pages (crawlers.facts + trafilatura)"
     res["pages"] = count_rows(corpus.sub("pages"))
     if not shard_paths(corpus.sub("qa")):
         try:
@@ -215,8 +267,10 @@ def main() -> None:
         "kept": len(recs), "verified": len(ok), "failed_verification": bad[:20],
         "surviving_ge_2": sum(v for d, v in by.items() if d >= 2),
         "surviving_3": by.get(3, 0), "by_difficulty": dict(sorted(by.items())),
-        "distinct_seed_pages_ge_2": len({r.source_urls[0] for r in ok if r.difficulty >= 2}),
-        "distinct_seed_pages_3": len({r.source_urls[0] for r in ok if r.difficulty == 3}),
+        "distinct_first_entities_ge_2": len({json.loads(r.meta_json)["rounds"][0]["entity_url"]
+                                             for r in ok if r.difficulty >= 2}),
+        "distinct_first_entities_3": len({json.loads(r.meta_json)["rounds"][0]["entity_url"]
+                                          for r in ok if r.difficulty == 3}),
         "distinct_questions_3": len({r.question for r in ok if r.difficulty == 3}),
         "reject_reasons": dict(Counter(k.split("/", 2)[2] for k in counters.to_dict()
                                        if k.startswith("e2h/dropped/")) and

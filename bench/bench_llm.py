@@ -1,6 +1,6 @@
 """Throughput of the LLM client against an OpenAI-compatible server with a fixed latency.
 
-    .venv/bin/python bench/bench_llm.py              # all settings, 3 repeats, ~90 s
+    .venv/bin/python bench/bench_llm.py              # all settings, 3 repeats, ~80 s on an idle machine
     .venv/bin/python bench/bench_llm.py --quick      # N=200, C=32 only, 1 repeat
 
 The server is ``tests/llm_server.py`` run in its own process (as a real server would be), answering
@@ -25,6 +25,8 @@ import argparse
 import functools
 import json
 import math
+import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +34,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -40,7 +43,7 @@ from pydantic import BaseModel, SecretStr  # noqa: E402
 
 from synth.llm import LLMClient, LLMConfig, LLMRequest  # noqa: E402
 
-SETTINGS = [(200, 32), (256, 32), (160, 8), (1000, 64)]
+SETTINGS = [(200, 32), (256, 32), (96, 8), (1000, 64)]
 PROMPT = "Write one question about the evidence below.\n" + "Evidence: the album was released in 1962. " * 12
 
 
@@ -93,12 +96,125 @@ def run_setting(url: str, n: int, c: int, latency: float, backend: str) -> dict:
             "rerun_hits": hits, "rerun_ok": rerun_ok, "server_max_in_flight": stats["max_in_flight"]}
 
 
+def cpu_per_call(n: int = 600, c: int = 32) -> dict[str, float]:
+    """Client CPU per call at zero latency (server in its own process): where the time goes."""
+    import asyncio
+
+    import aiohttp
+    import httpx2
+    import openai
+
+    body = {"model": "bench-model", "messages": [{"role": "user", "content": PROMPT}], "max_tokens": 64}
+    proc, url = start_server(0.0)
+
+    async def bounded(fn) -> None:
+        sem = asyncio.Semaphore(c)
+
+        async def one(i: int) -> None:
+            async with sem:
+                await fn(i)
+
+        await fn(-1)  # warm: connection, first-call set-up
+        await asyncio.gather(*(one(i) for i in range(n)))
+
+    async def raw_aiohttp() -> None:
+        async with aiohttp.ClientSession() as s:
+            async def one(i: int) -> None:
+                async with s.post(url + "/chat/completions", json=body) as r:
+                    await r.json()
+            await bounded(one)
+
+    async def sdk(http: Any) -> None:
+        oa = openai.AsyncOpenAI(api_key="sk-bench", base_url=url, http_client=http)
+        await bounded(lambda i: oa.post("/chat/completions", body=body, cast_to=httpx2.Response))
+        await oa.close()
+
+    def client(backend: str) -> None:
+        cfg = LLMConfig(model="bench-model", base_url=url, api_key=SecretStr("sk-bench"), concurrency=c,
+                        max_tokens=64, http_backend=backend)
+        with LLMClient(cfg) as cl:
+            cl.complete_many(requests(1, "w"), stage="bench")
+            cl.complete_many(requests(n, f"cpu-{backend}"), stage="bench")
+
+    cases = {
+        "aiohttp alone (no SDK)": lambda: asyncio.run(raw_aiohttp()),
+        "openai SDK, aiohttp transport": lambda: asyncio.run(sdk(openai.DefaultAioHttpClient())),
+        "openai SDK, httpx transport": lambda: asyncio.run(sdk(openai.DefaultAsyncHttpxClient())),
+        "LLMClient, aiohttp (default)": lambda: client("aiohttp"),
+        "LLMClient, httpx": lambda: client("httpx"),
+    }
+    out = {}
+    try:
+        for name, fn in cases.items():
+            c0 = time.process_time()
+            fn()
+            out[name] = (time.process_time() - c0) / n * 1000
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return out
+
+
 def _median(runs: list[dict], k: str) -> float:
     return statistics.median(x[k] for x in runs)
 
 
 def _best(runs: list[dict], k: str) -> float:
     return max(x[k] for x in runs)
+
+
+def render(args: argparse.Namespace, repeat: int, groups: list[list[dict]], cpu: dict[str, float],
+           seconds: float) -> str:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [
+        "# LLM client benchmark: throughput against a fixed-latency OpenAI-compatible server",
+        "",
+        f"`.venv/bin/python bench/bench_llm.py{' --quick' if args.quick else ''}` — {time.strftime('%Y-%m-%d')}, "
+        f"Python {sys.version.split()[0]}, {platform.machine()}, {os.cpu_count()} cores, load average "
+        f"before/while running {load}; whole run {seconds:.0f} s.",
+        "",
+        f"Server: `tests/llm_server.py` in its own process, every chat request answered after exactly "
+        f"{args.latency * 1000:.0f} ms. Client: `LLMClient` (json_schema structured output, SQLite cache, "
+        f"ledger), one request per call, {repeat} repeat(s) per setting; median ratio, best in brackets.",
+        "",
+        "| N | C | HTTP | ideal N·L/C | cold (median) | ratio cold | warm (median) | ratio warm | wave bound "
+        "| cold vs bound | peak in flight | re-run calls | re-run time |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for runs in groups:
+        r = runs[0]
+        med = functools.partial(_median, runs)
+        best = functools.partial(_best, runs)
+        lines.append(
+            f"| {r['N']} | {r['C']} | {r['backend']} | {r['ideal_s']:.2f} s | {med('cold_s'):.2f} s | "
+            f"**{med('cold_ratio'):.2f}** ({best('cold_ratio'):.2f}) | {med('warm_s'):.2f} s | "
+            f"**{med('warm_ratio'):.2f}** ({best('warm_ratio'):.2f}) | {r['wave_bound_s']:.2f} s | "
+            f"{med('cold_vs_bound'):.2f} ({best('cold_vs_bound'):.2f}) | "
+            f"{max(x['server_max_in_flight'] for x in runs)} | {max(x['rerun_calls'] for x in runs)} | "
+            f"{med('rerun_s') * 1000:.0f} ms |")
+    lines += [
+        "",
+        "ratio = ideal / achieved time = achieved / ideal throughput. *cold*: a fresh client (connections "
+        "opened during the run); *warm*: the same client, N other requests. *wave bound* = ceil(N/C)·L: "
+        "against a server whose latency is exactly L no client can beat it, so where C does not divide N "
+        "the goal 0.9 is out of reach by construction (N=200, C=32: 7 rounds = 1.40 s, ratio ≤ 0.893). "
+        "*re-run*: a new client on the same cache runs the cold requests again; calls counted by the server.",
+    ]
+    if cpu:
+        lines += ["", "## Client CPU per call (latency 0, N=600, C=32)", "",
+                  "| stack | CPU ms / call |", "|---|---|"]
+        lines += [f"| {k} | {v:.2f} |" for k, v in cpu.items()]
+        lines += [
+            "",
+            "With all C answers of a round arriving together, the client handles them one after the other: "
+            "a round costs about C × (CPU per call) on top of the latency, and the next round starts that "
+            "much later. At C=32 and ~0.7 ms that is ~20 ms per 200 ms round (ratio ≈ 0.9 of the wave bound); "
+            "at C=64 it is ~45 ms (≈ 0.8); at C=8 it vanishes (≈ 0.96). Most of the per-call CPU is the "
+            "openai SDK's own request building (compare the first two rows); the LLM layer adds ~0.15 ms "
+            "(cache lookup, canonical JSON + sha256, parse, ledger). Real endpoints answer in seconds with "
+            "spread-out latencies, where this overhead is < 1 %.",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
@@ -108,6 +224,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--backend", choices=["auto", "httpx", "aiohttp", "both"], default="both")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--out", type=Path, help="write the markdown report here (bench/RESULTS-llm.md)")
     args = ap.parse_args()
     settings = SETTINGS[:1] if args.quick else SETTINGS
     repeat = 1 if args.quick else args.repeat
@@ -125,21 +242,11 @@ def main() -> int:
                     proc.terminate()
                     proc.wait(timeout=10)
             groups.append(runs)
-    print(f"latency {args.latency * 1000:.0f} ms, {repeat} repeat(s), python {sys.version.split()[0]}, "
-          f"total {time.perf_counter() - t0:.1f} s\n")
-    print("| N | C | HTTP | ideal N·L/C | cold (median) | ratio cold | warm (median) | ratio warm | wave bound "
-          "| cold vs bound | peak in flight | re-run calls | re-run time |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for runs in groups:
-        r = runs[0]
-        med = functools.partial(_median, runs)
-        best = functools.partial(_best, runs)
-        print(f"| {r['N']} | {r['C']} | {r['backend']} | {r['ideal_s']:.2f} s | {med('cold_s'):.2f} s | "
-              f"**{med('cold_ratio'):.2f}** ({best('cold_ratio'):.2f}) | {med('warm_s'):.2f} s | "
-              f"**{med('warm_ratio'):.2f}** ({best('warm_ratio'):.2f}) | {r['wave_bound_s']:.2f} s | "
-              f"{med('cold_vs_bound'):.2f} ({best('cold_vs_bound'):.2f}) | "
-              f"{max(x['server_max_in_flight'] for x in runs)} | {max(x['rerun_calls'] for x in runs)} | "
-              f"{med('rerun_s') * 1000:.0f} ms |")
+    cpu = {} if args.quick else cpu_per_call()
+    report = render(args, repeat, groups, cpu, time.perf_counter() - t0)
+    print(report)
+    if args.out:
+        args.out.write_text(report)
     rows = [x for runs in groups for x in runs]
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))

@@ -73,12 +73,14 @@ class JobConfig(BaseModel):
     rows_per_shard: int = 50_000
     dedup_redis_url: str | None = None
     dedup_index: bool = True
+    crawl_parts: int = Field(1, ge=1, description="crawl tasks, each with a share of the roots (scale-out)")
 
     def to_public_dict(self) -> dict:
         """The config as written to the manifest (secrets redacted there)."""
         d = {"roots": self.roots, "out": str(self.out), "run_id": self.run_id, "llm": self.llm,
              "candidates_per_shard": self.candidates_per_shard, "rows_per_shard": self.rows_per_shard,
-             "dedup_redis_url": "***" if self.dedup_redis_url else None, "dedup_index": self.dedup_index}
+             "dedup_redis_url": "***" if self.dedup_redis_url else None, "dedup_index": self.dedup_index,
+             "crawl_parts": self.crawl_parts}
         for name in ("crawl", "synth", "filters", "llm_config"):
             v = getattr(self, name)
             d[name] = v.model_dump(mode="json", exclude={"api_key"}) if isinstance(v, BaseModel) else v
@@ -144,6 +146,86 @@ def stage_crawl(run: RunDir, cfg: JobConfig, counters: Counters) -> StageReport:
     return _finish(run, report, counters)
 
 
+# --- crawl split across tasks (scale-out: ``crawl_parts`` > 1) ------------------------------------
+def crawl_parts(cfg: JobConfig) -> int:
+    """How many crawl tasks: ``cfg.crawl_parts``, at most one per root."""
+    return max(1, min(cfg.crawl_parts, len(cfg.roots)))
+
+
+def crawl_part_stage(part: int, parts: int) -> str:
+    return f"crawl-part-{part:03d}-of-{parts:03d}"
+
+
+def stage_crawl_part(run: RunDir, cfg: JobConfig, part: int, counters: Counters) -> StageReport:
+    """Crawl roots ``part, part + parts, ...`` (its own Scrapy subprocess) into ``_parts/<stage>/``;
+    ``stage_crawl_merge`` then writes pages/ and the crawl rejects. The limits apply per part."""
+    parts = crawl_parts(cfg)
+    stage = crawl_part_stage(part, parts)
+    if (r := _resumed(run, stage, counters)) is not None:
+        return r
+    from crawlers import crawl
+
+    base = run.sub("_parts") / stage
+    if base.exists():
+        shutil.rmtree(base)
+    with timed() as t:
+        res = crawl(
+            cfg.roots[part::parts], cfg.crawl, pages_dir=base / "pages", rejects_dir=base / "rejects",
+            cache_dir=Path(cfg.out).resolve() / ".httpcache", work_dir=run.work(stage), run_id=cfg.run_id,
+        )
+    report = StageReport(stage, counters=res.counters, seconds=t["seconds"],
+                         info={"stats": res.stats, "empty_roots": res.empty_roots})
+    return _finish(run, report, counters)
+
+
+def stage_crawl_merge(run: RunDir, cfg: JobConfig, parts: list[StageReport], counters: Counters) -> StageReport:
+    """The parts' pages (first by part order when two parts fetched the same page) and rejects →
+    ``pages/`` and the crawl rejects block; marker ``crawl`` (what every later stage checks)."""
+    if (r := _resumed(run, "crawl", counters)) is not None:
+        return r
+    _clear_folder(run, "pages")
+    _clear_rejects(run, "crawl")
+    local = Counters()
+    for p in parts:
+        local.merge(p.counters)
+    per_root: dict[str, int] = {}
+    seen: set[str] = set()
+    seen_rejects: set[str] = set()
+    with timed() as t, \
+            ShardWriter(run.sub("pages"), Page, rows_per_shard=getattr(cfg.crawl, "pages_per_shard", 500),
+                        relative_to=run.path) as pages, \
+            ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["crawl"],
+                        rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej:
+        for p in parts:
+            base = run.sub("_parts") / p.stage
+            for page in iter_records(base / "pages", Page):
+                if page.id in seen:
+                    local.inc("crawl/duplicate_across_parts")
+                    continue
+                seen.add(page.id)
+                per_root[page.root_url] = per_root.get(page.root_url, 0) + 1  # type: ignore[attr-defined]
+                pages.write(page)
+            for r in iter_records(base / "rejects", Reject):
+                if r.id not in seen_rejects:  # the same dead link found by two parts
+                    seen_rejects.add(r.id)
+                    rej.write(r)
+    stats: dict[str, Any] = {}
+    for p in parts:
+        for k, v in (p.info.get("stats") or {}).items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                stats[k] = stats.get(k, 0) + v
+    report = StageReport(
+        "crawl", shards={"pages": pages.shards, "rejects": rej.shards}, counters=local.to_dict(),
+        seconds=t["seconds"] + sum(p.seconds for p in parts),
+        info={"stats": stats, "per_root": {r: per_root.get(r, 0) for r in cfg.roots},
+              "empty_roots": [r for p in parts for r in p.info.get("empty_roots", [])],
+              "parts": len(parts)},
+    )
+    report = _finish(run, report, counters)
+    shutil.rmtree(run.sub("_parts"), ignore_errors=True)
+    return report
+
+
 # --- mine -----------------------------------------------------------------------------------------
 def stage_mine(run: RunDir, cfg: JobConfig, counters: Counters) -> StageReport:
     if (r := _resumed(run, "mine", counters)) is not None:
@@ -167,8 +249,11 @@ def stage_mine(run: RunDir, cfg: JobConfig, counters: Counters) -> StageReport:
 
 
 # --- write (per candidates shard) -----------------------------------------------------------------
-def make_writer(cfg: JobConfig, ledger: Any = None):
-    """The writer the job uses: offline templates, or the LLM writer over the openai client."""
+def make_writer(cfg: JobConfig, ledger: Any = None, *, token_budget: int | None = None):
+    """The writer the job uses: offline templates, or the LLM writer over the openai client.
+
+    ``token_budget`` overrides the configured budget (the write stage passes what is left of the
+    run's budget after the shards already written)."""
     if cfg.llm == "offline":
         from synth.writers.template import TemplateWriter
 
@@ -179,8 +264,26 @@ def make_writer(cfg: JobConfig, ledger: Any = None):
     llm_cfg = cfg.llm_config or _llm_config()()
     if llm_cfg.cache_path is None:
         llm_cfg = llm_cfg.model_copy(update={"cache_path": Path(cfg.out).resolve() / ".llmcache" / "responses.sqlite"})
+    if token_budget is not None:
+        llm_cfg = llm_cfg.model_copy(update={"token_budget": token_budget})
     client = LLMClient(llm_cfg, ledger=ledger)
     return LLMWriter(client), client
+
+
+def remaining_token_budget(run: RunDir, cfg: JobConfig, index: int) -> int | None:
+    """The run's token budget less what the other, finished write shards spent (None: no budget).
+
+    The budget is one number for the whole run: shards written earlier (or in an earlier attempt of a
+    resumed run) have used their part. Shards run one after the other when a budget is set."""
+    budget = getattr(cfg.llm_config, "token_budget", None) if cfg.llm == "openai" else None
+    if budget is None:
+        return None
+    spent = 0
+    for i in range(candidate_shard_count(run)):
+        done = run.stage_result(write_shard_stage(i)) if i != index else None
+        for row in ((done or {}).get("info", {}).get("tokens") or {}).values():
+            spent += int(row.get("prompt_tokens", 0)) + int(row.get("completion_tokens", 0))
+    return max(0, budget - spent)
 
 
 def write_shard_stage(index: int) -> str:
@@ -201,23 +304,28 @@ def stage_write_shard(run: RunDir, cfg: JobConfig, index: int, counters: Counter
             if base + start <= int(p.stem.split("-")[1]) < base + start + WRITE_SHARD_STRIDE:
                 p.unlink()
     ledger = _new_ledger() if cfg.llm == "openai" else None
-    writer, client = make_writer(cfg, ledger)
+    writer, client = make_writer(cfg, ledger, token_budget=remaining_token_budget(run, cfg, index))
     local = Counters()
     created_at = _run_created_at(run)
     import pyarrow.parquet as pq
 
     candidates = [Candidate.model_validate(r) for r in pq.read_table(path).to_pylist()]
+    # Shards are written in this shard's own scratch folder, then moved into drafts/ and rejects/:
+    # write shards run in parallel (threads or Dask workers) and a ShardWriter opening on a folder
+    # removes every temporary file in it, including another writer's shard in progress.
+    scratch = run.work(stage)
     try:
         with timed() as t, \
-                ShardWriter(run.sub("drafts"), QARecord, start_index=start, rows_per_shard=cfg.rows_per_shard,
+                ShardWriter(scratch / "drafts", QARecord, start_index=start, rows_per_shard=cfg.rows_per_shard,
                             relative_to=run.path) as drafts, \
-                ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["write"] + start,
+                ShardWriter(scratch / "rejects", Reject, start_index=REJECT_BLOCKS["write"] + start,
                             rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej:
             for w in writer.write(candidates):
                 local.inc("write/total")
                 if w.ok:
                     local.inc("write/ok")
-                    drafts.write(to_record(w, writer_name=writer.name, prompt_version=writer.prompt_version,
+                    drafts.write(to_record(w, writer_name=writer.name,
+                                           prompt_version=w.extra.get("prompt") or writer.prompt_version,
                                            run_id=cfg.run_id, created_at=created_at))
                 else:
                     local.inc(f"write/dropped/{w.reject_reason}")
@@ -234,9 +342,26 @@ def stage_write_shard(run: RunDir, cfg: JobConfig, index: int, counters: Counter
     info = {"writer": writer.name, "prompt_version": writer.prompt_version}
     if ledger is not None:
         info["tokens"] = ledger.to_dict()
-    report = StageReport(stage, shards={"drafts": drafts.shards, "rejects": rej.shards},
-                         counters=local.to_dict(), seconds=t["seconds"], info=info)
+    shards = {"drafts": _move_shards(run, drafts.shards, "drafts"), "rejects": _move_shards(run, rej.shards, "rejects")}
+    shutil.rmtree(scratch, ignore_errors=True)
+    report = StageReport(stage, shards=shards, counters=local.to_dict(), seconds=t["seconds"], info=info)
     return _finish(run, report, counters)
+
+
+def _move_shards(run: RunDir, shards: list, folder: str) -> list:
+    """Move finished shards from a stage's scratch folder into ``folder`` (atomic renames)."""
+    import os
+
+    from pipelines.shards import ShardInfo
+
+    dest = run.sub(folder)
+    dest.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for s in shards:
+        target = dest / Path(s.path).name
+        os.replace(run.path / s.path, target)
+        moved.append(ShardInfo(path=str(target.relative_to(run.path)), rows=s.rows, sha256=s.sha256, bytes=s.bytes))
+    return moved
 
 
 def _new_ledger():
@@ -247,9 +372,19 @@ def _new_ledger():
 
 def _run_created_at(run: RunDir) -> datetime:
     """One creation time per run, fixed at the first attempt, so a resumed run writes the same rows."""
+    import os
+    import threading
+
     p = run.sub("_state") / "created_at"
-    if not p.exists():
-        p.write_text(datetime.now(UTC).isoformat())
+    if not p.exists():  # first writer wins, atomically: parallel write shards must agree on it
+        tmp = p.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-created_at")
+        tmp.write_text(datetime.now(UTC).isoformat())
+        try:
+            os.link(tmp, p)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
     return datetime.fromisoformat(p.read_text().strip())
 
 
@@ -277,10 +412,9 @@ def link_map(run: RunDir) -> dict[str, set[str]]:
 def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str = "drafts") -> StageReport:
     if (r := _resumed(run, "filter", counters)) is not None:
         return r
-    from filters.dedup import MinHashDeduper
-
     from filters import build_filters
     from filters.base import FilterChain
+    from filters.dedup import MinHashDeduper
 
     _clear_folder(run, "qa")
     _clear_rejects(run, "filter")
@@ -304,6 +438,14 @@ def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str
 
 
 # --- finish ---------------------------------------------------------------------------------------
+def _parse_failure_rates(tokens: dict) -> dict:
+    if not tokens:
+        return {}
+    from synth.llm.ledger import parse_failure_rates
+
+    return parse_failure_rates(tokens)
+
+
 def merge_tokens(reports: list[StageReport]) -> dict:
     """Sum the token ledgers of the write shards (and any other stage) into one per-stage table."""
     total: dict[str, dict[str, Any]] = {}
@@ -328,7 +470,8 @@ def finalize(run: RunDir, cfg: JobConfig | dict, reports: list[StageReport], cou
     crawl = next((r for r in reports if r.stage == "crawl"), None)
     writers = sorted({(r.info.get("writer"), r.info.get("prompt_version")) for r in reports if r.info.get("writer")})
     more = {
-        "tokens": merge_tokens(reports),
+        "tokens": (tokens := merge_tokens(reports)),
+        "parse_failure_rates": _parse_failure_rates(tokens),
         "crawl": crawl.info if crawl else {},
         "writers": [{"writer": w, "prompt_version": v} for w, v in writers],
         **(extra or {}),
@@ -380,7 +523,11 @@ def run_crawlqa(cfg: JobConfig, *, on_stage: Callable[[StageReport], None] | Non
         if on_stage:
             on_stage(report)
 
-    step(stage_crawl(run, cfg, counters))
+    if crawl_parts(cfg) > 1:
+        parts = [stage_crawl_part(run, cfg, p, Counters()) for p in range(crawl_parts(cfg))]
+        step(stage_crawl_merge(run, cfg, parts, counters))
+    else:
+        step(stage_crawl(run, cfg, counters))
     step(stage_mine(run, cfg, counters))
     for i in range(candidate_shard_count(run)):
         step(stage_write_shard(run, cfg, i, counters))

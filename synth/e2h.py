@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,6 +115,7 @@ class _State:
     visited: set[str] = field(default_factory=set)   # entity keys the question already went through
     replaced: set[str] = field(default_factory=set)  # entity keys replaced by a description
     replaced_names: list[str] = field(default_factory=list)  # how those entities are named
+    context: set[str] = field(default_factory=set)  # pages the question was built from (seed, evidence)
     last_span: tuple[int, int] | None = None         # where the last description sits in the question
     alive: bool = True
     done_round: bool = False
@@ -195,6 +196,7 @@ class E2HEngine:
             key = self.index.entity_key(seed.source_url)
             if key:
                 st.visited.add(key)
+                st.context.add(self.index.resolve(seed.source_url) or seed.source_url)
         self.counters.inc(f"{STAGE}/seeds/used")
         return st
 
@@ -202,8 +204,9 @@ class E2HEngine:
     def _attempts(self, s: _State, r: int) -> Iterator[Attempt]:
         """(entity, page, clue) attempts for this round, best first; failures before the writer are logged."""
         q, answer = s.question, s.seed.answer
-        spans = [sp for sp in find_entities(q, answer, self.aliases, max_tokens=self._alias_len)
-                 if not ({self.index.entity_key(u) for u in sp.urls} & s.replaced)]
+        spans = [sp for sp in (self._in_context(sp, s) for sp in
+                               find_entities(q, answer, self.aliases, max_tokens=self._alias_len))
+                 if sp is not None and not ({self.index.entity_key(u) for u in sp.urls} & s.replaced)]
         caps = capitalised_spans(q, answer, taken=spans) if self.search.web is not None else []
         last = s.last_span
 
@@ -237,6 +240,21 @@ class E2HEngine:
                     self.counters.inc(f"{STAGE}/attempts/ambiguous")
                     continue
                 yield Attempt(sp, page, sp.text, clue)
+
+    def _in_context(self, sp: EntitySpan, s: _State) -> EntitySpan | None:
+        """The span with only the pages the question's own pages are or link to (the right 'Earth':
+        the planet the galaxy article links, not a band of that name); all of them when the question
+        has no known page yet (a user's seed without a URL)."""
+        if not s.context:
+            return sp
+        near = set(s.context)
+        for u in s.context:
+            near |= self.index.links_from(u)
+        urls = tuple(u for u in sp.urls if u in near)
+        if not urls:
+            self.counters.inc(f"{STAGE}/entities/unlinked")
+            return None
+        return replace(sp, urls=urls)
 
     def _resolve(self, sp: EntitySpan, hits: list[SearchHit]) -> PageDoc | None:
         """The entity's page among the hits of a search for its name."""
@@ -411,6 +429,8 @@ class E2HEngine:
         })
         s.replaced.add(a.page.key)
         s.replaced_names.extend(self._names(a))
+        if a.page.local:
+            s.context.update({a.page.url, a.clue.evidence_url})
         s.visited.add(a.page.key)
         s.question = q2
         i = q2.lower().find(desc.lower())

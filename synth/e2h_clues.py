@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from synth.e2h_entities import find_entities, occurs, type_noun
-from synth.search import LocalSearchIndex, PageDoc, base_name, fold, norm_key
+from synth.e2h_entities import _inside_longer_name, find_entities, occurs, quoted_regions, type_noun
+from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, norm_key
 
 RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention"})
 TEXT_KINDS = frozenset({"first_sentence", "lead_sentence", "fact", "web_snippet"})
@@ -54,6 +54,8 @@ RELATION_FAMILIES: dict[str, tuple[str, ...]] = {
     "known_for": ("known for",),
     "formerly_of": ("formerly of", "former member of"),
     "member_of": ("member of", "part of"),
+    "preceded": ("preceded by", "predecessor"),
+    "succeeded": ("succeeded by", "successor"),
 }
 LOCATION_FAMILIES = frozenset({"born", "died", "buried", "country", "origin", "headquarters"})
 _FAMILY_OF = {k: fam for fam, keys in RELATION_FAMILIES.items() for k in keys}
@@ -154,6 +156,13 @@ def _variants(pred: str) -> list[str]:
     return [short, pred] if short != pred else [pred]
 
 
+def _names_entity(subject_part: str, entity: str) -> bool:
+    """Whether the subject of a sentence names the entity (shares a content word with its title)."""
+    a = {w for w in fold(subject_part).split() if w not in STOPWORDS}
+    b = {w for w in fold(base_name(entity)).split() if w not in STOPWORDS}
+    return bool(a & b)
+
+
 def relation_family(key: str, value: str = "") -> str:
     """The relation family of an infobox key ('Producer(s)' -> 'producer'; 'Type: Studio album by X'
     -> 'artist'), '' when it has none (templates then use the key itself)."""
@@ -213,6 +222,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
     doc_type = ""
     if first:
         sp = predicate(first)
+        if sp and not _names_entity(sp[0], doc.subject):
+            sp = None  # "It is argueable whether ...": not a sentence about the entity
         if sp:
             doc_type = type_noun(sp[1])
             for pred in _variants(sp[1]):
@@ -239,7 +250,7 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         if nk in SKIP_FACT_KEYS or not row.value.strip() or len(row.value) > 120:
             continue
         snippet = f"{row.key}: {row.value}"
-        if row.pos == 0:
+        if row.pos == 0 and nk not in ("type", "chronology"):
             out.append(Clue("fact", doc.url, doc.url, snippet, key=row.key, value=row.value, type=doc_type,
                             relation=relation_family(row.key, row.value)))
         if row.dst and row.dst != doc.url:
@@ -277,7 +288,7 @@ def _inverse_mentions(doc: PageDoc, index: LocalSearchIndex, answer: str, exclud
     out: list[Clue] = []
     own = doc.key
     fa = fold(answer)
-    names = [doc.subject] + ([base_name(doc.subject)] if base_name(doc.subject) != doc.subject else [])
+    names = [_anchor_name(index, doc.url) or doc.subject]
     seen: set[str] = set()
     for name in names:
         for q_url in index.mentions(name):
@@ -292,8 +303,8 @@ def _inverse_mentions(doc: PageDoc, index: LocalSearchIndex, answer: str, exclud
                 continue
             pred = sp[1]
             m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", pred)
-            if not m:
-                continue
+            if not m or _inside_longer_name(pred, m.start(), m.end(), quoted_regions(pred)):
+                continue  # 'Ray' inside 'Ray Charles' is not the film Ray
             before, after = pred[:m.start()], pred[m.end():]
             rel = next((r for r, pat in _MENTION_PATTERNS if pat.search(before)), "")
             if not rel:

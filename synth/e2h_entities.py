@@ -166,8 +166,8 @@ def _inside_longer_name(text: str, s: int, e: int, quotes: list[tuple[int, int]]
     if prev and prev.start() > 0 and prev.group(1)[:1].isupper() and prev.group(1).lower() not in QUESTION_WORDS:
         return True
     nxt = re.match(r"\s+([\w'’.-]+)", text[e:])
-    return bool(nxt and nxt.group(1)[:1].isupper() and nxt.group(1).lower() not in CONNECTORS
-                and not nxt.group(1)[:1].isdigit())
+    return bool(nxt and (nxt.group(1)[:1].isupper() or nxt.group(1)[:1].isdigit())
+                and nxt.group(1).lower() not in CONNECTORS)
 
 
 def capitalised_spans(question: str, answer: str, taken: list[EntitySpan] | None = None) -> list[EntitySpan]:
@@ -247,7 +247,7 @@ def type_noun(text: str) -> str:
             nxt = words_[j + 1].lower() if j + 1 < len(words_) else ""
             if w.lower() in _TYPE_SET and nxt not in _TYPE_SET:
                 return w.lower()
-        if head.isalpha() and head.islower() and len(head) > 2:
+        if head.isalpha() and head.islower() and len(head) > 3 and not head.endswith(("ed", "ing", "ly")):
             return head
     for i, t in enumerate(toks):
         lw = t.lower()

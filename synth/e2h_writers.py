@@ -28,6 +28,12 @@ from synth.e2h_clues import Clue, value_count
 from synth.e2h_entities import QUESTION_WORDS, TYPE_NOUNS, _ws
 from synth.search import norm_key
 
+
+def display_key(key: str) -> str:
+    """An infobox key as prose: 'Producer(s)' -> 'producer', 'B-side' kept, 'ISBN' kept."""
+    k = " ".join(re.sub(r"\(s\)", "", key, flags=re.I).split()).strip(" :")
+    return k if (k[1:] != k[1:].lower() or k.isupper()) else k.lower()
+
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 TEMPLATE_VERSION = "e2h-template.v1"
 
@@ -131,6 +137,12 @@ def _year_or_date(value: str) -> str:
     return f"in {v}" if re.fullmatch(r"\d{4}", v) else f"on {v}" if re.search(r"\d{4}", v) else v
 
 
+def _is_verbal(k: str) -> bool:
+    """A key that reads as a verb phrase ('directed by', 'located in', 'starring')."""
+    return k.split()[-1:] in (["by"], ["in"], ["of"], ["from"], ["to"], ["with"], ["at"], ["on"]) or \
+        k.endswith("ing")
+
+
 def _fact_phrase(clue: Clue) -> str:
     t = clue.type or "one"
     k = norm_key(clue.key)
@@ -148,9 +160,11 @@ def _fact_phrase(clue: Clue) -> str:
     if k in ("died",):
         return f"the {t} who died {v}"
     last = k.split()[-1] if k else ""
+    if _is_verbal(k):  # 'Trained by: X' -> 'the wrestler trained by X'
+        return f"the {t} {display_key(clue.key)} {v}"
     if last.endswith("ed") or last in _IRREGULAR_PARTICIPLES:  # 'First lit: 1871' -> 'first lit in 1871'
-        return f"the {t} {k} {_year_or_date(v)}"
-    return f"the {t} whose {k} is {v}"
+        return f"the {t} {display_key(clue.key)} {_year_or_date(v)}"
+    return f"the {t} whose {display_key(clue.key)} is {v}"
 
 
 _FORWARD = {
@@ -159,9 +173,10 @@ _FORWARD = {
     "composer": "the {t} composed by {a}", "producer": "the {t} produced by {a}",
     "director": "the {t} directed by {a}", "founder": "the {t} founded by {a}",
     "capital": "the {t} whose capital is {a}", "country": "the {t} in {a}", "spouse": "the {t} married to {a}",
-    "origin": "the {t} from {a}", "headquarters": "the {t} headquartered in {a}", "album": "the {t} from the album {a}",
+    "origin": "the {t} from {a}", "headquarters": "the {t} headquartered in {a}", "album": "the {t} from {a}",
     "recorded": "the {t} recorded at {a}", "known_for": "the {t} known for {a}", "formerly_of": "the {t} formerly of {a}",
-    "member_of": "the {t} that is part of {a}",
+    "member_of": "the {t} that is part of {a}", "preceded": "the {t} who succeeded {a}",
+    "succeeded": "the {t} succeeded by {a}",
 }
 _INVERSE = {
     "born": "the {t} where {a} was born", "died": "the {t} where {a} died", "buried": "the {t} where {a} is buried",
@@ -171,7 +186,8 @@ _INVERSE = {
     "spouse": "the spouse of {a}", "origin": "the {t} {a} comes from", "headquarters": "the {t} where {a} is headquartered",
     "album": "the album that includes {a}", "recorded": "the {t} where {a} was recorded",
     "known_for": "the {t} that {a} is known for", "formerly_of": "the {t} that {a} once belonged to",
-    "member_of": "the {t} that includes {a}",
+    "member_of": "the {t} that includes {a}", "preceded": "the predecessor of {a}",
+    "succeeded": "the successor of {a}",
 }
 _MENTION = {
     "writer": "the writer of {a}", "composer": "the composer of {a}", "director": "the director of {a}",
@@ -208,9 +224,17 @@ def template_description(clue: Clue, max_chars: int = 160) -> str | None:
         if not tmpl:
             return None
     k = norm_key(clue.key)
-    if clue.kind == "forward_relation" and fam not in _FORWARD and value_count(clue.value) > 1:
-        tmpl = "the {t} whose {k} include {a}" if k.endswith("s") else "the {t} whose {k} includes {a}"
-    text = tmpl.format(t=t, a=_anchor_phrase(clue), k=k)
+    verbal = _is_verbal(k)
+    if clue.kind == "forward_relation" and fam not in _FORWARD:
+        if verbal:  # 'Directed by: X' -> 'the film directed by X'; 'Starring: X' -> 'the film starring X'
+            tmpl = "the {t} {k} {a}"
+        elif value_count(clue.value) > 1:
+            tmpl = "the {t} whose {k} include {a}" if k.endswith("s") else "the {t} whose {k} includes {a}"
+    if clue.kind == "inverse_relation" and fam not in _INVERSE and verbal:
+        if k.endswith("ing"):
+            return None  # 'Starring' read backwards has no plain wording
+        tmpl = "the {t} that {a} is {k}"  # 'Preceded by: X' on Q -> 'the person that Q is preceded by'
+    text = tmpl.format(t=t, a=_anchor_phrase(clue), k=display_key(clue.key))
     return text if len(text) <= max_chars else None
 
 
@@ -274,7 +298,7 @@ def template_rewrite(question: str, start: int, end: int, description: str) -> s
     after = _drop_repeat(desc, after)
     if after[:1].isalnum():
         after = " " + after
-    if before and not before[-1].isspace():
+    if before and not before[-1].isspace() and before[-1] not in "([{\"“‘'«":
         before += " "
     out = before + desc + after
     out = re.sub(r"\s+([?.!,;:])", r"\1", " ".join(out.split()))

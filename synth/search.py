@@ -39,7 +39,7 @@ from typing import Protocol, runtime_checkable
 from schemas.ids import stable_hash
 from schemas.records import Fact, Page
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 5
 INDEX_FILE = "search.sqlite"
 
 # bm25 column weights: subject, description (first sentence), body, anchors (inbound link texts)
@@ -179,6 +179,7 @@ CREATE TABLE aliases(alias TEXT, doc TEXT, kind TEXT, PRIMARY KEY(alias, doc));
 CREATE TABLE facts(src TEXT, key TEXT, nkey TEXT, value TEXT, nvalue TEXT, dst TEXT, pos INTEGER,
   nlinks INTEGER, ord INTEGER);
 CREATE TABLE rawlinks(src TEXT, url TEXT, text TEXT);
+CREATE TABLE links(src TEXT, dst TEXT, PRIMARY KEY(src, dst)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE fts USING fts5(subject, description, body, anchors, content='docs',
   content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
 """
@@ -253,6 +254,8 @@ class LocalSearchIndex:
             raise ValueError(f"search index {self.path} has format {fmt}, expected {INDEX_FORMAT}: rebuild it")
         self._aliases: dict[str, list[str]] | None = None
         self._max_alias: int | None = None
+        self._links: dict[str, frozenset[str]] = {}
+        self._cache: dict[tuple[str, str, int], tuple[SearchHit, ...]] = {}
         self._docs: dict[str, PageDoc | None] = {}
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -318,31 +321,41 @@ class LocalSearchIndex:
         """Pages for ``query``, best first: title matches, then bm25 over all columns.
 
         Like a web search engine, a page whose title (subject) is the query, or contains it as a
-        phrase, comes before pages that merely mention its words: an FTS5 phrase query on the
-        subject column, ranked exact title first, then an OR query of the content words ranked by
-        bm25 (column weights :data:`BM25_WEIGHTS`).
+        phrase, comes before pages that merely mention its words: exact titles first, then an FTS5
+        phrase query on the subject column, then an OR query of the content words, both ranked by
+        FTS5's bm25 (column weights :data:`BM25_WEIGHTS`, the index's ``rank``). The snippet of a
+        hit is its page's first sentence.
         """
         q = fts_query(query)
         if not q:
             return []
-        w = ", ".join(str(x) for x in BM25_WEIGHTS)
-        sql = (f"SELECT d.url, d.subject, d.skey, snippet(fts, 1, '', '', '…', 24), bm25(fts, {w}) AS s "
-               "FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? ORDER BY s, d.url LIMIT ?")
+        k = int(k)
         phrase = " ".join(words(query))
-        exact = self._db.execute(
-            f"SELECT d.url, d.subject, d.skey, snippet(fts, 1, '', '', '…', 24), bm25(fts, {w}) AS s "
-            "FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND d.skey = ? ORDER BY s, d.url LIMIT ?",
-            (f'subject : "{phrase}"', phrase, int(k))).fetchall()
-        titled = exact + [r for r in self._db.execute(sql, (f'subject : "{phrase}"', int(k))).fetchall()
-                          if r[2] != phrase]
-        hits = [SearchHit(url=u, title=t, snippet=sn, score=round(-s, 6), match="title")
-                for u, t, _, sn, s in titled[:k]]
+        cached = self._cache.get((phrase, q, k))
+        if cached is not None:
+            return list(cached)
+        rows = self._db.execute(
+            "SELECT url, subject, description, 0.0 FROM docs WHERE skey = ? ORDER BY url LIMIT ?",
+            (phrase, k)).fetchall()
+        hits = [SearchHit(url=u, title=t, snippet=d[:300], score=sc, match="title") for u, t, d, sc in rows]
         seen = {h.url for h in hits}
-        for u, t, _, sn, s in self._db.execute(sql, (q, int(k) + len(hits))).fetchall():
-            if u not in seen and len(hits) < k:
-                hits.append(SearchHit(url=u, title=t, snippet=sn, score=round(-s, 6)))
-                seen.add(u)
-        return hits[:k]
+        for match, expr in (("title", f'subject : "{phrase}"'), ("text", q)):
+            if len(hits) >= k:
+                break
+            for u, t, d, sc in self._ranked(expr, k + len(hits)):
+                if u not in seen and len(hits) < k:
+                    hits.append(SearchHit(url=u, title=t, snippet=d[:300], score=round(-sc, 6), match=match))
+                    seen.add(u)
+        if len(self._cache) >= 100_000:  # the index is read-only: a hit list never goes stale
+            self._cache.clear()
+        self._cache[(phrase, q, k)] = tuple(hits)
+        return hits
+
+    def _ranked(self, expr: str, limit: int) -> list[tuple]:
+        return self._db.execute(
+            "SELECT d.url, d.subject, d.description, f.rank FROM "
+            "(SELECT rowid, rank FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT ?) f "
+            "JOIN docs d ON d.rowid = f.rowid ORDER BY f.rank, d.url", (expr, limit)).fetchall()
 
     def mentions(self, phrase: str, limit: int = 50) -> list[str]:
         """Pages whose first sentence contains ``phrase`` (as a phrase), for inverse mentions."""
@@ -407,6 +420,15 @@ class LocalSearchIndex:
             "SELECT src, key, value, coalesce(dst, ''), pos, nlinks FROM facts WHERE src = ? ORDER BY ord, pos",
             (url,))]
 
+    def links_from(self, url: str) -> frozenset[str]:
+        """Indexed pages a page links to (its out-links and infobox links, redirects resolved)."""
+        doc = self.resolve(url) or url
+        got = self._links.get(doc)
+        if got is None:
+            got = frozenset(r[0] for r in self._db.execute("SELECT dst FROM links WHERE src = ?", (doc,)))
+            self._links[doc] = got
+        return got
+
     def inbound(self, url: str) -> list[FactRow]:
         """Facts of other pages whose value links to ``url``."""
         return [FactRow(*r) for r in self._db.execute(
@@ -432,7 +454,8 @@ class LocalSearchIndex:
         if not folded:
             return set()
         rows = self._db.execute(
-            "SELECT DISTINCT skey FROM docs WHERE instr(ndesc, ?) > 0", (folded,)).fetchall()
+            "SELECT DISTINCT d.skey FROM fts JOIN docs d ON d.rowid = fts.rowid "
+            "WHERE fts MATCH ? AND instr(d.ndesc, ?) > 0", (f'description : "{folded}"', folded)).fetchall()
         return {r[0] for r in rows}
 
     def entity_key(self, url: str) -> str:
@@ -479,7 +502,8 @@ def _fill(db: sqlite3.Connection, pages: Iterable[Page]) -> None:
             for pos, link in enumerate(links):
                 db.execute("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", (*base, link, pos, len(links), ord_))
         db.executemany("INSERT INTO rawlinks VALUES (?, ?, ?)",
-                       [(doc, lk.url, lk.text) for lk in page.out_links if lk.text])
+                       [(doc, lk.url, lk.text) for lk in page.out_links]
+                       + [(doc, u, "") for f in page.facts for u in f.links])
     for url, doc in redirects:
         if doc in seen_docs:
             _add_alias(db, _url_name(url), doc, "redirect")
@@ -487,13 +511,17 @@ def _fill(db: sqlite3.Connection, pages: Iterable[Page]) -> None:
     db.execute("UPDATE facts SET dst = (SELECT doc FROM urlmap WHERE url = facts.dst) WHERE dst IS NOT NULL")
     db.execute(
         "UPDATE docs SET anchors = coalesce((SELECT group_concat(r.text, ' | ') FROM rawlinks r "
-        "JOIN urlmap m ON m.url = r.url WHERE m.doc = docs.url AND r.src != docs.url), '')")
+        "JOIN urlmap m ON m.url = r.url WHERE m.doc = docs.url AND r.src != docs.url AND r.text != ''), '')")
+    db.execute("INSERT OR IGNORE INTO links SELECT DISTINCT r.src, m.doc FROM rawlinks r "
+               "JOIN urlmap m ON m.url = r.url WHERE m.doc != r.src")
     db.execute("DELETE FROM rawlinks")
     # drop aliases that collide with a different entity's subject (keep the subject owner)
     db.execute(
         "DELETE FROM aliases WHERE kind != 'subject' AND alias IN (SELECT alias FROM aliases WHERE kind = 'subject') "
         "AND doc NOT IN (SELECT a2.doc FROM aliases a2 WHERE a2.alias = aliases.alias AND a2.kind = 'subject')")
     db.execute("INSERT INTO fts(fts) VALUES ('rebuild')")
+    db.execute("INSERT INTO fts(fts, rank) VALUES ('rank', ?)",
+               (f"bm25({', '.join(str(x) for x in BM25_WEIGHTS)})",))
     db.execute("CREATE INDEX facts_src ON facts(src)")
     db.execute("CREATE INDEX facts_dst ON facts(dst)")
     db.execute("CREATE INDEX facts_kv ON facts(nkey, nvalue)")

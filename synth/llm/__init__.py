@@ -9,6 +9,6 @@ response cache, structured output with tolerant parsing, and a per-stage token l
 
 from synth.llm.client import LLMClient, LLMRequest, LLMResult
 from synth.llm.config import LLMConfig
-from synth.llm.ledger import TokenLedger
+from synth.llm.ledger import TokenLedger, parse_failure_rates
 
-__all__ = ["LLMClient", "LLMConfig", "LLMRequest", "LLMResult", "TokenLedger"]
+__all__ = ["LLMClient", "LLMConfig", "LLMRequest", "LLMResult", "TokenLedger", "parse_failure_rates"]

@@ -232,9 +232,12 @@ class LLMClient:
             for i in todo:
                 results[i] = await self._acomplete(reqs[i], stage)
 
-        async with asyncio.TaskGroup() as tg:  # a bug in one request cancels the others, then raises
-            for _ in range(min(self.cfg.concurrency, len(reqs))):
-                tg.create_task(worker())
+        try:
+            async with asyncio.TaskGroup() as tg:  # a bug in one request cancels the others, then raises
+                for _ in range(min(self.cfg.concurrency, len(reqs))):
+                    tg.create_task(worker())
+        finally:
+            self.cache.flush()  # a finished batch is on disk: a re-run is call-free
         return [r for r in results if r is not None]
 
     def _openai(self) -> AsyncOpenAI:

@@ -12,8 +12,8 @@ pass the budget waits for in-flight calls to settle, and is refused ("budget exh
 tokens really spent leave no room for it. So the budget is never passed unless a prompt-size
 estimate is low (they are conservative: UTF-8 bytes / 3).
 
-Both are used from one event loop at a time; state that belongs to a loop (waiters) is reset when a
-new loop starts using them (each ``complete_many`` runs its own loop).
+Both live on one event loop (the client's own loop thread); should another loop start using them,
+the loop-bound state (waiters, in-flight count) is reset rather than shared.
 """
 
 from __future__ import annotations

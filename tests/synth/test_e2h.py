@@ -104,14 +104,14 @@ def test_records_are_deterministic(index):
 
 
 def test_min_rounds_and_partial_survival(index):
-    # round 2 of this seed cannot stay under 80 chars: the record keeps round 1 (difficulty 1)
-    out = list(engine(index, rounds=3, max_question_chars=60).run([NG]))[0]
+    # round 2 of this seed cannot stay under 60 chars: the record keeps round 1 (difficulty 1)
+    (out,) = engine(index, rounds=3, max_question_chars=60).run([NG])
     assert out.rounds == 1 and out.record.difficulty == 1 and out.failure.round == 2
     assert out.failure.reason == "too_long"
     rej = failure_reject(out, "test-run")
     assert (rej.stage, rej.reason, rej.record_id) == ("e2h", "too_long", "ng")
     assert rej.detail.startswith("round 2: ") and json.loads(rej.payload_json)["rounds_survived"] == 1
-    out = list(engine(index, rounds=3, max_question_chars=60, min_rounds_to_keep=2).run([NG]))[0]
+    (out,) = engine(index, rounds=3, max_question_chars=60, min_rounds_to_keep=2).run([NG])
     assert out.record is None and out.rounds == 1
 
 
@@ -251,3 +251,15 @@ def test_clues_of_a_page(index):
     excluded = clues_for(doc, index, answer="x", exclude={"northern glass"})
     assert all(c.anchor != "Northern Glass" for c in excluded)
     assert replace(born, resolves=2).resolves == 2
+
+
+def test_entities_must_be_linked_from_the_questions_pages(index):
+    assert W + "Lumen_Records.html" not in index.links_from(W + "Tamsel_River.html")
+    assert W + "Halverstad.html" in index.links_from(W + "Tamsel_River.html")
+    far = seed("far", "Who founded Lumen Records?", "Agnes Holm", "Tamsel_River")  # a page about something else
+    c = Counters()
+    (out,) = list(engine(index, rounds=1, counters=c).run([far]))
+    assert out.failure.reason == "no_entity" and c.get("e2h/entities/unlinked") == 1
+    free = Seed("free", "Who founded Lumen Records?", "Agnes Holm")  # no page known: any sense goes
+    (out,) = list(engine(index, rounds=1).run([free]))
+    assert out.rounds == 1 and out.steps[0].entity == "Lumen Records"

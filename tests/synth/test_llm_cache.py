@@ -103,7 +103,35 @@ def test_cache_file_is_shared_safely_between_clients(tmp_path):
     path = tmp_path / "shared.sqlite"
     with ResponseCache(path) as c1, ResponseCache(path) as c2:
         c1.put("k1", {"content": "a"}, model="m", mode="json_schema")
+        c1.flush()
         assert c2.get("k1") == {"content": "a"}
         assert c2.has(model="m", mode="json_schema") and not c2.has(model="m", mode="json_object")
         assert len(c2) == 1
     assert ResponseCache(None).get("k1") is None  # None = in memory, empty
+
+
+def test_a_finished_batch_is_on_disk_before_the_client_closes(srv, tmp_path):
+    path = tmp_path / "c.sqlite"
+    a = LLMClient(config_for(srv, path))
+    try:
+        a.complete_many(reqs(3), stage="write")
+        with LLMClient(config_for(srv, path)) as b:  # e.g. another process sharing the cache
+            assert all(r.cached for r in b.complete_many(reqs(3), stage="write"))
+    finally:
+        a.close()
+    assert len(srv.chat_calls) == 3
+
+
+def test_buffered_writes_are_readable_and_flushed(tmp_path):
+    with ResponseCache(tmp_path / "c.sqlite", flush_every=10, flush_seconds=3600) as c:
+        for i in range(5):
+            c.put(f"k{i}", {"content": str(i)}, model="m", mode="json_schema")
+        assert c.get("k3") == {"content": "3"} and c.has(model="m", mode="json_schema")
+        with ResponseCache(tmp_path / "c.sqlite") as other:
+            assert other.get("k3") is None  # not committed yet
+        c.flush()
+        with ResponseCache(tmp_path / "c.sqlite") as other:
+            assert other.get("k3") == {"content": "3"}
+        c.put("k9", {"content": "9"})
+    with ResponseCache(tmp_path / "c.sqlite") as other:  # close() flushed the rest
+        assert other.get("k9") == {"content": "9"} and len(other) == 6

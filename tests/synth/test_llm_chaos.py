@@ -7,6 +7,8 @@ import json
 import random
 from collections import Counter
 
+import pytest
+
 from schemas.records import Candidate, Evidence
 from synth.llm import LLMClient
 from synth.writers.llm import LLMWriter
@@ -39,7 +41,7 @@ def chaos(seed: int):
         if x < 0.40:
             return drop()
         if x < 0.43:
-            return slow(0.5)
+            return slow(1.0)
         if x < 0.50:
             return ok(rng.choice(['{"question": "unterminated', "<html>oops</html>", "[]", '{"q": 1}']))
         if x < 0.54:
@@ -60,10 +62,11 @@ def cands(n: int) -> list[Candidate]:
                       slots_json=json.dumps(slots)) for i in range(n)]
 
 
+@pytest.mark.slow
 def test_a_misbehaving_llm_never_breaks_the_run(tmp_path):
     budget = 40_000
     with LLMTestServer(responder=chaos(7)) as srv:
-        cfg = config_for(srv, tmp_path / "c.sqlite", concurrency=8, max_retries=1, timeout=0.2,
+        cfg = config_for(srv, tmp_path / "c.sqlite", concurrency=8, max_retries=1, timeout=0.4,
                          rate_limit_retries=6, token_budget=budget, max_tokens=64)
         with LLMClient(cfg) as client:
             results = LLMWriter(client).write(cands(80))
@@ -89,7 +92,7 @@ def test_a_misbehaving_llm_never_breaks_the_run(tmp_path):
 
 def test_the_same_storm_resumed_asks_only_for_what_failed(tmp_path):
     with LLMTestServer(responder=chaos(11)) as srv:
-        cfg = config_for(srv, tmp_path / "c.sqlite", concurrency=8, max_retries=1, timeout=0.2)
+        cfg = config_for(srv, tmp_path / "c.sqlite", concurrency=8, max_retries=1, timeout=0.4)
         with LLMClient(cfg) as client:
             first = LLMWriter(client).write(cands(40))
         n_ok = sum(w.ok for w in first)

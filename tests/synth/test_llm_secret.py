@@ -54,14 +54,14 @@ def test_key_is_absent_from_every_output(srv, tmp_path, caplog, capfd):
         ok("garbage"),                                 # 1 parse_error
         server_error(500), ok({"question": "5xx?"}),   # 2 ok after an SDK retry
         rate_limited(0.01), ok({"question": "429?"}),  # 3 ok after our re-send
-        slow(0.5), slow(0.5),                          # 4 timeout
+        slow(1.5), slow(1.5),                          # 4 timeout
         drop(), drop(),                                # 5 connection_error
         refusal(),                                     # 6 refusal
         echo_400, echo_400, echo_400,                  # 7 http_error (json_schema, json_object, text)
         ok({"question": "last?"}),                     # 8 ok
     )
     cfg = config_for(srv, tmp_path / "cache" / "llm.sqlite", api_key=SecretStr(SENTINEL), concurrency=1,
-                     max_retries=1, timeout=0.2)
+                     max_retries=1, timeout=0.5)
     reqs = [LLMRequest(messages=[{"role": "user", "content": f"item {i}"}], schema=Q, key=str(i)) for i in range(9)]
     with LLMClient(cfg) as client:
         results = client.complete_many(reqs, stage="write")

@@ -110,7 +110,7 @@ def test_limiter_blocks_new_calls_during_a_pause():
         return time.monotonic() - t
 
     waited = asyncio.run(main())
-    assert 0.14 <= waited <= 0.4
+    assert 0.14 <= waited <= 1.0
 
 
 def test_limiter_bounds_concurrency_of_many_tasks():

@@ -158,7 +158,7 @@ def test_load_web_search_by_dotted_path():
     assert load_web_search("tests.synth.test_search.RecordingWeb").name == "recording"
     with pytest.raises(ValueError, match="cannot load"):
         load_web_search("tests.synth.nope:Missing")
-    with pytest.raises(ValueError, match="package.module:Class"):
+    with pytest.raises(ValueError, match=r"package\.module:Class"):
         load_web_search("NoDots")
     with pytest.raises(ValueError, match="no search"):
         load_web_search("json:JSONDecoder")
@@ -188,3 +188,9 @@ def test_router_fallback_and_primary(index):
     with pytest.raises(ValueError):
         SearchRouter(index, web, "sometimes")
     assert SearchRouter(index).search("Munich")[0].title == "Munich"
+
+
+def test_links_from_pages_and_facts(index):
+    assert index.links_from(B + "Albert_Einstein.html") == {B + "Ulm.html", B + "Relativity.html"}
+    assert index.links_from(B + "Einstein.html") == index.links_from(B + "Albert_Einstein.html")
+    assert index.links_from(B + "Munich.html") == frozenset()
