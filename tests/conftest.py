@@ -41,3 +41,7 @@ def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is absent")
     return CORPUS
+
+
+# The scripted loopback OpenAI-compatible server (tests/llm_server.py) for every test folder.
+from tests.llm_server import llm_config, llm_server  # noqa: E402, F401
