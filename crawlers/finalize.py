@@ -27,6 +27,7 @@ from crawlers.extract import Extracted
 from crawlers.frontier import Frontier
 from crawlers.safety import AddressPolicy, make_policy
 from crawlers.spool import Spool
+from crawlers.urls import canonicalize
 from pipelines.shards import ShardInfo, ShardWriter
 from schemas.ids import page_id, reject_id
 from schemas.records import Enumeration, Fact, Link, Page, Reject
@@ -41,6 +42,7 @@ class Finalized:
     counters: dict[str, int] = field(default_factory=dict)
     per_root: dict[str, int] = field(default_factory=dict)
     empty_roots: list[str] = field(default_factory=list)
+    empty_root_reasons: dict[str, str] = field(default_factory=dict)  # root -> why it yielded nothing
 
 
 def _dt(value: str) -> datetime:
@@ -154,6 +156,16 @@ def finalize(
     for i, root in enumerate(roots):
         out.per_root[root] = out.per_root.get(root, 0) + per_root.get(i, 0)
     out.empty_roots = [r for r, n in out.per_root.items() if n == 0]
+    by_key = {}
+    for rej in reject_rows.values():
+        by_key.setdefault(rej.record_id, f"{rej.stage}/{rej.reason}: {rej.detail}"[:300])
+    for r in out.empty_roots:
+        key = frontier.resolve(canonicalize(r))
+        why = by_key.get(page_id(key)) or by_key.get(page_id(canonicalize(r)))
+        if why is None:
+            why = "duplicate of an earlier root" if canonicalize(r) in frontier.root_keys[: roots.index(r)] \
+                else "no page within the limits"
+        out.empty_root_reasons[r] = why
     counters["crawl/pages_written"] = sum(per_root.values())
     counters["crawl/roots"] = len(roots)
     counters["crawl/empty_roots"] = len(out.empty_roots)

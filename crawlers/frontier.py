@@ -80,6 +80,7 @@ class Frontier:
         self.requested: set[str] = set()  # keys admitted so far (in flight or done)
         self._refusals: dict[tuple[int, str], str | None] = {}
         self.refused: list[tuple[int, str, str]] = []  # (root, url, reason), each once
+        self.refused_roots: list[tuple[int, str, str]] = []  # (root, url, reason)
 
     # -- feeding -----------------------------------------------------------------------------
     def add_page(self, key: str, links: list[Link]) -> None:
@@ -155,8 +156,10 @@ class Frontier:
         for r, (url, key) in enumerate(zip(self.roots, self.root_keys, strict=True)):
             if key in self.requested:
                 continue
-            if self.refusal(r, key):
+            reason = self.policy(r, key)
+            if reason:
                 self.failed.add(key)
+                self.refused_roots.append((r, url, reason))
                 continue
             self.requested.add(key)
             out.append(Admission(r, 0, key, url))

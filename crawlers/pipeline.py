@@ -3,47 +3,24 @@
 Extraction overlaps with crawling (the spider callback only hands the HTML over). ``pebble``'s
 process pool gives each page a hard timeout: a page that takes longer than ``extract_timeout`` is
 killed with its worker (which the pool replaces) and becomes an ``extract_timeout`` reject.
-At most ``4 × workers`` pages wait for extraction; past that ``process_item`` waits, which slows
+At most ``8 × workers`` pages wait for extraction; past that ``process_item`` waits, which slows
 the downloader instead of letting raw HTML pile up in memory.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-from concurrent.futures import TimeoutError as FutureTimeout
+import time
 from typing import Any
 
 from twisted.internet import defer
 
 from crawlers.config import CrawlConfig
-from crawlers.extract import extract_page, warm_up
+from crawlers.extract import extract_page
+from crawlers.pool import outcome, take_pool
 
 log = logging.getLogger(__name__)
-
-
-def make_pool(workers: int, initializer=warm_up):
-    """A pebble process pool; spawned, never forked (the parent runs a reactor and threads)."""
-    from pebble import ProcessPool
-
-    ctx = multiprocessing.get_context("spawn")
-    return ProcessPool(max_workers=workers, initializer=initializer, context=ctx)
-
-
-def outcome(future: Any, timeout: float) -> dict:
-    """The extraction result of a finished future; a timeout or a dead worker is a reject."""
-    from pebble import ProcessExpired
-
-    try:
-        return future.result()
-    except FutureTimeout:
-        return {"ok": False, "reason": "extract_timeout",
-                "detail": f"extraction took longer than {timeout:g}s"}
-    except ProcessExpired as exc:
-        return {"ok": False, "reason": "extract_failed", "detail": f"worker died: {exc}"[:300]}
-    except Exception as exc:  # pickling errors, a cancelled future: a counted reject, never a crash
-        return {"ok": False, "reason": "extract_failed", "detail": f"{type(exc).__name__}: {exc}"[:300]}
 
 
 class ExtractPipeline:
@@ -51,7 +28,7 @@ class ExtractPipeline:
         self.crawler = crawler
         self.cfg = cfg
         self.workers = cfg.workers(os.cpu_count())
-        self.max_inflight = 4 * self.workers
+        self.max_inflight = 8 * self.workers
         self.inflight = 0
         self.pool = None
         self._waiters: list[defer.Deferred] = []
@@ -66,7 +43,7 @@ class ExtractPipeline:
         return self.crawler.spider.spool
 
     def open_spider(self, spider=None) -> None:
-        self.pool = make_pool(self.workers)
+        self.pool = take_pool(self.workers)  # started by crawlers.worker before Scrapy was imported
         log.info("extraction: %d worker process(es), %.0fs per page", self.workers, self.cfg.extract_timeout)
 
     async def process_item(self, item: dict, spider=None) -> dict:
@@ -112,8 +89,10 @@ class ExtractPipeline:
             self._drained.append(d)
             await maybe_deferred_to_future(d)
         if self.pool is not None:
+            t0 = time.monotonic()
             self.pool.close()
             self.pool.join(timeout=30)
             if self.pool.active:
                 self.pool.stop()
                 self.pool.join(timeout=5)
+            log.info("extraction pool closed in %.2fs", time.monotonic() - t0)

@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -67,7 +68,15 @@ def run_subprocess(job: dict, work_dir: Path, timeout: float | None) -> dict:
     if proc.returncode != 0 or not Path(job["result"]).is_file():
         raise CrawlError(
             f"crawl subprocess exited with {proc.returncode}\n{_tail(out_path)}\n{_tail(work_dir / 'crawl.log')}")
-    return json.loads(Path(job["result"]).read_text(encoding="utf-8"))
+    result = json.loads(Path(job["result"]).read_text(encoding="utf-8"))
+    stats = result.get("stats", {})
+    if job.get("roots") and (stats.get("finish_reason") == "shutdown" or result.get("waves") == 0):
+        # Scrapy swallows an exception raised while opening the spider (a missing dependency, a
+        # broken pipeline) and exits 0 with nothing crawled: that is a failed crawl, not an empty one.
+        raise CrawlError(
+            f"crawl subprocess stopped early (finish_reason={stats.get('finish_reason')!r}, "
+            f"waves={result.get('waves')})\n{_tail(out_path)}\n{_tail(work_dir / 'crawl.log')}")
+    return result
 
 
 def crawl(
@@ -100,7 +109,9 @@ def crawl(
            "work_dir": str(work_dir), "spool": str(spool), "result": str(work_dir / "result.json")}
     log.info("crawling %d root(s), depth %d, <= %d pages/root, <= %d pages",
              len(roots), cfg.max_depth, cfg.max_pages_per_root, cfg.max_pages)
+    t0 = time.monotonic()
     result = run_subprocess(job, work_dir, cfg.run_timeout)
+    t1 = time.monotonic()
     fin = finalize(spool, list(roots), cfg, pages_dir=Path(pages_dir), rejects_dir=Path(rejects_dir),
                    run_id=run_id, rejects_start_index=rejects_start_index)
     counters = {k: v for k, v in result["counters"].items() if "/dropped/" not in k}
@@ -110,7 +121,10 @@ def crawl(
     stats["waves"] = result.get("waves", 0)
     stats["root_profiles"] = {roots[int(i)]: name for i, name in result.get("root_profiles", {}).items()}
     stats["wall_s"] = result.get("wall_s", 0.0)
-    for root in fin.empty_roots:
-        log.warning("root yielded no page: %s (see the crawl rejects)", root)
+    stats["subprocess_s"] = round(t1 - t0, 3)
+    stats["finalize_s"] = round(time.monotonic() - t1, 3)
+    stats["empty_roots_why"] = fin.empty_root_reasons
+    for root, why in fin.empty_root_reasons.items():
+        log.warning("root yielded no page: %s (%s)", root, why)
     return CrawlResult(pages=fin.pages, rejects=fin.rejects, counters=dict(sorted(counters.items())),
                        stats=stats, per_root=fin.per_root, empty_roots=fin.empty_roots)

@@ -118,7 +118,8 @@ class CrawlqaSpider(scrapy.Spider):
 
     async def start(self):
         batch = self.frontier.start()
-        self._flush_refusals()
+        for root, url, reason in self.frontier.refused_roots:
+            self.reject(reason, url, root, "root refused by the crawl policy")
         log.info("wave 0: %d root(s)", len(batch))
         for adm in batch:
             yield self.make_request(adm)
@@ -273,7 +274,11 @@ class CrawlqaSpider(scrapy.Spider):
             self.root_profiles[root] = chosen
             log.info("root %d %s: profile %s", root, self.roots[root], chosen.name)
         by_url = profile_for(url)
-        return by_url if by_url.name != "generic" else self.root_profiles[root]
+        if by_url.name != "generic":
+            return by_url
+        if self.root_profiles[root].name != "generic":
+            return self.root_profiles[root]
+        return sniff_profile(text) or by_url  # e.g. a wiki dump reached from a generic hub page
 
     def content_links(self, profile: Profile, response: TextResponse) -> list[Link]:
         try:
@@ -291,14 +296,14 @@ class CrawlqaSpider(scrapy.Spider):
         for url, text in raw:
             if not is_http(url):
                 continue
-            why = profile.follow(url, response.url)
-            if why:
-                skipped[f"crawl/links_skipped/{why}"] += 1
-                continue
             k = canonicalize(url)
             if k in seen:
                 continue
             seen.add(k)
+            why = profile.follow(url, response.url)
+            if why:
+                skipped[f"crawl/links_skipped/{why}"] += 1
+                continue
             out.append((k, fetch_url(url), text[:300]))
         return out
 
@@ -309,13 +314,12 @@ class CrawlqaSpider(scrapy.Spider):
 
 def fetched_at(response: Response) -> str:
     """When the page was fetched: the response's Date header (kept by the HTTP cache), else now."""
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     raw = response.headers.get(b"Date")
-    if raw:
-        try:
-            dt = parsedate_to_datetime(raw.decode("latin-1"))
-            if dt.tzinfo is None:
-                dt = dt.replace(tzinfo=UTC)
-            return dt.astimezone(UTC).isoformat()
-        except (TypeError, ValueError):
-            pass
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    if not raw:
+        return now
+    try:
+        dt = parsedate_to_datetime(raw.decode("latin-1"))
+    except (TypeError, ValueError):  # a malformed Date header: the local clock instead
+        return now
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC).isoformat()

@@ -35,6 +35,8 @@ INDEX_FILES = frozenset({"index.html", "index.htm", "index.php", "default.htm", 
                          "default.aspx", "index.shtml"})
 MOBILE_LABELS = frozenset({"m", "mobile"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# characters (or a stray "%") that make safe_url_string change a URL
+_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})")
 
 
 def is_http(url: str) -> bool:
@@ -74,6 +76,7 @@ def host_matches(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
+@lru_cache(maxsize=50_000)
 def _desktop_host(host: str) -> str:
     if ip_literal(host) is not None or "." not in host:
         return host
@@ -111,23 +114,43 @@ def _normalize_path(path: str, fold_index: bool = True) -> str:
     return norm
 
 
+# path characters w3lib's canonicalize_url leaves as they are (RFC 3986 unreserved + sub-delims + ":@/")
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*")
+
+
+def _netloc(scheme: str, host: str, port: int | None) -> str:
+    host = _desktop_host(host.rstrip("."))
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+
+
 @lru_cache(maxsize=200_000)
 def canonicalize(url: str) -> str:
     """The canonical key of a URL (see the module doc). Non-HTTP URLs come back stripped only."""
     url = url.strip()
     if not is_http(url):
         return url.split("#", 1)[0]
+    if url.isascii() and "%" not in url:  # fast path: nothing for w3lib to re-encode
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return url.split("#", 1)[0]
+        if not _clean_query(parts.query) and _PLAIN_PATH.fullmatch(parts.path):
+            scheme = parts.scheme.lower()
+            return urlunsplit((scheme, _netloc(scheme, parts.hostname or "", port),
+                               _normalize_path(parts.path), "", ""))
+    return _canonicalize_slow(url)
+
+
+def _canonicalize_slow(url: str) -> str:
     try:
         parts = urlsplit(safe_url_string(url))
         scheme = parts.scheme.lower()
-        host = (parts.hostname or "").rstrip(".")
-        port = parts.port
+        netloc = _netloc(scheme, parts.hostname or "", parts.port)
     except ValueError:
         return url.split("#", 1)[0]
-    host = _desktop_host(host)
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     path, query = parts.path, _clean_query(parts.query)
     if path.endswith("/index.php") and query:
         params = parse_qsl(query, keep_blank_values=True)
@@ -143,7 +166,9 @@ def canonicalize(url: str) -> str:
 @lru_cache(maxsize=200_000)
 def fetch_url(url: str) -> str:
     """The URL to request for a link: as written, less fragment and tracking parameters."""
-    url = safe_url_string(url.strip())
+    url = url.strip()
+    if not url.isascii() or _UNSAFE.search(url):
+        url = safe_url_string(url)
     try:
         parts = urlsplit(url)
     except ValueError:

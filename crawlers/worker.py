@@ -95,12 +95,18 @@ def summarize_stats(stats: dict) -> dict:
 
 
 def run_job(job: dict) -> dict:
-    from scrapy.crawler import CrawlerProcess
+    import os
 
     from crawlers.config import CrawlConfig
-    from crawlers.spider import CrawlqaSpider
+    from crawlers.pool import start_pool
 
     cfg = CrawlConfig(**job["cfg"])
+    start_pool(cfg.workers(os.cpu_count()))  # workers warm up while Scrapy is imported and starts
+
+    from scrapy.crawler import CrawlerProcess
+
+    from crawlers.spider import CrawlqaSpider
+
     roots = job["roots"]
     work = Path(job["work_dir"])
     settings = scrapy_settings(cfg, roots, cache_dir=Path(job["cache_dir"]), log_file=work / "crawl.log")

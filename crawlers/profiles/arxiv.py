@@ -22,6 +22,10 @@ class ArxivProfile(Profile):
     name = "arxiv"
     priority = 20
     content_xpaths = ("//*[@id='content']", "//main")
+    prune_xpaths = (  # site chrome and the "labs" tabs: a third of an abstract page, no content
+        "//header", "//footer", "//*[@id='labstabs']", "//*[@class='extra-services']",
+        "//*[@id='arxiv-search-overlay']", "//*[@class='endorsers']", "//*[@class='prevnext']",
+    )
 
     def matches(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""

@@ -17,6 +17,7 @@ Domain limits, robots.txt and address safety are decided elsewhere, for every pr
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -26,6 +27,11 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "ftp:", "file:", "ab
 MEDIA_EXTENSIONS = frozenset(
     [".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico", ".bmp", ".tif", ".tiff", ".avif", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".m4a", ".ogg", ".oga", ".ogv", ".webm", ".wav", ".flac", ".avi", ".mov", ".mkv", ".wmv", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".rar", ".7z", ".exe", ".msi", ".dmg", ".iso", ".apk", ".deb", ".rpm", ".bin"]
 )
+
+
+@lru_cache(maxsize=100_000)
+def join_url(base: str, href: str) -> str:
+    return urljoin(base, href)
 
 
 def anchor_text(a: etree._Element) -> str:
@@ -101,7 +107,7 @@ class Profile:
             if not href or href.lower().startswith(_SKIP_SCHEMES) or self.skip_anchor(a):
                 continue
             try:
-                url = urljoin(base_url, href)
+                url = join_url(base_url, href)
             except ValueError:
                 continue
             out.append((url, anchor_text(a)))

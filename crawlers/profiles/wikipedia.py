@@ -1,8 +1,8 @@
 """MediaWiki sites (Wikipedia, Kiwix dumps, local mirrors): article links only.
 
 Content links are the links of ``#mw-content-text`` less citations, edit links, external links and
-reference lists. Followed: links on the same host under the page's article path (``/wiki/`` or, for
-Kiwix-style dumps, the page's own folder) whose title has no namespace (``Special:``, ``Talk:``,
+reference lists. Followed: links on the same host under the page's article path (``/wiki/``,
+Kiwix's ``/A/``, a static dump's ``/articles/``, else the page's own folder) whose title has no namespace (``Special:``, ``Talk:``,
 ``File:``, ``Help:``, ``Category:``, ``Norvapedia:``...) and no query (edit/history links).
 Redirects, including Kiwix ``<meta http-equiv="refresh">`` stubs, are collapsed by the crawler.
 """
@@ -20,6 +20,7 @@ WIKI_DOMAINS = frozenset({
     "wikiquote.org", "wikisource.org", "wikinews.org", "wikiversity.org", "mediawiki.org",
     "wikidata.org",
 })
+ARTICLE_ROOTS = frozenset({"wiki", "A", "articles"})
 # "Talk:X", "User_talk:X", "Norvapedia:About"; not "Mission:_Impossible" (a colon then a space)
 NAMESPACE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[_ ][Tt]alk)?:(?![_ ])")
 _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
@@ -39,6 +40,11 @@ class WikipediaProfile(Profile):
         "//*[@id='catlinks']", "//*[@id='siteSub']", "//*[@id='contentSub']", "//*[@id='toc']",
         "//*[@id='jump-to-nav']", "//*[@id='footer']", "//footer",
         f"//*[{_CLASS.format('mw-editsection')}]", f"//*[{_CLASS.format('mw-jump-link')}]",
+        # reference lists and navigation boxes: citations and link lists, not prose (the facts
+        # extractor reads navboxes from the raw HTML)
+        f"//*[{_CLASS.format('reflist')}]", f"//ol[{_CLASS.format('references')}]",
+        f"//*[{_CLASS.format('navbox')}]", f"//*[{_CLASS.format('catlinks')}]",
+        "//*[@id='p-lang']", "//*[@id='column-one']",
     )
 
     def matches(self, url: str) -> bool:
@@ -48,7 +54,9 @@ class WikipediaProfile(Profile):
     def sniff(self, html: str) -> bool:
         head = html[:20000]
         return ('content="MediaWiki' in head or 'id="mw-content-text"' in html
-                or re.search(r'<body[^>]*class="[^"]*\bmediawiki\b', head) is not None)
+                or re.search(r'<body[^>]*class="[^"]*\bmediawiki\b', head) is not None
+                or "poweredby_mediawiki" in html  # old static dumps (monobook skin)
+                or ('id="bodyContent"' in html and 'class="firstHeading"' in html))
 
     def skip_anchor(self, a) -> bool:
         cls = a.get("class") or ""
@@ -56,11 +64,13 @@ class WikipediaProfile(Profile):
 
     @staticmethod
     def article_prefix(page_url: str) -> str:
-        path = urlsplit(page_url).path
-        i = path.find("/wiki/")
-        if i >= 0:
-            return path[: i + len("/wiki/")]
-        return path.rsplit("/", 1)[0] + "/"
+        """``/wiki/`` (MediaWiki), ``.../A/`` (Kiwix), ``.../articles/`` (static dumps), else the
+        page's own folder."""
+        segments = urlsplit(page_url).path.split("/")
+        for i, seg in enumerate(segments[:-1]):
+            if seg in ARTICLE_ROOTS:
+                return "/".join(segments[: i + 1]) + "/"
+        return "/".join(segments[:-1]) + "/"
 
     def follow(self, url: str, page_url: str) -> str | None:
         if not self.same_host(url, page_url):

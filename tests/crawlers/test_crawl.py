@@ -6,6 +6,7 @@ process, as a Prefect flow run would.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import lxml.html
@@ -136,6 +137,18 @@ def _doc_order_links(site) -> list[str]:
     return out
 
 
+def test_cache_expiry(site, tmp_path) -> None:
+    from crawlers import CrawlConfig
+    from crawlers.worker import scrapy_settings
+
+    settings = scrapy_settings(CrawlConfig(cache_expiry_seconds=3600), [], cache_dir=tmp_path, log_file=None)
+    assert settings["HTTPCACHE_EXPIRATION_SECS"] == 3600 and settings["HTTPCACHE_ENABLED"]
+    root = [site.url + "/github/acme/index.html"]
+    assert run_crawl(site, root, tmp_path, max_depth=0, cache_expiry_seconds=1).requests > 0
+    time.sleep(1.2)
+    assert run_crawl(site, root, tmp_path, run_id="run2", max_depth=0, cache_expiry_seconds=1).requests > 0
+
+
 @pytest.mark.parametrize("depth", [0, 1])
 def test_depth_limit_is_exact(site, tmp_path, depth) -> None:
     got = run_crawl(site, [site.url + "/wiki/index.html"], tmp_path, max_depth=depth)
@@ -169,8 +182,8 @@ def test_bad_input_is_counted_and_the_crawl_goes_on(site, tmp_path) -> None:
         u + "/_faults/huge?mb=3": "too_large",
         u + "/_faults/reset": "connection_error",
         u + "/_faults/binary": "non_html",
-        u + "/_faults/timeout?s=4": "timeout",
-        u + "/_faults/drip?s=4": "timeout",
+        u + "/_faults/timeout?s=6": "timeout",
+        u + "/_faults/drip?s=6": "timeout",
         u + "/_faults/malformed": "too_little_text",
         "http://no-such-host.invalid/": "dns_error",
         "http://127.0.0.1:1/": "connection_error",
@@ -180,12 +193,15 @@ def test_bad_input_is_counted_and_the_crawl_goes_on(site, tmp_path) -> None:
         u + "/_faults/latin1": None,
         u + "/_faults/offsite": None,
     }
-    got = run_crawl(site, list(roots), tmp_path, max_depth=1, timeout=1, max_page_bytes=1_000_000)
+    got = run_crawl(site, list(roots), tmp_path, max_depth=1, timeout=2, max_page_bytes=1_000_000)
     by_url = {r["url"]: r["reason"] for r in got.rejects}
     for root, reason in roots.items():
         if reason:
             assert by_url.get(root) == reason, root
     assert set(got.result.empty_roots) == {r for r, why in roots.items() if why}
+    whys = got.result.stats["empty_roots_why"]
+    assert whys[u + "/_faults/500"].startswith("crawl/http_500")
+    assert whys["http://no-such-host.invalid/"].startswith("crawl/dns_error")
     latin1 = got.page(u + "/_faults/latin1")
     assert "Zürich" in latin1["text"] and latin1["language"] == "de"
     # the off-site page links example.com, 169.254.169.254 and 10.0.0.1: refused, never requested

@@ -9,7 +9,7 @@ import pytest
 
 import crawlers.facts
 from crawlers.extract import Extracted, extract_page, first_sentence, subject_from_title
-from crawlers.pipeline import make_pool, outcome
+from crawlers.pool import make_pool, outcome
 from crawlqa.devserver import FIXTURE_SITE
 
 BASE = "http://127.0.0.1:8765"

@@ -131,3 +131,10 @@ def test_result_does_not_depend_on_fetch_order() -> None:
         crawl(fr, shuffle=random.Random(seed))
         results.add(tuple(sorted((k, c.depth, c.parent) for k, c in fr.assign().claims.items())))
     assert len(results) == 1
+
+
+def test_refused_roots_are_reported() -> None:
+    fr = Frontier([u("r"), "ftp://site.test/x"], max_depth=1, max_pages_per_root=10, max_pages=10,
+                  policy=lambda _r, url: None if url.startswith("http") else "scheme")
+    assert [a.key for a in fr.start()] == [u("r")]
+    assert fr.refused_roots == [(1, "ftp://site.test/x", "scheme")]

@@ -112,3 +112,29 @@ def test_offline_resolver_never_queries_dns() -> None:
     r.getHostByName("localhost").addCallback(got.append)
     r.getHostByName("example.com").addErrback(lambda f: got.append(f.check(DNSLookupError)))
     assert got == ["127.0.0.1", "127.0.0.1", DNSLookupError]
+
+
+def test_download_failures_map_to_reasons() -> None:
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadTimeoutError,
+        IgnoreRequest,
+    )
+    from twisted.internet.error import ConnectionRefusedError as TxRefused
+    from twisted.python.failure import Failure
+
+    from crawlers.spider import classify_failure
+
+    cases = [
+        (CannotResolveHostError("x"), "dns_error"),
+        (DownloadTimeoutError("took longer than 1 seconds"), "timeout"),
+        (DownloadCancelledError("Received 3000000 bytes which is larger than download max size (1000000)"),
+         "too_large"),
+        (TxRefused(), "connection_error"),
+        (IgnoreRequest("Forbidden by robots.txt"), "robots_forbidden"),
+        (Refused(PRIVATE_ADDRESS, "10.0.0.1"), PRIVATE_ADDRESS),
+        (ValueError("odd"), "fetch_error"),
+    ]
+    for exc, reason in cases:
+        assert classify_failure(Failure(exc))[0] == reason, exc
