@@ -77,15 +77,29 @@ def _forward_stage_logs() -> None:
 
 
 # --- CRAWLQA tasks (one per stage, one per candidates shard; never one per record) ---------------
-@task(name="crawl", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_if_transient,
-      cache_policy=NO_CACHE)
+@task(name="crawl-extract", task_run_name="crawl-extract", retries=2, retry_delay_seconds=[5, 30],
+      retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
 def crawl_task(cfg: J.JobConfig) -> StageReport:
     """Fetch and extract the pages of the roots (Scrapy in a subprocess + trafilatura)."""
     _forward_stage_logs()
     return J.stage_crawl(J.run_dir(cfg), cfg, Counters())
 
 
-@task(name="mine", cache_policy=NO_CACHE)
+@task(name="crawl-part", task_run_name="crawl-part-{part}", retries=2, retry_delay_seconds=[5, 30],
+      retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
+def crawl_part_task(cfg: J.JobConfig, part: int) -> StageReport:
+    """Crawl and extract one share of the roots (``crawl_parts`` > 1)."""
+    _forward_stage_logs()
+    return J.stage_crawl_part(J.run_dir(cfg), cfg, part, Counters())
+
+
+@task(name="crawl-merge", task_run_name="crawl-merge", cache_policy=NO_CACHE)
+def crawl_merge_task(cfg: J.JobConfig, parts: list[StageReport]) -> StageReport:
+    _forward_stage_logs()
+    return J.stage_crawl_merge(J.run_dir(cfg), cfg, parts, Counters())
+
+
+@task(name="mine", task_run_name="mine", cache_policy=NO_CACHE)
 def mine_task(cfg: J.JobConfig) -> StageReport:
     _forward_stage_logs()
     return J.stage_mine(J.run_dir(cfg), cfg, Counters())
@@ -99,14 +113,14 @@ def write_task(cfg: J.JobConfig, index: int) -> StageReport:
     return J.stage_write_shard(J.run_dir(cfg), cfg, index, Counters())
 
 
-@task(name="filter-dedup", cache_policy=NO_CACHE)
+@task(name="filter-dedup", task_run_name="filter-dedup", cache_policy=NO_CACHE)
 def filter_task(cfg: J.JobConfig, source: str = "drafts") -> StageReport:
     """Validity filters + MinHash dedup: one task, the only one touching the dedup index."""
     _forward_stage_logs()
     return J.stage_filter(J.run_dir(cfg), cfg, Counters(), source=source)
 
 
-@task(name="manifest", cache_policy=NO_CACHE)
+@task(name="manifest", task_run_name="manifest", cache_policy=NO_CACHE)
 def finalize_task(cfg: J.JobConfig, reports: list[StageReport]) -> dict:
     run = J.run_dir(cfg)
     manifest = J.finalize(run, cfg, reports, merged_counters(reports))
@@ -166,7 +180,7 @@ def make_task_runner(name: str = "threads", dask_address: str | None = None, wor
         if dask_address:
             return DaskTaskRunner(address=dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+                                              "host": "127.0.0.1", "dashboard_address": ":0"})
     if name != "threads":
         raise ValueError(f"task_runner must be 'threads' or 'dask', not {name!r}")
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -174,24 +188,45 @@ def make_task_runner(name: str = "threads", dask_address: str | None = None, wor
     return ThreadPoolTaskRunner(max_workers=max(1, workers))
 
 
-@flow(name="crawlqa-write-shards")
-def write_shards_flow(cfg: J.JobConfig, indices: list[int]) -> list[StageReport]:
-    """The per-shard tasks, on this sub-flow's task runner; reports in shard order, with progress."""
+def writes_task_runner(cfg: J.JobConfig, name: str, dask_address: str | None, workers: int):
+    """The write shards' runner; one shard at a time when the run has an LLM token budget (the
+    budget is one number for the run: each shard gets what the finished ones left)."""
+    budget = getattr(cfg.llm_config, "token_budget", None) if cfg.llm == "openai" else None
+    if budget is not None:
+        if name != "threads":
+            get_run_logger().warning("token budget %d: write shards run one at a time, in this process", budget)
+        return make_task_runner("threads", None, 1)
+    return make_task_runner(name, dask_address, workers)
+
+
+def _map_with_progress(task_: Any, cfg: J.JobConfig, indices: list[int], label: str) -> list[StageReport]:
+    """One task per index on the current flow's task runner; a progress artifact and a log line as
+    they finish; the reports in index order (a failed task fails the flow, after the others ran)."""
     logger = get_run_logger()
     n = len(indices)
-    progress = create_progress_artifact(0.0, description=f"write shards of run {cfg.run_id}")
-    futures = write_task.map(unmapped(cfg), indices)
+    progress = create_progress_artifact(0.0, description=f"{label} of run {cfg.run_id}")
+    futures = task_.map(unmapped(cfg), indices)
     for done, fut in enumerate(as_completed(list(futures)), start=1):
-        if progress is not None:
-            update_progress_artifact(progress, 100.0 * done / n)
-        if fut.state.is_completed():
-            logger.info("write shards: %d/%d done", done, n)
+        update_progress_artifact(progress, 100.0 * done / n)
+        logger.info("%s: %d/%d done%s", label, done, n, "" if fut.state.is_completed() else " (failed)")
     return [f.result() for f in futures]
+
+
+@flow(name="crawlqa-write-shards")
+def write_shards_flow(cfg: J.JobConfig, indices: list[int]) -> list[StageReport]:
+    """The per-shard write tasks, on this sub-flow's task runner (threads or Dask)."""
+    return _map_with_progress(write_task, cfg, indices, "write shards")
+
+
+@flow(name="crawlqa-crawl-parts")
+def crawl_parts_flow(cfg: J.JobConfig, parts: list[int]) -> list[StageReport]:
+    """The crawl tasks (one Scrapy subprocess each, a share of the roots), on this sub-flow's runner."""
+    return _map_with_progress(crawl_part_task, cfg, parts, "crawl parts")
 
 
 def _job_config(roots: list[str] | str, out: str, run_id: str | None, llm: str, model: str | None,
                 crawl: dict, synth: dict | None, filters: dict | None, llm_options: dict | None,
-                candidates_per_shard: int) -> J.JobConfig:
+                candidates_per_shard: int, rows_per_shard: int, crawl_parts: int) -> J.JobConfig:
     from crawlqa.config import make_job_config
     from pipelines.roots import load_roots
 
@@ -201,7 +236,8 @@ def _job_config(roots: list[str] | str, out: str, run_id: str | None, llm: str, 
         logger.warning(problem)
     return make_job_config(parsed.urls, out=out, run_id=run_id or flow_run_run_id(), llm=llm, model=model,
                            crawl=crawl, synth=synth, filters=filters, llm_options=llm_options,
-                           candidates_per_shard=candidates_per_shard)
+                           candidates_per_shard=candidates_per_shard, rows_per_shard=rows_per_shard,
+                           crawl_parts=crawl_parts)
 
 
 def flow_run_run_id() -> str:
@@ -233,29 +269,37 @@ def crawlqa_flow(
     filter_options: dict[str, Any] | None = None,
     llm_options: dict[str, Any] | None = None,
     candidates_per_shard: int = 2000,
+    rows_per_shard: int = 50_000,
+    crawl_parts: int = 1,
     task_runner: TaskRunnerName = "threads",
     dask_address: str | None = None,
     workers: int = 2,
 ) -> dict:
     """The whole CRAWLQA job. ``roots`` is a roots file path or a list of URLs; re-running a run id
-    resumes it. ``task_runner``/``dask_address``/``workers`` choose where the per-shard tasks run."""
+    resumes it. ``task_runner``/``dask_address``/``workers`` choose where the per-shard tasks (and,
+    with ``crawl_parts`` > 1, the crawl tasks, each with a share of the roots) run."""
     logger = get_run_logger()
     crawl = {"max_depth": max_depth, "max_pages": max_pages, "max_pages_per_root": max_pages_per_root,
              **(crawl_options or {})}
     cfg = _job_config(roots, out, run_id, llm, model, crawl, synth_options, filter_options, llm_options,
-                      candidates_per_shard)
+                      candidates_per_shard, rows_per_shard, crawl_parts)
     run = J.run_dir(cfg)
     logger.info("run %s in %s (llm=%s, %d roots, task runner %s)", cfg.run_id, run.path, cfg.llm,
                 len(cfg.roots), task_runner)
-    reports = [crawl_task(cfg)]
+    runner = make_task_runner(task_runner, dask_address, workers)
+    if J.crawl_parts(cfg) > 1:  # the roots split across crawl tasks, on the chosen runner
+        parts = crawl_parts_flow.with_options(task_runner=runner)(cfg, list(range(J.crawl_parts(cfg))))
+        reports = [crawl_merge_task(cfg, parts)]
+    else:
+        reports = [crawl_task(cfg)]
     logger.info("crawl: %d pages%s", _rows(reports[-1], "pages"), _resumed(reports[-1]))
     reports.append(mine_task(cfg))
     logger.info("mine: %d candidates in %d shards%s", _rows(reports[-1], "candidates"),
                 J.candidate_shard_count(run), _resumed(reports[-1]))
     n = J.candidate_shard_count(run)
     if n:
-        runner = make_task_runner(task_runner, dask_address, workers)
-        reports.extend(write_shards_flow.with_options(task_runner=runner)(cfg, list(range(n))))
+        write_runner = writes_task_runner(cfg, task_runner, dask_address, workers)
+        reports.extend(write_shards_flow.with_options(task_runner=write_runner)(cfg, list(range(n))))
     reports.append(filter_task(cfg))
     manifest = finalize_task(cfg, reports)
     logger.info("kept %d of %d questions → %s", manifest["funnel"]["kept"], manifest["funnel"]["written"],
@@ -272,21 +316,21 @@ def _resumed(report: StageReport) -> str:
 
 
 # --- E2HQA ------------------------------------------------------------------------------------------
-@task(name="e2h-rounds", retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=retry_if_transient,
-      cache_policy=NO_CACHE)
+@task(name="e2h-rounds", task_run_name="e2h-rounds", retries=2, retry_delay_seconds=[5, 30],
+      retry_condition_fn=retry_if_transient, cache_policy=NO_CACHE)
 def e2h_task(cfg: E.E2HJobConfig) -> StageReport:
     """Seeds → rounds of rewriting against the corpus's search index → e2h drafts + rejects."""
     _forward_stage_logs()
     return E.stage_e2h(E.run_dir(cfg), cfg, Counters())
 
 
-@task(name="e2h-filter-dedup", cache_policy=NO_CACHE)
+@task(name="e2h-filter-dedup", task_run_name="e2h-filter-dedup", cache_policy=NO_CACHE)
 def e2h_filter_task(cfg: E.E2HJobConfig) -> StageReport:
     _forward_stage_logs()
     return E.stage_e2h_filter(E.run_dir(cfg), cfg, Counters())
 
 
-@task(name="e2h-manifest", cache_policy=NO_CACHE)
+@task(name="e2h-manifest", task_run_name="e2h-manifest", cache_policy=NO_CACHE)
 def e2h_finalize_task(cfg: E.E2HJobConfig, reports: list[StageReport]) -> dict:
     manifest = E.finalize_e2h(E.run_dir(cfg), cfg, reports, merged_counters(reports))
     publish_artifacts(manifest)

@@ -70,7 +70,7 @@ def run_subprocess(job: dict, work_dir: Path, timeout: float | None) -> dict:
             f"crawl subprocess exited with {proc.returncode}\n{_tail(out_path)}\n{_tail(work_dir / 'crawl.log')}")
     result = json.loads(Path(job["result"]).read_text(encoding="utf-8"))
     stats = result.get("stats", {})
-    if job.get("roots") and (stats.get("finish_reason") == "shutdown" or result.get("waves") == 0):
+    if job.get("roots") and stats.get("finish_reason", "") in ("", "shutdown"):
         # Scrapy swallows an exception raised while opening the spider (a missing dependency, a
         # broken pipeline) and exits 0 with nothing crawled: that is a failed crawl, not an empty one.
         raise CrawlError(

@@ -34,7 +34,7 @@ def default_run_id() -> str:
 
 def validate_run_id(run_id: str) -> str:
     """A run id is a single safe path component (no separators, no '..')."""
-    if not RUN_ID_RE.match(run_id) or ".." in run_id or run_id == "latest":
+    if not RUN_ID_RE.fullmatch(run_id) or ".." in run_id or run_id == "latest":
         raise ValueError(f"invalid run id {run_id!r}: use letters, digits, '.', '_' and '-' (max 128); 'latest' is reserved")
     return run_id
 

@@ -1,0 +1,155 @@
+"""Issue 10, disk full while writing a shard, on a real size limit — no patched write:
+
+* ``RLIMIT_FSIZE`` (works unprivileged, everywhere): the job runs in a child process whose files may
+  not grow past a limit; with SIGXFSZ ignored, the write that crosses it fails with EFBIG;
+* a tiny tmpfs (only where ``mount`` is permitted, e.g. root in a VM; skipped otherwise): the write
+  fails with ENOSPC.
+
+Both resume a finished run's copy whose filter stage never ran (its ``qa/`` shard is the largest file
+the stage writes), so the limit is crossed while the ``qa`` shard is being written. Expected: the
+job stops with a clear OS error; no ``qa`` shard and no temporary file is left; every earlier shard
+(pages, candidates, drafts, the other stages' rejects) is byte-identical; the stage is not marked
+done; and once there is room, re-running the run id finishes it with the very same bytes as the
+run that never hit the limit.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawlqa.devserver import FIXTURE_SITE, serve
+from pipelines.job import run_crawlqa
+
+from .kit import assert_shards_valid, guarded, job_config, sha256
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+CHILD = """
+import json, resource, signal, sys
+sys.path.insert(0, {root!r})
+job = json.loads(sys.argv[1])
+from tests.faults.kit import job_config
+from pipelines.job import run_crawlqa
+import filters, filters.dedup, filters.language, pyarrow.parquet, synth.writers.template
+filters.language._identifier()  # py3langid unpacks its model to a temporary file: load it before the limit
+cfg = job_config(job["roots"], job["out"], crawl=job["crawl"], candidates_per_shard=job["cps"])
+if job["fsize"]:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (job["fsize"], job["fsize"]))
+run_crawlqa(cfg)
+print("FINISHED")
+"""
+CRAWL = {"max_depth": 1}
+CPS = 10  # small candidates shards: small drafts shards, one big qa shard
+
+
+@pytest.fixture(scope="module")
+def site():
+    with serve(FIXTURE_SITE) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def reference(site, tmp_path_factory):
+    """A run that never hit a limit: its manifest and folder."""
+    out = tmp_path_factory.mktemp("reference")
+    with guarded(tmp_path_factory.mktemp("guard")):
+        manifest = run_crawlqa(job_config([site.url + "/wiki/index.html"], out, crawl=CRAWL,
+                                          candidates_per_shard=CPS))
+    return out, manifest
+
+
+def prepared_copy(reference, dest: Path) -> Path:
+    """The reference output folder as a crash before the filter stage leaves it."""
+    out, _ = reference
+    shutil.copytree(out, dest, symlinks=True, ignore=shutil.ignore_patterns(".httpcache"))
+    run = dest / "r1"
+    for p in [*(run / "qa").iterdir(), *(run / "rejects").glob("part-3*.parquet"), run / "_state" / "filter.json",
+              run / "manifest.json", run / "README.md"]:
+        p.unlink()
+    return run
+
+
+def shard_hashes(run: Path) -> dict[str, str]:
+    return {str(p.relative_to(run)): sha256(p) for p in sorted(run.glob("*/part-*.parquet"))}
+
+
+def run_child(site, out: Path, fsize: int = 0) -> subprocess.CompletedProcess:
+    job = {"roots": [site.url + "/wiki/index.html"], "out": str(out), "crawl": CRAWL, "cps": CPS, "fsize": fsize}
+    return subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT)), json.dumps(job)], cwd=str(ROOT),
+                          capture_output=True, text=True, timeout=120)
+
+
+def check_failed_cleanly(proc, run: Path, before: dict[str, str], code: int) -> None:
+    assert proc.returncode != 0 and "FINISHED" not in proc.stdout, proc.stdout + proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("OSError") and os.strerror(code) in last, proc.stderr[-2000:]
+    assert "in _publish" in proc.stderr and "stage_filter" in proc.stderr, "it failed writing the qa shard"
+    assert not list((run / "qa").iterdir()), "no qa shard, complete or partial, and no temporary file"
+    assert not [p for p in run.rglob(".tmp-*")], "no temporary file anywhere in the run"
+    assert shard_hashes(run) == before, "every earlier shard is intact"
+    assert not (run / "_state" / "filter.json").exists() and not (run / "manifest.json").exists()
+
+
+def check_resumes_identically(site, run: Path, reference) -> None:
+    _, ref_manifest = reference
+    manifest = run_crawlqa(job_config([site.url + "/wiki/index.html"], run.parent, crawl=CRAWL,
+                                      candidates_per_shard=CPS))
+    assert_shards_valid(run, manifest)
+    ref = {s["path"]: s["sha256"] for folder in ref_manifest["shards"].values() for s in folder}
+    now = {s["path"]: s["sha256"] for folder in manifest["shards"].values() for s in folder}
+    assert now == ref
+
+
+def test_file_size_limit_while_writing_a_shard(site, reference, tmp_path, netguard):
+    run = prepared_copy(reference, tmp_path / "out")
+    before = shard_hashes(run)
+    _, ref_manifest = reference
+    qa_bytes = ref_manifest["shards"]["qa"][0]["bytes"]
+    others = max(s["bytes"] for f in ("drafts", "rejects") for s in ref_manifest["shards"][f])
+    assert others < qa_bytes, "the qa shard must be the largest file of the filter stage"
+    limit = (others + qa_bytes) // 2
+
+    proc = run_child(site, tmp_path / "out", fsize=limit)
+    check_failed_cleanly(proc, run, before, errno.EFBIG)
+    check_resumes_identically(site, run, reference)
+
+
+def _mount(*args: str) -> bool:
+    try:
+        return subprocess.run(["mount", *args], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def test_tiny_tmpfs_fills_up_while_writing_a_shard(site, reference, tmp_path, netguard):
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if not _mount("-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(mnt)):
+        pytest.skip("mount -t tmpfs is not permitted here")
+    try:
+        run = prepared_copy(reference, mnt / "out")
+        before = shard_hashes(run)
+        _, ref_manifest = reference
+        qa_bytes = ref_manifest["shards"]["qa"][0]["bytes"]
+        st = os.statvfs(mnt)
+        used_kib = (st.f_blocks - st.f_bfree) * st.f_frsize // 1024
+        room_kib = max(4, qa_bytes // 2 // 1024)  # room for half the qa shard
+        assert _mount("-o", f"remount,size={used_kib + room_kib}k", str(mnt))
+        proc = run_child(site, mnt / "out")
+        check_failed_cleanly(proc, run, before, errno.ENOSPC)
+        assert _mount("-o", "remount,size=16m", str(mnt))
+        check_resumes_identically(site, run, reference)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True, timeout=30)

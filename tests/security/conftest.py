@@ -1,0 +1,5 @@
+"""Fixtures of the whole-job security tests (shared with ``tests/faults``)."""
+
+from tests.faults.kit import netguard
+
+__all__ = ["netguard"]
