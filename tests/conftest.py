@@ -45,3 +45,16 @@ def corpus_dir() -> Path:
 
 # The scripted loopback OpenAI-compatible server (tests/llm_server.py) for every test folder.
 from tests.llm_server import llm_config, llm_server  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """``crawlqa demo`` run once for the session (CLI, local engine), its run folder."""
+    from typer.testing import CliRunner
+
+    from crawlqa.cli import app
+
+    out = tmp_path_factory.mktemp("demo-out")
+    res = CliRunner().invoke(app, ["demo", "--engine", "local", "--out", str(out), "--run-id", "demo"])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    return out / "demo"

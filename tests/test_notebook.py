@@ -1,7 +1,7 @@
 """notebooks/inspect_shards.ipynb stays clean in git and runs against a run folder.
 
-It runs on the synthetic fixture run of ``tests/pipelines/conftest.py``, and also on the run named
-by ``CRAWLQA_RUN_DIR`` when that is set (CI sets it to the demo's output after ``crawlqa demo``).
+It runs on the synthetic fixture run of ``tests/pipelines/conftest.py``, on the real output of
+``crawlqa demo`` (made once per session), and on the run named by ``CRAWLQA_RUN_DIR`` when set.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from tests.pipelines.conftest import make_run
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "inspect_shards.ipynb"
-RUN_SOURCES = ["fixture"] + (["env"] if os.environ.get("CRAWLQA_RUN_DIR") else [])
+RUN_SOURCES = ["fixture", "demo"] + (["env"] if os.environ.get("CRAWLQA_RUN_DIR") else [])
 
 
 def test_notebook_is_stored_clean() -> None:
@@ -62,10 +62,16 @@ def test_notebook_defaults_to_the_newest_run_under_data(tmp_path: Path, monkeypa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("source", RUN_SOURCES)
-def test_notebook_executes(source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_executes(source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           request: pytest.FixtureRequest) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    run = make_run(tmp_path / "data") if source == "fixture" else Path(os.environ["CRAWLQA_RUN_DIR"])
+    if source == "fixture":
+        run = make_run(tmp_path / "data")
+    elif source == "demo":  # the real demo output, made by `crawlqa demo` in this session
+        run = request.getfixturevalue("demo_run")
+    else:
+        run = Path(os.environ["CRAWLQA_RUN_DIR"])
     monkeypatch.setenv("CRAWLQA_RUN_DIR", str(run))  # the kernel inherits the environment
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(NOTEBOOK, as_version=4)
