@@ -44,11 +44,26 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def clean_temp_files(folder: Path) -> int:
-    """Remove temporary files a killed writer left behind; return how many."""
+    """Remove temporary files that dead writers left behind (``.tmp-<pid>-…``); return how many.
+
+    A temp file of a live process (another writer in the same folder) is left alone."""
     n = 0
     if folder.is_dir():
         for tmp in folder.glob(f"{TMP_PREFIX}*"):
+            pid = tmp.name[len(TMP_PREFIX):].split("-", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
+                continue
             tmp.unlink(missing_ok=True)
             n += 1
     return n

@@ -39,12 +39,13 @@ def cache_key(payload: dict[str, Any]) -> str:
 class ResponseCache:
     """``get(key) -> dict | None``, ``put(key, value)``; ``path=None`` keeps it in memory.
 
-    Writes are buffered and committed together (one transaction per ``flush_every`` answers or
-    ``flush_seconds``, and on ``flush()``/``close()``): a commit costs ~60 µs, a buffered put ~2 µs.
-    A crash loses at most the last second of answers, which a resumed run asks again.
+    Every answer is committed as it arrives by default (``flush_every=1``: a commit costs ~60 µs, nothing
+    next to an LLM call), so a run killed with SIGKILL never pays again for an answer it received.
+    ``flush_every > 1`` batches commits (a crash then loses up to that many answers or
+    ``flush_seconds`` of them, which a resumed run asks again).
     """
 
-    def __init__(self, path: Path | str | None = None, *, flush_every: int = 64, flush_seconds: float = 1.0) -> None:
+    def __init__(self, path: Path | str | None = None, *, flush_every: int = 1, flush_seconds: float = 1.0) -> None:
         self.path = Path(path) if path is not None else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)

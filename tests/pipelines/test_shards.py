@@ -123,3 +123,20 @@ def test_disk_full_leaves_previous_shards_intact(tmp_path, monkeypatch):
         w2.write_all(_qa(i) for i in range(5, 10))
     assert [p.name for p in (tmp_path / "qa").iterdir()] == ["part-00000.parquet"]
     assert pq.ParquetFile(tmp_path / "qa" / "part-00000.parquet").metadata.num_rows == 5
+
+
+def test_temp_file_of_a_live_writer_is_left_alone(tmp_path):
+    """Two writers in one folder: opening the second must not delete the first one's shard in progress."""
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        mine = folder / f".tmp-{live.pid}-part-00000.parquet"
+        dead = folder / ".tmp-999999999-part-00001.parquet"
+        mine.write_bytes(b"in progress")
+        dead.write_bytes(b"debris")
+        ShardWriter(folder, QARecord)
+        assert mine.exists() and not dead.exists()
+    finally:
+        live.kill()
+        live.wait()
