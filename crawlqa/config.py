@@ -50,10 +50,9 @@ def make_job_config(
     """Build a ``JobConfig`` from plain values plus the environment (the CLI and the flows use this)."""
     from crawlers.config import CrawlConfig
     from filters.config import FilterConfig
-    from synth.config import SynthConfig
-
     from pipelines.job import JobConfig
     from pipelines.run import default_run_id, validate_run_id
+    from synth.config import SynthConfig
 
     settings = settings or load_settings()
     mode = settings.llm_mode(llm)
