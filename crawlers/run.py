@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -39,6 +40,9 @@ class CrawlResult:
         return asdict(self)
 
 
+_SECRET_ENV = re.compile(r"(API_KEY|SECRET|TOKEN|PASSWORD)", re.I)
+
+
 class CrawlError(RuntimeError):
     """The crawl subprocess failed (a programming or configuration error, not a bad page)."""
 
@@ -54,7 +58,8 @@ def run_subprocess(job: dict, work_dir: Path, timeout: float | None) -> dict:
     """Run the crawl job in a fresh interpreter; return its result.json."""
     job_path = work_dir / "job.json"
     job_path.write_text(json.dumps(job, indent=1), encoding="utf-8")
-    env = dict(os.environ)
+    # The crawler needs no credentials: the LLM key (and anything secret-looking) stays out of its env.
+    env = {k: v for k, v in os.environ.items() if not _SECRET_ENV.search(k)}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
     out_path = work_dir / "subprocess.out"
     with open(out_path, "wb") as out:
