@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -397,7 +396,8 @@ class LocalIndex:
 
     def add(self, items: list[tuple[Entry, MinHash]]) -> int:
         import pyarrow as pa
-        import pyarrow.parquet as pq
+
+        from pipelines.shards import atomic_write_parquet
 
         new = [(e, mh) for e, mh in items if e.id not in self.entries]
         if not new:
@@ -415,21 +415,7 @@ class LocalIndex:
                 "minhash": [np.asarray(mh.hashvalues, dtype=np.uint32).tobytes() for _, mh in new],
             }
         ).replace_schema_metadata({"fingerprint": self.signer.fingerprint})
-        final = self.path / name
-        tmp = self.path / f".tmp-{os.getpid()}-{name}"
-        try:
-            pq.write_table(table, tmp, compression="zstd")
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        atomic_write_parquet(table, self.path / name, compression="zstd")
         for e, mh in new:
             self.entries[e.id] = e
             self.lsh.insert(e.id, mh, check_duplication=False)

@@ -138,22 +138,12 @@ class ShardWriter:
     def _publish(self, table: pa.Table) -> ShardInfo:
         name = f"part-{self.index:05d}.parquet"
         final = self.folder / name
-        tmp = self.folder / f"{TMP_PREFIX}{os.getpid()}-{name}"
         large = [c for c in table.column_names if c in LARGE_COLUMNS]
-        levels = {c: (9 if c in large else self.level) for c in table.column_names}
-        try:
-            pq.write_table(
-                table, tmp, compression="zstd", compression_level=levels,
-                use_dictionary=[c for c in table.column_names if c not in large],
-                write_statistics=True,
-            )
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.folder)
+        atomic_write_parquet(
+            table, final, compression="zstd",
+            compression_level={c: (9 if c in large else self.level) for c in table.column_names},
+            use_dictionary=[c for c in table.column_names if c not in large], write_statistics=True,
+        )
         info = ShardInfo(
             path=str(final.relative_to(self.base)) if final.is_relative_to(self.base) else str(final),
             rows=table.num_rows, sha256=file_sha256(final), bytes=final.stat().st_size,
@@ -161,6 +151,21 @@ class ShardWriter:
         self.shards.append(info)
         self.index += 1
         return info
+
+
+def atomic_write_parquet(table: pa.Table, final: Path, **write_options) -> None:
+    """Write ``table`` to ``final`` atomically: a hidden temp file in the same folder, fsync, rename,
+    fsync of the folder. A failure (disk full, a kill) never leaves a partial ``final``."""
+    tmp = final.parent / f"{TMP_PREFIX}{os.getpid()}-{final.name}"
+    try:
+        pq.write_table(table, tmp, **write_options)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(final.parent)
 
 
 def _fsync_dir(folder: Path) -> None:
