@@ -26,7 +26,7 @@ from typing import Any
 
 from pipelines.counters import Counters
 from pipelines.run import RunDir, StageReport, redact, timed
-from pipelines.shards import ShardWriter, shard_paths
+from pipelines.shards import ShardWriter, remove_shards, shard_paths
 from schemas.ids import reject_id, stable_hash
 from schemas.records import QARecord, Reject
 from synth.e2h import STAGE, E2HEngine, failure_reject
@@ -65,17 +65,7 @@ def make_e2h_writer(llm: str = "offline", llm_config: Any = None, *, ledger: Any
 
 def clear_outputs(run: RunDir) -> int:
     """Remove this stage's earlier drafts and rejects shards (index block 40000–49999)."""
-    n = 0
-    for folder in ("drafts", "rejects"):
-        for p in shard_paths(run.sub(folder)):
-            try:
-                idx = int(p.stem.split("-")[1])
-            except (IndexError, ValueError):
-                continue
-            if BLOCK <= idx < BLOCK_END:
-                p.unlink()
-                n += 1
-    return n
+    return sum(remove_shards(run.sub(folder), BLOCK, BLOCK_END) for folder in ("drafts", "rejects"))
 
 
 def open_index(run: RunDir, corpus: RunDir, cfg: E2HConfig) -> LocalSearchIndex:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.counters import Counters
 from pipelines.run import RunDir, StageReport, build_manifest, timed, write_manifest
-from pipelines.shards import ShardWriter, iter_records, shard_paths
+from pipelines.shards import ShardWriter, iter_records, remove_shards, shard_paths
 from schemas.ids import reject_id
 from schemas.records import Candidate, Page, QARecord, Reject
 
@@ -93,12 +93,7 @@ def run_dir(cfg: JobConfig) -> RunDir:
 
 def _clear_rejects(run: RunDir, stage: str, lo: int | None = None, hi: int | None = None) -> None:
     base = REJECT_BLOCKS[stage]
-    lo = base if lo is None else lo
-    hi = base + 10_000 if hi is None else hi
-    for p in shard_paths(run.sub("rejects")):
-        idx = int(p.stem.split("-")[1])
-        if lo <= idx < hi:
-            p.unlink()
+    remove_shards(run.sub("rejects"), base if lo is None else lo, base + 10_000 if hi is None else hi)
 
 
 def _clear_folder(run: RunDir, name: str) -> None:
@@ -300,9 +295,7 @@ def stage_write_shard(run: RunDir, cfg: JobConfig, index: int, counters: Counter
     path = shard_paths(run.sub("candidates"))[index]
     start = index * WRITE_SHARD_STRIDE
     for folder, base in (("drafts", 0), ("rejects", REJECT_BLOCKS["write"])):
-        for p in shard_paths(run.sub(folder)):
-            if base + start <= int(p.stem.split("-")[1]) < base + start + WRITE_SHARD_STRIDE:
-                p.unlink()
+        remove_shards(run.sub(folder), base + start, base + start + WRITE_SHARD_STRIDE)
     ledger = _new_ledger() if cfg.llm == "openai" else None
     writer, client = make_writer(cfg, ledger, token_budget=remaining_token_budget(run, cfg, index))
     local = Counters()

@@ -201,5 +201,26 @@ def iter_records(folder: Path | str, model: type[BaseModel], batch_size: int = 1
                 yield model.model_validate(row)
 
 
+def shard_index(path: Path) -> int | None:
+    """The NNNNN of ``part-NNNNN.parquet`` (None for a name of another form)."""
+    try:
+        return int(path.stem.split("-")[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def remove_shards(folder: Path | str, lo: int, hi: int) -> int:
+    """Delete the complete shards of ``folder`` whose index is in ``[lo, hi)``; return how many.
+
+    Stages own index blocks in shared folders (``rejects/``): a redone stage clears only its block."""
+    n = 0
+    for p in shard_paths(folder):
+        idx = shard_index(p)
+        if idx is not None and lo <= idx < hi:
+            p.unlink()
+            n += 1
+    return n
+
+
 def count_rows(folder: Path | str) -> int:
     return sum(pq.ParquetFile(p).metadata.num_rows for p in shard_paths(folder))

@@ -140,3 +140,13 @@ def test_temp_file_of_a_live_writer_is_left_alone(tmp_path):
     finally:
         live.kill()
         live.wait()
+
+
+def test_remove_shards_clears_only_its_index_block(tmp_path):
+    from pipelines.shards import remove_shards
+
+    for start in (0, 10_000, 10_001, 20_000):
+        with ShardWriter(tmp_path / "rejects", Reject, start_index=start) as w:
+            w.write(Reject(id=str(start), stage="s", reason="r"))
+    assert remove_shards(tmp_path / "rejects", 10_000, 20_000) == 2
+    assert [p.name for p in shard_paths(tmp_path / "rejects")] == ["part-00000.parquet", "part-20000.parquet"]
