@@ -5,11 +5,16 @@ The miners put re-verification data in ``QARecord.meta_json``:
   intersection {"a": {"url","label","items"}, "b": {...}, "shared": [...]}   intersection recomputed
   single_hop   {"key", "value", "page"}                          answer from the value, in evidence
   multi_hop    {"path": [...], "fact": {"page","key","value"}}   answer from the fact value, in evidence
+  comparison   {"kind", "pick", "a": {"url","root","value"[,"items"]}, "b": {...}, "winner"}
+                                                                 values re-read and re-compared
+  proposed     {"a": {"url","quotes"}, "b": {...}}               quotes are the evidence, answer in them
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from datetime import datetime
 from typing import ClassVar
 
 from filters.base import KEEP, Filter, Verdict, drop, register
@@ -154,4 +159,143 @@ class IntersectionRecount(Filter):
             for s in sorted(shared):
                 if not _in_text(names[s], text):
                     return drop("item_not_in_evidence", f"{names[s][:80]} @ {side.get('url')}")
+        return KEEP
+
+
+# --- multi-source comparison ------------------------------------------------------------------------
+# An independent reading of the compared values (not synth.text's parser): dates through
+# datetime.strptime with the formats pages use, quantities by their leading number and unit.
+_DATE_FORMATS = (("%d %B %Y", 3), ("%d %b %Y", 3), ("%B %d, %Y", 3), ("%b %d, %Y", 3), ("%Y-%m-%d", 3),
+                 ("%B %Y", 2), ("%b %Y", 2))
+
+
+def read_date(text: str) -> tuple[tuple[int, ...], int] | None:
+    """(date parts, precision) of "19 April 2013", "Aug 2, 2023", "March 2009", "1187"; else None."""
+    s = " ".join(str(text).replace("Sept ", "Sep ").replace(".", "").split())
+    if re.fullmatch(r"\d{3,4}", s):
+        return (int(s),), 1
+    for fmt, precision in _DATE_FORMATS:
+        try:
+            d = datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+        return (d.year, d.month, d.day)[:precision], precision
+    return None
+
+
+def read_quantity(text: str) -> tuple[float, str] | None:
+    """(number, unit) of "812,400", "34 m (112 ft)", "46:05" (seconds); else None."""
+    s = " ".join(str(text).split()).split(" (", 1)[0]
+    m = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{2})", s)
+    if m:
+        return int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + int(m.group(3)), "s"
+    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([A-Za-z%²2]*)", s)
+    if not m:
+        return None
+    return float(m.group(1).replace(",", "") + ("." + m.group(2) if m.group(2) else "")), m.group(3).replace("²", "2")
+
+
+@register
+class ComparisonRecheck(Filter):
+    """COMPARISON: two pages under two roots; each side's value is in its page's evidence; the values
+    are re-read and re-compared (dates: earlier/later, quantities: larger, lists: the total), and the
+    answer is what that comparison gives (the winner's value, or the sum)."""
+
+    name: ClassVar[str] = "comparison_recheck"
+    order: ClassVar[int] = 34
+    applies_to: ClassVar[frozenset[str]] = frozenset({"comparison"})
+    reasons: ClassVar[tuple[str, ...]] = (
+        "missing_meta", "too_few_sources", "same_root", "value_not_in_evidence", "unparseable_value",
+        "unit_mismatch", "tie", "winner_mismatch", "answer_mismatch", "overlapping_items",
+        "item_not_in_evidence", "recount_mismatch",
+    )
+
+    def check(self, record: QARecord) -> Verdict:
+        meta = load_meta(record.meta_json)
+        a, b, kind = meta.get("a"), meta.get("b"), meta.get("kind")
+        if not (isinstance(a, dict) and isinstance(b, dict) and kind in ("date", "number", "total")):
+            return drop("missing_meta", "meta_json needs 'kind', 'a' and 'b'")
+        if not a.get("url") or a.get("url") == b.get("url") or not {a["url"], b["url"]} <= set(record.source_urls):
+            return drop("too_few_sources", f"{a.get('url')} / {b.get('url')}")
+        if a.get("root") and a.get("root") == b.get("root"):
+            return drop("same_root", str(a.get("root")))
+        ev = evidence_by_url(record)
+        if kind == "total":
+            return self._total(record, a, b, ev)
+        for side in (a, b):
+            if not _in_text(str(side.get("value", "")), ev.get(side["url"], "")):
+                return drop("value_not_in_evidence", f"{side.get('value')!r} @ {side['url']}")
+        if kind == "date":
+            va, vb = read_date(a.get("value", "")), read_date(b.get("value", ""))
+            if va is None or vb is None:
+                return drop("unparseable_value", f"{a.get('value')!r} / {b.get('value')!r}")
+            n = min(va[1], vb[1])
+            if va[0][:n] == vb[0][:n]:
+                return drop("tie", f"{a.get('value')} / {b.get('value')}")
+            a_first = va[0][:n] < vb[0][:n]
+            pick = meta.get("pick")
+            if pick not in ("earlier", "later"):
+                return drop("missing_meta", f"pick {pick!r}")
+            winner = "a" if a_first == (pick == "earlier") else "b"
+        else:
+            qa, qb = read_quantity(a.get("value", "")), read_quantity(b.get("value", ""))
+            if qa is None or qb is None:
+                return drop("unparseable_value", f"{a.get('value')!r} / {b.get('value')!r}")
+            if qa[1] != qb[1]:
+                return drop("unit_mismatch", f"{qa[1]!r} / {qb[1]!r}")
+            if qa[0] == qb[0]:
+                return drop("tie", f"{a.get('value')} / {b.get('value')}")
+            winner = "a" if qa[0] > qb[0] else "b"
+        if meta.get("winner") and meta["winner"] != winner:
+            return drop("winner_mismatch", f"claimed {meta['winner']}, recomputed {winner}")
+        side = a if winner == "a" else b
+        if not answers_equal(str(record.answer), str(side.get("value", ""))):
+            return drop("answer_mismatch", f"answer {record.answer!r}, winner's value {side.get('value')!r}")
+        return KEEP
+
+    @staticmethod
+    def _total(record: QARecord, a: dict, b: dict, ev: dict[str, str]) -> Verdict:
+        ia, ib = a.get("items"), b.get("items")
+        if not (isinstance(ia, list) and isinstance(ib, list) and ia and ib):
+            return drop("missing_meta", "a total needs the 'items' of both sides")
+        ka, kb = {norm_answer(str(x)) for x in ia}, {norm_answer(str(x)) for x in ib}
+        if len(ka) != len(ia) or len(kb) != len(ib) or ka & kb:
+            return drop("overlapping_items", "an item is listed twice")
+        for side, items in ((a, ia), (b, ib)):
+            for item in items:
+                if not _in_text(str(item), ev.get(side["url"], "")):
+                    return drop("item_not_in_evidence", f"{str(item)[:80]} @ {side['url']}")
+        n = parse_int(str(record.answer))
+        if n is None or n != len(ia) + len(ib):
+            return drop("recount_mismatch", f"answer {record.answer!r} != {len(ia)} + {len(ib)}")
+        return KEEP
+
+
+# --- LLM page-pair proposals ------------------------------------------------------------------------
+@register
+class ProposalGrounded(Filter):
+    """PROPOSED: quotes from two different pages are the evidence (as ``meta`` recorded them), and the
+    proposed answer is in them. (That each quote occurs in its page's text was checked by the writer,
+    which had the text; the quotes' page-text hashes travel in ``meta``.)"""
+
+    name: ClassVar[str] = "proposal_grounded"
+    order: ClassVar[int] = 35
+    applies_to: ClassVar[frozenset[str]] = frozenset({"proposed"})
+    reasons: ClassVar[tuple[str, ...]] = ("missing_meta", "one_page_only", "evidence_mismatch", "answer_not_in_evidence")
+
+    def check(self, record: QARecord) -> Verdict:
+        meta = load_meta(record.meta_json)
+        a, b = meta.get("a"), meta.get("b")
+        if not (isinstance(a, dict) and isinstance(b, dict)
+                and isinstance(a.get("quotes"), list) and isinstance(b.get("quotes"), list)):
+            return drop("missing_meta", "meta_json needs 'a' and 'b' with 'quotes'")
+        ev = evidence_by_url(record)
+        if a.get("url") == b.get("url") or not (a.get("url") in ev and b.get("url") in ev):
+            return drop("one_page_only", f"{a.get('url')} / {b.get('url')}")
+        for side in (a, b):
+            for q in side["quotes"]:
+                if not contains_phrase(ev[side["url"]], norm_text(str(q))):
+                    return drop("evidence_mismatch", f"{str(q)[:80]} @ {side['url']}")
+        if not _in_text(str(record.answer), " \n ".join(ev.values())):
+            return drop("answer_not_in_evidence", str(record.answer)[:100])
         return KEEP

@@ -10,8 +10,11 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-QAType = Literal["count", "multi_hop", "intersection", "e2h", "single_hop"]
-QA_TYPES: tuple[str, ...] = ("count", "multi_hop", "intersection", "e2h", "single_hop")
+QAType = Literal["count", "multi_hop", "intersection", "e2h", "single_hop", "comparison", "proposed"]
+QA_TYPES: tuple[str, ...] = ("count", "multi_hop", "intersection", "e2h", "single_hop", "comparison", "proposed")
+# comparison: one fact from each of two pages under two roots, combined by the program (multi-source);
+# proposed:   a question + answer an LLM proposed from two linked pages, kept only when its verbatim
+#             quotes are found in both pages and contain the answer (writer = model, prompt proposal.vN)
 
 
 class _Record(BaseModel):

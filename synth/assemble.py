@@ -9,6 +9,11 @@
                 (items: the entities compared; "excluded": common items that name a page's subject,
                 set aside by the question: "Besides Ray Charles, which …")
 - single_hop:   {"key", "value", "page": url}
+- comparison:   {"kind": "date"|"number"|"total", "pick": "earlier"|"later"|"larger"|"total",
+                 "a": {"url", "root", "path", "subject", "key", "value", ["items"]}, "b": {...},
+                 "winner": "a"|"b"|""} (each side's page, its click path from its own root, the fact)
+- proposed:     {"kind": "proposed", "a": {"url", "subject", "quotes", "text_sha"}, "b": {...}}
+                (quotes: the model's verbatim quotes, found in the page text the writer showed it)
 
 plus ``miner`` and ``candidate_id``.
 """
@@ -51,6 +56,18 @@ def meta_for(c: Candidate) -> dict:
     elif c.type == "single_hop":
         meta.update(key=s.get("key", ""), value=s.get("value", ""),
                     page=s.get("page", c.source_urls[0] if c.source_urls else ""))
+    elif c.type == "comparison":
+        def side(x: dict) -> dict:
+            out = {k: x.get(k, "") for k in ("url", "root", "path", "key", "value")}
+            out["subject"] = (x.get("entity") or {}).get("name", "")
+            if "items" in x:
+                out.update(items=x["items"], label=x.get("label", ""), section=x.get("section", ""))
+            return out
+
+        meta.update(kind=s.get("kind", ""), family=s.get("family", ""), pick=s.get("pick", ""),
+                    a=side(s.get("a", {})), b=side(s.get("b", {})), winner=s.get("winner", ""))
+    elif c.type == "proposed":
+        meta.update(kind="proposed", anchor=s.get("anchor", ""))
     return meta
 
 
@@ -59,12 +76,18 @@ def to_record(w: Written, *, writer_name: str, prompt_version: str, run_id: str,
     if not w.ok or w.question is None:
         raise ValueError(f"candidate {w.candidate.id} was not written: {w.reject_reason}")
     c = w.candidate
+    if c.type == "proposed" and not w.answer:
+        raise ValueError(f"proposal {c.id} has no checked proposed answer")
+    answer = c.answer if w.answer is None else w.answer
+    evidence = list(c.evidence) if w.evidence is None else list(w.evidence)
+    meta = meta_for(c)
+    meta.update(w.meta)
     return QARecord(
-        id=qa_id(c.type, w.question, c.answer, c.source_urls),
-        type=c.type, question=w.question, answer=c.answer, root_url=c.root_url,
-        source_urls=list(c.source_urls), golden_path=list(c.golden_path), evidence=list(c.evidence),
+        id=qa_id(c.type, w.question, answer, c.source_urls),
+        type=c.type, question=w.question, answer=answer, root_url=c.root_url,
+        source_urls=list(c.source_urls), golden_path=list(c.golden_path), evidence=evidence,
         hops=c.hops, language=c.language or "en", writer=writer_name, prompt_version=prompt_version,
         difficulty=difficulty(c.hops), run_id=run_id, created_at=created_at,
         domain=urlsplit(c.root_url).netloc, candidate_id=c.id,
-        meta_json=json.dumps(meta_for(c), ensure_ascii=False, sort_keys=True),
+        meta_json=json.dumps(meta, ensure_ascii=False, sort_keys=True),
     )

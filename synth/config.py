@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-DEFAULT_MINERS: tuple[str, ...] = ("count", "multi_hop", "intersection", "single_hop")
+DEFAULT_MINERS: tuple[str, ...] = ("count", "multi_hop", "intersection", "single_hop", "comparison", "proposal")
 
 
 class SynthConfig(BaseModel):
@@ -34,6 +34,17 @@ class SynthConfig(BaseModel):
     min_shared: int = Field(1, ge=1)
     max_shared: int = Field(5, ge=1)
     max_pairs_per_label: int = Field(40, ge=1)
+
+    # COMPARISON (multi-source: one fact from each of two pages under two roots)
+    max_comparisons: int = Field(60, ge=0, description="comparison candidates per run (0 = none)")
+    max_comparisons_per_page: int = Field(2, ge=1, description="comparisons a page takes part in, per compared family (dates, population...)")
+    max_comparisons_per_family: int = Field(20, ge=1, description="per compared attribute (dates, population...)")
+    comparison_cross_root: bool = Field(True, description="pair only pages reached from different roots")
+
+    # PROPOSAL (LLM free-form page-pair questions; the offline template writer cannot propose)
+    max_proposals: int = Field(0, ge=0, description="page pairs (= LLM proposal calls) per run; 0 = none")
+    proposal_text_chars: int = Field(3000, ge=200, description="page text budget per page in a proposal prompt")
+    min_proposal_text_chars: int = Field(300, ge=1, description="pages with less extracted text are not proposed")
 
     # SINGLE-HOP / answers
     max_answer_chars: int = Field(80, ge=1)

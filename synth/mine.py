@@ -16,6 +16,7 @@ from schemas.records import Candidate, Page, Reject
 from synth.config import SynthConfig
 from synth.miners import MINERS
 from synth.miners.base import Graph, MineContext, Node
+from synth.text import clip_text
 
 PageSource = Iterable[Page] | Callable[[], Iterable[Page]]
 
@@ -24,9 +25,13 @@ def build_graph(pages: PageSource, ctx: MineContext) -> Graph:
     """The compact page graph; pages in a language the templates do not serve keep only their links."""
     graph = Graph()
     langs = {lang.lower() for lang in ctx.cfg.languages}
+    # page pair proposals need the text: clipped to the prompt budget, and only when they are on
+    keep_text = ctx.cfg.max_proposals > 0 and "proposal" in ctx.cfg.miners
     for page in pages() if callable(pages) else pages:
         ctx.counters.inc("mine/pages")
         node = Node.from_page(page)
+        if keep_text:
+            node.text = clip_text(page.text, ctx.cfg.proposal_text_chars)
         if page.status >= 400:
             ctx.reject("bad_status", page.url, url=page.url, detail=str(page.status))
             continue
@@ -41,7 +46,7 @@ def build_graph(pages: PageSource, ctx: MineContext) -> Graph:
 
 def _primary(c: Candidate) -> str:
     """The page a candidate is mostly about (the answer's page)."""
-    if c.type == "multi_hop":
+    if c.type == "multi_hop":  # the answer's page; a proposal or comparison counts on its first page
         return c.source_urls[-1]
     return c.source_urls[0] if c.source_urls else c.root_url
 

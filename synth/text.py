@@ -248,3 +248,95 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 2:
         return " and ".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# ----------------------------------------------------------------------------------------------
+# comparable values (the comparison miner; filters.grounding re-parses independently)
+
+_MONTH_NUM = {m: i for i, names in enumerate(
+    [(), ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")]) for m in names}
+_D_M_Y = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
+_M_D_Y = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),\s+(\d{4})$")
+_M_Y = re.compile(r"^([A-Za-z]+)\.?\s+(\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_YEAR = re.compile(r"^(\d{3,4})$")
+
+
+def parse_date(text: str) -> tuple[tuple[int, ...], int] | None:
+    """``((y, m, d), 3)``, ``((y, m), 2)`` or ``((y,), 1)`` for a date as ``first_date`` finds it
+    ("19 April 2013", "Aug 2, 2023", "March 2009", "2024-01-02", "1187"); None otherwise."""
+    s = clean(text)
+    for rx, order in ((_D_M_Y, "dmy"), (_M_D_Y, "mdy"), (_ISO, "ymd"), (_M_Y, "my"), (_YEAR, "y")):
+        m = rx.match(s)
+        if not m:
+            continue
+        parts = dict(zip(order, m.groups(), strict=True))
+        y = int(parts["y"])
+        if "m" not in parts:
+            return (y,), 1
+        mon = parts["m"]
+        mo = int(mon) if mon.isdigit() else _MONTH_NUM.get(mon.lower())
+        if not mo or not 1 <= mo <= 12:
+            return None
+        if "d" not in parts:
+            return (y, mo), 2
+        d = int(parts["d"])
+        if not 1 <= d <= 31:
+            return None
+        return (y, mo, d), 3
+    return None
+
+
+def compare_dates(a: tuple[tuple[int, ...], int], b: tuple[tuple[int, ...], int]) -> int | None:
+    """-1 / 1 when ``a`` is before / after ``b``; None when the shared precision cannot tell (a tie)."""
+    n = min(a[1], b[1])
+    x, y = a[0][:n], b[0][:n]
+    if x == y:
+        return None
+    return -1 if x < y else 1
+
+
+_DURATION = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+_MEASURE = re.compile(r"^(\d[\d,]*(?:\.\d+)?)\s*([A-Za-z%²2]*)\b")
+
+
+def parse_measure(text: str) -> tuple[float, str] | None:
+    """``(number, unit)`` of a value that starts with a quantity: "812,400" → (812400, ""),
+    "34 m (112 ft)" → (34, "m"), "46:05" → (2765, "s"), "48,200 km2" → (48200, "km2"); else None."""
+    s = clean(text)
+    m = _DURATION.match(s)
+    if m:
+        h, mi, se = int(m.group(1) or 0), int(m.group(2)), int(m.group(3))
+        return float(h * 3600 + mi * 60 + se), "s"
+    m = _MEASURE.match(s)
+    if not m:
+        return None
+    num = m.group(1)
+    if "," in num and not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", num):
+        return None  # "1,2" is not a thousands-separated number
+    rest = s[m.end():].strip()
+    if rest and not rest.startswith("("):
+        return None  # "12 pages, 5 figures", "22 nautical miles": not one quantity
+    return float(num.replace(",", "")), m.group(2).replace("²", "2")
+
+
+def clip_text(text: str, budget: int) -> str:
+    """``text`` cut to at most ``budget`` characters at a line or word boundary (never mid-word, no
+    ellipsis added), so what is kept is a verbatim prefix of the page text."""
+    t = (text or "").strip()
+    if len(t) <= budget:
+        return t
+    cut = t[:budget]
+    for sep in ("\n", " "):
+        i = cut.rfind(sep)
+        if i >= budget // 2:
+            return cut[:i].rstrip()
+    return cut
+
+
+def squash(text: str) -> str:
+    """Whitespace-normalised text (NFKC, every whitespace run one space): what verbatim quotes are
+    matched against."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())

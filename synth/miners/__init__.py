@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from synth.miners.base import Graph, MineContext, Miner, Node
+from synth.miners.comparison import ComparisonMiner
 from synth.miners.count import CountMiner
 from synth.miners.intersection import IntersectionMiner
 from synth.miners.multi_hop import MultiHopMiner
+from synth.miners.proposal import ProposalMiner
 from synth.miners.single_hop import SingleHopMiner
 
 MINERS: dict[str, type] = {
@@ -13,6 +15,8 @@ MINERS: dict[str, type] = {
     "multi_hop": MultiHopMiner,
     "intersection": IntersectionMiner,
     "single_hop": SingleHopMiner,
+    "comparison": ComparisonMiner,
+    "proposal": ProposalMiner,
 }
 
 __all__ = ["MINERS", "Graph", "MineContext", "Miner", "Node"]

@@ -37,6 +37,7 @@ class Node:
     enumerations: list[Enumeration]
     out_links: list[tuple[str, str]]  # (url, anchor text)
     final_url: str = ""
+    text: str = ""  # clipped main text, kept only when LLM page-pair proposals are on (see synth.mine)
 
     @property
     def name(self) -> str:

@@ -1,7 +1,9 @@
 """The writer interface shared by the offline template writer and the LLM writer.
 
 A writer receives candidates (evidence + program-computed answer) and returns, per candidate, either
-a question or a reject reason. It never changes the answer.
+a question or a reject reason. It never changes a program-computed answer. The one exception is a
+page-pair proposal (candidate type ``proposed``, empty answer): the LLM writer returns the proposed
+answer and its verbatim quotes in ``answer`` / ``evidence`` / ``meta``, after checking them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from schemas.records import Candidate
+from schemas.records import Candidate, Evidence
 
 
 @dataclass
@@ -23,6 +25,9 @@ class Written:
     detail: str = ""
     raw: str = ""
     extra: dict = field(default_factory=dict)
+    answer: str | None = None  # proposals only: the checked proposed answer
+    evidence: list[Evidence] | None = None  # proposals only: the verbatim quotes, per page
+    meta: dict = field(default_factory=dict)  # proposals only: merged into QARecord.meta_json
 
     @property
     def ok(self) -> bool:

@@ -5,7 +5,9 @@ Questions name their subject ("the Wikipedia article “Ray Charles”", "the ar
 "this page" / "the text" / "the passage" / "according to"; they end with "?", do not contain the
 answer, and a multi-hop question describes the target page through the links that lead to it.
 Candidates it cannot word become ``Written`` rejects: ``unsupported_language``, ``no_template``,
-``bad_slots``, ``answer_in_question``, ``names_target``, ``not_standalone``, ``too_long``.
+``bad_slots``, ``answer_in_question``, ``names_target``, ``not_standalone``, ``too_long``, ``needs_llm``
+(a page-pair proposal candidate: the offline writer proposes nothing). A comparison question names both
+subjects and the compared attribute or events, never either value.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from schemas.records import Candidate
+from synth.miners.comparison import DATE_EVENTS
 from synth.text import (
     contains,
     join_names,
@@ -150,6 +153,15 @@ EDGE_TEMPLATES: dict[str, str] = {
     "venue": "the venue of {d}",
 }
 _CHRONO = re.compile(r"^(previous|next)\s+(.+)$", re.I)
+# comparison of a measured attribute: the value of the larger one ({a}, {b}: the two subjects)
+NUMBER_QUESTIONS: dict[str, str] = {
+    "population": "What is the population of the more populous of {a} and {b}?",
+    "elevation": "What is the elevation of whichever of {a} and {b} lies higher?",
+    "height": "How tall is the taller of {a} and {b}?",
+    "length": "What is the length of the longer of {a} and {b}?",
+    "area": "What is the area of the larger of {a} and {b}?",
+    "basin size": "What is the basin size of whichever of {a} and {b} has the larger drainage basin?",
+}
 _SITE_PAGE = {"wikipedia": "the Wikipedia article on", "arxiv": "the arXiv page of", "github": "the GitHub page of"}
 
 
@@ -205,6 +217,8 @@ class TemplateWriter:
     def write_one(self, c: Candidate) -> Written:
         if (c.language or "en").split("-")[0].lower() not in self.languages:
             return Written(c, reject_reason="unsupported_language", detail=c.language)
+        if c.type == "proposed":  # a page pair without an answer: only a model can propose one
+            return Written(c, reject_reason="needs_llm", detail="page-pair proposals need the LLM writer")
         try:
             slots = json.loads(c.slots_json or "{}")
             builder = getattr(self, f"_{c.type}", None)
@@ -229,6 +243,8 @@ class TemplateWriter:
         if NOT_STANDALONE.search(q):
             return "not_standalone", q
         answers = slots.get("shared") if c.type == "intersection" else [c.answer]
+        if c.type == "comparison" and slots.get("kind") != "total":
+            answers = [c.answer, *(str(slots.get(x, {}).get("value", "")) for x in ("a", "b"))]
         qwords = set(norm(q).split())
         for a in answers or []:
             words = norm(a).split()
@@ -313,6 +329,31 @@ class TemplateWriter:
             return (f"Which {what} do {both.removeprefix('both ')} both list under {quote(a['label'])} "
                     f"in their infoboxes?")
         return f"Which {what} {verb} listed in the {quote(a['label'])} section of {both}?"
+
+    def _comparison(self, c: Candidate, s: dict) -> str:
+        a, b, kind, pick = s["a"], s["b"], s["kind"], s["pick"]
+        if kind == "date":
+            ev = [DATE_EVENTS[x["key"].strip().lower()].format(e=entity(x["entity"])) for x in (a, b)]
+            return f"When did the {pick} of these two events take place: {ev[0]}, or {ev[1]}?"
+        if kind == "number":
+            ea, eb = entity(a["entity"]), entity(b["entity"])
+            fam = s.get("family", "")
+            if fam == "length" and re.fullmatch(r"(\d+:)?\d{1,2}:\d{2}", str(a.get("value", ""))):
+                return f"What is the running time of the longer of {ea} and {eb}?"
+            if fam in NUMBER_QUESTIONS:
+                return NUMBER_QUESTIONS[fam].format(a=ea, b=eb)
+            return f"What is the higher {singular(fam)} count of {ea} and {eb}?"
+        noun = a.get("noun") or b.get("noun") or "entries"
+        ra, rb = a["entity"]["page_ref"], b["entity"]["page_ref"]
+        if a.get("kind") == "authors":
+            return f"How many authors do {ra} and {rb} have in total?"
+        if a.get("kind") == "infobox":
+            return f"In total, how many {noun} do {ra} and {rb} list in their infoboxes?"
+        if a.get("kind") in ("topics", "releases", "contributors"):
+            return f"In total, how many {noun} do {ra} and {rb} list?"
+        sa = section_phrase(a.get("section", ""), a.get("label", ""))
+        sb = section_phrase(b.get("section", ""), b.get("label", ""))
+        return f"In total, how many {noun} are listed in {sa} of {ra} and in {sb} of {rb}?"
 
     def _multi_hop(self, c: Candidate, s: dict) -> str:
         start = s["start"]

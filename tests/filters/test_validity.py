@@ -9,11 +9,86 @@ import pytest
 from filters import FilterConfig, build_filters, registered
 from filters.base import FilterChain
 from pipelines.counters import Counters
+from schemas.ids import qa_id
 from schemas.records import Evidence, LineageStep
-from tests.filters.conftest import ABC, ATL, BB, LINKS, RC, ROOT, qa
+from tests.filters.conftest import ABC, ATL, BB, LINKS, RC, ROOT, T0
+from tests.filters.conftest import qa as _base_qa
 
 CFG = FilterConfig()
 CHAIN = build_filters(CFG, links=LINKS)
+
+# multi-source types: pages under two roots (ROOT2 is a second crawl root)
+ROOT2 = "https://arxiv.org/list/cs.CL/new"
+PAPER = "https://arxiv.org/abs/2401.00001"
+_SIDE_A = {"url": RC, "root": ROOT, "path": [ROOT, RC], "subject": "Ray Charles", "key": "Born",
+           "value": "September 23, 1930"}
+_SIDE_B = {"url": PAPER, "root": ROOT2, "path": [ROOT2, PAPER], "subject": "Crawling for Questions",
+           "key": "Submitted", "value": "2 Jan 2024"}
+_MS_EVIDENCE = [Evidence(url=RC, text="Ray Charles — Born: September 23, 1930"),
+                Evidence(url=PAPER, text="Crawling for Questions — Submitted: 2 Jan 2024")]
+
+
+def _ms_common(**kw) -> dict:
+    return {"root_url": ROOT, "hops": 2, "language": "en", "writer": "template", "prompt_version": "t1",
+            "difficulty": 2, "run_id": "run-1", "created_at": T0, "domain": "en.wikipedia.org",
+            "source_urls": [RC, PAPER], "golden_path": [ROOT, RC, ROOT2, PAPER], **kw}
+
+
+def _comparison(kind: str = "date") -> dict:
+    if kind == "total":
+        a = {**_SIDE_A, "key": "Genres", "value": "2", "items": ["Soul", "Jazz"]}
+        b = {**_SIDE_B, "key": "Authors", "value": "2", "items": ["Lena Okafor", "Tobias Reinholt"]}
+        return _ms_common(
+            type="comparison", question="How many entries do Ray Charles's genres and the authors of the arXiv "
+                                        "paper Crawling for Questions list in total?", answer="4",
+            evidence=[Evidence(url=RC, text="Ray Charles — Genres:\n- Soul\n- Jazz"),
+                      Evidence(url=PAPER, text="Crawling for Questions — Authors:\n- Lena Okafor\n- Tobias Reinholt")],
+            meta_json=json.dumps({"kind": "total", "pick": "total", "a": a, "b": b, "winner": ""}))
+    if kind == "number":
+        a = {**_SIDE_A, "key": "Population", "value": "812,400"}
+        b = {**_SIDE_B, "key": "Population (2020)", "value": "148,300"}
+        return _ms_common(
+            type="comparison", question="What is the population of the more populous of Dunmoor and Kestrel Bay?",
+            answer="812,400",
+            evidence=[Evidence(url=RC, text="Dunmoor — Population: 812,400"),
+                      Evidence(url=PAPER, text="Kestrel Bay — Population (2020): 148,300")],
+            meta_json=json.dumps({"kind": "number", "pick": "larger", "a": a, "b": b, "winner": "a"}))
+    return _ms_common(
+        type="comparison", answer="September 23, 1930",
+        question="When did the earlier of these two events take place: the birth of Ray Charles, or the submission "
+                 "of the first version of the arXiv paper Crawling for Questions?",
+        evidence=list(_MS_EVIDENCE),
+        meta_json=json.dumps({"kind": "date", "pick": "earlier", "a": _SIDE_A, "b": _SIDE_B, "winner": "a"}))
+
+
+def _proposed() -> dict:
+    return _ms_common(
+        type="proposed", writer="test-model", prompt_version="proposal.v1", answer="1930",
+        question="In which year was the pianist whose work is studied in the arXiv paper Crawling for Questions born?",
+        evidence=[Evidence(url=RC, text="Ray Charles was born on September 23, 1930"),
+                  Evidence(url=PAPER, text="we study the recordings of Ray Charles")],
+        meta_json=json.dumps({"kind": "proposed",
+                              "a": {"url": RC, "quotes": ["Ray Charles was born on September 23, 1930"]},
+                              "b": {"url": PAPER, "quotes": ["we study the recordings of Ray Charles"]}}))
+
+
+_MS_BASES = {"comparison": _comparison, "comparison_number": lambda: _comparison("number"),
+             "comparison_total": lambda: _comparison("total"), "proposed": _proposed}
+
+
+def qa(type_: str = "single_hop", **kw):
+    """``tests.filters.conftest.qa`` plus the multi-source types (``comparison[_number|_total]``, ``proposed``)."""
+    if type_ not in _MS_BASES:
+        return _base_qa(type_, **kw)
+    base = _MS_BASES[type_]()
+    meta = kw.pop("meta", None)
+    if meta is not None:
+        base["meta_json"] = json.dumps(meta)
+    base.update(kw)
+    base["id"] = qa_id(base["type"], base["question"], base["answer"], base["source_urls"])
+    from schemas.records import QARecord
+
+    return QARecord(**base)
 
 
 def first_drop(record) -> str:
@@ -102,6 +177,37 @@ CASES: list[tuple[str, str, dict]] = [
     ("grounded/answer_mismatch", "single_hop", {"answer": "Decca Records"}),
     ("answer_not_in_evidence", "single_hop", {"answer": "Decca", "meta": _meta("single_hop", value="Decca")}),
     ("answer_not_in_evidence", "multi_hop", {"answer": "1948", "meta": _meta("multi_hop", fact={"page": ATL, "key": "Founded", "value": "1948"})}),
+    # comparison (multi-source)
+    ("comparison_recheck/missing_meta", "comparison", {"meta": {"kind": "date"}}),
+    ("comparison_recheck/too_few_sources", "comparison",
+     {"meta": _meta("comparison", b={**_SIDE_B, "url": RC})}),
+    ("same_root", "comparison", {"meta": _meta("comparison", b={**_SIDE_B, "root": ROOT})}),
+    ("value_not_in_evidence", "comparison", {"meta": _meta("comparison", b={**_SIDE_B, "value": "3 Jan 2024"})}),
+    ("comparison_recheck/unparseable_value", "comparison",
+     {"meta": _meta("comparison", b={**_SIDE_B, "value": "Crawling"})}),
+    ("comparison_recheck/unit_mismatch", "comparison_number",
+     {"meta": _meta("comparison_number", b={**_SIDE_B, "value": "148,300 km"}),
+      "evidence": [Evidence(url=RC, text="Dunmoor — Population: 812,400"),
+                   Evidence(url=PAPER, text="Kestrel Bay — Area: 148,300 km")]}),
+    ("comparison_recheck/tie", "comparison",
+     {"meta": _meta("comparison", a={**_SIDE_A, "value": "1930"}, b={**_SIDE_B, "value": "September 1930"}),
+      "answer": "1930", "evidence": [Evidence(url=RC, text="Ray Charles — Born: 1930"),
+                                     Evidence(url=PAPER, text="Submitted: September 1930")]}),
+    ("winner_mismatch", "comparison", {"meta": _meta("comparison", winner="b")}),
+    ("comparison_recheck/answer_mismatch", "comparison", {"answer": "2 Jan 2024",
+                                                          "meta": _meta("comparison", winner="")}),
+    ("overlapping_items", "comparison_total",
+     {"meta": _meta("comparison_total", b={**_SIDE_B, "items": ["Soul", "Lena Okafor"]})}),
+    ("comparison_recheck/item_not_in_evidence", "comparison_total",
+     {"meta": _meta("comparison_total", b={**_SIDE_B, "items": ["Lena Okafor", "Marco Bellini"]})}),
+    ("comparison_recheck/recount_mismatch", "comparison_total", {"answer": "5"}),
+    # LLM page-pair proposal
+    ("proposal_grounded/missing_meta", "proposed", {"meta": {"kind": "proposed"}}),
+    ("one_page_only", "proposed", {"meta": {**_meta("proposed"), "b": {"url": RC, "quotes": []}}}),
+    ("evidence_mismatch", "proposed",
+     {"meta": {**_meta("proposed"), "b": {"url": PAPER, "quotes": ["a quote that is not in the evidence"]}}}),
+    ("proposal_grounded/answer_not_in_evidence", "proposed",
+     {"answer": "1931", "question": "In which year was the pianist studied in the arXiv paper Crawling for Questions born?"}),
     # language
     ("wrong_language", "single_hop", {"question": "Bei welchem Plattenlabel unterschrieb Ray Charles im Jahr 1952?"}),
 ]
@@ -125,7 +231,8 @@ def test_exact_reason(reason, type_, changes):
         assert got.split("/", 1)[1] == reason, got
 
 
-@pytest.mark.parametrize("type_", ["single_hop", "count", "multi_hop", "intersection", "e2h"])
+@pytest.mark.parametrize("type_", ["single_hop", "count", "multi_hop", "intersection", "e2h", "comparison",
+                                   "comparison_number", "comparison_total", "proposed"])
 def test_valid_records_pass(type_):
     assert first_drop(qa(type_)) == ""
 

@@ -7,10 +7,12 @@ import json
 import re
 from collections import Counter
 from datetime import UTC, datetime
+from itertools import pairwise
 from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 import pytest
+from dateutil.parser import parse as dateparse
 
 from pipelines.counters import Counters
 from schemas.records import QARecord, Reject
@@ -89,8 +91,10 @@ class Recheck:
         if not q.endswith("?") or re.search(r"\b(this page|the text|the passage|according to)\b", q, re.I):
             return "form"
         for u, v in zip(r.golden_path, r.golden_path[1:], strict=False):
-            if not self.links(u, v) and r.type != "intersection":
+            if not self.links(u, v) and r.type not in ("intersection", "comparison"):
                 return "golden_path_not_a_click_path"
+        if r.type == "comparison":
+            return self.comparison(r)
         if r.type == "count":
             if int(a) != len(meta["items"]):
                 return "count_mismatch"
@@ -128,11 +132,54 @@ class Recheck:
             return "" if on_page(self.text(target), a) else "answer_not_on_target"
         return "type"
 
+    def comparison(self, r: QARecord) -> str:
+        """Both pages' values re-read from the HTML text and re-compared with dateutil / a regex."""
+        q, a, meta = r.question, r.answer, json.loads(r.meta_json)
+        sa, sb = meta["a"], meta["b"]
+        if sorted(r.source_urls) != sorted([sa["url"], sb["url"]]) or sa["url"] == sb["url"]:
+            return "sources"
+        if sa["root"] == sb["root"]:
+            return "same_root"
+        for s in (sa, sb):  # each page's own click path from its own root
+            path = s["path"]
+            if path[0] != s["root"] or path[-1] != s["url"] or not all(
+                    self.links(u, v) for u, v in pairwise(path)):
+                return "side_path"
+            if not (set(path) <= set(r.golden_path)) or not contains(q, s["subject"]):
+                return "side_not_named_or_not_on_golden_path"
+        if meta["kind"] == "total":
+            for s in (sa, sb):
+                if not all(on_page(self.text(s["url"]), it) for it in s["items"]):
+                    return "item_not_on_page"
+            if {norm(x) for x in sa["items"]} & {norm(x) for x in sb["items"]}:
+                return "overlap"
+            return "" if int(a) == len(sa["items"]) + len(sb["items"]) else "total_mismatch"
+        for s in (sa, sb):
+            if not on_page(self.text(s["url"]), s["value"]):
+                return "value_not_on_page"
+            if contains(q, s["value"]):
+                return "value_in_question"
+        if meta["kind"] == "date":
+            lo = [dateparse(s["value"], default=datetime(1, 1, 1)) for s in (sa, sb)]
+            hi = [dateparse(s["value"], default=datetime(1, 12, 31)) for s in (sa, sb)]
+            first = 0 if hi[0] < lo[1] else 1 if hi[1] < lo[0] else None
+            if first is None:
+                return "undecidable"
+            win = first if meta["pick"] == "earlier" else 1 - first
+        else:
+            nums = [re.match(r"([\d,.:]+)\s*(\S*)", s["value"]) for s in (sa, sb)]
+            vals = [sum(int(p) * 60 ** i for i, p in enumerate(reversed(m.group(1).split(":")))) if ":" in m.group(1)
+                    else float(m.group(1).replace(",", "")) for m in nums]
+            if nums[0].group(2) != nums[1].group(2) or vals[0] == vals[1]:
+                return "incomparable"
+            win = 0 if vals[0] > vals[1] else 1
+        return "" if a == (sa, sb)[win]["value"] else "wrong_winner"
+
 
 def test_every_type_is_mined_and_every_record_rechecks(default_run, fixture_site) -> None:
     recs, rejects, counters = default_run
     by_type = Counter(r.type for r in recs)
-    assert set(by_type) == {"count", "multi_hop", "intersection", "single_hop"}
+    assert set(by_type) == {"count", "multi_hop", "intersection", "single_hop", "comparison"}
     assert len(recs) >= 20 and min(by_type.values()) >= 5
     check = Recheck(fixture_site)
     failures = [(why, r.question) for r in recs if (why := check(r))]
