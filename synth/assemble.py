@@ -76,12 +76,14 @@ def to_record(w: Written, *, writer_name: str, prompt_version: str, run_id: str,
     if not w.ok or w.question is None:
         raise ValueError(f"candidate {w.candidate.id} was not written: {w.reject_reason}")
     c = w.candidate
-    if c.type == "proposed" and not w.answer:
-        raise ValueError(f"proposal {c.id} has no checked proposed answer")
-    answer = c.answer if w.answer is None else w.answer
-    evidence = list(c.evidence) if w.evidence is None else list(w.evidence)
+    p = w.proposal
+    if (c.type == "proposed") != (p is not None):
+        raise ValueError(f"candidate {c.id} ({c.type}): a proposal answer only for a proposed page pair")
+    answer = c.answer if p is None else p.answer
+    evidence = list(c.evidence) if p is None else list(p.evidence)
     meta = meta_for(c)
-    meta.update(w.meta)
+    if p is not None:
+        meta.update(p.meta)
     return QARecord(
         id=qa_id(c.type, w.question, answer, c.source_urls),
         type=c.type, question=w.question, answer=answer, root_url=c.root_url,

@@ -39,10 +39,10 @@ class ProposalMiner:
         for a in graph:
             if not usable(a) or not graph.path_to(a.url):
                 continue
-            seen: set[str] = set()
+            seen: set[str] = set(graph.path_to(a.url))  # a page on the way to A is no new page
             for url, anchor in a.out_links:
                 b = graph.get(url)
-                if not usable(b) or b.url == a.url or b.url in seen or norm(b.name) == norm(a.name):
+                if not usable(b) or b.url in seen or norm(b.name) == norm(a.name):
                     continue
                 seen.add(b.url)
                 pairs.append((ctx.rank("proposal", a.url, b.url), a, b, anchor))

@@ -2,8 +2,9 @@
 
 A writer receives candidates (evidence + program-computed answer) and returns, per candidate, either
 a question or a reject reason. It never changes a program-computed answer. The one exception is a
-page-pair proposal (candidate type ``proposed``, empty answer): the LLM writer returns the proposed
-answer and its verbatim quotes in ``answer`` / ``evidence`` / ``meta``, after checking them.
+page-pair proposal (candidate type ``proposed``, empty answer): the LLM writer returns the checked
+proposed answer and its verbatim quotes in ``Written.proposal`` (a :class:`Proposed`); ``Written`` has
+no answer of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from schemas.records import Candidate, Evidence
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """A checked page-pair proposal: the model's answer, its quotes as evidence, details for meta_json."""
+
+    answer: str
+    evidence: list[Evidence]
+    meta: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -25,9 +35,7 @@ class Written:
     detail: str = ""
     raw: str = ""
     extra: dict = field(default_factory=dict)
-    answer: str | None = None  # proposals only: the checked proposed answer
-    evidence: list[Evidence] | None = None  # proposals only: the verbatim quotes, per page
-    meta: dict = field(default_factory=dict)  # proposals only: merged into QARecord.meta_json
+    proposal: Proposed | None = None  # page-pair proposals only (candidate type "proposed")
 
     @property
     def ok(self) -> bool:
