@@ -180,3 +180,27 @@ def test_adding_a_format_is_one_function_and_one_line(fresh_run: Path, monkeypat
     monkeypatch.setitem(FORMATS, "ids", ExportFormat(to_ids, "jsonl"))
     rows = _jsonl(export_run(fresh_run, "ids"))
     assert len(rows) == 6 and set(rows[0]) == {"id"}
+
+
+def test_multi_source_comparison_exports_as_multi_source(tmp_path: Path) -> None:
+    """A comparison (one fact from each of two pages under two roots) is WebWalkerQA multi_source, with
+    both pages as sources and each page's click path from its own root in the golden path."""
+    from datetime import UTC, datetime
+
+    from schemas.ids import qa_id
+    from schemas.records import Evidence
+
+    ra, a, rb, b = "https://w.example/", "https://w.example/A", "https://x.example/list", "https://x.example/B"
+    q = "When did the earlier of these two events take place: the birth of A, or the founding of B?"
+    meta = {"kind": "date", "pick": "earlier", "winner": "a",
+            "a": {"url": a, "root": ra, "path": [ra, a], "key": "Born", "value": "1930"},
+            "b": {"url": b, "root": rb, "path": [rb, b], "key": "Founded", "value": "1947"}}
+    rec = QARecord(id=qa_id("comparison", q, "1930", [a, b]), type="comparison", question=q, answer="1930",
+                   root_url=ra, source_urls=[a, b], golden_path=[ra, a, rb, b],
+                   evidence=[Evidence(url=a, text="A — Born: 1930"), Evidence(url=b, text="B — Founded: 1947")],
+                   hops=2, writer="template", prompt_version="template-v1", difficulty=2, run_id="r",
+                   created_at=datetime(2026, 1, 1, tzinfo=UTC), meta_json=json.dumps(meta))
+    row = E.to_webwalkerqa(rec, E.ExportContext(tmp_path))
+    assert row["Info"]["Hop"] == row["Type"] == "multi_source" and row["Info"]["Difficulty_Level"] == "medium"
+    assert row["Info"]["Source_Website"] == [a, b] and row["Info"]["Golden_Path"] == [ra, a, rb, b]
+    assert set(row["Info"]) == WEBWALKERQA_INFO_KEYS
