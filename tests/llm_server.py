@@ -18,7 +18,9 @@ Replies: ``ok(content)`` (str, or a dict/list sent as JSON text), ``refusal(text
 ``rate_limited(retry_after=, retry_after_ms=, code=)`` (429), ``server_error(status)`` (5xx),
 ``status(code, message)``, ``drop()`` (closes the connection without an answer), ``slow(seconds, then)``,
 ``raw(status, body_bytes)`` (e.g. a body that is not JSON). Any reply takes ``delay=`` seconds.
-``GET /v1/_stats`` returns ``{"chat_calls", "max_in_flight"}`` (for a server run in another process).
+``GET /v1/_stats`` returns ``{"chat_calls", "max_in_flight", "cpu_s"}`` (for a server run in another
+process; ``cpu_s`` is the server process's CPU time) and ``GET /v1/_calls`` the chat calls as
+``[connection, started, finished, status]`` (``time.monotonic()``, comparable across processes on Linux).
 Server-wide: ``latency`` (every chat request), ``supports_json_schema`` / ``supports_json_object``
 (400 when a request asks for an unsupported ``response_format``), ``require_key`` (401 otherwise).
 
@@ -151,6 +153,7 @@ class Call:
     finished: float | None = None
     status: int | None = None
     reply: str = ""
+    conn: int = 0  # which client connection (keep-alive) it came on
 
     @property
     def messages(self) -> list[dict]:
@@ -222,6 +225,7 @@ class LLMTestServer:
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._counter = itertools.count()
+        self._conn_ids = itertools.count()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -313,6 +317,7 @@ class LLMTestServer:
     # -- HTTP
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        conn = next(self._conn_ids)
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
@@ -330,7 +335,7 @@ class LLMTestServer:
                         k, v = line.split(":", 1)
                         headers[k.strip().lower()] = v.strip()
                 body = await self._read_body(reader, headers)
-                keep = await self._respond(writer, method, target, headers, body)
+                keep = await self._respond(writer, method, target, headers, body, conn)
                 if not keep:
                     return
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -357,19 +362,23 @@ class LLMTestServer:
         return b""
 
     async def _respond(self, writer: asyncio.StreamWriter, method: str, target: str,
-                       headers: dict[str, str], body: bytes) -> bool:
+                       headers: dict[str, str], body: bytes, conn: int = 0) -> bool:
         path = target.split("?", 1)[0]
         try:
             parsed: Any = json.loads(body) if body else None
         except ValueError:
             parsed = None
-        call = Call(next(self._counter), method, path, headers, parsed, time.monotonic())
+        call = Call(next(self._counter), method, path, headers, parsed, time.monotonic(), conn=conn)
         with self._lock:
             self.calls.append(call)
         keep = headers.get("connection", "").lower() != "close"
         if path.endswith("/_stats") and method == "GET":  # for a server in another process (benchmarks)
             return await self._send(writer, call, 200, {"chat_calls": len(self.chat_calls),
-                                                        "max_in_flight": self.max_in_flight}, keep=keep)
+                                                        "max_in_flight": self.max_in_flight,
+                                                        "cpu_s": time.process_time()}, keep=keep)
+        if path.endswith("/_calls") and method == "GET":  # timeline of the chat calls (benchmark diagnostics)
+            return await self._send(writer, call, 200, [[c.conn, c.started, c.finished, c.status]
+                                                        for c in self.chat_calls], keep=keep)
         if path.endswith("/models") and method == "GET":
             return await self._send(writer, call, 200, {"object": "list", "data": [
                 {"id": self.model, "object": "model", "created": 0, "owned_by": "test"}]}, keep=keep)

@@ -71,9 +71,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import functools
 import importlib.util
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -81,6 +83,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from synth.llm import eager
 from synth.llm.cache import ResponseCache, canonical_json, key_of
 from synth.llm.config import DEFAULT_BASE_URL, LLMConfig
 from synth.llm.ledger import TokenLedger
@@ -144,6 +147,7 @@ class LLMClient:
         self._runner_lock = threading.Lock()
         self._cache_modes: dict[str, bool] = {}  # mode -> the cache may hold answers in it
         self._secret = cfg.api_key.get_secret_value() if cfg.api_key is not None else ""
+        self._eager_writes = False  # aiohttp request bodies written when sent (see synth.llm.eager)
         import openai  # noqa: F401  (heavy: ~0.3 s; paid when the client is built, not on its first call)
 
     # --- public ----------------------------------------------------------------------------------
@@ -175,7 +179,7 @@ class LLMClient:
     def stats(self) -> dict[str, Any]:
         """Limiter, structured mode and cache figures (for a stage report)."""
         return {**self.limiter.stats(), "mode": self.mode, "cache_entries": len(self.cache),
-                "budget_refused": self.budget.refused}
+                "budget_refused": self.budget.refused, "eager_writes": self._eager_writes}
 
     def close(self) -> None:
         """Close the HTTP client (on the client's loop), stop that loop, close the cache. Idempotent."""
@@ -242,10 +246,16 @@ class LLMClient:
 
     def _openai(self) -> AsyncOpenAI:
         if self._oa is None:
+            import httpx2
             import openai
 
-            backend = openai.DefaultAioHttpClient if self._use_aiohttp() else openai.DefaultAsyncHttpxClient
-            http = backend(event_hooks={"response": [self._on_response]})
+            aio = self._use_aiohttp()
+            backend = openai.DefaultAioHttpClient if aio else openai.DefaultAsyncHttpxClient
+            cap = self.cfg.concurrency  # a pool that keeps every connection a full round uses
+            http = backend(event_hooks={"response": [self._on_response]}, verify=_tls_context(),
+                           limits=httpx2.Limits(max_connections=max(1000, cap), max_keepalive_connections=max(100, cap)))
+            if aio:
+                self._eager_writes = eager.install(asyncio.get_running_loop())
             self._oa = openai.AsyncOpenAI(
                 api_key=self._secret or _NO_KEY, base_url=self.cfg.base_url or DEFAULT_BASE_URL,
                 timeout=self.cfg.timeout, max_retries=self.cfg.max_retries, http_client=http)
@@ -492,6 +502,15 @@ class _LoopThread:
         self.thread.join(timeout=30)
         if not self.thread.is_alive():
             self.loop.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """The TLS context the openai client would build for itself (``httpx2.create_ssl_context()``, same
+    verification), made once per process: loading the CA bundle costs ~20 ms per client otherwise."""
+    import httpx2
+
+    return httpx2.create_ssl_context()
 
 
 def _error_code(e: Exception) -> str:

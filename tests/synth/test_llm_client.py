@@ -346,7 +346,11 @@ def test_stats_endpoint_of_the_test_server():
             client.complete_many([req(i) for i in range(3)], stage="w")
         with urllib.request.urlopen(srv.url + "/_stats", timeout=5) as r:
             stats = json.loads(r.read())
-    assert stats == {"chat_calls": 3, "max_in_flight": stats["max_in_flight"]} and stats["max_in_flight"] >= 1
+        with urllib.request.urlopen(srv.url + "/_calls", timeout=5) as r:
+            timeline = json.loads(r.read())
+    assert set(stats) == {"chat_calls", "max_in_flight", "cpu_s"}
+    assert stats["chat_calls"] == 3 and stats["max_in_flight"] >= 1 and stats["cpu_s"] > 0
+    assert len(timeline) == 3 and all(status == 200 and finished >= started for _, started, finished, status in timeline)
 
 
 @pytest.mark.parametrize("backend", ["httpx", "aiohttp"])
