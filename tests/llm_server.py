@@ -22,7 +22,10 @@ Replies: ``ok(content)`` (str, or a dict/list sent as JSON text), ``refusal(text
 process; ``cpu_s`` is the server process's CPU time) and ``GET /v1/_calls`` the chat calls as
 ``[connection, started, finished, status]`` (``time.monotonic()``, comparable across processes on Linux).
 Server-wide: ``latency`` (every chat request), ``supports_json_schema`` / ``supports_json_object``
-(400 when a request asks for an unsupported ``response_format``), ``require_key`` (401 otherwise).
+(400 when a request asks for an unsupported ``response_format``), ``require_key`` (401 otherwise),
+``reasoning_model`` (like OpenAI's o-series / gpt-5: 400 ``unsupported_parameter`` for ``max_tokens``,
+400 ``unsupported_value`` for a temperature other than 1, with OpenAI's error bodies; also as replies
+``unsupported_parameter(param)`` / ``unsupported_value(param, value)``).
 
 The HTTP/1.1 server is hand-written on asyncio streams (keep-alive, Content-Length or chunked bodies)
 so that a test controls everything, including dropping a connection mid-request. It runs its own
@@ -67,6 +70,8 @@ class Reply:
     body: bytes = b""
     message: str = ""
     code: str | None = None
+    param: str | None = None
+    err_type: str = "error"
     delay: float = 0.0
     label: str = ""
 
@@ -106,10 +111,24 @@ def server_error(status: int = 500, *, retry_after_ms: int | None = 10, delay: f
                  delay=delay, label=str(status))
 
 
-def status(code: int, message: str = "error", *, err_code: str | None = None,
-           headers: dict[str, str] | None = None, delay: float = 0.0) -> Reply:
-    return Reply("error", status=code, message=message, code=err_code, headers=dict(headers or {}),
-                 delay=delay, label=str(code))
+def status(code: int, message: str = "error", *, err_code: str | None = None, param: str | None = None,
+           err_type: str = "error", headers: dict[str, str] | None = None, delay: float = 0.0) -> Reply:
+    return Reply("error", status=code, message=message, code=err_code, param=param, err_type=err_type,
+                 headers=dict(headers or {}), delay=delay, label=str(code))
+
+
+def unsupported_parameter(param: str = "max_tokens") -> Reply:
+    """OpenAI's 400 for a parameter a model does not take (o-series / gpt-5 and ``max_tokens``)."""
+    hint = " Use 'max_completion_tokens' instead." if param == "max_tokens" else ""
+    return status(400, f"Unsupported parameter: '{param}' is not supported with this model.{hint}",
+                  err_code="unsupported_parameter", param=param, err_type="invalid_request_error")
+
+
+def unsupported_value(param: str = "temperature", value: Any = 0) -> Reply:
+    """OpenAI's 400 for a value a model does not take (o-series / gpt-5 and a non-default temperature)."""
+    return status(400, f"Unsupported value: '{param}' does not support {value} with this model. Only the default "
+                       "(1) value is supported.", err_code="unsupported_value", param=param,
+                  err_type="invalid_request_error")
 
 
 def drop(*, delay: float = 0.0) -> Reply:
@@ -212,13 +231,14 @@ class LLMTestServer:
     def __init__(self, *, latency: float = 0.0, model: str = "test-model",
                  responder: Callable[[Call], Reply | str | dict | None] | None = None,
                  supports_json_schema: bool = True, supports_json_object: bool = True,
-                 require_key: str | None = None) -> None:
+                 require_key: str | None = None, reasoning_model: bool = False) -> None:
         self.latency = latency
         self.model = model
         self.responder = responder
         self.supports_json_schema = supports_json_schema
         self.supports_json_object = supports_json_object
         self.require_key = require_key
+        self.reasoning_model = reasoning_model
         self.calls: list[Call] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -397,7 +417,8 @@ class LLMTestServer:
                 call.reply = f"unsupported {rtype}"
                 return await self._send(writer, call, 400, _err(f"response_format {rtype} is not supported",
                                                                 "invalid_request_error"), keep=keep)
-            reply = self._next_reply(call)
+            rejected = self._reasoning_reject(parsed) if self.reasoning_model else None
+            reply = rejected or self._next_reply(call)
             call.reply = reply.label
             wait = self.latency + reply.delay
             if wait > 0:
@@ -409,12 +430,24 @@ class LLMTestServer:
             if reply.kind == "raw":
                 return await self._send(writer, call, reply.status, reply.body, keep=keep, headers=reply.headers)
             if reply.kind == "error":
-                return await self._send(writer, call, reply.status, _err(reply.message, "error", reply.code),
+                return await self._send(writer, call, reply.status,
+                                        _err(reply.message, reply.err_type, reply.code, reply.param),
                                         keep=keep, headers=reply.headers)
             return await self._send(writer, call, 200, self._completion(call, reply), keep=keep,
                                     headers=reply.headers)
         finally:
             self.in_flight -= 1
+
+    @staticmethod
+    def _reasoning_reject(body: Any) -> Reply | None:
+        """Like OpenAI's o-series / gpt-5: 400 for ``max_tokens``, then for a temperature other than 1."""
+        if not isinstance(body, dict):
+            return None
+        if "max_tokens" in body:
+            return unsupported_parameter("max_tokens")
+        if body.get("temperature", 1) != 1:
+            return unsupported_value("temperature", body["temperature"])
+        return None
 
     def _completion(self, call: Call, reply: Reply) -> dict:
         content = reply.content
@@ -450,8 +483,8 @@ class LLMTestServer:
         return keep
 
 
-def _err(message: str, typ: str, code: str | None = None) -> dict:
-    return {"error": {"message": message, "type": typ, "param": None, "code": code}}
+def _err(message: str, typ: str, code: str | None = None, param: str | None = None) -> dict:
+    return {"error": {"message": message, "type": typ, "param": param, "code": code}}
 
 
 # --- pytest fixtures ------------------------------------------------------------------------------

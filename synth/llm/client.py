@@ -40,7 +40,16 @@ server rejects it (HTTP 400/422), retries that request in json_object mode and t
 and keeps the first mode that worked for the rest of the client's life. Whatever the mode, the text
 is parsed tolerantly (code fences, prose around the object, small damage) and validated.
 
-Cache: key = sha256(model, messages, temperature, max_tokens, response_format); only answers that
+Reasoning models (OpenAI o-series, gpt-5 ...) reject ``max_tokens`` ("Unsupported parameter ... Use
+'max_completion_tokens' instead") and a temperature other than the default (``unsupported_value``).
+On such a 400 the request is re-sent once with ``max_completion_tokens`` (``cfg.token_param="auto"``)
+or without the temperature, and the client keeps sending that form for the rest of its life, like
+the structured-output fallback; ``stats()`` shows ``param_adaptations`` and ``param_resends``. A 400
+about these parameters never triggers the structured-output fallback. ``token_param`` and
+``temperature=None`` configure the reasoning form up front (no 400 at all).
+
+Cache: key = sha256(model, messages, temperature, max_tokens, response_format) of the request as
+configured (the reasoning-model wire form above does not change it); only answers that
 parsed are stored. In ``auto`` mode a lookup tries every mode's key, so a re-run of a job whose server
 needed the fallback is call-free too. A cache hit costs no tokens and bypasses the budget.
 
@@ -75,6 +84,7 @@ import functools
 import importlib.util
 import json
 import logging
+import re
 import ssl
 import threading
 from collections.abc import Coroutine, Sequence
@@ -148,6 +158,11 @@ class LLMClient:
         self._cache_modes: dict[str, bool] = {}  # mode -> the cache may hold answers in it
         self._secret = cfg.api_key.get_secret_value() if cfg.api_key is not None else ""
         self._eager_writes = False  # aiohttp request bodies written when sent (see synth.llm.eager)
+        # how the token limit and the temperature are sent (reasoning models reject the usual form)
+        self._token_field = "max_completion_tokens" if cfg.token_param == "max_completion_tokens" else "max_tokens"
+        self._send_temperature = cfg.temperature is not None
+        self._adaptations: dict[str, str] = {}  # rejected parameter -> what is sent instead
+        self._param_resends = 0
         import openai  # noqa: F401  (heavy: ~0.3 s; paid when the client is built, not on its first call)
 
     # --- public ----------------------------------------------------------------------------------
@@ -179,7 +194,9 @@ class LLMClient:
     def stats(self) -> dict[str, Any]:
         """Limiter, structured mode and cache figures (for a stage report)."""
         return {**self.limiter.stats(), "mode": self.mode, "cache_entries": len(self.cache),
-                "budget_refused": self.budget.refused, "eager_writes": self._eager_writes}
+                "budget_refused": self.budget.refused, "eager_writes": self._eager_writes,
+                "token_param": self._token_field, "temperature_sent": self._send_temperature,
+                "param_adaptations": dict(self._adaptations), "param_resends": self._param_resends}
 
     def close(self) -> None:
         """Close the HTTP client (on the client's loop), stop that loop, close the cache. Idempotent."""
@@ -282,17 +299,29 @@ class LLMClient:
                 self.ledger.add(stage, server_errors=1)
 
     def _prepare(self, req: LLMRequest, mode: str) -> _Prepared:
-        """The payload of a request in a mode, serialised once: cache key, size estimate and body."""
+        """The request in a mode, serialised once: cache key, size estimate and body.
+
+        The key hashes the request *as configured* (model, messages, temperature, max_tokens,
+        response_format); the body is the same text unless this model needs the wire form adapted
+        (``max_completion_tokens``, no temperature): see :meth:`_adapt_to`."""
         p: dict[str, Any] = {"model": self.cfg.model, "messages": req.messages,
                              "temperature": self.cfg.temperature, "max_tokens": self.cfg.max_tokens}
         rf = response_format(mode, req.schema) if req.schema is not None else None
         if rf is not None:
             p["response_format"] = rf
         text = canonical_json(p)
-        body = text.encode("utf-8")
+        wire = (self._token_field, self._send_temperature)
+        if wire == ("max_tokens", True):
+            body = text.encode("utf-8")
+        else:
+            sent = {k: v for k, v in p.items() if k not in ("max_tokens", "temperature")}
+            sent[self._token_field] = self.cfg.max_tokens
+            if self._send_temperature:
+                sent["temperature"] = self.cfg.temperature
+            body = canonical_json(sent).encode("utf-8")
         # worst case: prompt ~ UTF-8 bytes / 3 (conservative for English and CJK) + max_tokens
         prompt_estimate = len(body) // 3 + 8 * len(req.messages) + 8
-        return _Prepared(mode, p, body, key_of(text), prompt_estimate, prompt_estimate + self.cfg.max_tokens)
+        return _Prepared(mode, p, body, key_of(text), prompt_estimate, prompt_estimate + self.cfg.max_tokens, wire)
 
     def _modes(self, req: LLMRequest) -> tuple[str, ...]:
         return ("text",) if req.schema is None else self._chain[self._floor:]
@@ -368,6 +397,8 @@ class LLMClient:
         mode, estimate = prep.mode, prep.estimate
         retries_429 = 0
         while True:
+            if prep.wire != (self._token_field, self._send_temperature):
+                prep = self._prepare(req, mode)  # this model's wire form changed (same key)
             async with self.limiter.slot() as slot:
                 if self._fatal is not None:
                     return self._fail(req, self._fatal[0], self._fatal[1], mode=mode), "failed"
@@ -396,7 +427,13 @@ class LLMClient:
                     except openai.NotFoundError as e:
                         return self._fatal_fail(req, "not_found", e, mode), "failed"
                     except (openai.BadRequestError, openai.UnprocessableEntityError) as e:
-                        return self._fail(req, "http_error", _status_detail(e), mode=mode), "rejected"
+                        param = _unsupported_param(e)
+                        if param is None:  # maybe the response_format: the caller may try the next mode
+                            return self._fail(req, "http_error", _status_detail(e), mode=mode), "rejected"
+                        if self._adapt_to(param, prep.wire):
+                            self._param_resends += 1
+                            continue  # once per parameter: the re-sent body no longer has it
+                        return self._fail(req, "http_error", _status_detail(e), mode=mode), "failed"
                     except openai.APITimeoutError as e:
                         if not _really_a_timeout(e):  # aiohttp transport reports a dropped connection so
                             return self._fail(req, "connection_error", f"connection dropped ({_cause_chain(e)})",
@@ -418,6 +455,30 @@ class LLMClient:
                     return self._settle(req, body, stage, prep), "answered"
                 finally:
                     self.budget.release(estimate)
+
+    def _adapt_to(self, param: str, sent: tuple[str, bool]) -> bool:
+        """The server says ``param`` is not supported (o-series / gpt-5 models): change how this client
+        sends it from now on, like the structured-output fallback. True if the request should be
+        re-sent: it carried the parameter and there is another way to say it. ``max_tokens`` becomes
+        ``max_completion_tokens`` (only with ``token_param='auto'``); a rejected temperature is left
+        out (the model's default). The cache key does not change: it describes the request as
+        configured, which is still what is asked (so a re-run finds the answer before it has learned
+        the adaptation, and two requests that differ as configured never share a key)."""
+        token_field, temperature_sent = sent
+        if param == "max_tokens" and token_field == "max_tokens" and self.cfg.token_param == "auto":
+            if self._token_field == "max_tokens":
+                self._token_field = self._adaptations["max_tokens"] = "max_completion_tokens"
+                log.warning("llm model %s rejects max_tokens; sending max_completion_tokens from now on",
+                            self.cfg.model)
+            return True
+        if param == "temperature" and temperature_sent:
+            if self._send_temperature:
+                self._send_temperature = False
+                self._adaptations["temperature"] = "omitted"
+                log.warning("llm model %s rejects temperature %s; leaving it out from now on (the model's default)",
+                            self.cfg.model, self.cfg.temperature)
+            return True
+        return False
 
     def _fatal_fail(self, req: LLMRequest, error: str, e: Exception, mode: str) -> LLMResult:
         detail = _status_detail(e)
@@ -478,6 +539,7 @@ class _Prepared:
     key: str
     prompt_estimate: int
     estimate: int
+    wire: tuple[str, bool] = ("max_tokens", True)  # (token limit field, temperature sent)
 
 
 class _LoopThread:
@@ -520,6 +582,30 @@ def _error_code(e: Exception) -> str:
         if isinstance(err, dict) and err.get("code"):
             return str(err["code"])
     return str(getattr(e, "code", "") or "")
+
+
+_ADAPTABLE = ("max_tokens", "temperature", "max_completion_tokens")
+_UNSUPPORTED_RE = re.compile(r"unsupported (?:parameter|value):?\s*'([a-z_]+)'", re.I)
+
+
+def _unsupported_param(e: Exception) -> str | None:
+    """The request parameter a 400 says is not supported, as OpenAI words it::
+
+        {"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use
+        'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
+        "code": "unsupported_parameter"}}
+
+    (``unsupported_value`` for a temperature other than 1). Only token-limit and temperature
+    parameters are recognised; anything else is None (e.g. a response_format the server lacks)."""
+    body = getattr(e, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return None
+    param, code, msg = err.get("param"), str(err.get("code") or ""), str(err.get("message") or "")
+    if param in _ADAPTABLE and (code in ("unsupported_parameter", "unsupported_value") or "support" in msg.lower()):
+        return str(param)
+    m = _UNSUPPORTED_RE.search(msg)
+    return m.group(1) if m and m.group(1) in _ADAPTABLE else None
 
 
 def _status_detail(e: Exception) -> str:

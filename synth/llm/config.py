@@ -22,8 +22,11 @@ class LLMConfig(BaseModel):
     model: str = "gpt-4o-mini"
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint ending in /v1; None = OpenAI")
     api_key: SecretStr | None = Field(None, description="never logged, never written")
-    temperature: float = 0.0
-    max_tokens: int = Field(512, ge=1)
+    temperature: float | None = Field(0.0, description="None = not sent (the model's default)")
+    max_tokens: int = Field(512, ge=1, description="cap on the answer's tokens (reasoning models: including reasoning)")
+    token_param: Literal["auto", "max_tokens", "max_completion_tokens"] = Field(
+        "auto", description="request field for max_tokens; auto: max_tokens, switching to max_completion_tokens "
+                            "when the model rejects max_tokens (OpenAI o-series / gpt-5)")
     concurrency: int = Field(8, ge=1, description="cap of the adaptive in-flight limit")
     timeout: float = Field(60, gt=0, description="seconds per HTTP attempt")
     max_retries: int = Field(4, ge=0, description="the openai client's own retries (5xx, timeouts, connection)")
