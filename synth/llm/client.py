@@ -65,7 +65,11 @@ and we read the JSON body ourselves, so an odd server answer is kept as ``raw`` 
 a validation error. The HTTP transport is the openai client's aiohttp one when aiohttp is installed
 (``http_backend="auto"``; ~30% less CPU per call than httpx, see bench/RESULTS-llm.md), else httpx.
 That transport reports a dropped connection as a connect *timeout*; we classify it back as
-``connection_error`` from the exception chain (tested on both transports).
+``connection_error`` from the exception chain (tested on both transports). On Python 3.11 its
+request bodies are written when the request is made (:mod:`synth.llm.eager`), so a round of answers
+arriving together does not hold every next request back until the whole round is processed. The
+connection pool keeps at least ``concurrency`` connections alive; the TLS context is built once per
+process. The body is our canonical JSON sent as ``content=`` (the SDK does not re-transform it).
 
 Event loop: the client owns one asyncio loop in a daemon thread, started on first use; the openai
 HTTP client (its connection pool), the limiter and the budget live there. ``complete_many`` (sync)
