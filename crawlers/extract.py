@@ -78,24 +78,22 @@ def detect_language(text: str, html_lang: str | None) -> str:
         return lang if re.fullmatch(r"[a-z]{2,3}", lang or "") else ""
 
 
-def _prune_xpaths(site: str) -> list[str]:
-    from crawlers.profiles import get_profile
+def _profile(site: str) -> Any:
+    from crawlers.profiles import generic_profile, get_profile
 
     try:
-        return list(get_profile(site).prune_xpaths)
+        return get_profile(site)
     except ValueError:
-        return []
+        return generic_profile()
 
 
-def _structure(html: str, url: str, site: str) -> tuple[Any, str]:
+def _structure(doc: Any, url: str, site: str) -> tuple[Any, str]:
+    """``crawlers.facts`` on the page; ``doc`` is the HTML or its parsed document (read only)."""
     from crawlers.facts import extract_structure
     from crawlers.urls import canonicalize
 
     try:
-        try:
-            s = extract_structure(html, url, site, canonicalize=canonicalize)
-        except TypeError:  # an extract_structure without the canonicalize argument
-            s = extract_structure(html, url, site)
+        s = extract_structure(doc, url, site, canonicalize=canonicalize)
     except Exception as exc:  # the facts extractor must not cost us the page
         return None, f"{type(exc).__name__}: {exc}"[:300]
     return s, getattr(s, "error", "") or ""
@@ -110,6 +108,11 @@ def extract(html: str, url: str, site: str = "generic", *, fast: bool = True) ->
     tree = load_html(html)
     if tree is None:
         raise ValueError("unparseable HTML")
+    # One parse for everything. The facts run first, on the pristine tree (they only read it);
+    # trafilatura's tree has no comments or processing instructions, which the facts skip anyway.
+    # A document that did not parse to a whole <html> tree gets its own parse for the facts.
+    whole = tree.tag == "html" and tree.getparent() is None
+    structure, err = _structure(tree if whole else html, url, site)
     title = ""
     for xp in ('//meta[@name="citation_title"]/@content', '//meta[@property="og:title"]/@content'):
         found = tree.xpath(xp)
@@ -129,15 +132,18 @@ def extract(html: str, url: str, site: str = "generic", *, fast: bool = True) ->
         date = find_date(tree, extensive_search=False, original_date=True, url=url)
     except Exception as exc:  # dates are best effort
         log.debug("no date for %s: %s", url, exc)
-    prune = _prune_xpaths(site)
+    html_lang = tree.get("lang")
+    # The profile's chrome (menus, reference lists, navboxes) is pruned here, in one pass, rather
+    # than by trafilatura's ``prune_xpath`` (one XPath walk per expression); same tree either way.
+    # bare_extraction copies the tree it is given before changing it.
+    _profile(site).prune(tree)
     doc = bare_extraction(
-        tree, url=url, fast=fast, prune_xpath=prune or None, include_comments=False, include_tables=True,
+        tree, url=url, fast=fast, include_comments=False, include_tables=True,
         include_formatting=True, include_links=False, include_images=False, with_metadata=False,
     )
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     out = Extracted(title=" ".join(title.split()), text=text, date=date)
-    out.language = detect_language(text, tree.get("lang"))
-    structure, err = _structure(html, url, site)
+    out.language = detect_language(text, html_lang)
     out.facts_error = err
     if structure is not None:
         out.subject = structure.subject or ""

@@ -47,14 +47,17 @@ class Structure:
 
 
 def extract_structure(
-    html: str | bytes, url: str, site: str = "generic", canonicalize: Canonicalize | None = None
+    html: str | bytes | lxml.html.HtmlElement, url: str, site: str = "generic",
+    canonicalize: Canonicalize | None = None,
 ) -> Structure:
     """Infobox rows, lists under headings, table rows, arXiv/GitHub metadata of one page.
 
-    Never raises: malformed or empty HTML gives ``Structure()`` (with ``error`` set on a failure).
+    ``html`` may also be the page's parsed document (its root ``<html>`` element, e.g. the tree
+    trafilatura parsed), which is only read, so one parse serves both. Never raises: malformed or
+    empty HTML gives ``Structure()`` (with ``error`` set on a failure).
     """
     try:
-        doc = _parse(html)
+        doc = html if isinstance(html, lxml.html.HtmlElement) else _parse(html)
         if doc is None:
             return Structure(error="empty document")
         ctx = _Ctx(doc, url, canonicalize)

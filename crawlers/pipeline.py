@@ -43,8 +43,49 @@ class ExtractPipeline:
         return self.crawler.spider.spool
 
     def open_spider(self, spider=None) -> None:
-        self.pool = take_pool(self.workers)  # started by crawlers.worker before Scrapy was imported
+        # crawlers.worker started the pool before Scrapy was imported; it is taken in a thread the
+        # first time a page arrives, and pages queue (``_backlog``) until its workers are warm, so
+        # the crawl never waits for the pool to start.
+        self._pool_asked = False
+        self._backlog: list[tuple] = []
+        self.fatal = ""
         log.info("extraction: %d worker process(es), %.0fs per page", self.workers, self.cfg.extract_timeout)
+
+    def _ask_pool(self) -> defer.Deferred:
+        from twisted.internet.threads import deferToThread
+
+        self._pool_asked = True
+
+        def started(pool) -> None:
+            self.pool = pool
+            backlog, self._backlog = self._backlog, []
+            for task in backlog:
+                self._submit(*task)
+
+        def failed(failure) -> None:
+            # A broken installation (a missing dependency) is a configuration error, not a bad
+            # page: stop the crawl; crawlers.worker exits non-zero with this message.
+            self.fatal = f"extraction pool did not start: {failure.getErrorMessage()}"
+            log.error(self.fatal)
+            self.crawler.stats.set_value("crawlqa/fatal", self.fatal)
+            backlog, self._backlog = self._backlog, []
+            for _task in backlog:
+                self._release()
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="extraction_pool_failed"))
+
+        d = deferToThread(take_pool, self.workers)
+        d.addCallbacks(started, failed)
+        return d
+
+    def _submit(self, key: str, html: str, url: str, site: str) -> None:
+        future = self.pool.schedule(
+            extract_page, args=(html, url, site),
+            kwargs={"min_text_chars": self.cfg.min_text_chars, "fast": self.cfg.extract_fast},
+            timeout=self.cfg.extract_timeout,
+        )
+        future.add_done_callback(lambda f, key=key: self._done(key, f))
 
     async def process_item(self, item: dict, spider=None) -> dict:
         from scrapy.utils.defer import maybe_deferred_to_future
@@ -55,14 +96,14 @@ class ExtractPipeline:
             self._waiters.append(d)
             await maybe_deferred_to_future(d)
         self.inflight += 1
-        key = item["key"]
-        future = self.pool.schedule(
-            extract_page, args=(item["html"], item["final_url"], item["site"]),
-            kwargs={"min_text_chars": self.cfg.min_text_chars, "fast": self.cfg.extract_fast},
-            timeout=self.cfg.extract_timeout,
-        )
-        future.add_done_callback(lambda f, key=key: self._done(key, f))
-        return {"key": key}  # the HTML stays with the spool and the pool, not in Scrapy's logs
+        task = (item["key"], item["html"], item["final_url"], item["site"])
+        if self.pool is None:
+            self._backlog.append(task)
+            if not self._pool_asked:
+                self._ask_pool()
+        else:
+            self._submit(*task)
+        return {"key": item["key"]}  # the HTML stays with the spool and the pool, not in Scrapy's logs
 
     def _done(self, key: str, future: Any) -> None:
         """Runs in the pool's thread: store the result, then free a slot in the reactor thread."""
@@ -83,6 +124,8 @@ class ExtractPipeline:
     async def close_spider(self, spider=None) -> None:
         from scrapy.utils.defer import maybe_deferred_to_future
 
+        if not self._pool_asked:  # no page reached the pipeline: stop the pool started for us
+            await maybe_deferred_to_future(self._ask_pool())
         if self.inflight:
             log.info("waiting for %d extraction(s)", self.inflight)
             d: defer.Deferred = defer.Deferred()

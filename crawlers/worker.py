@@ -59,6 +59,7 @@ def scrapy_settings(cfg: Any, roots: list[str], *, cache_dir: Path, log_file: Pa
         "LOG_LEVEL": cfg.log_level,
         "LOG_FILE": str(log_file) if log_file else None,
         "LOG_FILE_APPEND": False,
+        "LOG_FORMAT": "%(asctime)s.%(msecs)03d [%(name)s] %(levelname)s: %(message)s",
         "CRAWLQA_ROOTS": list(roots),
         "CRAWLQA_ALLOW_PRIVATE": cfg.allow_private,
         "CRAWLQA_CONFIG": cfg.model_dump(mode="json"),
@@ -98,10 +99,10 @@ def run_job(job: dict) -> dict:
     import os
 
     from crawlers.config import CrawlConfig
-    from crawlers.pool import start_pool
+    from crawlers.pool import start_pool_soon
 
     cfg = CrawlConfig(**job["cfg"])
-    start_pool(cfg.workers(os.cpu_count()))  # workers warm up while Scrapy is imported and starts
+    start_pool_soon(cfg.workers(os.cpu_count()))  # workers warm up while Scrapy is imported and starts
 
     from scrapy.crawler import CrawlerProcess
 
@@ -118,6 +119,8 @@ def run_job(job: dict) -> dict:
     spider = crawler.spider
     spider.spool.close()
     stats = crawler.stats.get_stats() if crawler.stats else {}
+    if stats.get("crawlqa/fatal"):
+        raise RuntimeError(stats["crawlqa/fatal"])
     result = {
         "stats": summarize_stats(stats),
         "counters": dict(sorted(spider.counters.items())),

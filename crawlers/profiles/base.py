@@ -43,6 +43,93 @@ def path_extension(path: str) -> str:
     return ("." + last.rsplit(".", 1)[-1].lower()) if "." in last else ""
 
 
+_XML_WS = re.compile(r"[ \t\r\n]+")
+_RULE = re.compile(
+    r"//(?P<tag>\*|[a-z][a-z0-9]*)(?:\[(?:@id='(?P<id>[^']+)'|@class='(?P<eq>[^']*)'"
+    r"|contains\(concat\(' ', normalize-space\(@class\), ' '\), ' (?P<token>[^' \t\r\n]+) '\))\])?"
+)
+
+
+class PruneRules:
+    """``prune_xpaths`` matched in one walk over the tree instead of one XPath walk each.
+
+    libxml2 evaluates ``//*[@id='x']`` at ~150 ns per element and expression: 18 expressions over a
+    Wikipedia page cost 1.7 ms, more than a tenth of the page's extraction. The simple forms
+    (``//tag``, ``//tag[@id='x']``, ``//tag[@class='x']``, ``//tag[contains(concat(' ',
+    normalize-space(@class), ' '), ' x ')]``, with ``*`` for any tag) are checked in Python in one
+    pass; any other expression is evaluated as XPath. The elements removed are the union of the
+    matches, removed with trafilatura's ``delete_element`` (tail text kept): the same tree as
+    ``trafilatura``'s own ``prune_xpath`` (checked in ``tests/crawlers/test_extract.py``).
+    """
+
+    def __init__(self, xpaths: tuple[str, ...] | list[str]) -> None:
+        self.tags: set[str] = set()
+        self.ids: dict[str, set[str]] = {}
+        self.eq: dict[str, set[str]] = {}
+        self.tokens: dict[str, set[str]] = {}
+        self.other: list[etree.XPath] = []
+        for xp in xpaths:
+            m = _RULE.fullmatch(xp.strip())
+            if m is None:
+                self.other.append(etree.XPath(xp))
+                continue
+            tag = m["tag"]
+            if m["id"] is not None:
+                self.ids.setdefault(m["id"], set()).add(tag)
+            elif m["eq"] is not None:
+                self.eq.setdefault(m["eq"], set()).add(tag)
+            elif m["token"] is not None:
+                self.tokens.setdefault(m["token"], set()).add(tag)
+            elif tag != "*":
+                self.tags.add(tag)
+            else:
+                self.other.append(etree.XPath(xp))
+        self.empty = not (self.tags or self.ids or self.eq or self.tokens or self.other)
+
+    @staticmethod
+    def _hit(tags: set[str] | None, tag: str) -> bool:
+        return tags is not None and ("*" in tags or tag in tags)
+
+    def matches(self, tree: etree._Element) -> list[etree._Element]:
+        """The matching elements, in document order."""
+        found: list[etree._Element] = []
+        if self.tags or self.ids or self.eq or self.tokens:
+            ids, eq, tokens, tags = self.ids, self.eq, self.tokens, self.tags
+            for el in tree.getroottree().getroot().iter():
+                tag = el.tag
+                if not isinstance(tag, str):
+                    continue
+                if tag in tags:
+                    found.append(el)
+                    continue
+                if ids:
+                    i = el.get("id")
+                    if i is not None and self._hit(ids.get(i), tag):
+                        found.append(el)
+                        continue
+                cls = el.get("class")
+                if cls is None:
+                    continue
+                if eq and self._hit(eq.get(cls), tag):
+                    found.append(el)
+                    continue
+                if tokens and any(self._hit(tokens.get(t), tag) for t in _XML_WS.split(cls) if t):
+                    found.append(el)
+        if self.other:
+            seen = set(found)
+            for xp in self.other:
+                found.extend(el for el in xp(tree) if el not in seen)
+        return found
+
+    def apply(self, tree: etree._Element) -> None:
+        if self.empty:
+            return
+        from trafilatura.xml import delete_element
+
+        for el in self.matches(tree):
+            delete_element(el)
+
+
 class Profile:
     """The generic profile: every link of the body, content pages only."""
 
@@ -65,6 +152,12 @@ class Profile:
         self._content = [etree.XPath(x) for x in self.content_xpaths]
         self._extra = [etree.XPath(x) for x in self.extra_link_xpaths]
         self._exclude = etree.XPath(self.exclude_xpath) if self.exclude_xpath else None
+        self._prune = PruneRules(self.prune_xpaths)
+
+    def prune(self, tree: etree._Element) -> None:
+        """Remove ``prune_xpaths`` from ``tree`` in place (tails kept), as trafilatura's
+        ``prune_xpath`` would, in one pass over the tree (see ``PruneRules``)."""
+        self._prune.apply(tree)
 
     def __repr__(self) -> str:
         return f"<profile {self.name}>"
