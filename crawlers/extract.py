@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,9 @@ class Extracted:
     facts_error: str = ""
 
     def pack(self) -> bytes:
-        return zlib.compress(json.dumps(asdict(self), ensure_ascii=False).encode("utf-8"), 3)
+        # the fields are plain JSON values already (facts are model_dump() dicts): no asdict() deep copy
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 3)
 
     @classmethod
     def unpack(cls, blob: bytes) -> Extracted:
