@@ -42,7 +42,7 @@ def scrapy_settings(cfg: Any, roots: list[str], *, cache_dir: Path, log_file: Pa
         "HTTPCACHE_GZIP": cfg.cache_gzip,
         "HTTPCACHE_IGNORE_HTTP_CODES": [408, 429, 500, 502, 503, 504, 522, 524],
         "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.DummyPolicy",
-        "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.FilesystemCacheStorage",
+        "HTTPCACHE_STORAGE": "crawlers.httpcache.AtomicFilesystemCacheStorage",  # whole entries or none
         "REDIRECT_ENABLED": False,  # followed by the spider (policy on every hop, aliases)
         "METAREFRESH_ENABLED": False,
         "HTTPERROR_ALLOW_ALL": True,
