@@ -44,9 +44,11 @@ Redis wins when both are given.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -89,7 +91,7 @@ Relation = Literal["duplicate", "conflict", "distinct"]
 # shingles and pair relations
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1024)  # bounded: memory must not grow with the run
 def shingles(text: str, kind: str = "wchar3") -> frozenset[str]:
     """Shingle set of a question after ``norm_text`` (see ``FilterConfig.shingle``)."""
     norm = norm_text(text)
@@ -123,6 +125,21 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+def compact(sh: frozenset[str]) -> np.ndarray:
+    """A shingle set as a sorted array of 64-bit hashes (~8 bytes a shingle instead of ~100):
+    what the deduper keeps of each representative. ``jaccard_compact`` on two of them equals
+    ``jaccard`` on the sets unless two shingles collide in 64 bits."""
+    hs = {int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "little") for s in sh}
+    return np.fromiter(sorted(hs), dtype=np.uint64, count=len(hs))
+
+
+def jaccard_compact(a: np.ndarray, b: np.ndarray) -> float:
+    if not len(a) and not len(b):
+        return 1.0
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    return inter / (len(a) + len(b) - inter)
+
+
 @dataclass(frozen=True)
 class _Profile:
     lower: frozenset[str]           # every word, casefolded (key words in their canonical spelling)
@@ -131,7 +148,7 @@ class _Profile:
     content: Counter[str]           # non-stopwords with their counts
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1024)  # bounded: memory must not grow with the run
 def _profile(question: str) -> _Profile:
     lower: set[str] = set()
     exact: set[str] = set()
@@ -512,6 +529,44 @@ class _Decision:
     detail: str = ""
 
 
+class _Store:
+    """The records between the two passes of ``MinHashDeduper.run``: a list, or shards in a
+    scratch folder (then only one row group is ever in memory)."""
+
+    def __init__(self, spool: Path | None) -> None:
+        self.spool = Path(spool) if spool is not None else None
+        self._mem: list[QARecord] = []
+        self._writer = None
+        if self.spool is not None:
+            from pipelines.shards import ShardWriter
+
+            shutil.rmtree(self.spool, ignore_errors=True)
+            self._writer = ShardWriter(self.spool, QARecord, rows_per_shard=1_000_000)
+
+    def add(self, rec: QARecord) -> None:
+        if self._writer is not None:
+            self._writer.write(rec)
+        else:
+            self._mem.append(rec)
+
+    def replay(self) -> Iterator[QARecord]:
+        if self._writer is None:
+            yield from self._mem
+            return
+        from pipelines.shards import iter_records
+
+        self._writer.close()
+        assert self.spool is not None
+        yield from iter_records(self.spool, QARecord, batch_size=256)  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._mem = []
+        if self._writer is not None:
+            self._writer.abort()
+            assert self.spool is not None
+            shutil.rmtree(self.spool, ignore_errors=True)
+
+
 class MinHashDeduper:
     """Drop near-duplicate questions within a run and against the persistent index of earlier runs.
 
@@ -536,7 +591,7 @@ class MinHashDeduper:
         self.signer = Signer(cfg)
         self._index: Index | None = None
         self._run_lsh = self.signer.lsh()
-        self._run: dict[str, tuple[QARecord, frozenset[str]]] = {}   # representatives of this run
+        self._run: dict[str, tuple[str, str, np.ndarray]] = {}   # representatives: question, answer, compact shingles
         self._emitted: set[str] = set()
         self._pending: dict[str, tuple[Entry, MinHash]] = {}
         self._counted_index = False
@@ -570,11 +625,18 @@ class MinHashDeduper:
 
     # the pass -------------------------------------------------------------------------------
     def run(
-        self, records: Iterable[QARecord], counters: Counters, sink: Callable[[Reject], None] | None = None
+        self, records: Iterable[QARecord], counters: Counters, sink: Callable[[Reject], None] | None = None,
+        *, presorted: bool = False, spool: Path | None = None,
     ) -> Iterator[QARecord]:
         """Kept records of this run in id order; drops go to ``sink`` as stage ``dedup`` rejects.
 
-        Sorts the run's records by id first (holds them in memory: the dedup stage is a barrier).
+        The dedup stage is a barrier (with ``dedup_on_conflict="drop_both"`` a late record can drop
+        an earlier one), so it works in two passes: the first decides every record keeping only
+        what the decisions need (question, answer, shingles of this run's representatives, the
+        signatures of records to commit); the second emits the records by those decisions.
+        ``presorted=True`` promises ``records`` arrive in id order (checked) so they are not sorted
+        in memory; ``spool`` (a scratch folder) keeps the records on disk between the passes
+        instead of in memory. With both, memory no longer grows with the records' size.
         Calling ``run`` again on the same deduper dedups the new records against the earlier calls
         too (records already yielded can no longer be dropped by a later conflict).
         """
@@ -583,49 +645,57 @@ class MinHashDeduper:
         if not self._counted_index:
             counters.inc("dedup/index_entries", len(index))
             self._counted_index = True
-        recs = sorted(records, key=lambda r: r.id)
-        sh_list = [self.signer.shingles(r.question) for r in recs]
+        stream = records if presorted else sorted(records, key=lambda r: r.id)
+        store = _Store(spool)
         decisions: dict[str, _Decision] = {}
-        order: list[str] = []
         mhs: dict[str, MinHash] = {}
-        by_id: dict[str, QARecord] = {}
-        for rec, sh in zip(recs, sh_list, strict=True):
-            counters.inc("dedup/total")
-            if rec.id in by_id or rec.id in self._emitted:
-                counters.inc("dedup/dropped/near_duplicate")
+        last = ""
+        try:
+            for rec in stream:
+                if rec.id < last:
+                    raise ValueError(f"records are not in id order: {rec.id!r} after {last!r}")
+                last = rec.id
+                counters.inc("dedup/total")
+                if rec.id in decisions or rec.id in self._emitted:
+                    counters.inc("dedup/dropped/near_duplicate")
+                    if sink is not None:
+                        sink(reject_for(rec, stage=STAGE, reason="near_duplicate", dup_of=rec.id,
+                                        detail="same record id twice in the run"))
+                    continue
+                store.add(rec)
+                sh = self.signer.shingles(rec.question)
+                mh = self.signer.sign(sh)
+                d = self._against_index(rec, sh, mh) or self._against_run(rec, sh, mh, decisions)
+                decisions[rec.id] = d
+                if not d.reason:
+                    mhs[rec.id] = mh
+                if d.reason == "" or (d.reason == "answer_conflict" and d.dup_of in self._run):
+                    self._run_lsh.insert(rec.id, mh, check_duplication=False)
+                    self._run[rec.id] = (rec.question, str(rec.answer), compact(sh))
+            for rec in store.replay():
+                d = decisions[rec.id]
+                if not d.reason:
+                    counters.inc("dedup/kept")
+                    self._emitted.add(rec.id)
+                    self._pending[rec.id] = (Entry(rec.id, rec.run_id, rec.question, str(rec.answer), rec.type),
+                                             mhs[rec.id])
+                    yield rec
+                    continue
+                counters.inc(f"dedup/dropped/{d.reason}")
                 if sink is not None:
-                    sink(reject_for(rec, stage=STAGE, reason="near_duplicate", dup_of=rec.id,
-                                    detail="same record id twice in the run"))
-                continue
-            by_id[rec.id] = rec
-            order.append(rec.id)
-            mh = self.signer.sign(sh)
-            mhs[rec.id] = mh
-            d = self._against_index(rec, sh, mh) or self._against_run(rec, sh, mh, decisions)
-            decisions[rec.id] = d
-            if d.reason == "" or (d.reason == "answer_conflict" and d.dup_of in self._run):
-                self._run_lsh.insert(rec.id, mh, check_duplication=False)
-                self._run[rec.id] = (rec, sh)
-        for rid in order:
-            rec, d = by_id[rid], decisions[rid]
-            if not d.reason:
-                counters.inc("dedup/kept")
-                self._emitted.add(rid)
-                self._pending[rid] = (Entry(rid, rec.run_id, rec.question, str(rec.answer), rec.type), mhs[rid])
-                yield rec
-                continue
-            counters.inc(f"dedup/dropped/{d.reason}")
-            if sink is not None:
-                sink(reject_for(rec, stage=STAGE, reason=d.reason, dup_of=d.dup_of, detail=d.detail))
+                    sink(reject_for(rec, stage=STAGE, reason=d.reason, dup_of=d.dup_of, detail=d.detail))
+        finally:
+            store.close()
 
-    def _verified(self, sh: frozenset[str], cand: list[tuple[str, str, str, frozenset[str]]], counters: Counters):
-        """(id, question, answer, J) of candidates at or above the threshold, by id."""
+    def _verified(self, sh: frozenset[str], cand: list[tuple[str, str, str, np.ndarray]], counters: Counters):
+        """(id, question, answer, J) of candidates (compact shingles) at or above the threshold, by id."""
         out = []
         t = self.cfg.dedup_threshold
         min_len, max_len = t * len(sh), len(sh) / t
+        mine = compact(sh) if cand else None
         for cid, q, a, csh in sorted(cand, key=lambda c: c[0]):
             if min_len <= len(csh) <= max_len:  # size filter: J <= min/max of the two sizes
-                j = jaccard(sh, csh)
+                j = jaccard_compact(mine, csh)
                 if j >= t:
                     out.append((cid, q, a, j))
         counters.inc("dedup/lsh_candidates", len(cand))
@@ -652,7 +722,7 @@ class MinHashDeduper:
         if not ids:
             return None
         entries = index.get_many(sorted(ids))
-        cand = [(e.id, e.question, e.answer, self.signer.shingles(e.question))
+        cand = [(e.id, e.question, e.answer, compact(self.signer.shingles(e.question)))
                 for e in entries.values() if e.run_id != rec.run_id]
         assert self._counters is not None
         dup, conflict = self._classify(rec, self._verified(sh, cand, self._counters))
@@ -667,7 +737,7 @@ class MinHashDeduper:
 
     def _against_run(self, rec: QARecord, sh: frozenset[str], mh: MinHash, decisions: dict[str, _Decision]) -> _Decision:
         ids = self._run_lsh.query(mh)
-        cand = [(cid, r.question, str(r.answer), csh) for cid in ids for r, csh in [self._run[cid]]]
+        cand = [(cid, q, a, csh) for cid in ids for q, a, csh in [self._run[cid]]]
         assert self._counters is not None
         dup, conflict = self._classify(rec, self._verified(sh, cand, self._counters))
         if dup is not None:

@@ -21,7 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.counters import Counters
 from pipelines.run import RunDir, StageReport, build_manifest, timed, write_manifest
-from pipelines.shards import ShardWriter, iter_records, remove_shards, shard_paths
+from pipelines.shards import (
+    ShardWriter,
+    iter_records,
+    iter_sorted_records,
+    remove_shards,
+    shard_paths,
+)
 from schemas.ids import reject_id
 from schemas.records import Candidate, Page, QARecord, Reject
 
@@ -313,13 +319,14 @@ def stage_write_shard(run: RunDir, cfg: JobConfig, index: int, counters: Counter
                             relative_to=run.path) as drafts, \
                 ShardWriter(scratch / "rejects", Reject, start_index=REJECT_BLOCKS["write"] + start,
                             rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej:
+            kept: list[QARecord] = []  # one candidate shard's drafts, written in id order (the filter merges them)
             for w in writer.write(candidates):
                 local.inc("write/total")
                 if w.ok:
                     local.inc("write/ok")
-                    drafts.write(to_record(w, writer_name=writer.name,
-                                           prompt_version=w.extra.get("prompt") or writer.prompt_version,
-                                           run_id=cfg.run_id, created_at=created_at))
+                    kept.append(to_record(w, writer_name=writer.name,
+                                          prompt_version=w.extra.get("prompt") or writer.prompt_version,
+                                          run_id=cfg.run_id, created_at=created_at))
                 else:
                     local.inc(f"write/dropped/{w.reject_reason}")
                     rej.write(Reject(
@@ -329,6 +336,7 @@ def stage_write_shard(run: RunDir, cfg: JobConfig, index: int, counters: Counter
                         payload_json=json.dumps({"candidate": w.candidate.model_dump(mode="json"), "raw": w.raw},
                                                 ensure_ascii=False),
                     ))
+            drafts.write_all(sorted(kept, key=lambda r: r.id))
     finally:
         if client is not None:
             client.close()
@@ -386,19 +394,42 @@ def candidate_shard_count(run: RunDir) -> int:
 
 
 # --- filter + dedup -------------------------------------------------------------------------------
-def link_map(run: RunDir) -> dict[str, set[str]]:
-    """url (and final url) → set of out-link urls, for the linked-path check."""
+def path_links(folder: Path) -> set[tuple[str, str]]:
+    """The (from, to) link pairs that the records of ``folder`` claim along their golden paths."""
+    import itertools
+
     import pyarrow.parquet as pq
 
+    pairs: set[tuple[str, str]] = set()
+    for p in shard_paths(folder):
+        for batch in pq.ParquetFile(p).iter_batches(columns=["golden_path"], batch_size=4096):
+            for path in batch.column("golden_path").to_pylist():
+                pairs.update(itertools.pairwise(path or []))
+    return pairs
+
+
+def link_map(run: RunDir, only: set[tuple[str, str]] | None = None) -> dict[str, set[str]]:
+    """url (and final url) → set of out-link urls, for the linked-path check.
+
+    With ``only`` (the pairs the records claim), the map keeps just those links: every crawled
+    page is still a key (a page missing from the map means "not crawled"), but memory grows with
+    the claimed links instead of every link of the crawl."""
+    import pyarrow.parquet as pq
+
+    wanted: dict[str, set[str]] | None = None
+    if only is not None:
+        wanted = {}
+        for a, b in only:
+            wanted.setdefault(a, set()).add(b)
     links: dict[str, set[str]] = {}
     for p in shard_paths(run.sub("pages")):
-        t = pq.read_table(p, columns=["url", "final_url", "out_links"])
-        for url, final, outs in zip(t.column("url").to_pylist(), t.column("final_url").to_pylist(),
-                                    t.column("out_links").to_pylist(), strict=True):
-            s = {o["url"] for o in outs}
-            links.setdefault(url, set()).update(s)
-            if final and final != url:
-                links.setdefault(final, set()).update(s)
+        for batch in pq.ParquetFile(p).iter_batches(columns=["url", "final_url", "out_links"], batch_size=512):
+            for url, final, outs in zip(batch.column("url").to_pylist(), batch.column("final_url").to_pylist(),
+                                        batch.column("out_links").to_pylist(), strict=True):
+                s = {o["url"] for o in outs}
+                for key in (url, final) if final and final != url else (url,):
+                    keep = s if wanted is None else s & wanted.get(key, set())
+                    links.setdefault(key, set()).update(keep)
     return links
 
 
@@ -412,15 +443,18 @@ def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str
     _clear_folder(run, "qa")
     _clear_rejects(run, "filter")
     local = Counters()
-    drafts = sorted(iter_records(run.sub(source), QARecord), key=lambda r: r.id)  # type: ignore[attr-defined]
+    # Streams end to end (memory does not grow with the run): drafts merged in id order from the
+    # shards, only the links the drafts claim, the dedup's records spooled to disk between its passes.
+    drafts = iter_sorted_records(run.sub(source), QARecord)
+    links = link_map(run, only=path_links(run.sub(source)))
     index_path = Path(cfg.out).resolve() / ".dedup" if cfg.dedup_index else None
     with timed() as t, \
             ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["filter"],
                         rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej, \
             ShardWriter(run.sub("qa"), QARecord, rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as qa, \
             MinHashDeduper(cfg.filters, index_path=index_path, redis_url=cfg.dedup_redis_url) as dedup:
-        chain = FilterChain(build_filters(cfg.filters, links=link_map(run)), local, rej.write)
-        for rec in dedup.run(chain.run(drafts), local, rej.write):
+        chain = FilterChain(build_filters(cfg.filters, links=links), local, rej.write)
+        for rec in dedup.run(chain.run(drafts), local, rej.write, presorted=True, spool=run.work("filter-spool")):
             qa.write(rec)
         qa.flush()
         rej.flush()

@@ -3,11 +3,16 @@
 A shard is written to a hidden temporary name in the same folder, fsynced, then renamed to
 ``part-NNNNN.parquet``: a killed writer leaves only complete shards (and maybe a temp file that the
 next writer removes). Rows are written in the order given, so the same input gives the same bytes.
+
+Rows stream into the open temporary file one row group at a time (``ROW_GROUP_ROWS``), so a
+writer holds at most one row group in memory however large its shards are.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -21,6 +26,8 @@ from schemas.arrow import LARGE_COLUMNS, arrow_schema
 
 SHARD_GLOB = "part-*.parquet"
 TMP_PREFIX = ".tmp-"
+ROW_GROUP_ROWS = 1_000
+_OPEN_TEMPS: set[Path] = set()   # temp files this process is writing right now (never cleaned)
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,8 @@ def clean_temp_files(folder: Path) -> int:
             pid = tmp.name[len(TMP_PREFIX):].split("-", 1)[0]
             if pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid)):
                 continue
+            if tmp.resolve() in _OPEN_TEMPS:  # another writer of this process, still writing
+                continue
             tmp.unlink(missing_ok=True)
             n += 1
     return n
@@ -72,8 +81,12 @@ def clean_temp_files(folder: Path) -> int:
 class ShardWriter:
     """Write records of one model to ``folder/part-NNNNN.parquet``, rotating every ``rows_per_shard``.
 
-    Use as a context manager; ``close()`` flushes the last partial shard. ``shards`` lists what was
+    Use as a context manager; ``close()`` finishes the last partial shard. ``shards`` lists what was
     written. ``relative_to`` sets the base for the paths in ``ShardInfo`` (the run folder).
+
+    Memory is bounded by one row group (``row_group_rows``): full row groups are appended to the
+    shard's open temporary file, which becomes ``part-NNNNN.parquet`` (fsync + rename) when the
+    shard is full or the writer closes. A failure or a kill never publishes a partial shard.
     """
 
     def __init__(
@@ -85,18 +98,23 @@ class ShardWriter:
         start_index: int = 0,
         relative_to: Path | str | None = None,
         compression_level: int = 3,
+        row_group_rows: int = ROW_GROUP_ROWS,
     ) -> None:
-        if rows_per_shard < 1:
-            raise ValueError("rows_per_shard must be >= 1")
+        if rows_per_shard < 1 or row_group_rows < 1:
+            raise ValueError("rows_per_shard and row_group_rows must be >= 1")
         self.folder = Path(folder)
         self.model = model
         self.schema = arrow_schema(model)
         self.rows_per_shard = rows_per_shard
+        self.row_group_rows = min(row_group_rows, rows_per_shard)
         self.index = start_index
         self.base = Path(relative_to) if relative_to else self.folder.parent
         self.level = compression_level
         self.shards: list[ShardInfo] = []
         self._buffer: list[dict] = []
+        self._pq: pq.ParquetWriter | None = None   # the shard being written (its temp file)
+        self._tmp: Path | None = None
+        self._rows = 0                              # rows of the current shard (written + buffered)
         self.folder.mkdir(parents=True, exist_ok=True)
         clean_temp_files(self.folder)
 
@@ -106,8 +124,8 @@ class ShardWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.close()
-        else:  # never publish a shard from a failed run; the buffer is lost, earlier shards stay
-            self._buffer.clear()
+        else:  # never publish a shard from a failed run; the current shard is lost, earlier shards stay
+            self.abort()
 
     @property
     def rows_written(self) -> int:
@@ -117,7 +135,10 @@ class ShardWriter:
         if not isinstance(record, self.model):
             raise TypeError(f"expected {self.model.__name__}, got {type(record).__name__}")
         self._buffer.append(record.model_dump(mode="python"))
-        if len(self._buffer) >= self.rows_per_shard:
+        self._rows += 1
+        if len(self._buffer) >= self.row_group_rows:
+            self._write_group()
+        if self._rows >= self.rows_per_shard:
             self.flush()
 
     def write_all(self, records: Iterable[BaseModel]) -> None:
@@ -125,32 +146,90 @@ class ShardWriter:
             self.write(r)
 
     def flush(self) -> ShardInfo | None:
-        if not self._buffer:
+        """Publish the current shard (whatever it holds) now; None when it is empty."""
+        self._write_group()
+        if self._pq is None:
             return None
-        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
-        self._buffer = []
-        return self._publish(table)
+        return self._publish()
 
     def close(self) -> list[ShardInfo]:
         self.flush()
         return self.shards
 
-    def _publish(self, table: pa.Table) -> ShardInfo:
-        name = f"part-{self.index:05d}.parquet"
-        final = self.folder / name
-        large = [c for c in table.column_names if c in LARGE_COLUMNS]
-        atomic_write_parquet(
-            table, final, compression="zstd",
-            compression_level={c: (9 if c in large else self.level) for c in table.column_names},
-            use_dictionary=[c for c in table.column_names if c not in large], write_statistics=True,
+    def abort(self) -> None:
+        """Drop the shard in progress (its temp file); published shards stay."""
+        self._buffer.clear()
+        self._rows = 0
+        if self._pq is not None:
+            with contextlib.suppress(Exception):  # the file is deleted next: a close error changes nothing
+                self._pq.close()
+            self._pq = None
+        if self._tmp is not None:
+            _OPEN_TEMPS.discard(self._tmp.resolve())
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+    def _write_group(self) -> None:
+        if not self._buffer:
+            return
+        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        self._buffer = []
+        try:
+            if self._pq is None:
+                self._open(table.column_names)
+            assert self._pq is not None
+            self._pq.write_table(table, row_group_size=len(table))
+        except OSError as e:
+            self.abort()
+            raise _naming(e, self.folder / f"part-{self.index:05d}.parquet") from e
+        except BaseException:
+            self.abort()
+            raise
+
+    def _open(self, columns: list[str]) -> None:
+        final = self.folder / f"part-{self.index:05d}.parquet"
+        self._tmp = final.parent / f"{TMP_PREFIX}{os.getpid()}-{final.name}"
+        _OPEN_TEMPS.add(self._tmp.resolve())
+        large = [c for c in columns if c in LARGE_COLUMNS]
+        self._pq = pq.ParquetWriter(
+            self._tmp, self.schema, compression="zstd",
+            compression_level={c: (9 if c in large else self.level) for c in columns},
+            use_dictionary=[c for c in columns if c not in large], write_statistics=True,
         )
+
+    def _publish(self) -> ShardInfo:
+        assert self._pq is not None and self._tmp is not None
+        final = self.folder / f"part-{self.index:05d}.parquet"
+        tmp = self._tmp
+        try:
+            self._pq.close()
+            self._pq = None
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except OSError as e:
+            self.abort()
+            raise _naming(e, final) from e
+        except BaseException:
+            self.abort()
+            raise
+        _OPEN_TEMPS.discard(tmp.resolve())
+        self._tmp = None
+        _fsync_dir(final.parent)
+        rows, self._rows = self._rows, 0
         info = ShardInfo(
             path=str(final.relative_to(self.base)) if final.is_relative_to(self.base) else str(final),
-            rows=table.num_rows, sha256=file_sha256(final), bytes=final.stat().st_size,
+            rows=rows, sha256=file_sha256(final), bytes=final.stat().st_size,
         )
         self.shards.append(info)
         self.index += 1
         return info
+
+
+def _naming(e: OSError, shard: Path) -> OSError:
+    """The same error, saying which shard it hit (disk full: ``OSError: [Errno 28] … (shard …)``)."""
+    msg = f"{e.strerror or e} (writing shard {shard})"
+    return OSError(e.errno, msg) if e.errno else OSError(f"{e} (writing shard {shard})")
 
 
 def atomic_write_parquet(table: pa.Table, final: Path, **write_options) -> None:
@@ -199,6 +278,33 @@ def iter_records(folder: Path | str, model: type[BaseModel], batch_size: int = 1
         for batch in pf.iter_batches(batch_size=batch_size):
             for row in batch.to_pylist():
                 yield model.model_validate(row)
+
+
+def iter_sorted_records(folder: Path | str, model: type[BaseModel], key: str = "id",
+                        batch_size: int = 256) -> Iterator[BaseModel]:
+    """Every record of a folder's shards in ``key`` order (ties: shard order, then row order).
+
+    A k-way merge: a shard whose rows are already in ``key`` order (the writers sort what they
+    write) is streamed one batch at a time, so memory is one batch per shard; a shard that is not
+    in order is sorted on its own (one shard in memory), never the whole folder."""
+    import heapq
+    from operator import attrgetter
+
+    streams = [_sorted_shard(p, model, key, batch_size) for p in shard_paths(folder)]
+    yield from heapq.merge(*streams, key=attrgetter(key))
+
+
+def _sorted_shard(path: Path, model: type[BaseModel], key: str, batch_size: int) -> Iterator[BaseModel]:
+    pf = pq.ParquetFile(path)
+    keys = pf.read(columns=[key]).column(key).to_pylist()
+    if all(a <= b for a, b in itertools.pairwise(keys)):
+        batches = pf.iter_batches(batch_size=batch_size)
+    else:
+        batches = pf.read().sort_by(key).to_batches(max_chunksize=batch_size)
+    del keys
+    for batch in batches:
+        for row in batch.to_pylist():
+            yield model.model_validate(row)
 
 
 def shard_index(path: Path) -> int | None:

@@ -111,15 +111,15 @@ def test_disk_full_leaves_previous_shards_intact(tmp_path, monkeypatch):
 
     with ShardWriter(tmp_path / "qa", QARecord, rows_per_shard=5) as w:
         w.write_all(_qa(i) for i in range(5))
-    real = shards.pq.write_table
 
-    def full(table, where, **kw):
-        real(table, where, **kw)
-        raise OSError(28, "No space left on device")
+    class Full(shards.pq.ParquetWriter):
+        def write_table(self, table, row_group_size=None):
+            super().write_table(table, row_group_size=row_group_size)
+            raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(shards.pq, "write_table", full)
+    monkeypatch.setattr(shards.pq, "ParquetWriter", Full)
     w2 = ShardWriter(tmp_path / "qa", QARecord, rows_per_shard=5, start_index=1)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OSError, match=r"No space left on device \(writing shard .*qa/part-00001\.parquet\)"):
         w2.write_all(_qa(i) for i in range(5, 10))
     assert [p.name for p in (tmp_path / "qa").iterdir()] == ["part-00000.parquet"]
     assert pq.ParquetFile(tmp_path / "qa" / "part-00000.parquet").metadata.num_rows == 5
@@ -150,3 +150,42 @@ def test_remove_shards_clears_only_its_index_block(tmp_path):
             w.write(Reject(id=str(start), stage="s", reason="r"))
     assert remove_shards(tmp_path / "rejects", 10_000, 20_000) == 2
     assert [p.name for p in shard_paths(tmp_path / "rejects")] == ["part-00000.parquet", "part-20000.parquet"]
+
+
+def test_rows_stream_to_disk_one_row_group_at_a_time(tmp_path):
+    """A shard of 25 rows with row groups of 10: never more than 10 rows held in memory, three row
+    groups in the file, the temp file visible while the shard is open and gone once published."""
+    folder = tmp_path / "qa"
+    w = ShardWriter(folder, QARecord, rows_per_shard=25, row_group_rows=10)
+    held = []
+    for i in range(25):
+        w.write(_qa(i))
+        held.append(len(w._buffer))
+        if i == 12:
+            assert [p.name for p in folder.iterdir()] == [f".tmp-{os.getpid()}-part-00000.parquet"]
+    w.close()
+    assert max(held) == 9 and held[9] == 0, "a full row group leaves memory as soon as it is complete"
+    meta = pq.ParquetFile(folder / "part-00000.parquet").metadata
+    assert (meta.num_rows, meta.num_row_groups) == (25, 3)
+    assert [p.name for p in folder.iterdir()] == ["part-00000.parquet"]
+    ids = pq.read_table(folder / "part-00000.parquet", columns=["id"]).column("id").to_pylist()
+    assert ids == [_qa(i).id for i in range(25)]
+
+
+def test_second_writer_of_the_same_process_spares_the_first_ones_open_shard(tmp_path):
+    folder = tmp_path / "rejects"
+    first = ShardWriter(folder, QARecord, rows_per_shard=100, row_group_rows=2)
+    first.write_all(_qa(i) for i in range(3))        # one row group on disk, in a temp file
+    second = ShardWriter(folder, QARecord, start_index=50, rows_per_shard=100)
+    second.write_all(_qa(i) for i in range(50, 52))
+    assert [s.rows for s in first.close()] == [3] and [s.rows for s in second.close()] == [2]
+    assert sorted(p.name for p in folder.iterdir()) == ["part-00000.parquet", "part-00050.parquet"]
+
+
+def test_failure_mid_shard_removes_its_temp_file(tmp_path):
+    folder = tmp_path / "qa"
+    with pytest.raises(RuntimeError), ShardWriter(folder, QARecord, rows_per_shard=100, row_group_rows=2) as w:
+        w.write_all(_qa(i) for i in range(5))
+        assert any(p.name.startswith(".tmp-") for p in folder.iterdir())
+        raise RuntimeError("boom")
+    assert list(folder.iterdir()) == []
