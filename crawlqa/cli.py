@@ -67,14 +67,32 @@ def _crawl_opts(max_depth: int, max_pages: int, max_pages_per_root: int, no_robo
     return opts
 
 
+def _llm_options(token_budget: int | None, concurrency_llm: int | None, token_param: str | None,
+                 temperature: str | None) -> dict:
+    from crawlqa.config import parse_temperature
+
+    opts: dict = {k: v for k, v in {"token_budget": token_budget, "concurrency": concurrency_llm,
+                                    "token_param": token_param}.items() if v}
+    try:
+        t = parse_temperature(temperature)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if t != "unset":
+        opts["temperature"] = t
+    return opts
+
+
 def _run_job(urls: list[str], *, out: Path, run_id: str | None, llm: LLMMode, model: str | None,
              crawl: dict, engine: Engine, token_budget: int | None, concurrency_llm: int | None,
-             task_runner: str = "threads", dask_address: str | None = None) -> dict:
+             task_runner: str = "threads", dask_address: str | None = None, crawl_parts: int = 1,
+             max_proposals: int | None = None, token_param: str | None = None,
+             temperature: str | None = None) -> dict:
     from crawlqa.config import make_job_config
     from pipelines.run import RunDir, default_run_id
 
     run_id = run_id or default_run_id()
-    llm_options = {k: v for k, v in {"token_budget": token_budget, "concurrency": concurrency_llm}.items() if v}
+    llm_options = _llm_options(token_budget, concurrency_llm, token_param, temperature)
+    synth = {"max_proposals": max_proposals} if max_proposals is not None else None
     try:
         RunDir(out, run_id)
     except ValueError as exc:
@@ -83,7 +101,7 @@ def _run_job(urls: list[str], *, out: Path, run_id: str | None, llm: LLMMode, mo
         from pipelines.job import run_crawlqa
 
         cfg = make_job_config(urls, out=str(out), run_id=run_id, llm=llm.value, model=model, crawl=crawl,
-                              llm_options=llm_options)
+                              synth=synth, llm_options=llm_options, crawl_parts=crawl_parts)
         return run_crawlqa(cfg, on_stage=lambda r: err.print(f"[dim]stage {r.stage} done in {r.seconds:.1f}s"
                                                               f"{' (resumed)' if r.skipped else ''}[/dim]"))
     _quiet_prefect()
@@ -92,7 +110,8 @@ def _run_job(urls: list[str], *, out: Path, run_id: str | None, llm: LLMMode, mo
     f = with_runner(crawlqa_flow, task_runner, dask_address)
     return f(roots=urls, out=str(out), run_id=run_id, llm=llm.value, model=model,
              max_depth=crawl["max_depth"], max_pages=crawl["max_pages"],
-             max_pages_per_root=crawl["max_pages_per_root"], crawl_options=crawl, llm_options=llm_options)
+             max_pages_per_root=crawl["max_pages_per_root"], crawl_options=crawl, synth_options=synth,
+             llm_options=llm_options, crawl_parts=crawl_parts)
 
 
 @app.command()
@@ -114,13 +133,24 @@ def run(
     engine: Annotated[Engine, typer.Option(help="prefect (ephemeral or PREFECT_API_URL) or local")] = Engine.prefect,
     task_runner: Annotated[str, typer.Option(help="threads or dask")] = "threads",
     dask_address: Annotated[str | None, typer.Option(help="scheduler address of an existing Dask cluster")] = None,
+    crawl_parts: Annotated[int, typer.Option(
+        min=1, help="split the roots across this many crawl tasks (one Scrapy process each, on the task runner)")] = 1,
+    max_proposals: Annotated[int | None, typer.Option(
+        min=0, help="LLM page-pair proposals per run (default 8 with a model; 0 offline)")] = None,
+    llm_token_param: Annotated[str | None, typer.Option(
+        help="auto, max_tokens or max_completion_tokens (OpenAI reasoning models)")] = None,
+    temperature: Annotated[str | None, typer.Option(
+        help="sampling temperature, or 'none' to leave it out of requests (default 0)")] = None,
 ) -> None:
     """The whole CRAWLQA job: crawl the roots, mine evidence, write and filter questions."""
     urls = _load_roots(roots)
+    if llm_token_param not in (None, "auto", "max_tokens", "max_completion_tokens"):
+        raise _fail(f"--llm-token-param must be auto, max_tokens or max_completion_tokens, not {llm_token_param!r}")
     crawl = _crawl_opts(max_depth, max_pages, max_pages_per_root, no_robots, delay, concurrency, allow_private)
     manifest = _run_job(urls, out=out, run_id=run_id, llm=llm, model=model, crawl=crawl, engine=engine,
                         token_budget=token_budget, concurrency_llm=llm_concurrency,
-                        task_runner=task_runner, dask_address=dask_address)
+                        task_runner=task_runner, dask_address=dask_address, crawl_parts=crawl_parts,
+                        max_proposals=max_proposals, token_param=llm_token_param, temperature=temperature)
     _print(manifest, out)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     crawlqa_model: str = "gpt-4o-mini"
     crawlqa_llm: Literal["auto", "offline", "openai"] = "auto"
     crawlqa_dedup_redis_url: str | None = None
+    crawlqa_max_proposals: int | None = Field(
+        None, ge=0, description="LLM page-pair proposals per run (default 8 with a model, always 0 offline)")
+    crawlqa_llm_token_param: Literal["auto", "max_tokens", "max_completion_tokens"] = "auto"
+    crawlqa_llm_temperature: str | None = Field(
+        None, description="sampling temperature; 'none' = not sent (reasoning models); unset = 0")
 
     def llm_mode(self, requested: str | None = None) -> Literal["offline", "openai"]:
         """``auto`` means: the real model when an endpoint or key is configured, else offline."""
@@ -27,6 +32,23 @@ class Settings(BaseSettings):
         if mode not in ("offline", "openai"):
             raise ValueError(f"--llm must be offline, openai or auto, not {mode!r}")
         return mode  # type: ignore[return-value]
+
+
+DEFAULT_MAX_PROPOSALS = 8
+
+
+def parse_temperature(value: str | float | None) -> float | str | None:
+    """``"none"`` → None (the request leaves temperature out); a number → that number; unset → ``"unset"``."""
+    if value is None:
+        return "unset"
+    if isinstance(value, int | float):
+        return float(value)
+    if value.strip().lower() in ("none", "omit", "default", ""):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"temperature must be a number or 'none', not {value!r}") from None
 
 
 def load_settings() -> Settings:
@@ -60,13 +82,24 @@ def make_job_config(
     if mode == "openai":
         from synth.llm.config import LLMConfig
 
+        options = dict(llm_options or {})
+        options.setdefault("token_param", settings.crawlqa_llm_token_param)
+        temperature = parse_temperature(settings.crawlqa_llm_temperature)
+        if temperature != "unset":
+            options.setdefault("temperature", temperature)
         llm_cfg = LLMConfig(
             model=model or settings.crawlqa_model, base_url=settings.openai_base_url,
-            api_key=settings.openai_api_key, **(llm_options or {}),
+            api_key=settings.openai_api_key, **options,
         )
+    synth = dict(synth or {})
+    if mode == "offline":  # proposals need a model: the offline writer would only reject them
+        synth["max_proposals"] = 0
+    else:
+        synth.setdefault("max_proposals", settings.crawlqa_max_proposals if settings.crawlqa_max_proposals
+                         is not None else DEFAULT_MAX_PROPOSALS)
     return JobConfig(
         roots=roots, out=out, run_id=validate_run_id(run_id or default_run_id()), llm=mode,
-        crawl=CrawlConfig(**(crawl or {})), synth=SynthConfig(**(synth or {})),
+        crawl=CrawlConfig(**(crawl or {})), synth=SynthConfig(**synth),
         filters=FilterConfig(**(filters or {})), llm_config=llm_cfg,
         dedup_redis_url=settings.crawlqa_dedup_redis_url, **job,
     )
