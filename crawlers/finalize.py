@@ -7,6 +7,9 @@ from the spool (memory stays flat). The only timing-dependent field is ``fetched
 response's ``Date`` header, which the HTTP cache replays, so a re-run served from the cache writes
 identical shards.
 
+A page that declared another canonical URL (``<link rel="canonical">``) is written under that URL,
+once per canonical URL (``crawlers/frontier.py`` says which fetched page is shown).
+
 A page whose extraction failed is an ``extract`` reject whose payload keeps its click path
 (``root_url``, ``depth``, ``parent_url``, ``anchor_text``), so paths through it can still be rebuilt.
 """
@@ -96,11 +99,17 @@ def finalize(
             meta[row.key] = row
         for src, dst in spool.aliases().items():
             frontier.add_alias(src, dst)
+        for key, target in spool.canonicals().items():
+            frontier.add_canonical(key, target)
         assignment = frontier.assign()
-        claims = assignment.claims
+        claims, source = assignment.claims, assignment.source
         for stage, reason, key, url, _root, detail in spool.rejects():
             add_reject(stage, reason, key, url, detail)
-        unclaimed = set(meta) - set(claims)
+        shown = set(source.values())
+        duplicates = {k for k in meta if k not in shown and frontier.identity(k) in claims}
+        if duplicates:  # pages that declared a canonical URL recorded from another of its pages
+            counters["crawl/canonical_duplicates"] += len(duplicates)
+        unclaimed = set(meta) - shown - duplicates
         if unclaimed:
             counters["crawl/over_budget"] += len(unclaimed)
             log.info("%d fetched page(s) beyond the limits once the link graph was complete", len(unclaimed))
@@ -109,10 +118,13 @@ def finalize(
         per_root = Counter()
         with ShardWriter(pages_dir, Page, rows_per_shard=cfg.pages_per_shard) as pw:
             for key in order:
-                claim, row = claims[key], meta[key]
+                # ``key`` is the URL the page is recorded under (its canonical URL when it declared
+                # one), ``src`` the fetched page shown (see crawlers/frontier.py)
+                src = source[key]
+                claim, row = claims[key], meta[src]
                 nav = {"root_url": roots[claim.root], "depth": claim.depth,
                        "parent_url": claim.parent, "anchor_text": claim.anchor}
-                got = spool.extraction(key)
+                got = spool.extraction(src)
                 if got is None:
                     add_reject("extract", "extract_failed", key, key, "no extraction result", nav)
                     continue
@@ -126,7 +138,7 @@ def finalize(
                 facts, enums = _structure(ex, counters)
                 links, seen = [], {key}
                 for lk, _url, text in row.links:
-                    target = frontier.resolve(lk)
+                    target = frontier.identity(frontier.resolve(lk))
                     if target not in seen:
                         seen.add(target)
                         links.append(Link(url=target, text=text))
@@ -135,7 +147,7 @@ def finalize(
                     depth=claim.depth, parent_url=claim.parent, anchor_text=claim.anchor,
                     status=row.status, content_type=row.content_type, fetched_at=_dt(row.fetched_at),
                     title=ex.title, subject=ex.subject, description=ex.description, text=ex.text,
-                    html=spool.html(key), language=ex.language, date=ex.date, site=row.site,
+                    html=spool.html(src), language=ex.language, date=ex.date, site=row.site,
                     out_links=links, facts=facts, enumerations=enums,
                 )
                 pw.write(page)

@@ -14,6 +14,14 @@ the order responses happened to arrive, and the limits are exact:
   Admitted URLs that end without a page (404, robots...) free their budget for the next wave.
 
 The same ``assign()`` runs again at the end (``crawlers.finalize``) to write the pages.
+
+``<link rel="canonical">``: a fetched page that declares another canonical URL (``add_canonical``)
+is recorded under that URL. All the pages declaring one canonical URL, and that URL itself when it
+was fetched, are one node of the BFS: it is claimed once, under the canonical URL, by the first
+link that reaches any of them, and its content (and links) are those of one fetched page, the
+``source``: the canonical URL's own page when it was fetched, else the smallest key among the pages
+declaring it (never the arrival order). A canonical URL that a fetched page declares is not
+requested itself.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ class Claim:
 @dataclass
 class Assignment:
     claims: dict[str, Claim] = field(default_factory=dict)
+    source: dict[str, str] = field(default_factory=dict)  # claimed key -> fetched page key it shows
     order: list[list[list[str]]] = field(default_factory=list)  # order[root][depth] = keys in BFS order
     counts: list[int] = field(default_factory=list)
 
@@ -78,6 +87,8 @@ class Frontier:
         self.alias: dict[str, str] = {}  # redirect source key -> target key
         self.failed: set[str] = set()  # keys that ended without a page
         self.requested: set[str] = set()  # keys admitted so far (in flight or done)
+        self.canonical: dict[str, str] = {}  # fetched page key -> the other canonical key it declares
+        self.canonical_targets: set[str] = set()
         self._refusals: dict[tuple[int, str], str | None] = {}
         self.refused: list[tuple[int, str, str]] = []  # (root, url, reason), each once
         self.refused_roots: list[tuple[int, str, str]] = []  # (root, url, reason)
@@ -92,6 +103,24 @@ class Frontier:
 
     def add_failure(self, key: str) -> None:
         self.failed.add(key)
+
+    def add_canonical(self, key: str, canonical: str) -> None:
+        """Fetched page ``key`` declares ``canonical`` (``<link rel="canonical">``)."""
+        if key != canonical:
+            self.canonical[key] = canonical
+            self.canonical_targets.add(canonical)
+
+    def identity(self, key: str) -> str:
+        """The key a fetched page is recorded under: its canonical URL if it declared one."""
+        return self.canonical.get(key, key)
+
+    def sources(self) -> dict[str, str]:
+        """Canonical key -> the fetched page shown under it (see the module doc)."""
+        members: dict[str, list[str]] = {}
+        for key, canonical in self.canonical.items():
+            members.setdefault(canonical, []).append(key)
+        return {c: c if (c in self.pages and c not in self.canonical) else min(keys)
+                for c, keys in members.items()}
 
     def resolve(self, key: str) -> str:
         seen = 0
@@ -115,18 +144,28 @@ class Frontier:
         """Multi-source layered BFS over the fetched pages, with the page caps."""
         n = len(self.roots)
         out = Assignment(order=[[] for _ in range(n)], counts=[0] * n)
-        claims = out.claims
+        claims, source = out.claims, out.source
+        sources = self.sources() if self.canonical else {}
 
         def room(r: int) -> bool:
             return out.counts[r] < self.cap and len(claims) < self.max_pages
 
+        def node(key: str) -> tuple[str, str] | None:
+            """(key recorded, fetched page shown) for a link, or None when nothing was fetched."""
+            k = self.resolve(key)
+            c = self.canonical.get(k, k)
+            if c in sources:
+                return c, sources[c]
+            return (k, k) if k in self.pages else None
+
         layer: list[list[str]] = [[] for _ in range(n)]
         for r, rk in enumerate(self.root_keys):
-            k = self.resolve(rk)
-            if k in self.pages and k not in claims and room(r) and not self.refusal(r, k):
-                claims[k] = Claim(r, 0, None, None)
+            got = node(rk)
+            if got is not None and got[0] not in claims and room(r) and not self.refusal(r, got[0]):
+                claims[got[0]] = Claim(r, 0, None, None)
+                source[got[0]] = got[1]
                 out.counts[r] += 1
-                layer[r] = [k]
+                layer[r] = [got[0]]
             out.order[r].append(list(layer[r]))
         for depth in range(1, self.max_depth + 1):
             nxt: list[list[str]] = [[] for _ in range(n)]
@@ -134,13 +173,15 @@ class Frontier:
                 for parent in layer[r]:
                     if not room(r):
                         break
-                    for lk, _url, text in self.pages[parent]:
-                        k = self.resolve(lk)
-                        if k not in self.pages or k in claims or self.refusal(r, k):
+                    for lk, _url, text in self.pages[source[parent]]:
+                        got = node(lk)
+                        if got is None or got[0] in claims or self.refusal(r, got[0]):
                             continue
                         if not room(r):
                             break
+                        k = got[0]
                         claims[k] = Claim(r, depth, parent, text)
+                        source[k] = got[1]
                         out.counts[r] += 1
                         nxt[r].append(k)
                 out.order[r].append(nxt[r])
@@ -166,10 +207,10 @@ class Frontier:
         return out
 
     def _known(self, key: str) -> bool:
-        if key in self.requested or key in self.failed:
+        if key in self.requested or key in self.failed or key in self.canonical_targets:
             return True
         k = self.resolve(key)
-        return k in self.pages or k in self.failed or k in self.requested
+        return k in self.pages or k in self.failed or k in self.requested or k in self.canonical_targets
 
     def _candidates(self, r: int, a: Assignment) -> list[Admission]:
         """Unknown links of root ``r``'s pages at the lowest open depth, in BFS/document order."""
@@ -180,7 +221,7 @@ class Frontier:
             out: list[Admission] = []
             seen: set[str] = set()
             for parent in order[depth - 1]:
-                for lk, url, text in self.pages[parent]:
+                for lk, url, text in self.pages[a.source[parent]]:
                     if lk in seen or self._known(lk):
                         continue
                     seen.add(lk)

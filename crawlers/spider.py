@@ -8,6 +8,10 @@ between waves, from ``spider_idle`` (see ``crawlers/frontier.py`` for why).
 Redirects (3xx and ``<meta http-equiv="refresh">``) are followed here rather than by Scrapy's
 middlewares, so that every hop passes the same domain/address policy, loops are caught on exact
 URLs, and a redirect onto a page already fetched becomes an alias of that page (no duplicate).
+
+A page's ``<link rel="canonical">`` (same registered domain, allowed by the crawl policy) makes it
+a page of that canonical URL: a duplicate alias when the canonical page itself was fetched, else a
+page recorded under the canonical URL (``crawlers/frontier.py``; one page per canonical URL).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from crawlers.middlewares import Refused
 from crawlers.profiles import Profile, get_profile, profile_for, sniff_profile
 from crawlers.safety import PRIVATE_ADDRESS, AddressPolicy, make_policy
 from crawlers.spool import SpoolWriter
-from crawlers.urls import canonicalize, fetch_url, is_http
+from crawlers.urls import canonicalize, fetch_url, host_of, is_http, registered_domain
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +224,17 @@ class CrawlqaSpider(scrapy.Spider):
             return
         if response.encoding and response.encoding.lower().replace("-", "") not in ("utf8", "ascii"):
             self.counters["crawl/non_utf8"] += 1
+        canonical = self.declared_canonical(response, root, page_key)
+        if canonical is not None:
+            if canonical in self.frontier.pages and canonical not in self.frontier.canonical:
+                # the canonical page itself was fetched: this one is recorded as its duplicate
+                self.counters["crawl/canonical_duplicates"] += 1
+                self.frontier.add_alias(page_key, canonical)
+                self.spool.put_alias(page_key, canonical)
+                return
+            self.counters["crawl/canonical_declared"] += 1
+            self.frontier.add_canonical(page_key, canonical)
+            self.spool.put_canonical(page_key, canonical)
         profile = self.page_profile(root, depth, response.url, text)
         links = self.content_links(profile, response)
         self.frontier.add_page(page_key, links)
@@ -252,11 +267,47 @@ class CrawlqaSpider(scrapy.Spider):
         if tkey != key:
             self.frontier.add_alias(key, tkey)
             self.spool.put_alias(key, tkey)
-            if tkey in self.frontier.pages or tkey in self.frontier.requested or tkey in self.frontier.failed:
+            if (tkey in self.frontier.pages or tkey in self.frontier.requested or tkey in self.frontier.failed
+                    or tkey in self.frontier.canonical_targets):
                 self.counters["crawl/redirects_to_known"] += 1
                 return
             self.frontier.requested.add(tkey)
         yield self.make_request(Admission(root, depth, tkey, target), chain=chain)
+
+    def declared_canonical(self, response: TextResponse, root: int, page_key: str) -> str | None:
+        """The key of the page's ``<link rel="canonical">`` when it is another URL that may stand
+        for this page: http(s), the same registered domain as the page, and allowed by the crawl's
+        policy for this root (domains, private addresses). Anything else is counted and ignored."""
+        try:
+            hrefs = [
+                el.get("href") for el in response.selector.root.iterfind(".//head/link[@href]")
+                if "canonical" in (el.get("rel") or "").lower().split()
+            ]
+        except Exception as exc:  # an unreadable head: the page is kept under its own URL
+            self.counters["crawl/canonical_ignored/unreadable"] += 1
+            log.debug("canonical of %s unreadable: %s", response.url, exc)
+            return None
+        if not hrefs or not (hrefs[0] or "").strip():
+            return None
+        try:
+            target = response.urljoin(hrefs[0].strip())
+        except ValueError:
+            self.counters["crawl/canonical_ignored/bad_url"] += 1
+            return None
+        if not is_http(target):
+            self.counters["crawl/canonical_ignored/scheme"] += 1
+            return None
+        key = canonicalize(target)
+        if key == page_key:
+            return None
+        if registered_domain(host_of(key)) != registered_domain(host_of(page_key)):
+            self.counters["crawl/canonical_ignored/other_domain"] += 1
+            return None
+        reason = self.frontier.policy(root, key)
+        if reason:
+            self.counters[f"crawl/canonical_ignored/{reason}"] += 1
+            return None
+        return key
 
     # -- profiles and links ----------------------------------------------------------------------
     def page_profile(self, root: int, depth: int, url: str, text: str) -> Profile:

@@ -1,7 +1,7 @@
 """The crawl's scratch store: one SQLite file in the crawl's work folder.
 
 The crawl subprocess writes it (fetched pages with their compressed HTML and links, extraction
-results, redirect aliases, rejects) through ``SpoolWriter``, a single writer thread, so neither the
+results, redirect aliases, declared canonical URLs, rejects) through ``SpoolWriter``, a single writer thread, so neither the
 reactor nor the extraction callbacks wait on disk. ``crawlers.finalize`` reads it back page by page
 to write the shards in a deterministic order: memory stays flat whatever the number of pages.
 """
@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS fetch (
 );
 CREATE TABLE IF NOT EXISTS extract (key TEXT PRIMARY KEY, ok INTEGER, reason TEXT, detail TEXT, data BLOB);
 CREATE TABLE IF NOT EXISTS alias (src TEXT PRIMARY KEY, dst TEXT);
+CREATE TABLE IF NOT EXISTS canonical (key TEXT PRIMARY KEY, target TEXT);
 CREATE TABLE IF NOT EXISTS reject (
     stage TEXT, reason TEXT, key TEXT, url TEXT, root INTEGER, detail TEXT,
     PRIMARY KEY (stage, reason, key)
@@ -89,6 +90,9 @@ class SpoolWriter:
     def put_alias(self, src: str, dst: str) -> None:
         self._q.put(("alias", src, dst))
 
+    def put_canonical(self, key: str, target: str) -> None:
+        self._q.put(("canonical", key, target))
+
     def put_reject(self, stage: str, reason: str, key: str, url: str, root: int, detail: str) -> None:
         self._q.put(("reject", stage, reason, key, url, root, detail))
 
@@ -118,6 +122,8 @@ class SpoolWriter:
                       (key, int(bool(r.get("ok"))), r.get("reason", ""), r.get("detail", ""), r.get("data")))
         elif kind == "alias":
             c.execute("INSERT OR REPLACE INTO alias VALUES (?,?)", op[1:])
+        elif kind == "canonical":
+            c.execute("INSERT OR REPLACE INTO canonical VALUES (?,?)", op[1:])
         elif kind == "reject":
             c.execute("INSERT OR IGNORE INTO reject VALUES (?,?,?,?,?,?)", op[1:])
 
@@ -178,6 +184,10 @@ class Spool:
 
     def aliases(self) -> dict[str, str]:
         return dict(self.con.execute("SELECT src, dst FROM alias ORDER BY src"))
+
+    def canonicals(self) -> dict[str, str]:
+        """Fetched page key -> the canonical key it declared (``<link rel="canonical">``)."""
+        return dict(self.con.execute("SELECT key, target FROM canonical ORDER BY key"))
 
     def rejects(self) -> list[tuple[str, str, str, str, int, str]]:
         return list(self.con.execute(
