@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import scrapy
+from lxml import etree
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Response, TextResponse
@@ -40,6 +41,7 @@ from crawlers.urls import canonicalize, fetch_url, host_of, is_http, registered_
 log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+_HEAD_LINKS = etree.XPath("/html/head/link[@href]")
 
 
 def is_html_type(content_type: str) -> bool:
@@ -279,10 +281,8 @@ class CrawlqaSpider(scrapy.Spider):
         for this page: http(s), the same registered domain as the page, and allowed by the crawl's
         policy for this root (domains, private addresses). Anything else is counted and ignored."""
         try:
-            hrefs = [
-                el.get("href") for el in response.selector.root.iterfind(".//head/link[@href]")
-                if "canonical" in (el.get("rel") or "").lower().split()
-            ]
+            hrefs = [el.get("href") for el in _HEAD_LINKS(response.selector.root)
+                     if "canonical" in (el.get("rel") or "").lower().split()]
         except Exception as exc:  # an unreadable head: the page is kept under its own URL
             self.counters["crawl/canonical_ignored/unreadable"] += 1
             log.debug("canonical of %s unreadable: %s", response.url, exc)

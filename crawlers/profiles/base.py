@@ -59,17 +59,22 @@ class PruneRules:
     normalize-space(@class), ' '), ' x ')]``, with ``*`` for any tag) are checked in Python in one
     pass; any other expression is evaluated as XPath. The elements removed are the union of the
     matches, removed with trafilatura's ``delete_element`` (tail text kept): the same tree as
-    ``trafilatura``'s own ``prune_xpath`` (checked in ``tests/crawlers/test_extract.py``).
+    ``trafilatura``'s own ``prune_xpath`` (checked in ``tests/crawlers/test_prune_rules.py``).
     """
 
-    def __init__(self, xpaths: tuple[str, ...] | list[str]) -> None:
+    def __init__(self, xpaths: tuple[str, ...] | list[str], *, relative: bool = False) -> None:
+        """``relative``: the expressions are ``.//...`` and match the descendants of the element
+        given to ``matches`` (not the element itself), else ``//...`` over the whole document."""
+        self.relative = relative
         self.tags: set[str] = set()
         self.ids: dict[str, set[str]] = {}
         self.eq: dict[str, set[str]] = {}
         self.tokens: dict[str, set[str]] = {}
         self.other: list[etree.XPath] = []
         for xp in xpaths:
-            m = _RULE.fullmatch(xp.strip())
+            xp = xp.strip()
+            simple = xp[1:] if relative and xp.startswith(".//") else None if relative else xp
+            m = _RULE.fullmatch(simple) if simple is not None else None
             if m is None:
                 self.other.append(etree.XPath(xp))
                 continue
@@ -86,6 +91,16 @@ class PruneRules:
                 self.other.append(etree.XPath(xp))
         self.empty = not (self.tags or self.ids or self.eq or self.tokens or self.other)
 
+    @classmethod
+    def union(cls, expr: str, *, relative: bool = False) -> PruneRules:
+        """Rules for one XPath union ``a | b | c``: split when every part is a simple form, else
+        the whole expression evaluated as XPath."""
+        parts = [p.strip() for p in expr.split(" | ")]
+        prefix = ".//" if relative else "//"
+        if all(p.startswith(prefix) and _RULE.fullmatch(p[len(prefix) - 2:]) for p in parts):
+            return cls(parts, relative=relative)
+        return cls([expr], relative=relative)
+
     @staticmethod
     def _hit(tags: set[str] | None, tag: str) -> bool:
         return tags is not None and ("*" in tags or tag in tags)
@@ -95,7 +110,8 @@ class PruneRules:
         found: list[etree._Element] = []
         if self.tags or self.ids or self.eq or self.tokens:
             ids, eq, tokens, tags = self.ids, self.eq, self.tokens, self.tags
-            for el in tree.getroottree().getroot().iter():
+            walk = tree.iterdescendants() if self.relative else tree.getroottree().getroot().iter()
+            for el in walk:
                 tag = el.tag
                 if not isinstance(tag, str):
                     continue
@@ -151,7 +167,7 @@ class Profile:
     def __init__(self) -> None:
         self._content = [etree.XPath(x) for x in self.content_xpaths]
         self._extra = [etree.XPath(x) for x in self.extra_link_xpaths]
-        self._exclude = etree.XPath(self.exclude_xpath) if self.exclude_xpath else None
+        self._exclude = PruneRules.union(self.exclude_xpath, relative=True) if self.exclude_xpath else None
         self._prune = PruneRules(self.prune_xpaths)
 
     def prune(self, tree: etree._Element) -> None:
@@ -185,7 +201,7 @@ class Profile:
         scope = self.content_root(root)
         excluded: set[etree._Element] = set()
         if self._exclude is not None:
-            for box in self._exclude(scope):
+            for box in self._exclude.matches(scope):
                 excluded.update(box.iter("a"))
         out: list[tuple[str, str]] = []
         anchors = list(scope.iter("a"))
