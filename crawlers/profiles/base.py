@@ -34,6 +34,13 @@ def join_url(base: str, href: str) -> str:
     return urljoin(base, href)
 
 
+@lru_cache(maxsize=100_000)
+def host_port(url: str) -> tuple[str, int | None]:
+    """(host name, port) of a URL (``urlsplit``'s; a bad port raises ValueError, never cached)."""
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port
+
+
 def anchor_text(a: etree._Element) -> str:
     return _WS.sub(" ", "".join(a.itertext())).strip()
 
@@ -237,8 +244,7 @@ class Profile:
 
     @staticmethod
     def same_host(url: str, page_url: str) -> bool:
-        a, b = urlsplit(url), urlsplit(page_url)
-        return (a.hostname or "") == (b.hostname or "") and a.port == b.port
+        return host_port(url) == host_port(page_url)
 
     @staticmethod
     def first_segment(url: str) -> str:

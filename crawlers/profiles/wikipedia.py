@@ -10,6 +10,7 @@ Redirects, including Kiwix ``<meta http-equiv="refresh">`` stubs, are collapsed 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from crawlers.profiles.base import Profile, path_extension
@@ -63,6 +64,7 @@ class WikipediaProfile(Profile):
         return "external" in cls.split() or "new" in cls.split() or a.get("rel") == "nofollow"
 
     @staticmethod
+    @lru_cache(maxsize=10_000)
     def article_prefix(page_url: str) -> str:
         """``/wiki/`` (MediaWiki), ``.../A/`` (Kiwix), ``.../articles/`` (static dumps), else the
         page's own folder."""
