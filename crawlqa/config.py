@@ -97,6 +97,9 @@ def make_job_config(
     else:
         synth.setdefault("max_proposals", settings.crawlqa_max_proposals if settings.crawlqa_max_proposals
                          is not None else DEFAULT_MAX_PROPOSALS)
+        # the model writes in the page's language (the prompts ask for it, the language filter checks
+        # it); the offline templates are English, so offline runs keep the default ["en"]
+        synth.setdefault("languages", [])
     return JobConfig(
         roots=roots, out=out, run_id=validate_run_id(run_id or default_run_id()), llm=mode,
         crawl=CrawlConfig(**(crawl or {})), synth=SynthConfig(**synth),

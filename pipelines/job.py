@@ -268,7 +268,8 @@ def make_writer(cfg: JobConfig, ledger: Any = None, *, token_budget: int | None 
     if token_budget is not None:
         llm_cfg = llm_cfg.model_copy(update={"token_budget": token_budget})
     client = LLMClient(llm_cfg, ledger=ledger)
-    return LLMWriter(client), client
+    return LLMWriter(client, max_answer_chars=cfg.synth.max_answer_chars,
+                     max_answer_words=cfg.synth.max_answer_words), client
 
 
 def remaining_token_budget(run: RunDir, cfg: JobConfig, index: int) -> int | None:

@@ -15,7 +15,8 @@ class SynthConfig(BaseModel):
     max_candidates_per_page: int = Field(20, ge=1, description="cap per primary page, over all miners")
     seed: int = Field(0, description="tie-break of the deterministic sampling (paths, facts)")
     languages: list[str] = Field(default_factory=lambda: ["en"],
-                                 description="page languages the English templates serve; '' counts as en")
+                                 description="page languages to mine ('' counts as en; [] = every language). The "
+                                             "offline templates are English; with a model the default is []")
 
     # COUNT
     min_count: int = Field(2, ge=1)

@@ -75,13 +75,13 @@ def test_bad_values_are_refused(clean_env):
 @pytest.mark.slow
 def test_run_with_a_reasoning_model_proposals_and_a_split_crawl(clean_env, fixture_site, tmp_path):
     roots = tmp_path / "roots.txt"
-    roots.write_text(f"{fixture_site.url}/wiki/index.html\n{fixture_site.url}/arxiv/list/cs.CL.html\n")
+    roots.write_text(f"{fixture_site.url}/wiki/index.html\n{fixture_site.url}/arxiv/list/cs.CL/new.html\n")
     with LLMTestServer(reasoning_model=True) as srv:
         clean_env.setenv("OPENAI_BASE_URL", srv.url)
         clean_env.setenv("OPENAI_API_KEY", "sk-test-reasoning")
         res = CliRunner().invoke(app, [
             "run", "--roots", str(roots), "--out", str(tmp_path / "out"), "--run-id", "r1", "--engine", "local",
-            "--llm", "openai", "--model", srv.model, "--max-depth", "1", "--max-pages", "40",
+            "--llm", "openai", "--model", srv.model, "--max-depth", "2", "--max-pages", "40",
             "--max-pages-per-root", "20", "--allow-private", "--crawl-parts", "2", "--max-proposals", "2",
             "--temperature", "none", "--llm-concurrency", "4"])
         calls = list(srv.calls)
@@ -99,3 +99,54 @@ def test_run_with_a_reasoning_model_proposals_and_a_split_crawl(clean_env, fixtu
                  or "proposal" in c.user_text.lower()]
     assert 1 <= len({c.user_text for c in proposals}) <= 2, "at most --max-proposals page pairs were proposed"
     assert manifest["tokens"]["propose"]["calls"] >= 1
+
+
+# German questions per infobox row of /wiki/de/Kestrel_Bay.html, with the row's value (FACTS.md)
+GERMAN = {
+    "Staat": ("In welchem Staat liegt die Küstenstadt Kestrel Bay?", "Norvanien"),
+    "Region": ("In welchem Landesteil liegt die Küstenstadt Kestrel Bay?", "Westküste"),
+    "Gegründet": ("In welchem Jahr erhielt Kestrel Bay das Stadtrecht?", "1342"),
+    "Bürgermeisterin": ("Wer regiert als Bürgermeisterin die Stadt Kestrel Bay?", "Petra Lind"),
+    "Höhe": ("Auf welcher Höhe über dem Meeresspiegel liegt Kestrel Bay?", "6 m"),
+    "Einwohner (2020)": ("Wie viele Menschen lebten 2020 in Kestrel Bay?", "148.300"),
+}
+
+
+def _german_or_refuse(call):
+    from tests.llm_server import ok, refusal
+
+    if '"language": "de"' in call.user_text:
+        for attribute, (question, _) in GERMAN.items():
+            if f'"attribute": "{attribute}"' in call.user_text:
+                return ok({"question": question})
+    return refusal()
+
+
+def test_a_model_writes_questions_for_pages_in_other_languages(clean_env, fixture_site, tmp_path):
+    """Offline, the German page is a counted ``unsupported_language`` reject (English templates); with
+    a model, its candidates are written in German and kept after the language filter checks them."""
+    from pipelines.job import run_crawlqa
+    from pipelines.shards import read_table
+    from schemas.records import QARecord
+
+    root = [f"{fixture_site.url}/wiki/de/Kestrel_Bay.html"]
+    crawl = {"max_depth": 0, "max_pages": 5, "max_pages_per_root": 5, "allow_private": True}
+    offline = run_crawlqa(make_job_config(root, out=str(tmp_path / "off"), run_id="r", llm="offline", crawl=crawl,
+                                          settings=Settings()))
+    assert offline["funnel"]["reject_reasons"].get("mine/unsupported_language", 0) >= 1
+    assert offline["funnel"]["kept"] == 0
+    with LLMTestServer(responder=_german_or_refuse) as srv:
+        clean_env.setenv("OPENAI_BASE_URL", srv.url)
+        clean_env.setenv("OPENAI_API_KEY", "sk-test")
+        cfg = make_job_config(root, out=str(tmp_path / "llm"), run_id="r", llm="openai", model=srv.model,
+                              crawl=crawl, settings=Settings())
+        assert cfg.synth.languages == []
+        manifest = run_crawlqa(cfg)
+        german_prompts = [c for c in srv.calls if '"language": "de"' in c.user_text]
+    assert german_prompts, "the model was asked to write in German"
+    kept = read_table(tmp_path / "llm" / "r" / "qa", QARecord).to_pylist()
+    assert manifest["funnel"]["kept"] == len(kept) >= 1, manifest["funnel"]
+    assert {r["language"] for r in kept} == {"de"}
+    expected = dict(GERMAN.values())
+    assert all(expected.get(r["question"]) == r["answer"] for r in kept), [(r["question"], r["answer"]) for r in kept]
+    assert all(r["source_urls"][0].endswith("/wiki/de/Kestrel_Bay.html") for r in kept)

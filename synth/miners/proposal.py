@@ -31,9 +31,11 @@ class ProposalMiner:
         if cfg.max_proposals <= 0:
             return
 
+        langs = {x.lower() for x in cfg.languages}  # [] = every language (as in synth.mine)
+
         def usable(n: Node | None) -> bool:
             return (n is not None and bool(n.name) and len(n.text) >= cfg.min_proposal_text_chars
-                    and lang(n) in {x.lower() for x in cfg.languages})
+                    and (not langs or lang(n) in langs))
 
         pairs: list[tuple[str, Node, Node, str]] = []
         for a in graph:

@@ -137,6 +137,16 @@ def test_proposals_per_run_are_capped(fixture_site):
     assert len(used) == len(set(used)), "a page is in one pair at most"
 
 
+def test_an_empty_language_list_means_every_language(fixture_site):
+    """``languages=[]`` (the default with a model) proposes pairs in any language, like the other miners;
+    a list restricts them."""
+    pages = with_text(fixture_site, walk(fixture_site, [W + "index.html"], max_depth=2))
+    every, counters = mine_pairs(pages, max_proposals=4, languages=[])
+    assert len(every) == 4 and counters.get("mine/proposal/pairs") == mine_pairs(pages, max_proposals=4)[1].get(
+        "mine/proposal/pairs"), "the fixture's proposable pages are English: [] finds the same pairs as ['en']"
+    assert mine_pairs(pages, max_proposals=4, languages=["de"])[0] == []
+
+
 def test_the_template_writer_proposes_nothing(pair):
     [w] = TemplateWriter().write([pair])
     assert not w.ok and w.reject_reason == "needs_llm"
