@@ -110,6 +110,31 @@ def tree_rss(proc) -> tuple[int, int]:
     return total, own
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size of one process (bytes): its private pages plus its share of the pages it
+    shares (a forked extraction worker shares its parent's libraries and preloaded modules)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss(proc) -> int:
+    """PSS of the process + all its descendants, in bytes: the memory the tree really occupies
+    (summed RSS counts every shared page once per process)."""
+    import psutil
+
+    try:
+        pids = [proc.pid, *(k.pid for k in proc.children(recursive=True))]
+    except psutil.Error:
+        return 0
+    return sum(_pss(p) for p in pids)
+
+
 def run_size(n: int, base_url: str, scratch: Path, timeout: float) -> dict:
     import psutil
 
@@ -126,10 +151,13 @@ def run_size(n: int, base_url: str, scratch: Path, timeout: float) -> dict:
                             cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     ps = psutil.Process(proc.pid)
     samples: list[tuple[float, int, int]] = []  # (time, tree RSS, job RSS)
+    pss: list[tuple[float, int]] = []             # (time, tree PSS), every 0.5 s (reading smaps costs more)
     try:
         while proc.poll() is None:
             tree, own = tree_rss(ps)
             samples.append((time.time(), tree, own))
+            if len(samples) % 5 == 1:
+                pss.append((time.time(), tree_pss(ps)))
             if time.perf_counter() - t0 > timeout:
                 proc.kill()
                 raise TimeoutError(f"{n} pages: no result within {timeout:.0f}s")
@@ -160,6 +188,11 @@ def run_size(n: int, base_url: str, scratch: Path, timeout: float) -> dict:
         peak_by_stage[name] = round(max(window) / 2**20) if window else None  # None: too short to sample
     stages["other"] = max(0.0, res["wall"] - sum(stages.values()))
     peak_tree = max((tr for _, tr, _ in samples), default=0)
+    peak_pss = max((v for _, v in pss), default=0)
+    pss_by_stage = {}
+    for name, (lo, hi) in windows.items():
+        window = [v for ts, v in pss if lo <= ts <= hi]
+        pss_by_stage[name] = round(max(window) / 2**20) if window else None
     peak_own = max((own for _, _, own in samples), default=0)
     f = m["funnel"]
     pages = f["pages_fetched"]
@@ -174,6 +207,7 @@ def run_size(n: int, base_url: str, scratch: Path, timeout: float) -> dict:
         "kept_per_100_pages": round(100 * f["kept"] / pages, 1) if pages else 0.0,
         "peak_rss_tree_mb": round(peak_tree / 2**20), "peak_rss_job_mb": round(peak_own / 2**20),
         "peak_rss_by_stage_mb": peak_by_stage, "rss_samples": len(samples),
+        "peak_pss_tree_mb": round(peak_pss / 2**20), "peak_pss_by_stage_mb": pss_by_stage,
         "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1),
         "shard_mb": round(sum(s["bytes"] for folder in m["shards"].values() for s in folder) / 2**20, 1),
     }
@@ -195,23 +229,29 @@ def render(rows: list[dict], args: argparse.Namespace, total_s: float) -> str:
         "child process, on `wiki-small-2008` (6,043 real Wikipedia pages of 2008) served by "
         "`crawlqa.devserver` on 127.0.0.1 from the hub page that lists every article (depth 1); "
         "crawl settings: no delay, no AutoThrottle, 32 concurrent requests, other settings default "
-        "(HTTP cache on, extraction workers = cores − 1). Peak RSS = the job process + the crawl "
-        "subprocess + its extraction workers, summed, sampled every 0.1 s.",
+        "(HTTP cache on, extraction workers: the crawl's default). Peak RSS tree = the RSS of the job "
+        "process + the crawl subprocess + its extraction workers, summed, sampled every 0.1 s; it counts "
+        "every page that forked processes share once per process. Peak PSS tree = the same processes' "
+        "proportional set sizes (`/proc/<pid>/smaps_rollup`), summed, sampled every 0.5 s: shared pages "
+        "are divided among the processes that share them, so this is the memory the run really occupies.",
         "",
         "| pages | wall s | crawl s | mine s | write s | filter s | other s | pages/s | crawl pages/s "
-        "| candidates | kept | kept / 100 pages | peak RSS tree | peak RSS job | CPU s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| candidates | kept | kept / 100 pages | peak PSS tree | peak RSS tree | peak RSS job | CPU s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         s = r["stages_s"]
         lines.append(
             f"| {r['pages']} | {r['job_wall_s']:.1f} | {s['crawl']:.1f} | {s['mine']:.1f} | {s['write']:.1f} | "
             f"{s['filter']:.1f} | {s['other']:.1f} | {r['pages_per_s']:.1f} | {r['crawl_pages_per_s']:.1f} | "
-            f"{r['candidates']} | {r['kept']} | {r['kept_per_100_pages']:.1f} | {r['peak_rss_tree_mb']} MB | "
+            f"{r['candidates']} | {r['kept']} | {r['kept_per_100_pages']:.1f} | {r.get('peak_pss_tree_mb', '-')} MB | "
+            f"{r['peak_rss_tree_mb']} MB | "
             f"{r['peak_rss_job_mb']} MB | {r['cpu_s']:.0f} |")
     if rows:
         peak = max(r["peak_rss_tree_mb"] for r in rows)
         first, last = rows[0], rows[-1]
+        ppeak = max(r.get("peak_pss_tree_mb", 0) for r in rows)
+        pgrowth = last.get("peak_pss_tree_mb", 0) / max(1, first.get("peak_pss_tree_mb", 0))
         growth = last["peak_rss_tree_mb"] / first["peak_rss_tree_mb"] if first["peak_rss_tree_mb"] else 0.0
         job_growth = last["peak_rss_job_mb"] / first["peak_rss_job_mb"] if first["peak_rss_job_mb"] else 0.0
         pages_x = last["pages"] / first["pages"] if first["pages"] else 0.0
@@ -221,13 +261,23 @@ def render(rows: list[dict], args: argparse.Namespace, total_s: float) -> str:
         per_k = 1000 * grew[top] / (last["pages"] - first["pages"]) if top and last["pages"] > first["pages"] else 0
         lines += [
             "",
-            f"Memory: highest peak {peak} MB — under 1 GiB: {'yes' if peak < 1024 else '**NO**'}. Flat (the peak "
+            f"Memory actually used (PSS of the tree): highest peak {ppeak} MB — under 1 GiB: "
+            f"{'yes' if ppeak < 1024 else '**NO**'}; from {first['pages']} to {last['pages']} pages it went "
+            f"{first.get('peak_pss_tree_mb')} → {last.get('peak_pss_tree_mb')} MB (×{pgrowth:.2f}, flat ≤ ×{FLAT}: "
+            f"{'yes' if pgrowth <= FLAT else '**NO**'}).",
+            "",
+            f"Summed RSS (shared pages counted per process): highest peak {peak} MB — under 1 GiB: {'yes' if peak < 1024 else '**NO**'}. Flat (the peak "
             f"grows at most ×{FLAT} while the pages grow ×{pages_x:.1f}): "
             f"{'yes' if growth <= FLAT else '**NO**'} — from {first['pages']} to {last['pages']} pages the tree's "
             f"peak went {first['peak_rss_tree_mb']} → {last['peak_rss_tree_mb']} MB (×{growth:.2f}), the job "
             f"process's {first['peak_rss_job_mb']} → {last['peak_rss_job_mb']} MB (×{job_growth:.2f})"
             + (f"; the stage whose peak grows most is {top} (+{grew[top]} MB, ≈ {per_k:.0f} MB per 1,000 pages)."
                if top else "."),
+            "",
+            "Peak PSS of the tree by stage (MB): " + "; ".join(
+                f"{r['pages']} pages: " + ", ".join(f"{k} {v if v is not None else '-'}"
+                                                    for k, v in (r.get("peak_pss_by_stage_mb") or {}).items())
+                for r in rows) + ".",
             "",
             "Peak RSS of the tree by stage (MB): " + "; ".join(
                 f"{r['pages']} pages: " + ", ".join(f"{k} {v if v is not None else '-'}"

@@ -191,21 +191,27 @@ def goal_e2e() -> list[tuple[str, str, str, str]]:
     rows = _e2e_rows()
     if not rows:
         return [("end-to-end peak RSS", "no results in bench/RESULTS-e2e.md", "< 1 GiB, flat", "?")]
-    peak = max(r["peak_rss_tree_mb"] for r in rows)
     first, last = rows[0], rows[-1]
-    growth = last["peak_rss_tree_mb"] / max(1, first["peak_rss_tree_mb"])
+    if all("peak_pss_tree_mb" in r for r in rows):  # the memory the tree occupies (shared pages once)
+        key, what = "peak_pss_tree_mb", "PSS"
+    else:
+        key, what = "peak_rss_tree_mb", "RSS"
+    peak = max(r[key] for r in rows)
+    growth = last[key] / max(1, first[key])
+    rss_growth = last["peak_rss_tree_mb"] / max(1, first["peak_rss_tree_mb"])
     job_growth = last["peak_rss_job_mb"] / max(1, first["peak_rss_job_mb"])
-    mem = ", ".join(f"{r['pages']} pages: {r['peak_rss_tree_mb']} MB (job process {r['peak_rss_job_mb']} MB)"
-                    for r in rows)
+    mem = ", ".join(f"{r['pages']} pages: {what} {r[key]} MB (summed RSS {r['peak_rss_tree_mb']} MB, "
+                    f"job process RSS {r['peak_rss_job_mb']} MB)" for r in rows)
     speed = "; ".join(f"{r['pages']} pages: {r['job_wall_s']:.0f} s, {r['pages_per_s']:.1f} pages/s, "
                       f"{r['kept_per_100_pages']:.0f} kept per 100 pages" for r in rows)
     under = "met" if peak < 1024 else f"**MISSED** ({peak} MB)"
     flat = ("met" if growth <= FLAT else
             f"**MISSED**: ×{growth:.2f} (job process ×{job_growth:.2f}) for ×{last['pages'] / first['pages']:.1f} "
             f"the pages")
-    return [("end-to-end peak RSS, whole process tree", mem, "< 1 GiB", under),
-            ("end-to-end peak RSS as the corpus grows", f"×{growth:.2f} from {first['pages']} to {last['pages']} pages",
-             f"flat (≤ ×{FLAT})", flat),
+    return [(f"end-to-end peak memory ({what}), whole process tree", mem, "< 1 GiB", under),
+            (f"end-to-end peak memory ({what}) as the corpus grows",
+             f"×{growth:.2f} from {first['pages']} to {last['pages']} pages (summed RSS ×{rss_growth:.2f}, "
+             f"job process RSS ×{job_growth:.2f})", f"flat (≤ ×{FLAT})", flat),
             ("end-to-end wall time, throughput, yield", speed, "-", "(measured)")]
 
 
