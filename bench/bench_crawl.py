@@ -85,15 +85,79 @@ def run_bare(job_path: str) -> None:
     Path(job["result"]).write_text(json.dumps(out))
 
 
+class CpuMeter:
+    """CPU seconds of this process (the page server, crawlqa's finalize) plus every process below it
+    (the crawl subprocess, its fork server and extraction workers; bare Scrapy), sampled from /proc
+    every 0.1 s: a worker's last 0.1 s may be missed. None where there is no /proc."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.ok = Path("/proc/self/stat").exists()
+        self.tick = os.sysconf("SC_CLK_TCK") if self.ok else 100
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.cpu0 = time.process_time()
+        self.busy0 = self._machine_busy()
+        self.wall0 = time.perf_counter()
+        self.others: float | None = None  # cores used by processes outside this measurement
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        if self.ok:
+            self.thread.start()
+
+    def _scan(self) -> None:
+        me, parent, cpu = os.getpid(), {}, {}
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                st = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            parent[int(d)] = int(st[1])
+            cpu[int(d)] = (int(st[11]) + int(st[12])) / self.tick
+        for pid, seconds in cpu.items():
+            q = pid
+            while q in parent and q not in (me, 0, 1):
+                q = parent[q]
+            if q == me and pid != me:
+                self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.1):
+            self._scan()
+
+    def _machine_busy(self) -> float:
+        try:
+            v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        except (OSError, ValueError):
+            return float("nan")
+        return (sum(v) - v[3] - v[4]) / self.tick  # all but idle and iowait
+
+    def total(self) -> float | None:
+        if not self.ok:
+            return None
+        self.stop.set()
+        self.thread.join()
+        ours = sum(self.seen.values()) + time.process_time() - self.cpu0
+        wall = time.perf_counter() - self.wall0
+        self.others = max(0.0, (self._machine_busy() - self.busy0 - ours) / wall) if wall > 0 else None
+        return ours
+
+
 def bare(roots: list[str], cfg, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     job = {"roots": roots, "cfg": cfg.model_dump(mode="json"), "work": str(work), "result": str(work / "bare.json")}
     (work / "job.json").write_text(json.dumps(job))
+    meter = CpuMeter()
     t0 = time.perf_counter()
     subprocess.run([sys.executable, __file__, "--bare", str(work / "job.json")], check=True, cwd=str(ROOT))
     wall = time.perf_counter() - t0
+    cpu = meter.total()
     res = json.loads((work / "bare.json").read_text())
+    res["others"] = meter.others
     res["wall"] = wall
+    res["cpu"] = cpu
     res["pps"] = res["pages_200"] / wall
     return res
 
@@ -104,12 +168,16 @@ def ours(roots: list[str], cfg, work: Path) -> dict:
     from schemas.records import Page
 
     shutil.rmtree(work, ignore_errors=True)
+    meter = CpuMeter()
     t0 = time.perf_counter()
     res = crawl(roots, cfg, pages_dir=work / "pages", rejects_dir=work / "rejects", cache_dir=work / "cache",
                 work_dir=work / "_work", run_id="bench")
     wall = time.perf_counter() - t0
+    cpu = meter.total()
     pages_200 = res.stats["responses_by_status"].get("200", 0)
-    return {"pages_200": pages_200, "written": sum(s.rows for s in res.pages), "wall": wall,
+    return {"pages_200": pages_200, "written": sum(s.rows for s in res.pages), "wall": wall, "cpu": cpu,
+            "others": meter.others,
+            "finalize_s": res.stats.get("finalize_s", 0.0),
             "crawl_s": res.stats["duration_s"], "pps": pages_200 / wall, "result": res,
             "table": read_table(work / "pages", Page)}
 
@@ -276,23 +344,42 @@ def render(results, checks, args, costs) -> list[str]:
         "no output. pages/s = HTML pages fetched with status 200 / wall-clock seconds of the whole call; "
         "HTTP cache off in both.",
         "",
-        "| scenario | crawlqa pages | crawlqa s | crawlqa pages/s | bare pages | bare s | bare pages/s | ratio |",
-        "|---|---|---|---|---|---|---|---|",
+        "| scenario | crawlqa pages | crawlqa s (finalize) | crawlqa pages/s | crawlqa CPU ms/page | bare pages "
+        "| bare s | bare pages/s | bare CPU ms/page | other load (cores) | ratio | CPU ceiling |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def ms(r: dict) -> str:
+        return f"{1000 * r['cpu'] / max(r['pages_200'], 1):.1f}" if r.get("cpu") else "n/a"
+
+    def ceiling(o: dict, b: dict) -> float | None:
+        """The ratio crawlqa would reach with all its CPU perfectly spread over every core."""
+        if not o.get("cpu") or not b.get("pps"):
+            return None
+        return (o["pages_200"] / (o["cpu"] / (cpu or 1))) / b["pps"]
+
     for name, o, b, ratio in results:
-        lines.append(f"| {name} | {o['pages_200']} ({o['written']} written) | {o['wall']:.1f} | {o['pps']:.1f} | "
-                     f"{b['pages_200']} | {b['wall']:.1f} | {b['pps']:.1f} | {ratio:.2f}× |")
+        others = [x for x in (o.get("others"), b.get("others")) if x is not None]
+        top = ceiling(o, b)
+        lines.append(
+            f"| {name} | {o['pages_200']} ({o['written']} written) | {o['wall']:.1f} ({o['finalize_s']:.1f}) | "
+            f"{o['pps']:.1f} | {ms(o)} | {b['pages_200']} | {b['wall']:.1f} | {b['pps']:.1f} | {ms(b)} | "
+            f"{', '.join(f'{x:.2f}' for x in others) or 'n/a'} | {ratio:.2f}× | "
+            f"{f'{top:.2f}×' if top is not None else 'n/a'} |")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     bound = ", ".join(f"{r:.2f}×" for name, _o, _b, r in results if "polite" in name or "latency" in name)
-    cpu_rows = ", ".join(f"{r:.2f}×" for name, _o, _b, r in results
-                         if not ("polite" in name or "latency" in name))
+    cpu_rows = [(name, o, b, r) for name, o, b, r in results if not ("polite" in name or "latency" in name)]
     lines += [
         "",
-        f"Load average at the end of the run: {load:.1f} on {cpu} cores (other processes share the machine).",
+        f"Load average at the end of the run: {load:.1f} on {cpu} cores. CPU ms/page = CPU seconds of every "
+        "process of the call (crawl subprocess, fork server and extraction workers, the page server and "
+        "the finalize step in the bench process; bare: its subprocess and the page server) / pages. Other "
+        "load = cores busy with processes outside the measurement during it (crawlqa, bare). CPU ceiling = "
+        "the ratio crawlqa would reach if its CPU were spread perfectly over all cores while bare Scrapy "
+        "keeps its measured speed.",
         "",
         "Extraction alone (one process, warm, 60 pages each), ms per page: "
-        + ", ".join(f"{k} {v:.1f}" for k, v in costs.items())
-        + ". Bare Scrapy's whole cost per page is 1/(its pages/s) above.",
+        + ", ".join(f"{k} {v:.1f}" for k, v in costs.items()) + ".",
         "",
         "Corpus checks:",
         "",
@@ -301,16 +388,26 @@ def render(results, checks, args, costs) -> list[str]:
         "Reading the numbers:",
         "",
         f"- Network-bound rows (polite defaults; 300 ms server latency): {bound}. The crawl waits on the "
-        "network and extraction mostly keeps up, so crawl + extraction + shards run near bare Scrapy's "
-        "speed; what remains is the fixed cost below and, on a busy machine, extraction competing for CPU.",
-        f"- CPU-bound rows (no delay, no latency): {cpu_rows}. Everything (the local server, the crawl, "
-        "the extraction workers) shares the same cores, and extraction (trafilatura with tables as "
-        "markdown, `crawlers.facts`, language, date; ms per page above) costs more than what Scrapy "
-        "spends on fetching and parsing a page, so on 2 cores crawl + extraction cannot reach 0.8× of a "
-        "crawler that extracts nothing. More cores help (`extract_workers`, default cores − 1).",
-        "- crawlqa's times include its fixed costs: a fresh interpreter per crawl (the reactor cannot be "
-        "restarted), warming the extraction workers, writing the Parquet shards. They weigh most on small "
-        "crawls (Ray Charles, ~100 pages).",
+        "network and extraction keeps up, so crawl + extraction + shards run near bare Scrapy's speed; what "
+        "remains is the fixed cost (a fresh interpreter per crawl, the fork server warming up, the "
+        "shards) and, on a busy machine, extraction competing for CPU.",
+        "- CPU-bound rows (no delay, no latency): "
+        + ", ".join(f"{r:.2f}× (ceiling {c:.2f}×)" for _n, o, b, r in cpu_rows
+                    if (c := ceiling(o, b)) is not None) + ". "
+        "Bare Scrapy runs on one core at 100%; crawlqa does the same fetching and link parsing (its spider "
+        "costs about what bare Scrapy's LinkExtractor does), then extraction in "
+        f"{CrawlConfig(extract_workers=args.workers).workers(cpu)} worker processes (trafilatura, "
+        "`crawlers.facts`, language, date; ms per page above) and the Parquet shards (zstd). Its CPU per "
+        "page is " + ", ".join(f"{o['cpu'] / max(o['pages_200'], 1) / (b['cpu'] / max(b['pages_200'], 1)):.1f}×"
+                               for _n, o, b, _r in cpu_rows if o.get("cpu") and b.get("cpu"))
+        + " bare Scrapy's, so on "
+        f"{cpu} cores its speed is capped by the CPU ceiling column even with perfect parallelism; "
+        "where the ceiling is under 0.8× the goal cannot be met on this machine, and any other load on "
+        "the machine (column above) comes straight off crawlqa's second core. More cores raise the "
+        "ceiling (`extract_workers`, default cores − 1, at least 2).",
+        "- The Ray Charles crawl (~100 pages) is dominated by fixed costs: ~0.6–0.9 s to start the crawl "
+        "interpreter, a fork server importing and warming trafilatura (~0.7 s CPU, overlapped with Scrapy's "
+        "start), three BFS waves, the shards; bare Scrapy's whole crawl takes ~1.6 s.",
     ]
     return lines
 
