@@ -1,8 +1,10 @@
-"""The extraction worker pool (pebble): per-task timeout, a dead worker replaced, spawn start.
+"""The extraction worker pool (pebble): per-task timeout, a dead worker replaced, forkserver start.
 
-``start_pool`` is called by the crawl subprocess before Scrapy is even imported, so the workers load
-trafilatura, the facts extractor and the language model while Scrapy starts; the item pipeline then
-takes that pool (``take_pool``). No Twisted here: a worker process never imports it.
+``start_pool_soon`` is called by the crawl subprocess before Scrapy is even imported: in a thread,
+the fork server imports and warms trafilatura, the facts extractor and the language model once
+(``crawlers.warm``) while Scrapy starts, and the workers are forked from it. The item pipeline
+takes that pool (``take_pool``) when the first page arrives; pages queue until it is ready.
+No Twisted here: a worker process never imports it.
 """
 
 from __future__ import annotations
