@@ -94,7 +94,14 @@ class Storm:
         if n == 1:
             return rate_limited(retry_after=0.01)  # the storm: every first attempt
         fault = fault_of(call.user_text)
-        good = ok({"question": question_for(json.loads(block))})
+        data = json.loads(block)
+        if "page_a" in data:  # a page-pair proposal: a proposal-shaped answer quoting both pages
+            a, b = data["page_a"]["text"].split(), data["page_b"]["text"].split()
+            good = ok({"question": f"Which word follows {' '.join(a[:3])} on the page linked from "
+                                   f"{data['page_a'].get('name')}?", "answer": b[3],
+                       "quotes_a": [" ".join(a[:6])], "quotes_b": [" ".join(b[:6])]})
+        else:
+            good = ok({"question": question_for(data)})
         outcome = FAULTS[fault]
         if outcome == "rate_limited" or (fault in (14, 15) and n == 2):
             return rate_limited(retry_after=0.01)
@@ -121,7 +128,7 @@ def expected_outcomes(run) -> dict[str, str]:
     out = {}
     for row in read_rows(run, "candidates"):
         c = Candidate.model_validate(row)
-        req = writer.request(c)
+        req = writer.proposal_request(c) if c.type == "proposed" else writer.request(c)
         user = next(m["content"] for m in req.messages if m["role"] == "user")
         out[c.id] = FAULTS[fault_of(user)]
     return out
@@ -135,6 +142,21 @@ def outcomes(run) -> dict[str, tuple[str, dict]]:
             assert r["record_id"] not in got
             got[r["record_id"]] = (r["reason"], json.loads(r["payload_json"]))
     return got
+
+
+def ledger(manifest: dict) -> dict:
+    """The token ledger summed over its stages (``write`` and the page-pair ``propose`` calls)."""
+    total: dict = {}
+    for row in manifest["tokens"].values():
+        for k, v in row.items():
+            if isinstance(v, dict):
+                sub = total.setdefault(k, {})
+                for kk, vv in v.items():
+                    if isinstance(vv, int | float):
+                        sub[kk] = sub.get(kk, 0) + vv
+            elif isinstance(v, int | float):
+                total[k] = total.get(k, 0) + v
+    return total
 
 
 def run_storm(tmp_path, site, name: str, budget: int | None):
@@ -174,7 +196,8 @@ def test_llm_storm_every_candidate_ends_as_its_fault_dictates(tmp_path, site, ne
     # the manifest: funnel == counters, ledger failures == client-error rejects, shards valid
     assert_every_reject_counted(manifest)
     reasons = manifest["funnel"]["reject_reasons"]
-    tokens = manifest["tokens"]["write"]
+    assert set(manifest["tokens"]) == {"write", "propose"}, "page-pair proposals are on with a model"
+    tokens = ledger(manifest)
     assert tokens["failures"] == {r.split("/", 1)[1]: n for r, n in reasons.items()
                                   if r.startswith("write/") and r.split("/", 1)[1] in client_errors}
     n_cands = len(expected)
@@ -190,7 +213,7 @@ def test_llm_storm_every_candidate_ends_as_its_fault_dictates(tmp_path, site, ne
 def test_llm_storm_with_a_token_budget_stays_within_it(tmp_path, site, netguard):
     budget = 12_000
     manifest, run, _calls = run_storm(tmp_path, site, "budget", budget)
-    tokens = manifest["tokens"]["write"]
+    tokens = ledger(manifest)
     assert tokens["prompt_tokens"] + tokens["completion_tokens"] <= budget
     assert manifest["funnel"]["reject_reasons"].get("write/budget_exhausted", 0) > 0, "the budget was binding"
     reasons = manifest["funnel"]["reject_reasons"]
