@@ -36,6 +36,10 @@ def llm_answer(call) -> dict:  # type: ignore[no-untyped-def]
     h = hashlib.sha1(json.dumps(call.messages, sort_keys=True).encode()).hexdigest()[:6]
     m = _DATA.search(call.user_text)
     data = json.loads(m.group(1)) if m else {}
+    if "page_a" in data:  # a page-pair proposal: a proposal quoting both pages verbatim
+        a, b = data["page_a"]["text"].split(), data["page_b"]["text"].split()
+        return {"question": f"Which word comes fourth on the page {data['page_a'].get('name')} links to ({h})?",
+                "answer": b[3], "quotes_a": [" ".join(a[:6])], "quotes_b": [" ".join(b[:6])]}
     start = data.get("start") or {}
     ref = start.get("page_ref") or start.get("name") or "the Wikipedia article “Halverstad”"
     kind = data.get("type", "")
