@@ -116,7 +116,8 @@ def finalize(
 
         order = sorted(claims, key=lambda k: (claims[k].root, claims[k].depth, k))
         per_root = Counter()
-        with ShardWriter(pages_dir, Page, rows_per_shard=cfg.pages_per_shard) as pw:
+        # rows carry the raw HTML: small row groups keep the writer's buffer to a few MB
+        with ShardWriter(pages_dir, Page, rows_per_shard=cfg.pages_per_shard, row_group_rows=100) as pw:
             for key in order:
                 # ``key`` is the URL the page is recorded under (its canonical URL when it declared
                 # one), ``src`` the fetched page shown (see crawlers/frontier.py)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from sys import intern
 
 from crawlers.urls import canonicalize
 
@@ -95,7 +96,9 @@ class Frontier:
 
     # -- feeding -----------------------------------------------------------------------------
     def add_page(self, key: str, links: list[Link]) -> None:
-        self.pages[key] = links
+        # The link graph is the one structure that grows with the crawl: the same targets, URLs and
+        # anchor texts recur on many pages, so each distinct string is kept once (sys.intern).
+        self.pages[key] = [(intern(lk), intern(url), intern(text)) for lk, url, text in links]
 
     def add_alias(self, source: str, target: str) -> None:
         if source != target:
