@@ -18,6 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# Pages (with their HTML) waiting for the spool's writer thread. Bounded: under a CPU-bound crawl the
+# writer gets the GIL rarely, and an unbounded queue kept every page's HTML until the crawl ended.
+SPOOL_QUEUE = 64
+
 log = logging.getLogger(__name__)
 
 SCHEMA = """
@@ -74,7 +78,7 @@ class SpoolWriter:
     def __init__(self, path: Path | str, *, html_level: int = 1) -> None:
         self.path = Path(path)
         self.html_level = html_level
-        self._q: queue.Queue = queue.Queue()
+        self._q: queue.Queue = queue.Queue(maxsize=SPOOL_QUEUE)  # a full queue waits for the writer
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="crawlqa-spool", daemon=True)
         self._con = connect(self.path)
