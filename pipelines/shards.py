@@ -169,26 +169,36 @@ class ShardWriter:
             self._tmp.unlink(missing_ok=True)
             self._tmp = None
 
+    @property
+    def _final(self) -> Path:
+        """Where the shard being written is published."""
+        return self.folder / f"part-{self.index:05d}.parquet"
+
+    @contextlib.contextmanager
+    def _or_abort(self) -> Iterator[None]:
+        """A step of the shard in progress: on any failure the shard is dropped (an OSError names it)."""
+        try:
+            yield
+        except OSError as e:
+            self.abort()
+            raise _naming(e, self._final) from e
+        except BaseException:
+            self.abort()
+            raise
+
     def _write_group(self) -> None:
         if not self._buffer:
             return
         table = pa.Table.from_pylist(self._buffer, schema=self.schema)
         self._buffer = []
-        try:
+        with self._or_abort():
             if self._pq is None:
                 self._open(table.column_names)
             assert self._pq is not None
             self._pq.write_table(table, row_group_size=len(table))
-        except OSError as e:
-            self.abort()
-            raise _naming(e, self.folder / f"part-{self.index:05d}.parquet") from e
-        except BaseException:
-            self.abort()
-            raise
 
     def _open(self, columns: list[str]) -> None:
-        final = self.folder / f"part-{self.index:05d}.parquet"
-        self._tmp = final.parent / f"{TMP_PREFIX}{os.getpid()}-{final.name}"
+        self._tmp = _temp_for(self._final)
         _OPEN_TEMPS.add(self._tmp.resolve())
         large = [c for c in columns if c in LARGE_COLUMNS]
         self._pq = pq.ParquetWriter(
@@ -199,23 +209,13 @@ class ShardWriter:
 
     def _publish(self) -> ShardInfo:
         assert self._pq is not None and self._tmp is not None
-        final = self.folder / f"part-{self.index:05d}.parquet"
-        tmp = self._tmp
-        try:
+        final, tmp = self._final, self._tmp
+        with self._or_abort():
             self._pq.close()
             self._pq = None
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-        except OSError as e:
-            self.abort()
-            raise _naming(e, final) from e
-        except BaseException:
-            self.abort()
-            raise
+            _commit(tmp, final)
         _OPEN_TEMPS.discard(tmp.resolve())
         self._tmp = None
-        _fsync_dir(final.parent)
         rows, self._rows = self._rows, 0
         info = ShardInfo(
             path=str(final.relative_to(self.base)) if final.is_relative_to(self.base) else str(final),
@@ -235,15 +235,25 @@ def _naming(e: OSError, shard: Path) -> OSError:
 def atomic_write_parquet(table: pa.Table, final: Path, **write_options) -> None:
     """Write ``table`` to ``final`` atomically: a hidden temp file in the same folder, fsync, rename,
     fsync of the folder. A failure (disk full, a kill) never leaves a partial ``final``."""
-    tmp = final.parent / f"{TMP_PREFIX}{os.getpid()}-{final.name}"
+    tmp = _temp_for(final)
     try:
         pq.write_table(table, tmp, **write_options)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
+        _commit(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _temp_for(final: Path) -> Path:
+    """The hidden temp name ``final`` is written under (``clean_temp_files`` knows it by its prefix and pid)."""
+    return final.parent / f"{TMP_PREFIX}{os.getpid()}-{final.name}"
+
+
+def _commit(tmp: Path, final: Path) -> None:
+    """Make a finished temp file ``final``: fsync it, rename it into place, fsync the folder."""
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
     _fsync_dir(final.parent)
 
 
