@@ -29,6 +29,12 @@ class LLMMode(StrEnum):
     openai = "openai"
 
 
+class TokenParam(StrEnum):
+    auto = "auto"
+    max_tokens = "max_tokens"
+    max_completion_tokens = "max_completion_tokens"
+
+
 Out = Annotated[Path, typer.Option("--out", help="output folder; the run folder is OUT/RUN_ID")]
 RunId = Annotated[str | None, typer.Option("--run-id", help="run id (default: a UTC timestamp)")]
 
@@ -67,25 +73,24 @@ def _crawl_opts(max_depth: int, max_pages: int, max_pages_per_root: int, no_robo
     return opts
 
 
-def _llm_options(token_budget: int | None, concurrency_llm: int | None, token_param: str | None,
+def _llm_options(token_budget: int | None, concurrency_llm: int | None, token_param: TokenParam | None,
                  temperature: str | None) -> dict:
     from crawlqa.config import parse_temperature
 
     opts: dict = {k: v for k, v in {"token_budget": token_budget, "concurrency": concurrency_llm,
-                                    "token_param": token_param}.items() if v}
-    try:
-        t = parse_temperature(temperature)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    if t != "unset":
-        opts["temperature"] = t
+                                    "token_param": token_param and token_param.value}.items() if v}
+    if temperature is not None:
+        try:
+            opts["temperature"] = parse_temperature(temperature)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
     return opts
 
 
 def _run_job(urls: list[str], *, out: Path, run_id: str | None, llm: LLMMode, model: str | None,
              crawl: dict, engine: Engine, token_budget: int | None, concurrency_llm: int | None,
              task_runner: str = "threads", dask_address: str | None = None, crawl_parts: int = 1,
-             max_proposals: int | None = None, token_param: str | None = None,
+             max_proposals: int | None = None, token_param: TokenParam | None = None,
              temperature: str | None = None) -> dict:
     from crawlqa.config import make_job_config
     from pipelines.run import RunDir, default_run_id
@@ -137,15 +142,13 @@ def run(
         min=1, help="split the roots across this many crawl tasks (one Scrapy process each, on the task runner)")] = 1,
     max_proposals: Annotated[int | None, typer.Option(
         min=0, help="LLM page-pair proposals per run (default 8 with a model; 0 offline)")] = None,
-    llm_token_param: Annotated[str | None, typer.Option(
-        help="auto, max_tokens or max_completion_tokens (OpenAI reasoning models)")] = None,
+    llm_token_param: Annotated[TokenParam | None, typer.Option(
+        help="request field capping the answer (OpenAI reasoning models want max_completion_tokens)")] = None,
     temperature: Annotated[str | None, typer.Option(
         help="sampling temperature, or 'none' to leave it out of requests (default 0)")] = None,
 ) -> None:
     """The whole CRAWLQA job: crawl the roots, mine evidence, write and filter questions."""
     urls = _load_roots(roots)
-    if llm_token_param not in (None, "auto", "max_tokens", "max_completion_tokens"):
-        raise _fail(f"--llm-token-param must be auto, max_tokens or max_completion_tokens, not {llm_token_param!r}")
     crawl = _crawl_opts(max_depth, max_pages, max_pages_per_root, no_robots, delay, concurrency, allow_private)
     manifest = _run_job(urls, out=out, run_id=run_id, llm=llm, model=model, crawl=crawl, engine=engine,
                         token_budget=token_budget, concurrency_llm=llm_concurrency,

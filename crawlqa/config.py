@@ -37,12 +37,9 @@ class Settings(BaseSettings):
 DEFAULT_MAX_PROPOSALS = 8
 
 
-def parse_temperature(value: str | float | None) -> float | str | None:
-    """``"none"`` → None (the request leaves temperature out); a number → that number; unset → ``"unset"``."""
-    if value is None:
-        return "unset"
-    if isinstance(value, int | float):
-        return float(value)
+def parse_temperature(value: str) -> float | None:
+    """A temperature as given on the command line or in the environment: ``"none"`` → None (the
+    request leaves it out, for reasoning models); a number → that number."""
     if value.strip().lower() in ("none", "omit", "default", ""):
         return None
     try:
@@ -84,9 +81,8 @@ def make_job_config(
 
         options = dict(llm_options or {})
         options.setdefault("token_param", settings.crawlqa_llm_token_param)
-        temperature = parse_temperature(settings.crawlqa_llm_temperature)
-        if temperature != "unset":
-            options.setdefault("temperature", temperature)
+        if settings.crawlqa_llm_temperature is not None:
+            options.setdefault("temperature", parse_temperature(settings.crawlqa_llm_temperature))
         llm_cfg = LLMConfig(
             model=model or settings.crawlqa_model, base_url=settings.openai_base_url,
             api_key=settings.openai_api_key, **options,
