@@ -476,18 +476,12 @@ def _parse_failure_rates(tokens: dict) -> dict:
 
 def merge_tokens(reports: list[StageReport]) -> dict:
     """Sum the token ledgers of the write shards (and any other stage) into one per-stage table."""
+    from synth.llm.ledger import add_row
+
     total: dict[str, dict[str, Any]] = {}
     for r in reports:
         for stage, row in (r.info.get("tokens") or {}).items():
-            acc = total.setdefault(stage, {})
-            for k, v in row.items():
-                if isinstance(v, int | float):
-                    acc[k] = acc.get(k, 0) + v
-                elif isinstance(v, dict):
-                    sub = acc.setdefault(k, {})
-                    for kk, vv in v.items():
-                        if isinstance(vv, int | float):
-                            sub[kk] = sub.get(kk, 0) + vv
+            add_row(total.setdefault(stage, {}), row)
     return total
 
 

@@ -103,6 +103,19 @@ class TokenLedger:
         return f"TokenLedger({self.to_dict()!r})"
 
 
+def add_row(acc: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """Add one ledger row into ``acc`` (numbers summed, nested counts such as ``failures`` merged)."""
+    for k, v in row.items():
+        if isinstance(v, int | float):
+            acc[k] = acc.get(k, 0) + v
+        elif isinstance(v, dict):
+            sub = acc.setdefault(k, {})
+            for kk, vv in v.items():
+                if isinstance(vv, int | float):
+                    sub[kk] = sub.get(kk, 0) + vv
+    return acc
+
+
 def parse_failure_rates(tokens: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
     """``{"model|prompt_version": {answers, failures, rate}}`` from a ledger table (or a merged one)."""
     answers: dict[str, int] = {}

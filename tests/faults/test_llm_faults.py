@@ -22,6 +22,7 @@ import pytest
 
 from crawlqa.devserver import FIXTURE_SITE, serve
 from pipelines.job import run_crawlqa
+from synth.llm.ledger import add_row
 from synth.writers.llm import LLMWriter
 from tests.llm_server import (
     LLMTestServer,
@@ -148,14 +149,7 @@ def ledger(manifest: dict) -> dict:
     """The token ledger summed over its stages (``write`` and the page-pair ``propose`` calls)."""
     total: dict = {}
     for row in manifest["tokens"].values():
-        for k, v in row.items():
-            if isinstance(v, dict):
-                sub = total.setdefault(k, {})
-                for kk, vv in v.items():
-                    if isinstance(vv, int | float):
-                        sub[kk] = sub.get(kk, 0) + vv
-            elif isinstance(v, int | float):
-                total[k] = total.get(k, 0) + v
+        add_row(total, row)
     return total
 
 
