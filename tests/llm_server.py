@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -216,6 +217,23 @@ def schema_stub(schema: dict, name: str = "value", n: int = 0, defs: dict | None
     if t == "boolean":
         return False
     return None
+
+
+_DATA_BLOCK = re.compile(r"^<<<DATA\n(.*?)\nDATA>>>$", re.S | re.M)
+
+
+def data_of(message: str) -> dict:
+    """The DATA block of a writer's user message, parsed; exactly one block, delimited by its own lines."""
+    blocks = _DATA_BLOCK.findall(message)
+    assert len(blocks) == 1, f"{len(blocks)} DATA blocks"
+    return json.loads(blocks[0])
+
+
+def proposal_reply(data: dict, question: str) -> dict:
+    """A valid answer to a page-pair proposal prompt (``data`` = its DATA block): the fourth word of
+    page B, quoting the first six words of each page verbatim."""
+    a, b = data["page_a"]["text"].split(), data["page_b"]["text"].split()
+    return {"question": question, "answer": b[3], "quotes_a": [" ".join(a[:6])], "quotes_b": [" ".join(b[:6])]}
 
 
 def default_content(call: Call) -> str:

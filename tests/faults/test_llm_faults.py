@@ -29,6 +29,7 @@ from tests.llm_server import (
     Reply,
     drop,
     ok,
+    proposal_reply,
     rate_limited,
     raw,
     refusal,
@@ -97,10 +98,9 @@ class Storm:
         fault = fault_of(call.user_text)
         data = json.loads(block)
         if "page_a" in data:  # a page-pair proposal: a proposal-shaped answer quoting both pages
-            a, b = data["page_a"]["text"].split(), data["page_b"]["text"].split()
-            good = ok({"question": f"Which word follows {' '.join(a[:3])} on the page linked from "
-                                   f"{data['page_a'].get('name')}?", "answer": b[3],
-                       "quotes_a": [" ".join(a[:6])], "quotes_b": [" ".join(b[:6])]})
+            first = " ".join(data["page_a"]["text"].split()[:3])
+            good = ok(proposal_reply(data, f"Which word follows {first} on the page linked from "
+                                           f"{data['page_a'].get('name')}?"))
         else:
             good = ok({"question": question_for(data)})
         outcome = FAULTS[fault]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from pipelines.shards import shard_paths
+from tests.llm_server import proposal_reply
 
 # The fixture site fully, fast (no politeness delay: it is our own loopback server).
 CRAWL = {"max_depth": 4, "max_pages": 500, "max_pages_per_root": 200, "download_delay": 0.0,
@@ -37,9 +38,8 @@ def llm_answer(call) -> dict:  # type: ignore[no-untyped-def]
     m = _DATA.search(call.user_text)
     data = json.loads(m.group(1)) if m else {}
     if "page_a" in data:  # a page-pair proposal: a proposal quoting both pages verbatim
-        a, b = data["page_a"]["text"].split(), data["page_b"]["text"].split()
-        return {"question": f"Which word comes fourth on the page {data['page_a'].get('name')} links to ({h})?",
-                "answer": b[3], "quotes_a": [" ".join(a[:6])], "quotes_b": [" ".join(b[:6])]}
+        return proposal_reply(data, f"Which word comes fourth on the page {data['page_a'].get('name')} "
+                                    f"links to ({h})?")
     start = data.get("start") or {}
     ref = start.get("page_ref") or start.get("name") or "the Wikipedia article “Halverstad”"
     kind = data.get("type", "")

@@ -172,3 +172,22 @@ def fixture_site() -> FileSite:
 @pytest.fixture(scope="session")
 def fixture_pages(fixture_site: FileSite) -> list[Page]:
     return walk(fixture_site, FIXTURE_ROOTS)
+
+
+# --- the loopback LLM server and an LLM writer on it ------------------------------------------------
+@pytest.fixture
+def srv():
+    from tests.llm_server import LLMTestServer
+
+    with LLMTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def writer(srv, tmp_path):
+    from synth.llm.client import LLMClient
+    from synth.writers.llm import LLMWriter
+    from tests.llm_server import config_for
+
+    with LLMClient(config_for(srv, tmp_path / "c.sqlite")) as client:
+        yield LLMWriter(client)

@@ -20,7 +20,7 @@ from synth.mine import mine
 from synth.text import compare_dates, contains, parse_date, parse_measure
 from synth.writers.llm import LLMWriter
 from synth.writers.template import NOT_STANDALONE, TemplateWriter
-from tests.llm_server import LLMTestServer, config_for, ok
+from tests.llm_server import config_for, data_of, ok
 from tests.synth.conftest import BASE, make_page, walk
 from tests.synth.test_miners_fixture_site import Recheck
 
@@ -158,17 +158,6 @@ def test_earlier_and_later_answer_the_right_date():
 
 
 # --- the LLM writer --------------------------------------------------------------------------------
-@pytest.fixture
-def srv():
-    with LLMTestServer() as server:
-        yield server
-
-
-def data_of(message: str) -> dict:
-    [block] = re.findall(r"^<<<DATA\n(.*?)\nDATA>>>$", message, re.S | re.M)
-    return json.loads(block)
-
-
 def test_llm_writer_prompt_has_both_sides_and_forbids_both_values(srv, site_run):
     _, cands, _, _ = site_run
     c = next(x for x in cands if json.loads(x.slots_json)["kind"] == "date")

@@ -7,13 +7,7 @@ from pydantic import BaseModel
 
 from synth.llm import LLMClient, LLMRequest
 from synth.llm.cache import ResponseCache, cache_key
-from tests.llm_server import LLMTestServer, config_for, ok, refusal, server_error
-
-
-@pytest.fixture
-def srv():
-    with LLMTestServer() as server:
-        yield server
+from tests.llm_server import config_for, ok, refusal, server_error
 
 
 class Q(BaseModel):

@@ -27,12 +27,6 @@ from tests.llm_server import (
 )
 
 
-@pytest.fixture
-def srv():
-    with LLMTestServer() as server:
-        yield server
-
-
 class Q(BaseModel):
     question: str
 

@@ -17,13 +17,12 @@ from pipelines.counters import Counters
 from schemas.records import Candidate, QARecord
 from synth.assemble import to_record
 from synth.config import SynthConfig
-from synth.llm import LLMClient
 from synth.mine import mine
 from synth.prompts import load_prompt
 from synth.text import contains, norm, squash
-from synth.writers.llm import LLMWriter, Proposal
+from synth.writers.llm import Proposal
 from synth.writers.template import TemplateWriter
-from tests.llm_server import LLMTestServer, config_for, invalid_json, ok
+from tests.llm_server import data_of, invalid_json, ok
 from tests.synth.conftest import BASE, FileSite, page_text, walk
 
 W = f"{BASE}/wiki/"
@@ -60,23 +59,6 @@ def mine_pairs(pages, **cfg) -> tuple[list[Candidate], Counters]:
 def pair(pair_pages) -> Candidate:
     [c] = mine_pairs(pair_pages, max_proposals=3)[0]
     return c
-
-
-@pytest.fixture
-def srv():
-    with LLMTestServer() as server:
-        yield server
-
-
-@pytest.fixture
-def writer(srv, tmp_path):
-    with LLMClient(config_for(srv, tmp_path / "c.sqlite")) as client:
-        yield LLMWriter(client)
-
-
-def data_of(message: str) -> dict:
-    [block] = re.findall(r"^<<<DATA\n(.*?)\nDATA>>>$", message, re.S | re.M)
-    return json.loads(block)
 
 
 def proposal(c: Candidate, question: str = GOOD_Q, answer: str = "2003", quotes: dict | None = None) -> dict:
