@@ -135,6 +135,15 @@ def tree_pss(proc) -> int:
     return sum(_pss(p) for p in pids)
 
 
+def peaks_by_stage(samples: list[tuple[float, int]], windows: dict[str, list[float]]) -> dict[str, int | None]:
+    """The highest (time, bytes) sample in each stage's time window, in MB (None: too short to be sampled)."""
+    out: dict[str, int | None] = {}
+    for name, (lo, hi) in windows.items():
+        window = [v for ts, v in samples if lo <= ts <= hi]
+        out[name] = round(max(window) / 2**20) if window else None
+    return out
+
+
 def run_size(n: int, base_url: str, scratch: Path, timeout: float) -> dict:
     import psutil
 
@@ -182,17 +191,11 @@ def run_size(n: int, base_url: str, scratch: Path, timeout: float) -> dict:
         windows.setdefault(name, [start, end])[1] = end
         start = end
     windows["other"] = [start, res["ended"]]
-    peak_by_stage = {}
-    for name, (lo, hi) in windows.items():
-        window = [tr for ts, tr, _ in samples if lo <= ts <= hi]
-        peak_by_stage[name] = round(max(window) / 2**20) if window else None  # None: too short to sample
+    peak_by_stage = peaks_by_stage([(ts, tr) for ts, tr, _ in samples], windows)
+    pss_by_stage = peaks_by_stage(pss, windows)
     stages["other"] = max(0.0, res["wall"] - sum(stages.values()))
     peak_tree = max((tr for _, tr, _ in samples), default=0)
     peak_pss = max((v for _, v in pss), default=0)
-    pss_by_stage = {}
-    for name, (lo, hi) in windows.items():
-        window = [v for ts, v in pss if lo <= ts <= hi]
-        pss_by_stage[name] = round(max(window) / 2**20) if window else None
     peak_own = max((own for _, _, own in samples), default=0)
     f = m["funnel"]
     pages = f["pages_fetched"]
