@@ -665,13 +665,14 @@ class MinHashDeduper:
                 store.add(rec)
                 sh = self.signer.shingles(rec.question)
                 mh = self.signer.sign(sh)
-                d = self._against_index(rec, sh, mh) or self._against_run(rec, sh, mh, decisions)
+                csh = compact(sh)
+                d = self._against_index(rec, csh, mh) or self._against_run(rec, csh, mh, decisions)
                 decisions[rec.id] = d
                 if not d.reason:
                     mhs[rec.id] = mh
                 if d.reason == "" or (d.reason == "answer_conflict" and d.dup_of in self._run):
                     self._run_lsh.insert(rec.id, mh, check_duplication=False)
-                    self._run[rec.id] = (rec.question, str(rec.answer), compact(sh))
+                    self._run[rec.id] = (rec.question, str(rec.answer), csh)
             for rec in store.replay():
                 d = decisions[rec.id]
                 if not d.reason:
@@ -687,15 +688,14 @@ class MinHashDeduper:
         finally:
             store.close()
 
-    def _verified(self, sh: frozenset[str], cand: list[tuple[str, str, str, np.ndarray]], counters: Counters):
-        """(id, question, answer, J) of candidates (compact shingles) at or above the threshold, by id."""
+    def _verified(self, sh: np.ndarray, cand: list[tuple[str, str, str, np.ndarray]], counters: Counters):
+        """(id, question, answer, J) of candidates at or above the threshold, by id (shingles compact)."""
         out = []
         t = self.cfg.dedup_threshold
         min_len, max_len = t * len(sh), len(sh) / t
-        mine = compact(sh) if cand else None
         for cid, q, a, csh in sorted(cand, key=lambda c: c[0]):
             if min_len <= len(csh) <= max_len:  # size filter: J <= min/max of the two sizes
-                j = jaccard_compact(mine, csh)
+                j = jaccard_compact(sh, csh)
                 if j >= t:
                     out.append((cid, q, a, j))
         counters.inc("dedup/lsh_candidates", len(cand))
@@ -716,7 +716,7 @@ class MinHashDeduper:
                 conflict = (cid, j, why)
         return dup, conflict
 
-    def _against_index(self, rec: QARecord, sh: frozenset[str], mh: MinHash) -> _Decision | None:
+    def _against_index(self, rec: QARecord, sh: np.ndarray, mh: MinHash) -> _Decision | None:
         index = self.index
         ids = index.query(mh)
         if not ids:
@@ -735,7 +735,7 @@ class MinHashDeduper:
         cid, j, why = conflict  # type: ignore[misc]
         return _Decision("answer_conflict", cid, f"J={j:.2f}, {why}; shipped in run {entries[cid].run_id}")
 
-    def _against_run(self, rec: QARecord, sh: frozenset[str], mh: MinHash, decisions: dict[str, _Decision]) -> _Decision:
+    def _against_run(self, rec: QARecord, sh: np.ndarray, mh: MinHash, decisions: dict[str, _Decision]) -> _Decision:
         ids = self._run_lsh.query(mh)
         cand = [(cid, q, a, csh) for cid in ids for q, a, csh in [self._run[cid]]]
         assert self._counters is not None
