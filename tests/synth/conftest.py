@@ -176,11 +176,9 @@ def fixture_pages(fixture_site: FileSite) -> list[Page]:
 
 # --- the loopback LLM server and an LLM writer on it ------------------------------------------------
 @pytest.fixture
-def srv():
-    from tests.llm_server import LLMTestServer
-
-    with LLMTestServer() as server:
-        yield server
+def srv(llm_server):
+    """The ``llm_server`` fixture (tests/llm_server.py: a started server per test) under the name used here."""
+    return llm_server
 
 
 @pytest.fixture
