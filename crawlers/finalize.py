@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from crawlers.config import CrawlConfig
 from crawlers.extract import Extracted
-from crawlers.frontier import Frontier
+from crawlers.frontier import Frontier, unpack_links
 from crawlers.safety import AddressPolicy, make_policy
 from crawlers.spool import Spool
 from crawlers.urls import canonicalize
@@ -138,7 +138,7 @@ def finalize(
                     counters["extract/facts_error"] += 1
                 facts, enums = _structure(ex, counters)
                 links, seen = [], {key}
-                for lk, _url, text in row.links:
+                for lk, _url, text in unpack_links(row.links):
                     target = frontier.identity(frontier.resolve(lk))
                     if target not in seen:
                         seen.add(target)

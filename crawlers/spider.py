@@ -31,7 +31,7 @@ from scrapy.utils.response import get_base_url
 from w3lib.html import get_meta_refresh
 
 from crawlers.config import CrawlConfig
-from crawlers.frontier import Admission, Frontier, Link
+from crawlers.frontier import Admission, Frontier, Link, pack_links
 from crawlers.middlewares import Refused
 from crawlers.profiles import Profile, get_profile, profile_for, sniff_profile
 from crawlers.safety import PRIVATE_ADDRESS, AddressPolicy, make_policy
@@ -238,7 +238,7 @@ class CrawlqaSpider(scrapy.Spider):
             self.frontier.add_canonical(page_key, canonical)
             self.spool.put_canonical(page_key, canonical)
         profile = self.page_profile(root, depth, response.url, text)
-        links = self.content_links(profile, response)
+        links = pack_links(self.content_links(profile, response))  # once, for the frontier and the spool
         self.frontier.add_page(page_key, links)
         self.counters["crawl/pages"] += 1
         yield {

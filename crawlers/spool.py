@@ -8,7 +8,6 @@ to write the shards in a deterministic order: memory stays flat whatever the num
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import sqlite3
@@ -51,15 +50,7 @@ class FetchRow:
     fetched_at: str
     site: str
     encoding: str
-    links: list[tuple[str, str, str]]
-
-
-def pack_links(links: list[tuple[str, str, str]]) -> bytes:
-    return zlib.compress(json.dumps(links, ensure_ascii=False, separators=(",", ":")).encode(), 1)
-
-
-def unpack_links(blob: bytes) -> list[tuple[str, str, str]]:
-    return [tuple(x) for x in json.loads(zlib.decompress(blob))]  # type: ignore[misc]
+    links: bytes  # packed (``crawlers.frontier.unpack_links`` reads them)
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -118,7 +109,7 @@ class SpoolWriter:
                 "INSERT OR REPLACE INTO fetch VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (it["key"], it["root"], it["depth"], it["url"], it["final_url"], it["status"],
                  it["content_type"], it["fetched_at"], it["site"], it["encoding"],
-                 pack_links(it["links"]), html),
+                 it["links"], html),  # links: packed by the spider (``crawlers.frontier.pack_links``)
             )
         elif kind == "extract":
             _, key, r = op
@@ -176,7 +167,7 @@ class Spool:
             "SELECT key, root, depth, url, final_url, status, content_type, fetched_at, site, "
             "encoding, links FROM fetch ORDER BY key")
         for row in cur:
-            yield FetchRow(*row[:10], links=unpack_links(row[10]))
+            yield FetchRow(*row)
 
     def html(self, key: str) -> str:
         row = self.con.execute("SELECT html FROM fetch WHERE key=?", (key,)).fetchone()

@@ -58,7 +58,7 @@ def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
         return None
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=4_096)
 def registered_domain(host: str) -> str:
     """``en.wikipedia.org`` → ``wikipedia.org``; an IP address or ``localhost`` is its own domain."""
     host = host.lower().rstrip(".")
@@ -76,7 +76,7 @@ def host_matches(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=4_096)
 def _desktop_host(host: str) -> str:
     if ip_literal(host) is not None or "." not in host:
         return host
@@ -125,7 +125,7 @@ def _netloc(scheme: str, host: str, port: int | None) -> str:
     return host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=16_384)
 def canonicalize(url: str) -> str:
     """The canonical key of a URL (see the module doc). Non-HTTP URLs come back stripped only."""
     url = url.strip()
@@ -163,7 +163,7 @@ def _canonicalize_slow(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=16_384)
 def fetch_url(url: str) -> str:
     """The URL to request for a link: as written, less fragment and tracking parameters."""
     url = url.strip()

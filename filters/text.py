@@ -136,7 +136,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFKC", text or ""))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16_384)
 def similar_words(a: str, b: str, min_ratio: float = 0.8) -> bool:
     """Spelling variants: a typo, an inflection (release/released), a plural."""
     if a == b:

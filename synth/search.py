@@ -57,7 +57,7 @@ _TITLE_SUFFIX_RE = re.compile(r"\s+[-–—|]\s+(Wikipedia|Wikiwand|arXiv|GitHub
 _PAREN_RE = re.compile(r"\s*\([^()]*\)\s*$")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=8_192)  # bounded: memory must not grow with the corpus
 def fold(text: str) -> str:
     """Lower-case, accents removed, punctuation turned into spaces, spaces collapsed."""
     t = unicodedata.normalize("NFKD", text)

@@ -29,12 +29,12 @@ MEDIA_EXTENSIONS = frozenset(
 )
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=4_096)
 def join_url(base: str, href: str) -> str:
     return urljoin(base, href)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=8_192)
 def host_port(url: str) -> tuple[str, int | None]:
     """(host name, port) of a URL (``urlsplit``'s; a bad port raises ValueError, never cached)."""
     parts = urlsplit(url)

@@ -64,7 +64,7 @@ class WikipediaProfile(Profile):
         return "external" in cls.split() or "new" in cls.split() or a.get("rel") == "nofollow"
 
     @staticmethod
-    @lru_cache(maxsize=10_000)
+    @lru_cache(maxsize=1_024)
     def article_prefix(page_url: str) -> str:
         """``/wiki/`` (MediaWiki), ``.../A/`` (Kiwix), ``.../articles/`` (static dumps), else the
         page's own folder."""
