@@ -1,10 +1,12 @@
 """Extraction of one page: main text (markdown with lists and tables), title, date, language,
 and the structured facts of ``crawlers.facts``. Runs in worker processes, never in the spider.
 
-``extract_page`` is the function the worker pool calls; it never raises and returns a small dict
-(``ok``, ``reason``, ``detail``, ``data``: the zlib-compressed JSON of an ``Extracted``), so a bad
-page is a counted reject and the crawl goes on. The per-page timeout is enforced by the pool
-(``crawlers.pipeline``): a page that takes longer is killed with its worker.
+``process_page`` is the function the worker pool calls for each fetched page: one parse gives the
+page's content links and declared canonical URL (``crawlers.links``, which the crawl needs to go
+on) and its extraction (``extract_page``: ``ok``, ``reason``, ``detail``, ``data``, the
+zlib-compressed JSON of an ``Extracted``). It never raises, so a bad page is a counted reject and
+the crawl goes on. The per-page timeout is enforced by the pool (``crawlers.pipeline``): a page that
+takes longer is killed with its worker.
 
 Metadata is read with trafilatura's and htmldate's helpers rather than ``with_metadata=True``:
 trafilatura's author normalisation is quadratic in the number of authors (a 1,000-author arXiv
@@ -72,9 +74,9 @@ def detect_language(text: str, html_lang: str | None) -> str:
     if len(text) < 100 and re.fullmatch(r"[a-z]{2,3}", lang):
         return lang
     try:
-        import py3langid
+        from crawlers.langid import identifier
 
-        return str(py3langid.classify(text[:5000])[0])
+        return str(identifier().classify(text[:5000])[0])
     except Exception as exc:  # langid is best effort; the html lang attribute is the fallback
         log.debug("language detection failed: %s", exc)
         return lang if re.fullmatch(r"[a-z]{2,3}", lang or "") else ""
@@ -101,13 +103,16 @@ def _structure(doc: Any, url: str, site: str) -> tuple[Any, str]:
     return s, getattr(s, "error", "") or ""
 
 
-def extract(html: str, url: str, site: str = "generic", *, fast: bool = True) -> Extracted | None:
-    """Main text + metadata + structure of one page, or None when trafilatura finds no text."""
+def extract(html: str, url: str, site: str = "generic", *, fast: bool = True, tree: Any = None) -> Extracted | None:
+    """Main text + metadata + structure of one page, or None when trafilatura finds no text.
+
+    ``tree``: the page already parsed by trafilatura's ``load_html`` (it is changed in place)."""
     from trafilatura import bare_extraction
     from trafilatura.metadata import extract_title
     from trafilatura.utils import load_html
 
-    tree = load_html(html)
+    if tree is None:
+        tree = load_html(html)
     if tree is None:
         raise ValueError("unparseable HTML")
     # One parse for everything. The facts run first, on the pristine tree (they only read it);
@@ -157,10 +162,11 @@ def extract(html: str, url: str, site: str = "generic", *, fast: bool = True) ->
     return out if text else None
 
 
-def extract_page(html: str, url: str, site: str, min_text_chars: int = 200, fast: bool = True) -> dict:
-    """Worker entry point: never raises. ``{"ok", "reason", "detail", "data"}``."""
+def extract_page(html: str, url: str, site: str, min_text_chars: int = 200, fast: bool = True,
+                 *, tree: Any = None) -> dict:
+    """The extraction of one page; never raises. ``{"ok", "reason", "detail", "data"}``."""
     try:
-        res = extract(html, url, site, fast=fast)
+        res = extract(html, url, site, fast=fast, tree=tree)
     except Exception as exc:
         return {"ok": False, "reason": "extract_failed", "detail": f"{type(exc).__name__}: {exc}"[:300]}
     if res is None:
@@ -169,6 +175,49 @@ def extract_page(html: str, url: str, site: str, min_text_chars: int = 200, fast
         return {"ok": False, "reason": "too_little_text",
                 "detail": f"{len(res.text)} < {min_text_chars} characters", "data": res.pack()}
     return {"ok": True, "reason": "", "detail": res.facts_error, "data": res.pack()}
+
+
+def process_page(html: str, url: str, site: str, min_text_chars: int = 200, fast: bool = True) -> dict:
+    """Worker entry point for one fetched page; never raises.
+
+    ``{"links": packed content links, "skipped": {reason: n}, "links_error": str,
+    "canonical": absolute URL or None, "canonical_error": str, "html": zlib-compressed HTML,
+    "extract": extract_page's dict}``. The links are read before the extraction prunes the tree,
+    and whatever the extraction's outcome (a listing page with too little text still leads on).
+    """
+    from trafilatura.utils import load_html
+
+    from crawlers.frontier import pack_links
+    from crawlers.links import content_links, declared_canonical
+
+    out: dict[str, Any] = {"html": zlib.compress(html.encode("utf-8", "surrogatepass"), 1),
+                           "links": pack_links([]), "skipped": {}, "links_error": "",
+                           "canonical": None, "canonical_error": ""}
+    try:
+        tree = load_html(html)
+    except Exception as exc:  # the extraction below reports it as extract_failed
+        log.debug("unparseable page %s: %s", url, exc)
+        tree = None
+    links_tree = tree if tree is not None else _lenient_tree(html)
+    if links_tree is not None:
+        try:
+            links, skipped = content_links(_profile(site), links_tree, html, url)
+            out["links"], out["skipped"] = pack_links(links), dict(skipped)
+        except Exception as exc:  # a page whose links cannot be read is still a page
+            out["links_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        out["canonical"], out["canonical_error"] = declared_canonical(links_tree, html, url)
+    out["extract"] = extract_page(html, url, site, min_text_chars, fast, tree=tree)
+    return out
+
+
+def _lenient_tree(html: str) -> Any:
+    """lxml's own parse of a page trafilatura would not load (its links may still count)."""
+    import lxml.html
+
+    try:
+        return lxml.html.document_fromstring(html)
+    except Exception:  # nothing to read links from
+        return None
 
 
 _WARM_UP_PAGE = (
@@ -180,4 +229,4 @@ _WARM_UP_PAGE = (
 
 def warm_up() -> None:
     """Pool initializer: load everything once, so the first real page is not slower."""
-    extract_page(_WARM_UP_PAGE, "http://warm.up/", "generic")
+    process_page(_WARM_UP_PAGE, "http://warm.up/", "generic")

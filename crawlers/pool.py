@@ -2,8 +2,9 @@
 
 ``start_pool_soon`` is called by the crawl subprocess before Scrapy is even imported: in a thread,
 the fork server imports and warms trafilatura, the facts extractor and the language model once
-(``crawlers.warm``) while Scrapy starts, and the workers are forked from it. The item pipeline
-takes that pool (``take_pool``) when the first page arrives; pages queue until it is ready.
+(``crawlers.warm``) while Scrapy starts, and the workers are forked from it. The spider's
+``crawlers.pipeline.Extractor`` takes that pool (``take_pool``) when the first page arrives; pages
+wait until it is ready.
 No Twisted here: a worker process never imports it.
 """
 
@@ -83,6 +84,18 @@ def take_pool(workers: int):
     pool = start_pool(workers)
     _SHARED.pop("pool", None)
     return pool
+
+
+def drop_pool() -> None:
+    """Stop a pool started by ``start_pool_soon`` that no page needed."""
+    starting = _SHARED.pop("starting", None)
+    if starting is not None:
+        starting.join()
+    _SHARED.pop("error", None)
+    shared = _SHARED.pop("pool", None)
+    if shared is not None:
+        shared[0].stop()
+        shared[0].join(timeout=5)
 
 
 def outcome(future: Any, timeout: float) -> dict:

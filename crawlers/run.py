@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -84,6 +85,17 @@ def run_subprocess(job: dict, work_dir: Path, timeout: float | None) -> dict:
     return result
 
 
+def _warm_finalize() -> None:
+    """Pay the first-use costs of writing shards (pyarrow loads its pandas bridge, ~0.2 s, the first
+    time a process builds an array) while the crawl subprocess runs, not after it."""
+    try:
+        import pyarrow as pa
+
+        pa.array([0])
+    except Exception as exc:  # only a warm-up: finalize would pay it instead
+        log.debug("finalize warm-up failed: %s", exc)
+
+
 def crawl(
     roots: list[str],
     cfg: CrawlConfig,
@@ -115,8 +127,11 @@ def crawl(
     log.info("crawling %d root(s), depth %d, <= %d pages/root, <= %d pages",
              len(roots), cfg.max_depth, cfg.max_pages_per_root, cfg.max_pages)
     t0 = time.monotonic()
+    warm = threading.Thread(target=_warm_finalize, name="crawlqa-warm-finalize", daemon=True)
+    warm.start()  # while the crawl runs in its subprocess
     result = run_subprocess(job, work_dir, cfg.run_timeout)
     t1 = time.monotonic()
+    warm.join()
     fin = finalize(spool, list(roots), cfg, pages_dir=Path(pages_dir), rejects_dir=Path(rejects_dir),
                    run_id=run_id, rejects_start_index=rejects_start_index)
     counters = {k: v for k, v in result["counters"].items() if "/dropped/" not in k}

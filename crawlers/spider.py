@@ -1,9 +1,12 @@
 """The CRAWLQA spider: fetch, classify, collect links; the frontier decides what comes next.
 
-The callback does only cheap work: classify the response (HTTP error, non-HTML, too large,
-redirect, meta refresh), record the page's content links (site profile) in the frontier, and hand
-the HTML to the item pipeline, which extracts in worker processes. New requests are scheduled
-between waves, from ``spider_idle`` (see ``crawlers/frontier.py`` for why).
+The callback does only cheap work in the crawl process: classify the response (HTTP error,
+non-HTML, too large, redirect, meta refresh) and hand the HTML to a worker process
+(``crawlers.pipeline.Extractor``), which parses it once for its content links (site profile), its
+declared canonical URL and its extraction; the callback then records the page in the frontier and
+the spool. Scrapy's reactor thread never parses HTML. New requests are scheduled between waves,
+from ``spider_idle``, once every callback of the wave has its page's links
+(see ``crawlers/frontier.py`` for why).
 
 Redirects (3xx and ``<meta http-equiv="refresh">``) are followed here rather than by Scrapy's
 middlewares, so that every hop passes the same domain/address policy, loops are caught on exact
@@ -23,16 +26,15 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import scrapy
-from lxml import etree
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
 from scrapy.http import Response, TextResponse
-from scrapy.utils.response import get_base_url
 from w3lib.html import get_meta_refresh
 
 from crawlers.config import CrawlConfig
-from crawlers.frontier import Admission, Frontier, Link, pack_links
+from crawlers.frontier import Admission, Frontier
 from crawlers.middlewares import Refused
+from crawlers.pipeline import Extractor
 from crawlers.profiles import Profile, get_profile, profile_for, sniff_profile
 from crawlers.safety import PRIVATE_ADDRESS, AddressPolicy, make_policy
 from crawlers.spool import SpoolWriter
@@ -41,7 +43,6 @@ from crawlers.urls import canonicalize, fetch_url, host_of, is_http, registered_
 log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-_HEAD_LINKS = etree.XPath("/html/head/link[@href]")
 
 
 def is_html_type(content_type: str) -> bool:
@@ -104,6 +105,7 @@ class CrawlqaSpider(scrapy.Spider):
         self.counters: Counter[str] = Counter()
         self.root_profiles: dict[int, Profile] = {}
         self.waves = 0
+        self.pending: set[str] = set()  # pages fetched, in a worker (no links yet)
         self._refused_seen = 0
         self._forced = None if self.cfg.profile == "auto" else get_profile(self.cfg.profile)
 
@@ -112,6 +114,7 @@ class CrawlqaSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        spider.extractor = Extractor(crawler, spider.cfg)
         return spider
 
     # -- requests ------------------------------------------------------------------------------
@@ -183,7 +186,7 @@ class CrawlqaSpider(scrapy.Spider):
             self.frontier.add_failure(canonicalize(first))
 
     # -- responses -----------------------------------------------------------------------------
-    def parse(self, response: Response):
+    async def parse(self, response: Response):
         cq = response.meta["cq"]
         root, depth, key = cq["root"], cq["depth"], cq["key"]
         chain: list[str] = cq["chain"]
@@ -194,7 +197,8 @@ class CrawlqaSpider(scrapy.Spider):
             location = response.headers.get(b"Location")
             if location:
                 target = response.urljoin(location.decode("latin-1").strip())
-                yield from self.redirect(response, target, f"http_{status}")
+                for request in self.redirect(response, target, f"http_{status}"):
+                    yield request
                 return
         if not 200 <= status < 300 or status == 204:
             self.reject(f"http_{status}", first, root, f"HTTP {status} for {response.url}", key=key)
@@ -215,18 +219,37 @@ class CrawlqaSpider(scrapy.Spider):
             return
         interval, refresh = get_meta_refresh(text[:8192], response.url, ignore_tags=("script", "noscript"))
         if refresh and interval is not None and interval <= self.cfg.meta_refresh_max_delay:
-            yield from self.redirect(response, refresh, "meta_refresh")
+            for request in self.redirect(response, refresh, "meta_refresh"):
+                yield request
             return
         page_key = canonicalize(response.url)
         if page_key != key:
             self.frontier.add_alias(key, page_key)
             self.spool.put_alias(key, page_key)
-        if page_key in self.frontier.pages:
+        if page_key in self.frontier.pages or page_key in self.pending:
             self.counters["crawl/duplicate_pages"] += 1
             return
         if response.encoding and response.encoding.lower().replace("-", "") not in ("utf8", "ascii"):
             self.counters["crawl/non_utf8"] += 1
-        canonical = self.declared_canonical(response, root, page_key)
+        profile = self.page_profile(root, depth, response.url, text)
+        # A worker parses the page (links, canonical URL, extraction); the wave is not over, and
+        # the frontier not asked for more, until this callback has the page's links.
+        self.pending.add(page_key)
+        try:
+            got = await self.extractor.process(text, response.url, profile.name)
+        finally:
+            self.pending.discard(page_key)
+        self.record(got, page_key, root, depth, first, response, ctype, profile.name)
+
+    def record(self, got: dict, page_key: str, root: int, depth: int, first: str, response: Response,
+               ctype: str, site: str) -> None:
+        """A parsed page into the frontier and the spool (or an alias of its canonical page)."""
+        for why, n in got["skipped"].items():
+            self.counters[f"crawl/links_skipped/{why}"] += n
+        if got["links_error"]:
+            self.counters["crawl/links_unreadable"] += 1
+            log.warning("links of %s unreadable: %s", response.url, got["links_error"])
+        canonical = self.canonical_key(got["canonical"], got["canonical_error"], root, page_key)
         if canonical is not None:
             if canonical in self.frontier.pages and canonical not in self.frontier.canonical:
                 # the canonical page itself was fetched: this one is recorded as its duplicate
@@ -237,15 +260,14 @@ class CrawlqaSpider(scrapy.Spider):
             self.counters["crawl/canonical_declared"] += 1
             self.frontier.add_canonical(page_key, canonical)
             self.spool.put_canonical(page_key, canonical)
-        profile = self.page_profile(root, depth, response.url, text)
-        links = pack_links(self.content_links(profile, response))  # once, for the frontier and the spool
-        self.frontier.add_page(page_key, links)
+        self.frontier.add_page(page_key, got["links"])
         self.counters["crawl/pages"] += 1
-        yield {
+        self.spool.put_fetch({
             "key": page_key, "root": root, "depth": depth, "url": first, "final_url": response.url,
-            "status": status, "content_type": ctype or "text/html", "fetched_at": fetched_at(response),
-            "site": profile.name, "encoding": response.encoding or "", "html": text, "links": links,
-        }
+            "status": response.status, "content_type": ctype or "text/html", "fetched_at": fetched_at(response),
+            "site": site, "encoding": response.encoding or "", "html": got["html"], "links": got["links"],
+        })
+        self.spool.put_extract(page_key, got["extract"])
 
     def redirect(self, response: Response, target: str, kind: str):
         cq = response.meta["cq"]
@@ -276,23 +298,15 @@ class CrawlqaSpider(scrapy.Spider):
             self.frontier.requested.add(tkey)
         yield self.make_request(Admission(root, depth, tkey, target), chain=chain)
 
-    def declared_canonical(self, response: TextResponse, root: int, page_key: str) -> str | None:
-        """The key of the page's ``<link rel="canonical">`` when it is another URL that may stand
-        for this page: http(s), the same registered domain as the page, and allowed by the crawl's
-        policy for this root (domains, private addresses). Anything else is counted and ignored."""
-        try:
-            hrefs = [el.get("href") for el in _HEAD_LINKS(response.selector.root)
-                     if "canonical" in (el.get("rel") or "").lower().split()]
-        except Exception as exc:  # an unreadable head: the page is kept under its own URL
-            self.counters["crawl/canonical_ignored/unreadable"] += 1
-            log.debug("canonical of %s unreadable: %s", response.url, exc)
+    def canonical_key(self, target: str | None, error: str, root: int, page_key: str) -> str | None:
+        """The key of the page's declared canonical URL (``crawlers.links.declared_canonical``)
+        when it is another URL that may stand for this page: http(s), the same registered domain as
+        the page, and allowed by the crawl's policy for this root (domains, private addresses).
+        Anything else is counted and ignored."""
+        if error:
+            self.counters[f"crawl/canonical_ignored/{error}"] += 1
             return None
-        if not hrefs or not (hrefs[0] or "").strip():
-            return None
-        try:
-            target = response.urljoin(hrefs[0].strip())
-        except ValueError:
-            self.counters["crawl/canonical_ignored/bad_url"] += 1
+        if not target:
             return None
         if not is_http(target):
             self.counters["crawl/canonical_ignored/scheme"] += 1
@@ -331,35 +345,9 @@ class CrawlqaSpider(scrapy.Spider):
             return self.root_profiles[root]
         return sniff_profile(text) or by_url  # e.g. a wiki dump reached from a generic hub page
 
-    def content_links(self, profile: Profile, response: TextResponse) -> list[Link]:
-        try:
-            tree = response.selector.root
-            base = get_base_url(response)
-            raw = profile.extract_links(tree, base)
-        except Exception as exc:  # a page whose links cannot be read is still a page
-            self.counters["crawl/links_unreadable"] += 1
-            log.warning("links of %s unreadable: %s", response.url, exc)
-            return []
-        page_key = canonicalize(response.url)
-        out: list[Link] = []
-        seen: set[str] = {page_key}
-        skipped = self.counters
-        for url, text in raw:
-            if not is_http(url):
-                continue
-            k = canonicalize(url)
-            if k in seen:
-                continue
-            seen.add(k)
-            why = profile.follow(url, response.url)
-            if why:
-                skipped[f"crawl/links_skipped/{why}"] += 1
-                continue
-            out.append((k, fetch_url(url), text[:300]))
-        return out
-
     def closed(self, reason: str) -> None:
         self.counters[f"crawl/finish/{reason}"] += 1
+        self.extractor.close()
         log.info("spider closed (%s)", reason)
 
 

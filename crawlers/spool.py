@@ -66,9 +66,8 @@ class SpoolWriter:
 
     _STOP = object()
 
-    def __init__(self, path: Path | str, *, html_level: int = 1) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.html_level = html_level
         self._q: queue.Queue = queue.Queue(maxsize=SPOOL_QUEUE)  # a full queue waits for the writer
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="crawlqa-spool", daemon=True)
@@ -104,7 +103,7 @@ class SpoolWriter:
         c = self._con
         if kind == "fetch":
             it = op[1]
-            html = zlib.compress(it["html"].encode("utf-8", "surrogatepass"), self.html_level)
+            html = it["html"]  # compressed by the extraction worker (``crawlers.extract.process_page``)
             c.execute(
                 "INSERT OR REPLACE INTO fetch VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (it["key"], it["root"], it["depth"], it["url"], it["final_url"], it["status"],

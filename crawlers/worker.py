@@ -55,7 +55,6 @@ def scrapy_settings(cfg: Any, roots: list[str], *, cache_dir: Path, log_file: Pa
             "crawlers.middlewares.SafetyMiddleware": 10,
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
         },
-        "ITEM_PIPELINES": {"crawlers.pipeline.ExtractPipeline": 100},
         "LOG_LEVEL": cfg.log_level,
         "LOG_FILE": str(log_file) if log_file else None,
         "LOG_FILE_APPEND": False,

@@ -9,7 +9,6 @@ is neither among the top ``top_k`` nor given probability >= ``min_prob`` — a c
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -20,19 +19,13 @@ from schemas.records import QARecord
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 _ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 
-_IDENTIFIER = None
-_LOCK = threading.Lock()
 
 
 def _identifier():
-    """The py3langid identifier with normalised probabilities (loaded once, ~0.6 s)."""
-    global _IDENTIFIER
-    with _LOCK:
-        if _IDENTIFIER is None:
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """The py3langid identifier with normalised probabilities (loaded once per process)."""
+    from crawlers.langid import identifier
 
-            _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    return _IDENTIFIER
+    return identifier(norm_probs=True)
 
 
 def lang_code(tag: str | None) -> str:

@@ -1,0 +1,73 @@
+"""A fetched page's content links and its declared canonical URL, read from its parsed HTML.
+
+This runs in the extraction workers (``crawlers.extract.process_page``), on the tree the extraction
+parses anyway: the crawl process (Scrapy's reactor, one thread for every page of the crawl) never
+parses HTML. What the crawl process still decides (the crawl policy, the frontier) it decides on
+the plain strings returned here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from lxml import etree
+from w3lib.html import get_base_url
+
+from crawlers.frontier import Link
+from crawlers.profiles import Profile
+from crawlers.urls import canonicalize, fetch_url, is_http
+
+log = logging.getLogger(__name__)
+
+_HEAD_LINKS = etree.XPath("/html/head/link[@href]")
+
+
+def base_url(html: str, url: str) -> str:
+    """The URL relative links of the page resolve against (``<base href>``), as Scrapy's
+    ``get_base_url(response)`` reads it."""
+    return get_base_url(html[:4096], url)
+
+
+def content_links(profile: Profile, tree: Any, html: str, page_url: str) -> tuple[list[Link], Counter[str]]:
+    """The page's content links in document order, one per canonical key, as (key, URL to fetch,
+    anchor text); and the links skipped by the profile, counted by reason."""
+    skipped: Counter[str] = Counter()
+    raw = profile.extract_links(tree, base_url(html, page_url))
+    page_key = canonicalize(page_url)
+    out: list[Link] = []
+    seen: set[str] = {page_key}
+    for url, text in raw:
+        if not is_http(url):
+            continue
+        k = canonicalize(url)
+        if k in seen:
+            continue
+        seen.add(k)
+        why = profile.follow(url, page_url)
+        if why:
+            skipped[why] += 1
+            continue
+        out.append((k, fetch_url(url), text[:300]))
+    return out, skipped
+
+
+def declared_canonical(tree: Any, html: str, page_url: str) -> tuple[str | None, str]:
+    """The absolute URL of the page's first ``<link rel="canonical">`` (None when there is none)
+    and, when it cannot be read, why (``unreadable``, ``bad_url``). Whether that URL may stand for
+    the page is the crawl policy's decision (``CrawlqaSpider.canonical_key``)."""
+    from urllib.parse import urljoin
+
+    try:
+        hrefs = [el.get("href") for el in _HEAD_LINKS(tree)
+                 if "canonical" in (el.get("rel") or "").lower().split()]
+    except Exception as exc:  # an unreadable head: the page is kept under its own URL
+        log.debug("canonical of %s unreadable: %s", page_url, exc)
+        return None, "unreadable"
+    if not hrefs or not (hrefs[0] or "").strip():
+        return None, ""
+    try:
+        return urljoin(base_url(html, page_url), hrefs[0].strip()), ""
+    except ValueError:
+        return None, "bad_url"
