@@ -3,9 +3,9 @@
 py3langid ships its model xz-compressed and decompresses all of it (68 MB) each time a process
 loads it: ~0.3 s of CPU in every crawl's extraction fork server, before the first page can be
 extracted, and again in the job process for the language filter. The first load here also writes
-the decompressed model to a cache folder (``$CRAWLQA_CACHE_DIR``, else ``$XDG_CACHE_HOME/crawlqa``,
-else ``~/.cache/crawlqa``; atomically, keyed by py3langid's version and the model file's size), and
-every later load reads that copy (~30 ms). Any problem with the cache (read-only home, another
+the decompressed model to the user's cache folder (``platformdirs``: ``~/.cache/crawlqa`` or
+``$XDG_CACHE_HOME/crawlqa`` on Linux; atomically, keyed by py3langid's version and the model file's
+size), and every later load reads that copy (~30 ms). Any problem with the cache (read-only home, another
 py3langid layout) falls back to py3langid's own loader: the identifier is the same either way.
 """
 
@@ -24,10 +24,9 @@ _LOCK = threading.Lock()
 
 
 def cache_dir() -> Path:
-    if os.environ.get("CRAWLQA_CACHE_DIR"):
-        return Path(os.environ["CRAWLQA_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "crawlqa"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("crawlqa"))
 
 
 def _model_file() -> Path:

@@ -21,7 +21,7 @@ TEXTS = [
 @pytest.fixture
 def fresh(monkeypatch, tmp_path):
     monkeypatch.setattr(langid, "_LOADED", {})
-    monkeypatch.setenv("CRAWLQA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(langid, "cache_dir", lambda: tmp_path / "cache")
     return tmp_path / "cache"
 
 
@@ -60,7 +60,7 @@ def test_unwritable_cache_falls_back_to_py3langid(monkeypatch, tmp_path):
     monkeypatch.setattr(langid, "_LOADED", {})
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    monkeypatch.setenv("CRAWLQA_CACHE_DIR", str(blocker / "cache"))  # mkdir under a file fails
+    monkeypatch.setattr(langid, "cache_dir", lambda: blocker / "cache")  # mkdir under a file fails
     ident = langid.identifier()
     assert ident.classify(TEXTS[2])[0] == "fr"
     assert not (blocker / "cache").exists()
@@ -78,8 +78,7 @@ def test_corrupt_cache_falls_back(fresh, monkeypatch):
     assert cached.stat().st_size > 10_000_000
 
 
-def test_default_cache_dir_follows_xdg(monkeypatch, tmp_path):
-    monkeypatch.delenv("CRAWLQA_CACHE_DIR", raising=False)
+def test_default_cache_dir_is_the_users_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert langid.cache_dir() == Path(tmp_path) / "crawlqa"
     monkeypatch.delenv("XDG_CACHE_HOME")
