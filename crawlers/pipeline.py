@@ -26,7 +26,7 @@ from twisted.internet import defer
 from crawlers.config import CrawlConfig
 from crawlers.extract import process_page
 from crawlers.frontier import pack_links
-from crawlers.pool import drop_pool, outcome, take_pool
+from crawlers.pool import drop_pool, outcome, pool_started, take_pool
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ class Extractor:
         self._starting: defer.Deferred | None = None
         self._waiters: list[defer.Deferred] = []
         log.info("extraction: %d worker process(es), %.0fs per page", self.workers, cfg.extract_timeout)
+
+    def ready(self) -> bool:
+        """The workers are up (the pool was taken, or has finished starting)."""
+        return self.pool is not None or pool_started()
 
     async def _pool(self):
         """The pool ``crawlers.worker`` started before Scrapy was imported, taken in a thread the

@@ -67,6 +67,11 @@ def start_pool_soon(workers: int) -> None:
     thread.start()
 
 
+def pool_started() -> bool:
+    """``start_pool_soon``'s pool is up (its workers forked from the warm fork server)."""
+    return "pool" in _SHARED
+
+
 def take_pool(workers: int):
     """The pool started by ``start_pool``/``start_pool_soon`` (if it has ``workers`` workers),
     else a new one."""

@@ -4,9 +4,11 @@ The callback does only cheap work in the crawl process: classify the response (H
 non-HTML, too large, redirect, meta refresh) and hand the HTML to a worker process
 (``crawlers.pipeline.Extractor``), which parses it once for its content links (site profile), its
 declared canonical URL and its extraction; the callback then records the page in the frontier and
-the spool. Scrapy's reactor thread never parses HTML. New requests are scheduled between waves,
-from ``spider_idle``, once every callback of the wave has its page's links
-(see ``crawlers/frontier.py`` for why).
+the spool. Scrapy's reactor thread parses HTML only for the pages that arrive while the workers
+are still warming up (``local_links``, the same ``crawlers.links`` code on Scrapy's parse; their
+extraction follows in the background), so the crawl never waits for the pool to start. New
+requests are scheduled between waves, from ``spider_idle``, once every callback of the wave has its
+page's links (see ``crawlers/frontier.py`` for why).
 
 Redirects (3xx and ``<meta http-equiv="refresh">``) are followed here rather than by Scrapy's
 middlewares, so that every hop passes the same domain/address policy, loops are caught on exact
@@ -106,6 +108,8 @@ class CrawlqaSpider(scrapy.Spider):
         self.root_profiles: dict[int, Profile] = {}
         self.waves = 0
         self.pending: set[str] = set()  # pages fetched, in a worker (no links yet)
+        self.background: set = set()  # extractions of pages whose links were read here (Deferreds)
+        self._close_when_done = False
         self._refused_seen = 0
         self._forced = None if self.cfg.profile == "auto" else get_profile(self.cfg.profile)
 
@@ -137,6 +141,9 @@ class CrawlqaSpider(scrapy.Spider):
         batch = self.frontier.next_batch()
         self._flush_refusals()
         if not batch:
+            if self.background:  # extractions of early pages still running: closed when they end
+                self._close_when_done = True
+                raise DontCloseSpider
             log.info("crawl complete after %d wave(s): %d pages", self.waves, len(self.frontier.pages))
             return
         self.waves += 1
@@ -232,6 +239,14 @@ class CrawlqaSpider(scrapy.Spider):
         if response.encoding and response.encoding.lower().replace("-", "") not in ("utf8", "ascii"):
             self.counters["crawl/non_utf8"] += 1
         profile = self.page_profile(root, depth, response.url, text)
+        if not self.extractor.ready():
+            # The workers are still warming up (the first pages of a crawl): this page's links are
+            # read here, so that the next wave need not wait for them; its extraction follows.
+            got = local_links(profile, response, text)
+            if self.record_links(got, page_key, root, response):
+                row = self.fetch_row(page_key, root, depth, first, response, ctype, profile.name)
+                self.in_background(self.extract_later(text, response.url, row, got["links"]))
+            return
         # A worker parses the page (links, canonical URL, extraction); the wave is not over, and
         # the frontier not asked for more, until this callback has the page's links.
         self.pending.add(page_key)
@@ -239,11 +254,13 @@ class CrawlqaSpider(scrapy.Spider):
             got = await self.extractor.process(text, response.url, profile.name)
         finally:
             self.pending.discard(page_key)
-        self.record(got, page_key, root, depth, first, response, ctype, profile.name)
+        if self.record_links(got, page_key, root, response):
+            row = self.fetch_row(page_key, root, depth, first, response, ctype, profile.name)
+            self.record_fetch(row, got["html"], got["links"], got["extract"])
 
-    def record(self, got: dict, page_key: str, root: int, depth: int, first: str, response: Response,
-               ctype: str, site: str) -> None:
-        """A parsed page into the frontier and the spool (or an alias of its canonical page)."""
+    def record_links(self, got: dict, page_key: str, root: int, response: Response) -> bool:
+        """A parsed page's links into the frontier; False when it is recorded as an alias of its
+        declared canonical page instead."""
         for why, n in got["skipped"].items():
             self.counters[f"crawl/links_skipped/{why}"] += n
         if got["links_error"]:
@@ -256,18 +273,45 @@ class CrawlqaSpider(scrapy.Spider):
                 self.counters["crawl/canonical_duplicates"] += 1
                 self.frontier.add_alias(page_key, canonical)
                 self.spool.put_alias(page_key, canonical)
-                return
+                return False
             self.counters["crawl/canonical_declared"] += 1
             self.frontier.add_canonical(page_key, canonical)
             self.spool.put_canonical(page_key, canonical)
         self.frontier.add_page(page_key, got["links"])
         self.counters["crawl/pages"] += 1
-        self.spool.put_fetch({
-            "key": page_key, "root": root, "depth": depth, "url": first, "final_url": response.url,
-            "status": response.status, "content_type": ctype or "text/html", "fetched_at": fetched_at(response),
-            "site": site, "encoding": response.encoding or "", "html": got["html"], "links": got["links"],
-        })
-        self.spool.put_extract(page_key, got["extract"])
+        return True
+
+    @staticmethod
+    def fetch_row(page_key: str, root: int, depth: int, first: str, response: Response, ctype: str,
+                  site: str) -> dict:
+        return {"key": page_key, "root": root, "depth": depth, "url": first, "final_url": response.url,
+                "status": response.status, "content_type": ctype or "text/html",
+                "fetched_at": fetched_at(response), "site": site, "encoding": response.encoding or ""}
+
+    def record_fetch(self, row: dict, html: bytes, links: bytes, extraction: dict) -> None:
+        self.spool.put_fetch(row | {"html": html, "links": links})
+        self.spool.put_extract(row["key"], extraction)
+
+    async def extract_later(self, text: str, url: str, row: dict, links: bytes) -> None:
+        got = await self.extractor.process(text, url, row["site"])
+        self.record_fetch(row, got["html"], links, got["extract"])
+
+    def in_background(self, coro) -> None:
+        """Run ``coro`` outside Scrapy's bookkeeping; the spider closes only once it is done."""
+        from scrapy.utils.defer import deferred_from_coro
+
+        d = deferred_from_coro(coro)
+        self.background.add(d)
+
+        def done(result):
+            self.background.discard(d)
+            if not self.background and self._close_when_done:
+                log.info("crawl complete after %d wave(s): %d pages", self.waves, len(self.frontier.pages))
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="finished"))
+            return result
+
+        d.addBoth(done)
+        d.addErrback(lambda f: log.error("background extraction failed: %s", f.getErrorMessage()))
 
     def redirect(self, response: Response, target: str, kind: str):
         cq = response.meta["cq"]
@@ -349,6 +393,25 @@ class CrawlqaSpider(scrapy.Spider):
         self.counters[f"crawl/finish/{reason}"] += 1
         self.extractor.close()
         log.info("spider closed (%s)", reason)
+
+
+def local_links(profile: Profile, response: TextResponse, text: str) -> dict:
+    """``crawlers.links`` on Scrapy's own parse of the page, in the crawl process (only while the
+    workers warm up): the link half of what ``crawlers.extract.process_page`` returns."""
+    from crawlers.frontier import pack_links
+    from crawlers.links import content_links, declared_canonical
+
+    got: dict[str, Any] = {"links": pack_links([]), "skipped": {}, "links_error": "",
+                           "canonical": None, "canonical_error": ""}
+    try:
+        tree = response.selector.root
+        links, skipped = content_links(profile, tree, text, response.url)
+        got["links"], got["skipped"] = pack_links(links), dict(skipped)
+    except Exception as exc:  # a page whose links cannot be read is still a page
+        got["links_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        return got
+    got["canonical"], got["canonical_error"] = declared_canonical(tree, text, response.url)
+    return got
 
 
 def fetched_at(response: Response) -> str:
