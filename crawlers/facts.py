@@ -150,6 +150,8 @@ def _lines(el: etree._Element, skip: Callable[[etree._Element], bool] = _skipped
 
 
 def _text(el: etree._Element, skip: Callable[[etree._Element], bool] = _skipped) -> str:
+    if len(el) == 0:  # no child (most links, cells and items): its own text, the same result faster
+        return _tidy(el.text or "")
     return _tidy(" ".join(_lines(el, skip)))
 
 
