@@ -187,25 +187,16 @@ def process_page(html: str, url: str, site: str, min_text_chars: int = 200, fast
     """
     from trafilatura.utils import load_html
 
-    from crawlers.frontier import pack_links
-    from crawlers.links import content_links, declared_canonical
+    from crawlers.links import no_links, read_links
 
-    out: dict[str, Any] = {"html": zlib.compress(html.encode("utf-8", "surrogatepass"), 1),
-                           "links": pack_links([]), "skipped": {}, "links_error": "",
-                           "canonical": None, "canonical_error": ""}
     try:
         tree = load_html(html)
     except Exception as exc:  # the extraction below reports it as extract_failed
         log.debug("unparseable page %s: %s", url, exc)
         tree = None
     links_tree = tree if tree is not None else _lenient_tree(html)
-    if links_tree is not None:
-        try:
-            links, skipped = content_links(_profile(site), links_tree, html, url)
-            out["links"], out["skipped"] = pack_links(links), dict(skipped)
-        except Exception as exc:  # a page whose links cannot be read is still a page
-            out["links_error"] = f"{type(exc).__name__}: {exc}"[:300]
-        out["canonical"], out["canonical_error"] = declared_canonical(links_tree, html, url)
+    out: dict[str, Any] = {"html": zlib.compress(html.encode("utf-8", "surrogatepass"), 1)}
+    out |= read_links(_profile(site), links_tree, html, url) if links_tree is not None else no_links()
     out["extract"] = extract_page(html, url, site, min_text_chars, fast, tree=tree)
     return out
 

@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 from w3lib.html import get_base_url
 
-from crawlers.frontier import Link
+from crawlers.frontier import Link, pack_links
 from crawlers.profiles import Profile
 from crawlers.urls import canonicalize, fetch_url, is_http
 
@@ -71,3 +71,24 @@ def declared_canonical(tree: Any, html: str, page_url: str) -> tuple[str | None,
         return urljoin(base_url(html, page_url), hrefs[0].strip()), ""
     except ValueError:
         return None, "bad_url"
+
+
+def no_links() -> dict[str, Any]:
+    """The link half of a page result when nothing could be read (``read_links``'s keys)."""
+    return {"links": pack_links([]), "skipped": {}, "links_error": "", "canonical": None, "canonical_error": ""}
+
+
+def read_links(profile: Profile, tree: Any, html: str, page_url: str) -> dict[str, Any]:
+    """What the crawl needs of a parsed page: ``links`` (packed content links), ``skipped``
+    ({reason: n}), ``links_error`` (why the links could not be read, else ""), ``canonical`` and
+    ``canonical_error`` (``declared_canonical``). Never raises: a page whose links cannot be read is
+    still a page. The same in a worker (``crawlers.extract.process_page``) and in the crawl process
+    (``crawlers.spider.local_links``)."""
+    got = no_links()
+    try:
+        links, skipped = content_links(profile, tree, html, page_url)
+        got["links"], got["skipped"] = pack_links(links), dict(skipped)
+    except Exception as exc:  # counted by the spider as crawl/links_unreadable
+        got["links_error"] = f"{type(exc).__name__}: {exc}"[:300]
+    got["canonical"], got["canonical_error"] = declared_canonical(tree, html, page_url)
+    return got

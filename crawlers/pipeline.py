@@ -25,7 +25,7 @@ from twisted.internet import defer
 
 from crawlers.config import CrawlConfig
 from crawlers.extract import process_page
-from crawlers.frontier import pack_links
+from crawlers.links import no_links
 from crawlers.pool import drop_pool, outcome, pool_started, take_pool
 
 log = logging.getLogger(__name__)
@@ -119,8 +119,7 @@ class Extractor:
         if "extract" in got:
             return got
         # the worker timed out or died: no links, the extraction is the reject
-        return {"html": zlib.compress(html.encode("utf-8", "surrogatepass"), 1), "links": pack_links([]),
-                "skipped": {}, "links_error": "", "canonical": None, "canonical_error": "", "extract": got}
+        return {"html": zlib.compress(html.encode("utf-8", "surrogatepass"), 1), **no_links(), "extract": got}
 
     def close(self) -> None:
         """Stop the workers (every callback is done when the spider closes)."""

@@ -396,22 +396,15 @@ class CrawlqaSpider(scrapy.Spider):
 
 
 def local_links(profile: Profile, response: TextResponse, text: str) -> dict:
-    """``crawlers.links`` on Scrapy's own parse of the page, in the crawl process (only while the
-    workers warm up): the link half of what ``crawlers.extract.process_page`` returns."""
-    from crawlers.frontier import pack_links
-    from crawlers.links import content_links, declared_canonical
+    """``crawlers.links.read_links`` on Scrapy's own parse of the page, in the crawl process (only
+    while the workers warm up)."""
+    from crawlers.links import no_links, read_links
 
-    got: dict[str, Any] = {"links": pack_links([]), "skipped": {}, "links_error": "",
-                           "canonical": None, "canonical_error": ""}
     try:
         tree = response.selector.root
-        links, skipped = content_links(profile, tree, text, response.url)
-        got["links"], got["skipped"] = pack_links(links), dict(skipped)
-    except Exception as exc:  # a page whose links cannot be read is still a page
-        got["links_error"] = f"{type(exc).__name__}: {exc}"[:300]
-        return got
-    got["canonical"], got["canonical_error"] = declared_canonical(tree, text, response.url)
-    return got
+    except Exception as exc:  # a page Scrapy cannot parse is still a page
+        return no_links() | {"links_error": f"{type(exc).__name__}: {exc}"[:300]}
+    return read_links(profile, tree, text, response.url)
 
 
 def fetched_at(response: Response) -> str:
