@@ -72,16 +72,20 @@ def pool_started() -> bool:
     return "pool" in _SHARED
 
 
-def take_pool(workers: int):
-    """The pool started by ``start_pool``/``start_pool_soon`` (if it has ``workers`` workers),
-    else a new one."""
+def _started() -> tuple[tuple[Any, int] | None, BaseException | None]:
+    """Wait for ``start_pool_soon``'s thread; its (pool, workers) and its error, taken over."""
     starting = _SHARED.pop("starting", None)
     if starting is not None:
         starting.join()
-    error = _SHARED.pop("error", None)
+    return _SHARED.pop("pool", None), _SHARED.pop("error", None)
+
+
+def take_pool(workers: int):
+    """The pool started by ``start_pool``/``start_pool_soon`` (if it has ``workers`` workers),
+    else a new one."""
+    shared, error = _started()
     if error is not None:
         raise RuntimeError(f"the extraction pool did not start: {error!r}") from error
-    shared = _SHARED.pop("pool", None)
     if shared is not None and shared[1] == workers:
         return shared[0]
     if shared is not None:
@@ -93,11 +97,7 @@ def take_pool(workers: int):
 
 def drop_pool() -> None:
     """Stop a pool started by ``start_pool_soon`` that no page needed."""
-    starting = _SHARED.pop("starting", None)
-    if starting is not None:
-        starting.join()
-    _SHARED.pop("error", None)
-    shared = _SHARED.pop("pool", None)
+    shared, _error = _started()
     if shared is not None:
         shared[0].stop()
         shared[0].join(timeout=5)
