@@ -5,7 +5,7 @@ loads it: ~0.3 s of CPU in every crawl's extraction fork server, before the firs
 extracted, and again in the job process for the language filter. The first load here also writes
 the decompressed model to the user's cache folder (``platformdirs``: ``~/.cache/crawlqa`` or
 ``$XDG_CACHE_HOME/crawlqa`` on Linux; atomically, keyed by py3langid's version and the model file's
-size), and every later load reads that copy (~30 ms). Any problem with the cache (read-only home, another
+size), and every later load reads that copy (~0.07 s). Any problem with the cache (read-only home, another
 py3langid layout) falls back to py3langid's own loader: the identifier is the same either way.
 """
 
