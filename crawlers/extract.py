@@ -187,6 +187,7 @@ def process_page(html: str, url: str, site: str, min_text_chars: int = 200, fast
     """
     from trafilatura.utils import load_html
 
+    from crawlers.facts import parse_document
     from crawlers.links import no_links, read_links
 
     try:
@@ -194,21 +195,11 @@ def process_page(html: str, url: str, site: str, min_text_chars: int = 200, fast
     except Exception as exc:  # the extraction below reports it as extract_failed
         log.debug("unparseable page %s: %s", url, exc)
         tree = None
-    links_tree = tree if tree is not None else _lenient_tree(html)
+    links_tree = tree if tree is not None else parse_document(html)  # trafilatura refused it
     out: dict[str, Any] = {"html": zlib.compress(html.encode("utf-8", "surrogatepass"), 1)}
     out |= read_links(_profile(site), links_tree, html, url) if links_tree is not None else no_links()
     out["extract"] = extract_page(html, url, site, min_text_chars, fast, tree=tree)
     return out
-
-
-def _lenient_tree(html: str) -> Any:
-    """lxml's own parse of a page trafilatura would not load (its links may still count)."""
-    import lxml.html
-
-    try:
-        return lxml.html.document_fromstring(html)
-    except Exception:  # nothing to read links from
-        return None
 
 
 _WARM_UP_PAGE = (

@@ -57,7 +57,7 @@ def extract_structure(
     empty HTML gives ``Structure()`` (with ``error`` set on a failure).
     """
     try:
-        doc = html if isinstance(html, lxml.html.HtmlElement) else _parse(html)
+        doc = html if isinstance(html, lxml.html.HtmlElement) else parse_document(html)
         if doc is None:
             return Structure(error="empty document")
         ctx = _Ctx(doc, url, canonicalize)
@@ -87,7 +87,8 @@ _CITE_MARK = re.compile(r"^\s*\[(?:\d+|[a-z]|note \d+|citation needed|nb \d+)\]\
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.I)
 
 
-def _parse(html: str | bytes) -> lxml.html.HtmlElement | None:
+def parse_document(html: str | bytes) -> lxml.html.HtmlElement | None:
+    """lxml's lenient parse of a whole page (an XML declaration dropped), or None."""
     if not html:
         return None
     if isinstance(html, str):
