@@ -132,18 +132,17 @@ def extract(html: str, url: str, site: str = "generic", *, fast: bool = True, tr
         except Exception as exc:  # a missing title is not fatal
             log.debug("no title for %s: %s", url, exc)
         title = re.sub(r"^\s*Title:\s*", "", title)
+    profile = _profile(site)
     date = None
     try:
-        from htmldate import find_date
-
-        date = find_date(tree, extensive_search=False, original_date=True, url=url)
+        date = profile.page_date(tree, url)
     except Exception as exc:  # dates are best effort
         log.debug("no date for %s: %s", url, exc)
     html_lang = tree.get("lang")
     # The profile's chrome (menus, reference lists, navboxes) is pruned here, in one pass, rather
     # than by trafilatura's ``prune_xpath`` (one XPath walk per expression); same tree either way.
     # bare_extraction copies the tree it is given before changing it.
-    _profile(site).prune(tree)
+    profile.prune(tree)
     doc = bare_extraction(
         tree, url=url, fast=fast, include_comments=False, include_tables=True,
         include_formatting=True, include_links=False, include_images=False, with_metadata=False,

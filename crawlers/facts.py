@@ -108,17 +108,18 @@ def _classes(el: etree._Element) -> set[str]:
 
 
 def _skipped(el: etree._Element) -> bool:
-    if not isinstance(el.tag, str):
+    tag = el.tag
+    if not isinstance(tag, str) or tag in _SKIP_TAGS:
         return True
-    if el.tag in _SKIP_TAGS:
+    get = el.get
+    if get("hidden") is not None or get("role") == "tooltip":
         return True
-    if el.get("hidden") is not None or el.get("role") == "tooltip":
+    cls = get("class")
+    if cls and not _SKIP_CLASSES.isdisjoint(cls.split()):
         return True
-    if _classes(el) & _SKIP_CLASSES:
+    if tag == "sup" and ((get("id") or "").startswith("cite_ref") or _CITE_MARK.match(el.text_content())):
         return True
-    if el.tag == "sup" and ((el.get("id") or "").startswith("cite_ref") or _CITE_MARK.match(el.text_content())):
-        return True
-    style = el.get("style")
+    style = get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
@@ -288,8 +289,8 @@ def _container_skipped(el: etree._Element) -> bool:
         return True
     if el.tag in ("nav", "header", "footer", "aside", "form"):
         return True
-    cls = _classes(el)
-    if cls & _CONTAINER_SKIP_CLASSES:
+    cls = el.get("class")
+    if cls and not _CONTAINER_SKIP_CLASSES.isdisjoint(cls.split()):
         return True
     return el.get("id") in ("toc", "catlinks", "footer", "mw-navigation", "siteSub", "contentSub", "jump-to-nav")
 

@@ -110,7 +110,7 @@ def run_job(job: dict) -> dict:
     roots = job["roots"]
     work = Path(job["work_dir"])
     settings = scrapy_settings(cfg, roots, cache_dir=Path(job["cache_dir"]), log_file=work / "crawl.log")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # installs the root log handler (LOG_INSTALL_ROOT_HANDLER)
     crawler = process.create_crawler(CrawlqaSpider)
     t0 = time.monotonic()
     process.crawl(crawler, roots=roots, cfg=cfg.model_dump(mode="json"), spool_path=job["spool"])
@@ -141,5 +141,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def exit_now() -> None:
+    """End the process without the interpreter's teardown, once ``run_job`` has returned.
+
+    Tearing down a crawl process takes ~0.13 s (freeing every object of the crawl, the pool's
+    threads and the ``multiprocessing`` exit hooks) while the parent waits for the exit to read the
+    spool, ~7% of a 100-page crawl. Nothing is lost by skipping it: by then the spool, ``result.json``
+    and the HTTP cache are closed, the extraction pool is joined, and the fork server ends by itself
+    when this process does. Logs and standard streams are flushed here."""
+    import logging
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    code = main()
+    if code == 0:
+        exit_now()
+    raise SystemExit(code)

@@ -192,6 +192,14 @@ class Profile:
     def sniff(self, html: str) -> bool:
         return False
 
+    # -- metadata -------------------------------------------------------------------------------
+    def page_date(self, tree: etree._Element, url: str) -> str | None:
+        """The page's date (``YYYY-MM-DD``) or None: htmldate's reading of the page's metadata and
+        markup, without its extensive search of the text. ``tree`` is read, never changed."""
+        from htmldate import find_date
+
+        return find_date(tree, extensive_search=False, original_date=True, url=url)
+
     # -- links ----------------------------------------------------------------------------------
     def content_root(self, root: etree._Element) -> etree._Element:
         for xp in self._content:

@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
+
 from crawlers.profiles.base import Profile, path_extension
 from crawlers.urls import registered_domain
 
@@ -28,6 +30,10 @@ _CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
 _EXCLUDED = ["reference", "references", "reflist", "mw-editsection", "mw-cite-backlink",
              "catlinks", "printfooter", "mw-jump-link", "toc", "interlanguage-link", "noprint",
              "metadata"]
+
+
+# the footer line MediaWiki writes: Vector/Minerva, MonoBook, the 2008 static HTML dumps
+_LAST_MODIFIED = etree.XPath("//li[@id='footer-info-lastmod' or @id='lastmod' or @id='f-credits']")
 
 
 class WikipediaProfile(Profile):
@@ -58,6 +64,21 @@ class WikipediaProfile(Profile):
                 or re.search(r'<body[^>]*class="[^"]*\bmediawiki\b', head) is not None
                 or "poweredby_mediawiki" in html  # old static dumps (monobook skin)
                 or ('id="bodyContent"' in html and 'class="firstHeading"' in html))
+
+    def page_date(self, tree: etree._Element, url: str) -> str | None:
+        """The date of the page's last revision, read from MediaWiki's footer line ("This page was
+        last edited on 21 November 2026, at 10:12", "last modified 15:05, 7 June 2008", in any
+        language: htmldate reads that line alone), else None. Never a date from the article: a
+        Kiwix page has no footer, and htmldate's search of its markup returns dates the article
+        mentions (a singer's death date as the date of his biography)."""
+        from htmldate import find_date
+
+        for line in _LAST_MODIFIED(tree):
+            snippet = etree.tostring(line, encoding="unicode", method="html", with_tail=False)
+            found = find_date(f"<html><body>{snippet}</body></html>", extensive_search=True, original_date=False)
+            if found:
+                return found
+        return None
 
     def skip_anchor(self, a) -> bool:
         cls = a.get("class") or ""

@@ -224,3 +224,34 @@ def test_profiles_on_the_whole_fixture_site(site, tmp_path) -> None:
     assert repo["site"] == "github" and repo["facts"]
     assert {site.url + "/github/acme/widgetflow/releases.html",
             site.url + "/github/acme/widgetflow/contributors.html"} <= {p["url"] for p in got.pages}
+
+
+def _processes_in(folder) -> list[str]:
+    """Processes whose working directory is ``folder`` (the crawl subprocess and everything it
+    starts run there: its fork server and extraction workers)."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if Path(f"/proc/{d}/cwd").resolve() == Path(folder).resolve():
+                    found.append(Path(f"/proc/{d}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200])
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="needs /proc")
+def test_the_crawl_process_exits_cleanly_and_leaves_nothing_behind(site, wiki) -> None:
+    # The crawl subprocess skips the interpreter's teardown (crawlers.worker.exit_now): its log is
+    # still complete, and its fork server and workers still end with it.
+    work = wiki.run_dir / "_work" / "crawl"
+    log = (work / "crawl.log").read_text(encoding="utf-8")
+    assert "Dumping Scrapy stats" in log and log.rstrip().endswith("Spider closed (finished)")
+    assert (work / "result.json").is_file()
+    deadline = time.monotonic() + 10
+    while (left := _processes_in(work)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
@@ -47,6 +48,32 @@ def test_arxiv_abstract_metadata() -> None:
     assert ex.date == "2024-01-02"
     kinds = {e["kind"] for e in ex.enumerations}
     assert {"authors", "subjects"} <= kinds
+
+
+def test_wikipedia_date_is_the_revision_date_of_the_footer() -> None:
+    _res, ex = page("/wiki/Mira_Volkova.html")  # "This page was last edited on 3 March 2024, at 10:12."
+    assert ex.date == "2024-03-03"
+    _res, de = page("/wiki/de/Kestrel_Bay.html")  # "... zuletzt am 3. März 2024 um 10:12 Uhr bearbeitet."
+    assert de.date == "2024-03-03"
+    html = (FIXTURE_SITE / "wiki/Mira_Volkova.html").read_text(encoding="utf-8")
+    dump = re.sub(r'<li id="footer-info-lastmod">.*?</li>',  # the 2008 static HTML dumps' footer
+                  '<li id="f-credits">This page was last modified 15:05, 7 June 2008 by Wikipedia user '
+                  '<a href="User_Lisatwo.html">Lisatwo</a>.</li>', html)
+    assert dump != html
+    assert Extracted.unpack(extract_page(dump, BASE + "/wiki/Mira_Volkova.html", "wikipedia")["data"]).date == "2008-06-07"
+
+
+def test_wikipedia_page_without_footer_has_no_date_rather_than_a_date_from_the_article() -> None:
+    # A Kiwix article has no revision footer; the dates in its markup are the subject's, not the page's.
+    html = ("<html><head><title>Ray Charles</title></head><body><div id='mw-content-text'><h1>Ray Charles</h1>"
+            "<table class='infobox'><tr><th>Died</th><td>June 10, 2004<span style='display:none'>"
+            "(<span class='dday deathdate'>2004-06-10</span>)</span></td></tr></table>"
+            f"<p>{'Ray Charles Robinson was an American singer-songwriter, musician, and composer. ' * 4}</p>"
+            "</div></body></html>")
+    generic = Extracted.unpack(extract_page(html, BASE + "/A/Ray_Charles.html", "generic")["data"])
+    wiki = Extracted.unpack(extract_page(html, BASE + "/A/Ray_Charles.html", "wikipedia")["data"])
+    assert generic.date == "2004-06-10"  # htmldate's reading of the markup: the death date
+    assert wiki.date is None
 
 
 def test_too_little_text_is_a_reject_with_the_numbers() -> None:
