@@ -103,6 +103,22 @@ def _structure(doc: Any, url: str, site: str) -> tuple[Any, str]:
     return s, getattr(s, "error", "") or ""
 
 
+def _title_metas(tree: Any) -> dict[str, str]:
+    """The content of the first ``<meta name="citation_title">`` and ``<meta property="og:title">``
+    that have one (what ``//meta[@name=...]/@content`` finds first), in one pass over the meta
+    elements (two XPath walks of the whole tree cost 0.2 ms)."""
+    found: dict[str, str] = {}
+    for meta in tree.getroottree().getroot().iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        if meta.get("name") == "citation_title":
+            found.setdefault("citation_title", content)
+        if meta.get("property") == "og:title":
+            found.setdefault("og:title", content)
+    return found
+
+
 def extract(html: str, url: str, site: str = "generic", *, fast: bool = True, tree: Any = None) -> Extracted | None:
     """Main text + metadata + structure of one page, or None when trafilatura finds no text.
 
@@ -121,10 +137,10 @@ def extract(html: str, url: str, site: str = "generic", *, fast: bool = True, tr
     whole = tree.tag == "html" and tree.getparent() is None
     structure, err = _structure(tree if whole else html, url, site)
     title = ""
-    for xp in ('//meta[@name="citation_title"]/@content', '//meta[@property="og:title"]/@content'):
-        found = tree.xpath(xp)
-        if found and str(found[0]).strip():
-            title = str(found[0])
+    declared = _title_metas(tree)
+    for key in ("citation_title", "og:title"):
+        if declared.get(key, "").strip():
+            title = declared[key]
             break
     if not title:
         try:

@@ -877,8 +877,45 @@ _REVISED = re.compile(r"last revised\s+(\d{1,2} \w+ \d{4})")
 _VERSION_LINE = re.compile(r"\[(v\d+)\]\s*(?:\w{3}, )?(\d{1,2} \w{3} \d{4})[^\[]*?(?:\([\d.,]+\s*[KMG]?B\))?(?=\s*\[v\d|\s*$)")
 
 
+# The parts of an abstract page, ``//tag[contains(@class, cls)]`` each, found in one pass over the
+# document's h1, div and blockquote elements (lxml filters the tags in C): 0.12 ms, where libxml2
+# walks the whole tree once per ``//`` expression (0.34 ms for the six of them).
+_ARXIV_PARTS = {
+    "title": ("h1", "title"), "authors": ("div", "authors"), "dateline": ("div", "dateline"),
+    "abstract": ("blockquote", "abstract"), "metatable": ("div", "metatable"),
+    "history": ("div", "submission-history"),
+}
+_ARXIV_TAGS = tuple(sorted({tag for tag, _cls in _ARXIV_PARTS.values()}))
+
+
+def _arxiv_parts(doc: etree._Element) -> dict[str, list[etree._Element]]:
+    """{part: the elements ``//tag[contains(@class, cls)]`` finds, in document order}."""
+    parts: dict[str, list[etree._Element]] = {name: [] for name in _ARXIV_PARTS}
+    for el in doc.getroottree().getroot().iter(*_ARXIV_TAGS):
+        cls = el.get("class")
+        if not cls:
+            continue
+        for name, (tag, part_cls) in _ARXIV_PARTS.items():
+            if el.tag == tag and part_cls in cls:
+                parts[name].append(el)
+    return parts
+
+
+def _rows_under(tables: list[etree._Element]) -> list[etree._Element]:
+    """The ``tr`` elements under any of ``tables``, in document order, each once (``//x//tr``)."""
+    seen: set[etree._Element] = set()
+    rows: list[etree._Element] = []
+    for t in tables:
+        for tr in t.iter("tr"):
+            if tr not in seen:
+                seen.add(tr)
+                rows.append(tr)
+    return rows
+
+
 def _arxiv(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
-    title_el = doc.xpath("//h1[contains(@class,'title')]")
+    parts = _arxiv_parts(doc)
+    title_el = parts["title"]
     if not title_el:
         if doc.xpath("//dl[@id='articles'] | //dl[dt and dd]"):
             return _arxiv_listing(doc, ctx)
@@ -890,7 +927,7 @@ def _arxiv(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     m = re.search(r"/abs/([^/?#]+?)(?:v\d+)?(?:\.html|/index\.html)?/?$", ctx.page)
     if m:
         facts.append(Fact(key="arXiv ID", value=m.group(1), source="meta"))
-    authors_el = doc.xpath("//div[contains(@class,'authors')]")
+    authors_el = parts["authors"]
     if authors_el:
         names, links = [], []
         for a in authors_el[0].iter("a"):
@@ -908,17 +945,17 @@ def _arxiv(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
                 facts.append(Fact(key="Last author", value=names[-1], source="meta"))
             enums.append(Enumeration(kind="authors", label="authors", section="Authors", items=names,
                                      item_links=links))
-    dateline = doc.xpath("//div[contains(@class,'dateline')]")
+    dateline = parts["dateline"]
     if dateline:
         dl = _text(dateline[0])
         if (m := _SUBMITTED.search(dl)):
             facts.append(Fact(key="Submitted", value=m.group(1), source="meta"))
         if (m := _REVISED.search(dl)):
             facts.append(Fact(key="Last revised", value=m.group(1), source="meta"))
-    abstract = doc.xpath("//blockquote[contains(@class,'abstract')]")
+    abstract = parts["abstract"]
     if abstract:
         s.description = first_sentence(re.sub(r"^\s*Abstract:\s*", "", _text(abstract[0])))
-    for row in doc.xpath("//div[contains(@class,'metatable')]//tr"):
+    for row in _rows_under(parts["metatable"]):
         tds = row.xpath("./td")
         if len(tds) < 2:
             continue
@@ -937,7 +974,7 @@ def _arxiv(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
         elif key in ("Cite as", "Report number", "Comments", "Journal reference", "MSC classes",
                      "ACM classes", "Related DOI", "DOI"):
             facts.append(Fact(key=key, value=val, links=ctx.links(tds[1]), source="meta"))
-    history = doc.xpath("//div[contains(@class,'submission-history')]")
+    history = parts["history"]
     if history:
         versions: list[str] = []
         links: list[str] = []

@@ -259,3 +259,47 @@ def test_first_sentence_skips_abbreviations() -> None:
         "Ray Charles was born in Albany, Georgia, U.S. He moved to Florida.")
     assert first_sentence("Dr. Who is a show about a doctor. It started in 1963.") == (
         "Dr. Who is a show about a doctor.")
+
+
+# ------------------------------------------------------------------------------------------------
+# one-pass lookups: the same elements as the XPath expressions they replace
+
+def _fixture_pages() -> list[Path]:
+    from crawlqa.devserver import FIXTURE_SITE
+
+    return [HTML / "arxiv_abs.html", HTML / "arxiv_listing.html", HTML / "wiki_artist_modern.html",
+            *sorted((FIXTURE_SITE / "arxiv" / "abs").glob("*.html"))]
+
+
+def test_arxiv_parts_are_what_the_xpath_expressions_find() -> None:
+    import lxml.html
+
+    from crawlers.facts import _ARXIV_PARTS, _arxiv_parts
+
+    checked = 0
+    for path in _fixture_pages():
+        doc = lxml.html.document_fromstring(path.read_text(encoding="utf-8"))
+        parts = _arxiv_parts(doc)
+        for name, (tag, cls) in _ARXIV_PARTS.items():
+            assert parts[name] == doc.xpath(f"//{tag}[contains(@class,'{cls}')]"), (path.name, name)
+            checked += len(parts[name])
+    assert checked > 20  # the abstract pages have every part
+
+
+def test_title_metas_are_the_first_ones_with_content() -> None:
+    from trafilatura.utils import load_html
+
+    from crawlers.extract import _title_metas
+
+    page = ("<html><head><meta name='citation_title'><meta name='citation_title' content=' '>"
+            "<meta name='citation_title' content='Second'><meta property='og:title' content='OG'>"
+            "</head><body><meta property='og:title' content='late'><p>x</p><p>y</p></body></html>")
+    assert _title_metas(load_html(page)) == {"citation_title": " ", "og:title": "OG"}
+    for path in _fixture_pages():
+        tree = load_html(path.read_text(encoding="utf-8"))
+        want = {}
+        for key, xp in (("citation_title", '//meta[@name="citation_title"]/@content'),
+                        ("og:title", '//meta[@property="og:title"]/@content')):
+            if found := tree.xpath(xp):
+                want[key] = str(found[0])
+        assert _title_metas(tree) == want, path.name
