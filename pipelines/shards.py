@@ -5,7 +5,8 @@ A shard is written to a hidden temporary name in the same folder, fsynced, then 
 next writer removes). Rows are written in the order given, so the same input gives the same bytes.
 
 Rows stream into the open temporary file one row group at a time (``ROW_GROUP_ROWS``), so a
-writer holds at most one row group in memory however large its shards are.
+writer holds at most two row groups in memory however large its shards are: the one it is filling,
+and the one a background thread is compressing and writing meanwhile (pyarrow releases the GIL).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import itertools
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -84,9 +86,10 @@ class ShardWriter:
     Use as a context manager; ``close()`` finishes the last partial shard. ``shards`` lists what was
     written. ``relative_to`` sets the base for the paths in ``ShardInfo`` (the run folder).
 
-    Memory is bounded by one row group (``row_group_rows``): full row groups are appended to the
-    shard's open temporary file, which becomes ``part-NNNNN.parquet`` (fsync + rename) when the
-    shard is full or the writer closes. A failure or a kill never publishes a partial shard.
+    Memory is bounded by two row groups (``row_group_rows``): full row groups are appended to the
+    shard's open temporary file by a background thread while the next one fills (one at a time, in
+    order; an error surfaces at the next write, ``flush`` or ``close``). The file becomes
+    ``part-NNNNN.parquet`` (fsync + rename) when the shard is full or the writer closes. A failure or a kill never publishes a partial shard.
     """
 
     def __init__(
@@ -114,6 +117,8 @@ class ShardWriter:
         self._buffer: list[dict] = []
         self._pq: pq.ParquetWriter | None = None   # the shard being written (its temp file)
         self._tmp: Path | None = None
+        self._pending: Future | None = None        # the row group being written in the background
+        self._thread: ThreadPoolExecutor | None = None
         self._rows = 0                              # rows of the current shard (written + buffered)
         self.folder.mkdir(parents=True, exist_ok=True)
         clean_temp_files(self.folder)
@@ -154,12 +159,18 @@ class ShardWriter:
 
     def close(self) -> list[ShardInfo]:
         self.flush()
+        self._stop_thread()
         return self.shards
 
     def abort(self) -> None:
         """Drop the shard in progress (its temp file); published shards stay."""
         self._buffer.clear()
         self._rows = 0
+        if self._pending is not None:
+            with contextlib.suppress(BaseException):  # the shard is dropped: its write error changes nothing
+                self._pending.result()
+            self._pending = None
+        self._stop_thread()
         if self._pq is not None:
             with contextlib.suppress(Exception):  # the file is deleted next: a close error changes nothing
                 self._pq.close()
@@ -192,10 +203,24 @@ class ShardWriter:
         table = pa.Table.from_pylist(self._buffer, schema=self.schema)
         self._buffer = []
         with self._or_abort():
+            self._written()
             if self._pq is None:
                 self._open(table.column_names)
             assert self._pq is not None
-            self._pq.write_table(table, row_group_size=len(table))
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"shards-{self.folder.name}")
+            self._pending = self._thread.submit(self._pq.write_table, table, row_group_size=len(table))
+
+    def _written(self) -> None:
+        """Wait for the row group being written in the background; its error is raised here."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def _stop_thread(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
 
     def _open(self, columns: list[str]) -> None:
         self._tmp = _temp_for(self._final)
@@ -211,6 +236,7 @@ class ShardWriter:
         assert self._pq is not None and self._tmp is not None
         final, tmp = self._final, self._tmp
         with self._or_abort():
+            self._written()
             self._pq.close()
             self._pq = None
             _commit(tmp, final)

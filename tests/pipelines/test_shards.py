@@ -189,3 +189,25 @@ def test_failure_mid_shard_removes_its_temp_file(tmp_path):
         assert any(p.name.startswith(".tmp-") for p in folder.iterdir())
         raise RuntimeError("boom")
     assert list(folder.iterdir()) == []
+
+
+def test_background_write_error_surfaces_at_the_next_row_group(tmp_path, monkeypatch):
+    """Row groups are written by a background thread: its failure is raised by the next write that
+    needs it, the shard in progress is dropped, and nothing more is written."""
+    from pipelines import shards
+
+    calls = []
+
+    class FailFirst(shards.pq.ParquetWriter):
+        def write_table(self, table, row_group_size=None):
+            calls.append(table.num_rows)
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shards.pq, "ParquetWriter", FailFirst)
+    w = ShardWriter(tmp_path / "qa", QARecord, rows_per_shard=100, row_group_rows=2)
+    w.write_all(_qa(i) for i in range(3))  # the first row group was handed to the thread
+    with pytest.raises(OSError, match=r"No space left on device \(writing shard .*part-00000\.parquet\)"):
+        w.write(_qa(3))  # completes the second row group, which waits for the first one
+    assert calls == [2]  # the second row group was never written
+    assert list((tmp_path / "qa").iterdir()) == []
+    assert w._thread is None  # the writer's thread is stopped with the shard
