@@ -127,3 +127,36 @@ def test_pool_timeout_and_dead_worker_are_rejects() -> None:
     finally:
         pool.stop()
         pool.join()
+
+
+def test_plain_element_classes_change_nothing_in_the_extraction() -> None:
+    """``warm_up`` makes trafilatura's parser build plain ``HtmlElement``s (lxml's C class lookup
+    instead of ``lxml.html``'s Python callback); every fixture page extracts exactly as before."""
+    import lxml.html
+    from trafilatura.utils import HTML_PARSER, load_html
+
+    from crawlers.extract import _plain_html_elements
+
+    pages = sorted(FIXTURE_SITE.rglob("*.html"))
+    assert len(pages) > 40
+    form = "<html><body><form><input name='q'></form><p>one</p><p>two</p></body></html>"
+
+    def run() -> list:
+        out = []
+        for p in pages:
+            res = extract_page(p.read_text(encoding="utf-8", errors="replace"), BASE + "/" + p.name,
+                               "arxiv" if "arxiv" in p.parts else "github" if "github" in p.parts else "wikipedia")
+            out.append((res["ok"], res["reason"], Extracted.unpack(res["data"]) if res.get("data") else None))
+        return out
+
+    HTML_PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())  # lxml.html's own
+    try:
+        assert type(load_html(form).find(".//input")) is lxml.html.InputElement
+        before = run()
+        _plain_html_elements()
+        assert type(load_html(form).find(".//input")) is lxml.html.HtmlElement
+        after = run()
+    finally:
+        HTML_PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+    assert after == before
+    assert sum(ok for ok, _r, _e in after) > 30
