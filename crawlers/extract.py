@@ -217,8 +217,8 @@ def process_page(html: str, url: str, site: str, min_text_chars: int = 200, fast
     """Worker entry point for one fetched page; never raises.
 
     ``{"links": packed content links, "skipped": {reason: n}, "links_error": str,
-    "canonical": absolute URL or None, "canonical_error": str, "html": zlib-compressed HTML,
-    "extract": extract_page's dict}``. The links are read before the extraction prunes the tree,
+    "canonical": absolute URL or None, "canonical_error": str, "extract": extract_page's dict}``
+    (the page's HTML stays in the crawl process, which has it). The links are read before the extraction prunes the tree,
     and whatever the extraction's outcome (a listing page with too little text still leads on).
     """
     from trafilatura.utils import load_html
@@ -232,8 +232,7 @@ def process_page(html: str, url: str, site: str, min_text_chars: int = 200, fast
         log.debug("unparseable page %s: %s", url, exc)
         tree = None
     links_tree = tree if tree is not None else parse_document(html)  # trafilatura refused it
-    out: dict[str, Any] = {"html": zlib.compress(html.encode("utf-8", "surrogatepass"), 1)}
-    out |= read_links(_profile(site), links_tree, html, url) if links_tree is not None else no_links()
+    out: dict[str, Any] = read_links(_profile(site), links_tree, html, url) if links_tree is not None else no_links()
     out["extract"] = extract_page(html, url, site, min_text_chars, fast, tree=tree)
     return out
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-import zlib
 from typing import Any
 
 from twisted.internet import defer
@@ -119,7 +118,7 @@ class Extractor:
         if "extract" in got:
             return got
         # the worker timed out or died: no links, the extraction is the reject
-        return {"html": zlib.compress(html.encode("utf-8", "surrogatepass"), 1), **no_links(), "extract": got}
+        return {**no_links(), "extract": got}
 
     def close(self) -> None:
         """Stop the workers (every callback is done when the spider closes)."""

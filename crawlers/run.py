@@ -143,6 +143,8 @@ def crawl(
     stats["wall_s"] = result.get("wall_s", 0.0)
     stats["subprocess_s"] = round(t1 - t0, 3)
     stats["finalize_s"] = round(time.monotonic() - t1, 3)
+    for scratch in (spool, Path(f"{spool}-wal"), Path(f"{spool}-shm")):
+        scratch.unlink(missing_ok=True)  # everything it holds is in the shards now
     stats["empty_roots_why"] = fin.empty_root_reasons
     for root, why in fin.empty_root_reasons.items():
         log.warning("root yielded no page: %s (%s)", root, why)

@@ -256,7 +256,7 @@ class CrawlqaSpider(scrapy.Spider):
             self.pending.discard(page_key)
         if self.record_links(got, page_key, root, response):
             row = self.fetch_row(page_key, root, depth, first, response, ctype, profile.name)
-            self.record_fetch(row, got["html"], got["links"], got["extract"])
+            self.record_fetch(row, text, got["links"], got["extract"])
 
     def record_links(self, got: dict, page_key: str, root: int, response: Response) -> bool:
         """A parsed page's links into the frontier; False when it is recorded as an alias of its
@@ -288,13 +288,13 @@ class CrawlqaSpider(scrapy.Spider):
                 "status": response.status, "content_type": ctype or "text/html",
                 "fetched_at": fetched_at(response), "site": site, "encoding": response.encoding or ""}
 
-    def record_fetch(self, row: dict, html: bytes, links: bytes, extraction: dict) -> None:
+    def record_fetch(self, row: dict, html: str, links: bytes, extraction: dict) -> None:
         self.spool.put_fetch(row | {"html": html, "links": links})
         self.spool.put_extract(row["key"], extraction)
 
     async def extract_later(self, text: str, url: str, row: dict, links: bytes) -> None:
         got = await self.extractor.process(text, url, row["site"])
-        self.record_fetch(row, got["html"], links, got["extract"])
+        self.record_fetch(row, text, links, got["extract"])
 
     def in_background(self, coro) -> None:
         """Run ``coro`` outside Scrapy's bookkeeping; the spider closes only once it is done."""

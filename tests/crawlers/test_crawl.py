@@ -251,6 +251,7 @@ def test_the_crawl_process_exits_cleanly_and_leaves_nothing_behind(site, wiki) -
     log = (work / "crawl.log").read_text(encoding="utf-8")
     assert "Dumping Scrapy stats" in log and log.rstrip().endswith("Spider closed (finished)")
     assert (work / "result.json").is_file()
+    assert not list(work.glob("spool.sqlite*"))  # scratch: everything it held is in the shards
     deadline = time.monotonic() + 10
     while (left := _processes_in(work)) and time.monotonic() < deadline:
         time.sleep(0.1)
