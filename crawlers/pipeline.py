@@ -1,7 +1,7 @@
 """Each fetched page goes to a pool of worker processes, which parse it once for everything.
 
 ``Extractor.process`` is awaited by the spider's callback (``CrawlqaSpider.parse``): a worker
-returns the page's content links, its declared canonical URL, its compressed HTML and its
+returns the page's content links, its declared canonical URL and its
 extraction (``crawlers.extract.process_page``). Scrapy's reactor, the one thread every page of the
 crawl passes through, therefore never parses HTML; the workers do it on the other cores, while the
 downloader goes on fetching. A wave of the crawl ends when every callback of the wave has its
