@@ -32,10 +32,19 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+# pebble's pool threads poll every ``CONSTS.sleep_unit`` seconds (0.1 by default): closing a pool
+# waits up to that long for its manager thread to wake up, and a page's timeout is noticed that late.
+POLL_SECONDS = 0.02
+
+
 def make_pool(workers: int, initializer=None):
     """A pebble process pool of ``workers`` processes (see ``pool_context``)."""
+    import pebble
     from pebble import ProcessPool
 
+    consts = getattr(pebble, "CONSTS", None)  # public since pebble 5
+    if consts is not None and getattr(consts, "sleep_unit", 0) > POLL_SECONDS:
+        consts.sleep_unit = POLL_SECONDS
     return ProcessPool(max_workers=workers, initializer=initializer, context=pool_context())
 
 

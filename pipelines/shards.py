@@ -80,6 +80,36 @@ def clean_temp_files(folder: Path) -> int:
     return n
 
 
+_WRITER: dict[int, ThreadPoolExecutor] = {}
+
+
+def _writer_thread() -> ThreadPoolExecutor:
+    """The one thread of this process that writes row groups, shared by every ``ShardWriter``.
+
+    One thread for the process's life rather than one per writer, as pyarrow's allocator (mimalloc)
+    keeps freed memory per thread (see ``_release_memory``). Writers queue on it in the order they
+    hand their row groups over. Keyed by process id: a forked child does not inherit the thread, so
+    it starts its own."""
+    pid = os.getpid()
+    if pid not in _WRITER:
+        _WRITER.clear()
+        _WRITER[pid] = ThreadPoolExecutor(1, thread_name_prefix="crawlqa-shards")
+    return _WRITER[pid]
+
+
+def _release_memory() -> None:
+    """Return the memory pyarrow freed to the system, in the writer thread and in this one.
+
+    mimalloc keeps freed blocks in the heap of the thread that allocated them: without this, the
+    row groups written in the background stayed with the job process (bench_e2e, 969 pages: peak
+    PSS of the mine stage 355 MB, 310 MB with it; 317 MB when rows were written in the caller)."""
+    pool = pa.default_memory_pool()
+    writer = _WRITER.get(os.getpid())
+    if writer is not None:
+        writer.submit(pool.release_unused).result()
+    pool.release_unused()
+
+
 class ShardWriter:
     """Write records of one model to ``folder/part-NNNNN.parquet``, rotating every ``rows_per_shard``.
 
@@ -118,7 +148,6 @@ class ShardWriter:
         self._pq: pq.ParquetWriter | None = None   # the shard being written (its temp file)
         self._tmp: Path | None = None
         self._pending: Future | None = None        # the row group being written in the background
-        self._thread: ThreadPoolExecutor | None = None
         self._rows = 0                              # rows of the current shard (written + buffered)
         self.folder.mkdir(parents=True, exist_ok=True)
         clean_temp_files(self.folder)
@@ -159,7 +188,7 @@ class ShardWriter:
 
     def close(self) -> list[ShardInfo]:
         self.flush()
-        self._stop_thread()
+        _release_memory()
         return self.shards
 
     def abort(self) -> None:
@@ -170,7 +199,6 @@ class ShardWriter:
             with contextlib.suppress(BaseException):  # the shard is dropped: its write error changes nothing
                 self._pending.result()
             self._pending = None
-        self._stop_thread()
         if self._pq is not None:
             with contextlib.suppress(Exception):  # the file is deleted next: a close error changes nothing
                 self._pq.close()
@@ -207,20 +235,13 @@ class ShardWriter:
             if self._pq is None:
                 self._open(table.column_names)
             assert self._pq is not None
-            if self._thread is None:
-                self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"shards-{self.folder.name}")
-            self._pending = self._thread.submit(self._pq.write_table, table, row_group_size=len(table))
+            self._pending = _writer_thread().submit(self._pq.write_table, table, row_group_size=len(table))
 
     def _written(self) -> None:
         """Wait for the row group being written in the background; its error is raised here."""
         if self._pending is not None:
             pending, self._pending = self._pending, None
             pending.result()
-
-    def _stop_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.shutdown(wait=True)
-            self._thread = None
 
     def _open(self, columns: list[str]) -> None:
         self._tmp = _temp_for(self._final)

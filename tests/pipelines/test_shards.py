@@ -210,4 +210,5 @@ def test_background_write_error_surfaces_at_the_next_row_group(tmp_path, monkeyp
         w.write(_qa(3))  # completes the second row group, which waits for the first one
     assert calls == [2]  # the second row group was never written
     assert list((tmp_path / "qa").iterdir()) == []
-    assert w._thread is None  # the writer's thread is stopped with the shard
+    w.close()  # nothing left to publish
+    assert list((tmp_path / "qa").iterdir()) == []
