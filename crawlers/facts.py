@@ -73,7 +73,6 @@ def extract_structure(
 # ----------------------------------------------------------------------------------------------
 # parsing and text helpers
 
-_WS = re.compile(r"\s+")
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button", "input", "select", "textarea"}
 _SKIP_CLASSES = {
     "reference", "mw-editsection", "noprint", "navbar", "sortkey", "mw-cite-backlink",
@@ -124,7 +123,7 @@ def _skipped(el: etree._Element) -> bool:
 
 
 def _norm(s: str) -> str:
-    return _WS.sub(" ", s.replace("\xa0", " ")).strip()
+    return " ".join(s.split())  # str.split() splits at the whitespace \s matches, \xa0 included
 
 
 def _collect(el: etree._Element, out: list[str], skip: Callable[[etree._Element], bool]) -> None:
@@ -161,8 +160,12 @@ _SPACE_PUNCT = re.compile(r"\s+([,.;:!?)\]])")
 _OPEN_SPACE = re.compile(r"([(\[])\s+")
 
 
+_UNTIDY = re.compile(r" [,.;:!?)\]]|[(\[] ")  # what the two patterns above can change in a _norm'ed text
+
+
 def _tidy(s: str) -> str:
-    return _OPEN_SPACE.sub(r"\1", _SPACE_PUNCT.sub(r"\1", _norm(s)))
+    t = _norm(s)
+    return _OPEN_SPACE.sub(r"\1", _SPACE_PUNCT.sub(r"\1", t)) if _UNTIDY.search(t) else t
 
 
 _LEAD_SYMBOLS = re.compile(r"^[^\w(\"'“‘]+")

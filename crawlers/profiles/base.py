@@ -22,7 +22,6 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-_WS = re.compile(r"\s+")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "ftp:", "file:", "about:", "#")
 MEDIA_EXTENSIONS = frozenset(
     [".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico", ".bmp", ".tif", ".tiff", ".avif", ".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".m4a", ".ogg", ".oga", ".ogv", ".webm", ".wav", ".flac", ".avi", ".mov", ".mkv", ".wmv", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar", ".rar", ".7z", ".exe", ".msi", ".dmg", ".iso", ".apk", ".deb", ".rpm", ".bin"]
@@ -42,7 +41,7 @@ def host_port(url: str) -> tuple[str, int | None]:
 
 
 def anchor_text(a: etree._Element) -> str:
-    return _WS.sub(" ", "".join(a.itertext())).strip()
+    return " ".join("".join(a.itertext()).split())
 
 
 def path_extension(path: str) -> str:

@@ -303,3 +303,23 @@ def test_title_metas_are_the_first_ones_with_content() -> None:
             if found := tree.xpath(xp):
                 want[key] = str(found[0])
         assert _title_metas(tree) == want, path.name
+
+
+def test_text_helpers_match_their_regular_expression_forms() -> None:
+    """``_norm`` (str.split) and ``_tidy`` (skips its substitutions when nothing matches) give what
+    the plain regular expressions give, on random strings of whitespace, letters and punctuation."""
+    import random
+    import re
+
+    from crawlers.facts import _OPEN_SPACE, _SPACE_PUNCT, _norm, _tidy
+    from crawlers.profiles.base import anchor_text
+
+    rng = random.Random(3)
+    chars = [" ", " ", "\t", "\n", "\xa0", "\u2003", "\x1c", "a", "b", "(", ")", "[", "]", ",", ".", ";", "?"]
+    for _ in range(20_000):
+        s = "".join(rng.choice(chars) for _ in range(rng.randint(0, 14)))
+        norm = re.sub(r"\s+", " ", s.replace("\xa0", " ")).strip()
+        assert _norm(s) == norm, repr(s)
+        assert _tidy(s) == _OPEN_SPACE.sub(r"\1", _SPACE_PUNCT.sub(r"\1", norm)), repr(s)
+    a = __import__("lxml.html").html.fragment_fromstring("<a href='x'> Ray\xa0 <b>Charles</b>\n</a>")
+    assert anchor_text(a) == "Ray Charles"
