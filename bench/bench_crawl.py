@@ -146,7 +146,7 @@ class CpuMeter:
 
 
 # runs per scenario (by name prefix): the crawls of a few seconds
-REPEATS = {"Ray Charles (Kiwix)": 5, "arXiv abstracts": 3}
+REPEATS = {"Ray Charles (Kiwix)": 5, "arXiv abstracts": 5}
 
 
 def median_run(runs: list[dict]) -> dict:
