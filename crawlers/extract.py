@@ -217,9 +217,10 @@ def process_page(html: str, url: str, site: str, min_text_chars: int = 200, fast
     """Worker entry point for one fetched page; never raises.
 
     ``{"links": packed content links, "skipped": {reason: n}, "links_error": str,
-    "canonical": absolute URL or None, "canonical_error": str, "extract": extract_page's dict}``
-    (the page's HTML stays in the crawl process, which has it). The links are read before the extraction prunes the tree,
-    and whatever the extraction's outcome (a listing page with too little text still leads on).
+    "canonical": absolute URL or None, "canonical_error": str, "extract": extract_page's dict}``;
+    the page's HTML stays in the crawl process, which has it. The links are read before the
+    extraction prunes the tree, and whatever the extraction's outcome (a listing page with too
+    little text still leads on).
     """
     from trafilatura.utils import load_html
 

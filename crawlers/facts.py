@@ -107,18 +107,17 @@ def _classes(el: etree._Element) -> set[str]:
 
 
 def _skipped(el: etree._Element) -> bool:
-    tag = el.tag
-    if not isinstance(tag, str) or tag in _SKIP_TAGS:
+    if not isinstance(el.tag, str):
         return True
-    get = el.get
-    if get("hidden") is not None or get("role") == "tooltip":
+    if el.tag in _SKIP_TAGS:
         return True
-    cls = get("class")
-    if cls and not _SKIP_CLASSES.isdisjoint(cls.split()):
+    if el.get("hidden") is not None or el.get("role") == "tooltip":
         return True
-    if tag == "sup" and ((get("id") or "").startswith("cite_ref") or _CITE_MARK.match(el.text_content())):
+    if _classes(el) & _SKIP_CLASSES:
         return True
-    style = get("style")
+    if el.tag == "sup" and ((el.get("id") or "").startswith("cite_ref") or _CITE_MARK.match(el.text_content())):
+        return True
+    style = el.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
 
 
@@ -292,8 +291,8 @@ def _container_skipped(el: etree._Element) -> bool:
         return True
     if el.tag in ("nav", "header", "footer", "aside", "form"):
         return True
-    cls = el.get("class")
-    if cls and not _CONTAINER_SKIP_CLASSES.isdisjoint(cls.split()):
+    cls = _classes(el)
+    if cls & _CONTAINER_SKIP_CLASSES:
         return True
     return el.get("id") in ("toc", "catlinks", "footer", "mw-navigation", "siteSub", "contentSub", "jump-to-nav")
 

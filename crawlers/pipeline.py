@@ -107,13 +107,13 @@ class Extractor:
             # pebble calls back in its own thread: hand the future over to the reactor thread
             future.add_done_callback(lambda f: reactor.callFromThread(done.callback, f))  # type: ignore[attr-defined]
             future = await maybe_deferred_to_future(done)
-            return self.result(future, html)
+            return self.result(future)
         finally:
             self.inflight -= 1
             if self._waiters:
                 self._waiters.pop(0).callback(None)
 
-    def result(self, future: Any, html: str) -> dict:
+    def result(self, future: Any) -> dict:
         got = outcome(future, self.cfg.extract_timeout)
         if "extract" in got:
             return got

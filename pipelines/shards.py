@@ -119,7 +119,8 @@ class ShardWriter:
     Memory is bounded by two row groups (``row_group_rows``): full row groups are appended to the
     shard's open temporary file by a background thread while the next one fills (one at a time, in
     order; an error surfaces at the next write, ``flush`` or ``close``). The file becomes
-    ``part-NNNNN.parquet`` (fsync + rename) when the shard is full or the writer closes. A failure or a kill never publishes a partial shard.
+    ``part-NNNNN.parquet`` (fsync + rename) when the shard is full or the writer closes. A failure
+    or a kill never publishes a partial shard.
     """
 
     def __init__(
