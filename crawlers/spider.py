@@ -144,7 +144,7 @@ class CrawlqaSpider(scrapy.Spider):
             if self.background:  # extractions of early pages still running: closed when they end
                 self._close_when_done = True
                 raise DontCloseSpider
-            log.info("crawl complete after %d wave(s): %d pages", self.waves, len(self.frontier.pages))
+            self._log_complete()
             return
         self.waves += 1
         depths = Counter(a.depth for a in batch)
@@ -296,6 +296,9 @@ class CrawlqaSpider(scrapy.Spider):
         got = await self.extractor.process(text, url, row["site"])
         self.record_fetch(row, text, links, got["extract"])
 
+    def _log_complete(self) -> None:
+        log.info("crawl complete after %d wave(s): %d pages", self.waves, len(self.frontier.pages))
+
     def in_background(self, coro) -> None:
         """Run ``coro`` outside Scrapy's bookkeeping; the spider closes only once it is done."""
         from scrapy.utils.defer import deferred_from_coro
@@ -306,7 +309,7 @@ class CrawlqaSpider(scrapy.Spider):
         def done(result):
             self.background.discard(d)
             if not self.background and self._close_when_done:
-                log.info("crawl complete after %d wave(s): %d pages", self.waves, len(self.frontier.pages))
+                self._log_complete()
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="finished"))
             return result
 

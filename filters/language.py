@@ -20,7 +20,6 @@ _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 _ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
 
 
-
 def _identifier():
     """The py3langid identifier with normalised probabilities (loaded once per process)."""
     from crawlers.langid import identifier
