@@ -6,6 +6,7 @@ from schemas.records import (
     QA_TYPES,
     STAGE_MODELS,
     Candidate,
+    Constraint,
     Enumeration,
     Evidence,
     Fact,
@@ -17,7 +18,7 @@ from schemas.records import (
 )
 
 __all__ = [
-    "QA_TYPES", "STAGE_MODELS", "Candidate", "Enumeration", "Evidence", "Fact", "LineageStep", "Link",
+    "QA_TYPES", "STAGE_MODELS", "Candidate", "Constraint", "Enumeration", "Evidence", "Fact", "LineageStep", "Link",
     "Page", "QARecord", "Reject", "arrow_schema", "from_table", "page_id", "qa_id", "reject_id",
     "stable_hash", "to_table",
 ]

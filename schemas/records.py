@@ -6,15 +6,20 @@ free-form data travels as JSON strings (``*_json`` fields) so the schema never d
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-QAType = Literal["count", "multi_hop", "intersection", "e2h", "single_hop", "comparison", "proposed"]
-QA_TYPES: tuple[str, ...] = ("count", "multi_hop", "intersection", "e2h", "single_hop", "comparison", "proposed")
+QAType = Literal["count", "multi_hop", "intersection", "e2h", "single_hop", "comparison", "proposed",
+                 "obfuscated"]
+QA_TYPES: tuple[str, ...] = ("count", "multi_hop", "intersection", "e2h", "single_hop", "comparison", "proposed",
+                             "obfuscated")
 # comparison: one fact from each of two pages under two roots, combined by the program (multi-source);
 # proposed:   a question + answer an LLM proposed from two linked pages, kept only when its verbatim
 #             quotes are found in both pages and contain the answer (writer = model, prompt proposal.vN)
+# obfuscated: a target entity described by several loose constraints taken from a subgraph of the
+#             crawl's entity graph; the program proves that exactly one crawled entity satisfies them
 
 
 class _Record(BaseModel):
@@ -94,6 +99,20 @@ class LineageStep(_Record):
     question_after: str
 
 
+class Constraint(_Record):
+    """One constraint of a question as data (WebShaper-style triple with variables such as ``?x``):
+    ``subject`` ``relation`` ``object``, with the page and snippet that state it, so a program can
+    re-verify the answer. ``value`` is the exact value behind an obfuscated ``object`` (e.g. object
+    "the 1950s", value "1957")."""
+
+    subject: str
+    relation: str
+    object: str
+    value: str = ""
+    evidence_url: str = ""
+    snippet: str = ""
+
+
 class QARecord(_Record):
     """One kept question with its verified answer and full provenance."""
 
@@ -117,6 +136,15 @@ class QARecord(_Record):
     lineage: list[LineageStep] = Field(default_factory=list)
     solve_rate: float | None = None
     meta_json: str = Field("{}", description="type-specific details (items counted, path facts...) as JSON")
+    aliases: list[str] = Field(default_factory=list, description="other accepted forms of the answer")
+    as_of: date | None = Field(None, description="the date the answer holds as of")
+    as_of_source: str = Field("", description="page_modified | page_version | page_date | fetched")
+    constraints: list[Constraint] = Field(default_factory=list, description="the question as triples")
+    shortcut_rank: int | None = Field(
+        None, description="rank (1-based) of the first search result for the question's own text that "
+                          "gives the answer away; None when none of the top 10 does")
+    solve_steps: float | None = Field(None, description="mean tool calls of the agent's solving rollouts")
+    difficulty_tier: str = Field("", description="easy | medium | hard | unsolved, from agent rollouts")
 
 
 class Reject(_Record):
@@ -152,6 +180,8 @@ class Candidate(_Record):
     subject: str = Field("", description="the entity the question is about")
     relation: str = Field("", description="what is asked of the subject, e.g. 'studio albums'")
     slots_json: str = Field("{}", description="miner-specific values for the writer (items, path facts...)")
+    aliases: list[str] = Field(default_factory=list, description="other accepted forms of the answer")
+    constraints: list[Constraint] = Field(default_factory=list, description="the question as triples")
 
 
 STAGE_MODELS["candidates"] = Candidate

@@ -92,4 +92,5 @@ def to_record(w: Written, *, writer_name: str, prompt_version: str, run_id: str,
         difficulty=difficulty(c.hops), run_id=run_id, created_at=created_at,
         domain=urlsplit(c.root_url).netloc, candidate_id=c.id,
         meta_json=json.dumps(meta, ensure_ascii=False, sort_keys=True),
+        aliases=list(c.aliases), constraints=list(c.constraints),
     )
