@@ -6,7 +6,7 @@
 Pages: with ``--crawl``, the corpus is served on 127.0.0.1 (crawlqa.devserver, one document root in
 the scratch folder) and crawled with ``crawlers.crawl``; with ``--pages-run``, a crawl run folder's
 ``pages/`` is used; otherwise pages are built directly from the corpus HTML files with the project's
-extractors (``synth.e2h_pages``: crawlers.facts + trafilatura), addressed as if served by
+extractors (``synth.e2h.pages``: crawlers.facts + trafilatura), addressed as if served by
 ``python -m http.server 8765`` (Kiwix meta-refresh stubs become redirects). The large archive is
 unpacked to a scratch folder. Pages and seeds are kept in ``--work`` and reused (``--fresh`` redoes).
 
@@ -42,8 +42,8 @@ from pipelines.run import RunDir  # noqa: E402
 from pipelines.shards import ShardWriter, count_rows, iter_records, shard_paths  # noqa: E402
 from schemas.ids import qa_id  # noqa: E402
 from schemas.records import Evidence, Page, QARecord  # noqa: E402
-from synth.e2h_config import E2HConfig  # noqa: E402
-from synth.e2h_entities import occurs  # noqa: E402
+from synth.e2h.config import E2HConfig  # noqa: E402
+from synth.e2h.entities import occurs  # noqa: E402
 from synth.search import INDEX_FILE, LocalSearchIndex, iter_docs  # noqa: E402
 
 BASE = "http://127.0.0.1:8765"
@@ -67,7 +67,7 @@ def corpus_root(corpus: Path, scratch: Path, site: str) -> Path:
 
 
 def _build(args: tuple[str, list[str]]) -> list[Page]:
-    from synth.e2h_pages import pages_from_files
+    from synth.e2h.pages import pages_from_files
 
     root, files = args
     return list(pages_from_files(Path(root), [Path(f) for f in files], BASE))
@@ -240,7 +240,7 @@ def main() -> None:
         else:
             if not shard_paths(corpus.sub("pages")):
                 res["build"] = build_pages(args.corpus, args.scratch, args.sites, corpus, args.workers)
-            res["pages_from"] = "corpus HTML files via synth.e2h_pages (crawlers.facts + trafilatura)"
+            res["pages_from"] = "corpus HTML files via synth.e2h.pages (crawlers.facts + trafilatura)"
     res["pages"] = count_rows(corpus.sub("pages"))
     if not shard_paths(corpus.sub("qa")):
         try:

@@ -30,10 +30,10 @@ from pipelines.shards import ShardWriter, remove_shards, shard_paths
 from schemas.ids import reject_id, stable_hash
 from schemas.records import QARecord, Reject
 from synth.e2h import STAGE, E2HEngine, failure_reject
-from synth.e2h_config import E2HConfig
-from synth.e2h_writers import E2HWriter, TemplateE2HWriter
+from synth.e2h.config import E2HConfig
+from synth.e2h.seeds import BadSeed, Seed, SeedRow, load_seed_file, seeds_from_run
+from synth.e2h.writers import E2HWriter, TemplateE2HWriter
 from synth.search import LocalSearchIndex, SearchRouter, WebSearch, load_web_search
-from synth.seeds import BadSeed, Seed, SeedRow, load_seed_file, seeds_from_run
 
 log = logging.getLogger("crawlqa")
 
@@ -52,7 +52,7 @@ def make_e2h_writer(llm: str = "offline", llm_config: Any = None, *, ledger: Any
         return TemplateE2HWriter(), None
     if llm != "openai":
         raise ValueError(f"llm must be 'offline' or 'openai', not {llm!r}")
-    from synth.e2h_writers import LLME2HWriter
+    from synth.e2h.writers import LLME2HWriter
     from synth.llm.client import LLMClient
     from synth.llm.config import LLMConfig
 

@@ -39,7 +39,7 @@ class E2HJobConfig(BaseModel):
     job: J.JobConfig
     corpus: Path
     seeds: Path | None = None
-    e2h: Any  # synth.e2h_config.E2HConfig
+    e2h: Any  # synth.e2h.config.E2HConfig
 
     @property
     def run_id(self) -> str:
@@ -75,7 +75,7 @@ def make_e2h_job_config(*, corpus: Path | str, seeds: Path | str | None, rounds:
     """
     from crawlqa.config import make_job_config
     from pipelines.run import default_run_id, validate_run_id
-    from synth.e2h_config import E2HConfig
+    from synth.e2h.config import E2HConfig
 
     run_id = validate_run_id(run_id or default_run_id())
     pinned = _pinned_inputs(RunDir(Path(out), run_id))
@@ -123,7 +123,7 @@ def run_dir(cfg: E2HJobConfig) -> RunDir:
 
 def make_e2h_writer(cfg: E2HJobConfig, ledger: Any = None):
     """The E2H writer: offline templates, or the LLM writer (response cache under ``OUT/.llmcache``)."""
-    from synth.e2h_writers import LLME2HWriter, TemplateE2HWriter
+    from synth.e2h.writers import LLME2HWriter, TemplateE2HWriter
 
     if cfg.job.llm == "offline":
         return TemplateE2HWriter(), None

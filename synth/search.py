@@ -10,7 +10,7 @@ The index is rebuilt only when the pages shards change (their checksums are its 
 written to a temporary file first, then renamed: a killed build leaves no half-built index.
 
 ``WebSearch`` is the interface of a user's search API. Nothing here calls the web: a user plugs a
-class by dotted path in :class:`synth.e2h_config.E2HConfig` (``web_search="pkg.mod:MySearch"``,
+class by dotted path in :class:`synth.e2h.config.E2HConfig` (``web_search="pkg.mod:MySearch"``,
 ``web_search_options={...}`` as its keyword arguments)::
 
     class MySearch:

@@ -11,13 +11,13 @@ from crawlqa.devserver import FIXTURE_SITE
 from pipelines.counters import Counters
 from schemas.ids import stable_hash
 from synth.e2h import REASONS, E2HEngine, failure_reject, to_webshaper
-from synth.e2h_clues import clues_for, predicate, sentences, soft_cut
-from synth.e2h_config import E2HConfig
-from synth.e2h_entities import capitalised_spans, find_entities, type_noun
-from synth.e2h_pages import pages_from_files
-from synth.e2h_writers import TemplateE2HWriter, WriterOutput, shorten, template_rewrite
+from synth.e2h.clues import clues_for, predicate, sentences, soft_cut
+from synth.e2h.config import E2HConfig
+from synth.e2h.entities import capitalised_spans, find_entities, type_noun
+from synth.e2h.pages import pages_from_files
+from synth.e2h.seeds import Seed
+from synth.e2h.writers import TemplateE2HWriter, WriterOutput, shorten, template_rewrite
 from synth.search import LocalSearchIndex, SearchRouter, StaticWebSearch
-from synth.seeds import Seed
 
 BASE = "http://127.0.0.1:8765"
 W = BASE + "/wiki/"

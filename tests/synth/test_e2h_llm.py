@@ -10,12 +10,12 @@ import pytest
 from crawlqa.devserver import FIXTURE_SITE
 from pipelines.counters import Counters
 from synth.e2h import E2HEngine
-from synth.e2h_config import E2HConfig
-from synth.e2h_pages import pages_from_files
-from synth.e2h_writers import LLME2HWriter, load_prompt
+from synth.e2h.config import E2HConfig
+from synth.e2h.pages import pages_from_files
+from synth.e2h.seeds import Seed
+from synth.e2h.writers import LLME2HWriter, load_prompt
 from synth.llm.client import LLMClient
 from synth.search import LocalSearchIndex, SearchRouter
-from synth.seeds import Seed
 from tests.llm_server import LLMTestServer, config_for, invalid_json, ok
 
 BASE = "http://127.0.0.1:8765"
@@ -127,7 +127,7 @@ def test_llm_output_goes_through_the_same_checks(index, writer):
 
 def test_make_e2h_writer(tmp_path):
     from pipelines.e2h import make_e2h_writer
-    from synth.e2h_writers import TemplateE2HWriter
+    from synth.e2h.writers import TemplateE2HWriter
 
     w, client = make_e2h_writer("offline")
     assert isinstance(w, TemplateE2HWriter) and client is None

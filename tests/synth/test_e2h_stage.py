@@ -14,8 +14,8 @@ from pipelines.run import RunDir
 from pipelines.shards import ShardWriter, file_sha256, iter_records, shard_paths
 from schemas.ids import qa_id
 from schemas.records import Evidence, Page, QARecord, Reject
-from synth.e2h_config import E2HConfig
-from synth.e2h_pages import pages_from_files
+from synth.e2h.config import E2HConfig
+from synth.e2h.pages import pages_from_files
 from synth.search import INDEX_FILE
 
 BASE = "http://127.0.0.1:8765"

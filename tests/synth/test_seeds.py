@@ -12,7 +12,14 @@ import pytest
 from pipelines.shards import ShardWriter
 from schemas.ids import qa_id
 from schemas.records import Evidence, QARecord
-from synth.seeds import BadSeed, Seed, load_seed_file, seed_id, seeds_from_records, seeds_from_run
+from synth.e2h.seeds import (
+    BadSeed,
+    Seed,
+    load_seed_file,
+    seed_id,
+    seeds_from_records,
+    seeds_from_run,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

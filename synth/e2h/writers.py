@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from synth.e2h_clues import Clue, value_count
-from synth.e2h_entities import QUESTION_WORDS, TYPE_NOUNS, _ws
+from synth.e2h.clues import Clue, value_count
+from synth.e2h.entities import QUESTION_WORDS, TYPE_NOUNS, _ws
 from synth.search import norm_key
 
 
@@ -34,7 +34,7 @@ def display_key(key: str) -> str:
     k = " ".join(re.sub(r"\(s\)", "", key, flags=re.I).split()).strip(" :")
     return k if (k[1:] != k[1:].lower() or k.isupper()) else k.lower()
 
-PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 TEMPLATE_VERSION = "e2h-template.v1"
 
 _TYPE_SET = frozenset(TYPE_NOUNS)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from synth.e2h_entities import _inside_longer_name, find_entities, occurs, quoted_regions, type_noun
+from synth.e2h.entities import _inside_longer_name, find_entities, occurs, quoted_regions, type_noun
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, norm_key
 
 RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention"})

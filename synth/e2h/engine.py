@@ -39,10 +39,11 @@ from typing import Any
 from pipelines.counters import Counters
 from schemas.ids import qa_id, reject_id, stable_hash
 from schemas.records import Evidence, LineageStep, QARecord, Reject
-from synth.e2h_clues import RELATION_KINDS, Clue, clues_for
-from synth.e2h_config import E2HConfig
-from synth.e2h_entities import EntitySpan, capitalised_spans, find_entities, occurs
-from synth.e2h_writers import (
+from synth.e2h.clues import RELATION_KINDS, Clue, clues_for
+from synth.e2h.config import E2HConfig
+from synth.e2h.entities import EntitySpan, capitalised_spans, find_entities, occurs
+from synth.e2h.seeds import Seed
+from synth.e2h.writers import (
     DescribeRequest,
     E2HWriter,
     LLME2HWriter,
@@ -62,7 +63,6 @@ from synth.search import (
     norm_key,
     words,
 )
-from synth.seeds import Seed
 
 STAGE = "e2h"
 REASONS: tuple[str, ...] = (
