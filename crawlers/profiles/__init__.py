@@ -20,7 +20,7 @@ def all_profiles() -> tuple[Profile, ...]:
     """Every ``PROFILE`` in this package, by priority (generic last)."""
     found: list[Profile] = []
     for mod in pkgutil.iter_modules(__path__):
-        if mod.name == "base":
+        if mod.name == "base" or mod.name.endswith("_facts"):  # fact readers: crawlers.facts
             continue
         module = importlib.import_module(f"{__name__}.{mod.name}")
         profile = getattr(module, "PROFILE", None)

@@ -274,7 +274,7 @@ def _fixture_pages() -> list[Path]:
 def test_arxiv_parts_are_what_the_xpath_expressions_find() -> None:
     import lxml.html
 
-    from crawlers.facts import _ARXIV_PARTS, _arxiv_parts
+    from crawlers.profiles.arxiv_facts import _ARXIV_PARTS, _arxiv_parts
 
     checked = 0
     for path in _fixture_pages():
@@ -311,7 +311,7 @@ def test_text_helpers_match_their_regular_expression_forms() -> None:
     import random
     import re
 
-    from crawlers.facts import _OPEN_SPACE, _SPACE_PUNCT, _norm, _tidy
+    from crawlers.facts_common import _OPEN_SPACE, _SPACE_PUNCT, _norm, _tidy
     from crawlers.profiles.base import anchor_text
 
     rng = random.Random(3)

@@ -1,0 +1,267 @@
+"""Facts of a MediaWiki page (Wikipedia, Kiwix dumps, old static dumps): the infobox rows as
+``Fact(source="infobox")`` (with a ``Type`` row from the infobox header "Studio album by X" and
+``Previous``/``Next <kind>`` rows from the chronology box); multi-valued infobox fields as
+``Enumeration(kind="infobox")``; lists under their heading path (``kind="list"``, multi-column lists
+under one heading merged); data tables (``kind="table"``); navigation boxes (``kind="navbox"``, one
+per group). The profile is ``crawlers.profiles.wikipedia``."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from crawlers.facts_common import (
+    _PAREN_YEAR,
+    Structure,
+    _classes,
+    _Ctx,
+    _iter_visible,
+    _lines,
+    _norm,
+    _skipped,
+    _strip_label,
+    _text,
+    _tidy,
+    split_values,
+)
+from crawlers.facts_sections import (
+    _content_root,
+    _entity_key,
+    _item_link,
+    _item_text,
+    _lead_description,
+    _rows,
+    _SectionWalker,
+)
+from schemas.records import Enumeration, Fact
+
+_MULTI_KEYS = re.compile(
+    r"^(genres?|labels?|occupations?|occupation\(s\)|instruments?|associated acts|members|past members|"
+    r"current members|producers?|producer\(s\)|writers?|writer\(s\)|songwriters?|songwriter\(s\)|"
+    r"composers?|languages?|spouses?|spouse\(s\)|children|starring|directed by|written by|"
+    r"music by|awards|notable works|products|services|subsidiaries|founders?|authors?|"
+    r"key people|industry|platforms?|genre)$",
+    re.I,
+)
+_NOT_MULTI = re.compile(r"^(born|died|released|recorded|length|years active|website|origin|location|format)$", re.I)
+
+
+def looks_like_mediawiki(doc: lxml.html.HtmlElement) -> bool:
+    return bool(
+        doc.xpath("//*[@id='mw-content-text'] | //table[contains(concat(' ',normalize-space(@class),' '),' infobox ')]"
+                  " | //body[contains(@class,'mediawiki')]")
+    )
+
+
+def _wiki_subject(doc: lxml.html.HtmlElement) -> str:
+    for xp in ("//h1[@id='firstHeading']", "//h1[@id='titleHeading']", "//h1"):
+        hs = doc.xpath(xp)
+        if hs:
+            t = _text(hs[0])
+            if t:
+                return t
+    title = doc.findtext(".//title") or ""
+    return re.sub(r"\s+[-–—|]\s+Wikipedia.*$", "", _norm(title))
+
+
+
+_FROM_ALBUM = re.compile(r"^from the (album|EP|soundtrack|film|mixtape)\s+(.+)$", re.I)
+
+
+def _infobox_kind(type_value: str) -> str:
+    t = type_value.lower()
+    for word in ("album", "single", "song", "film", "book", "ep", "video"):
+        if re.search(rf"\b{word}\b", t):
+            return "album" if word == "ep" else word
+    return "release"
+
+
+def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[Fact], list[Enumeration]]:
+    facts: list[Fact] = []
+    enums: list[Enumeration] = []
+    rows = _rows(table)
+    kind = ""
+    chronology_next = False
+    for i, row in enumerate(rows):
+        cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("th", "td")]
+        if not cells:
+            continue
+        if len(cells) == 1:
+            cell = cells[0]
+            txt = _text(cell)
+            if chronology_next:
+                chronology_next = False
+                facts.extend(_chronology(cell, ctx, kind or "release", subject))
+                continue
+            if cell.tag == "th" and txt.lower().endswith("chronology"):
+                chronology_next = True
+                continue
+            m = _FROM_ALBUM.match(txt) if cell.tag == "th" else None
+            if m:
+                facts.append(Fact(key=m.group(1).capitalize(), value=m.group(2).strip().strip('"“”'),
+                                  links=ctx.links(cell)[:1], source="infobox"))
+                continue
+            if cell.tag == "th" and i > 0 and not kind and re.search(r"\bby\b", txt) and len(txt) <= 120:
+                facts.append(Fact(key="Type", value=txt, links=ctx.links(cell), source="infobox"))
+                kind = _infobox_kind(txt)
+            continue
+        head, val = cells[0], cells[-1]
+        if head.tag != "th" and not (head.tag == "td" and "infobox-label" in _classes(head)):
+            continue
+        key = _strip_label(_text(head))
+        if not key or len(key) > 60:
+            continue
+        lines = _lines(val)
+        if (chronology_next or key.lower() == "chronology") and _ARROW.search(" ".join(lines)):
+            chronology_next = False
+            facts.extend(_arrow_chronology(val, ctx, kind or "release"))
+            continue
+        chronology_next = False
+        place = _PLACE_KEYS.get(key.lower())
+        if place and len(lines) >= 2:
+            where = _tidy(", ".join(lines[1:]))
+            anchors = [(_text(a), ctx.resolve(a.get("href"))) for a in _iter_visible(val) if a.tag == "a"]
+            plinks = [u for t, u in anchors if u and t and t in where][:1]
+            facts.append(Fact(key=place, value=where, links=plinks, source="infobox"))
+        lis = [li for li in val.iter("li") if not _skipped(li)]
+        items: list[str] = []
+        item_links: list[str] = []
+        if len(lis) >= 2:
+            for li in lis:
+                t = _item_text(li)
+                if t:
+                    items.append(t)
+                    item_links.append(_item_link(li, ctx, t))
+        elif len(lines) >= 2 and not _NOT_MULTI.match(key) and all(len(x) <= 80 for x in lines):
+            items = [_tidy(x).strip(",; ") for x in lines]
+            items = [x for x in items if x]
+        elif _MULTI_KEYS.match(key):
+            items = split_values(" ".join(lines))
+        if len(items) >= 2:
+            item_links = item_links or _match_links(items, val, ctx)
+            value = ", ".join(items)
+            enums.append(Enumeration(kind="infobox", label=key, section="Infobox", items=items,
+                                     item_links=item_links))
+        else:
+            value = _tidy("; ".join(lines))
+        if value:
+            facts.append(Fact(key=key, value=value, links=ctx.links(val), source="infobox"))
+    return facts, enums
+
+
+_ARROW = re.compile(r"\s[→←]\s")
+_PLACE_KEYS = {"born": "Birthplace", "died": "Place of death"}
+
+
+def _arrow_chronology(val: etree._Element, ctx: _Ctx, kind: str) -> list[Fact]:
+    """'Paper Harbour (2011) → Low Tide Letters (2015)': previous → (this) → next."""
+    text = _text(val)
+    parts = [p.strip() for p in re.split(r"\s*→\s*", text)]
+    anchors = [(_text(a), ctx.resolve(a.get("href"))) for a in _iter_visible(val) if a.tag == "a"]
+    facts: list[Fact] = []
+    named = [("Previous", parts[0]), ("Next", parts[-1])] if len(parts) >= 2 else []
+    if text.lstrip().startswith("→"):
+        named = [("Next", parts[-1])]
+    elif text.rstrip().endswith("→"):
+        named = [("Previous", parts[0])]
+    for which, part in named:
+        title = _PAREN_YEAR.sub("", part).strip().strip('"“”').strip()
+        if title:
+            links = [u for t, u in anchors if u and t and t in part][:1]
+            facts.append(Fact(key=f"{which} {kind}", value=title, links=links, source="infobox"))
+    return facts
+
+
+def _match_links(items: list[str], el: etree._Element, ctx: _Ctx) -> list[str]:
+    anchors = [(_entity_key(_text(a)), ctx.resolve(a.get("href"))) for a in _iter_visible(el) if a.tag == "a"]
+    out = []
+    for it in items:
+        k = _entity_key(it)
+        out.append(next((u for ak, u in anchors if ak and u and k.startswith(ak)), ""))
+    return out
+
+
+def _chronology(cell: etree._Element, ctx: _Ctx, kind: str, subject: str) -> list[Fact]:
+    """Previous/next release from an infobox chronology row (three cells: previous, this, next)."""
+    inner = cell.find(".//table")
+    if inner is None:
+        return []
+    rows = _rows(inner)
+    if not rows:
+        return []
+    cells = [c for c in rows[0] if isinstance(c.tag, str) and c.tag in ("td", "th")]
+    titles = []
+    for c in cells:
+        lines = _lines(c)
+        titles.append(_PAREN_YEAR.sub("", lines[0]).strip().strip('"“”').strip() if lines else "")
+    subj = _entity_key(re.sub(r"\s*\([^)]*\)$", "", subject))
+    current = next((i for i, t in enumerate(titles) if subj and _entity_key(t) == subj), None)
+    if current is None and len(cells) == 3:
+        current = 1
+    if current is None:
+        current = next((i for i, c in enumerate(cells) if c.find(".//b") is not None and c.find(".//a") is None), None)
+    if current is None:
+        return []
+    facts: list[Fact] = []
+    for i, c in enumerate(cells):
+        title = titles[i]
+        if i == current or not title or (subj and _entity_key(title) == subj):
+            continue
+        which = "Previous" if i < current else "Next"
+        facts.append(Fact(key=f"{which} {kind}", value=title, links=ctx.links(c), source="infobox"))
+    return facts
+
+
+def _navboxes(doc: lxml.html.HtmlElement, ctx: _Ctx) -> list[Enumeration]:
+    out: list[Enumeration] = []
+    for box in doc.xpath("//*[contains(concat(' ',normalize-space(@class),' '),' navbox ')]"):
+        if box.xpath("ancestor::*[contains(concat(' ',normalize-space(@class),' '),' navbox ')]"):
+            continue
+        titles = box.xpath(".//th[contains(@class,'navbox-title')]")
+        title = _text(titles[0]) if titles else ""
+        if not title:
+            continue
+        for group in box.xpath(".//th[contains(@class,'navbox-group')]"):
+            label = _strip_label(_text(group))
+            lst = group.getnext()
+            while lst is not None and not (isinstance(lst.tag, str) and lst.tag == "td"):
+                lst = lst.getnext()
+            if not label or lst is None:
+                continue
+            items: list[str] = []
+            links: list[str] = []
+            for ul in lst.xpath(".//ul[not(ancestor::li)]"):
+                if ul.xpath("ancestor::table[contains(@class,'navbox-subgroup')]") and not group.xpath(
+                        "ancestor::table[contains(@class,'navbox-subgroup')]"):
+                    continue
+                for li in ul:
+                    if isinstance(li.tag, str) and li.tag == "li":
+                        t = _item_text(li)
+                        if t:
+                            items.append(t)
+                            links.append(_item_link(li, ctx, t))
+            if items:
+                out.append(Enumeration(kind="navbox", label=label, section=f"{title} navigation box",
+                                       items=items, item_links=links))
+    return out
+
+
+def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
+    s = Structure(subject=_wiki_subject(doc))
+    root = _content_root(doc)
+    facts: list[Fact] = []
+    enums: list[Enumeration] = []
+    boxes = [t for t in root.xpath(".//table[contains(concat(' ',normalize-space(@class),' '),' infobox ')]")
+             if "wikitable" not in _classes(t) and not t.xpath("ancestor::table[contains(@class,'infobox')]")]
+    if boxes:
+        f, e = _infobox(boxes[0], ctx, s.subject)
+        facts.extend(f)
+        enums.extend(e)
+    enums.extend(_SectionWalker(ctx, root).run())
+    enums.extend(_navboxes(doc, ctx))
+    s.description = _lead_description(root)
+    s.facts = facts
+    s.enumerations = enums
+    return s
