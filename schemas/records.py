@@ -182,6 +182,8 @@ class Candidate(_Record):
     slots_json: str = Field("{}", description="miner-specific values for the writer (items, path facts...)")
     aliases: list[str] = Field(default_factory=list, description="other accepted forms of the answer")
     constraints: list[Constraint] = Field(default_factory=list, description="the question as triples")
+    as_of: date | None = Field(None, description="latest date of the source pages (see synth.asof)")
+    as_of_source: str = Field("", description="page_version | page_modified | page_date | fetched")
 
 
 STAGE_MODELS["candidates"] = Candidate

@@ -93,4 +93,7 @@ def to_record(w: Written, *, writer_name: str, prompt_version: str, run_id: str,
         domain=urlsplit(c.root_url).netloc, candidate_id=c.id,
         meta_json=json.dumps(meta, ensure_ascii=False, sort_keys=True),
         aliases=list(c.aliases), constraints=list(c.constraints),
+        # the latest date of the source pages (synth.asof); a candidate mined without page dates is
+        # as of the run's start, a lower bound of its pages' fetch day
+        as_of=c.as_of or created_at.date(), as_of_source=c.as_of_source if c.as_of else "fetched",
     )

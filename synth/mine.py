@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from pipelines.counters import Counters
 from schemas.records import Candidate, Page, Reject
+from synth.asof import AsOfIndex
 from synth.config import SynthConfig
 from synth.miners import MINERS
 from synth.miners.base import Graph, MineContext, Node
@@ -59,7 +60,8 @@ def mine(
     if unknown:
         raise ValueError(f"unknown miner(s) {unknown}; known: {sorted(MINERS)}")
     ctx = MineContext(cfg, counters, reject)
-    graph = build_graph(pages, ctx)
+    dates = AsOfIndex()  # each page's as_of date, recorded as the pages stream into the graph
+    graph = build_graph(dates.watch(pages), ctx)
     counters.inc("mine/graph_pages", len(graph))
     found: dict[str, Candidate] = {}
     for name in cfg.miners:
@@ -88,4 +90,4 @@ def mine(
     for c in sorted(kept, key=lambda c: c.id):
         counters.inc("mine/candidates")
         counters.inc(f"mine/candidates/{c.type}")
-        yield c
+        yield dates.stamp(c)
