@@ -54,6 +54,11 @@ class FilterConfig(BaseModel):
     )
     dedup_redis_prefix: str = "crawlqa:dedup"
 
+    # one-search gate (filters/shortcut.py): answers in the top ``shortcut_top`` results of the
+    # question's own search are dropped, or only tagged (``shortcut_rank``) with keep_easy
+    keep_easy: bool = False
+    shortcut_top: int = Field(3, ge=0, le=10)
+
     # closed-book screen
     closed_book: Literal["off", "mark", "drop"] = "off"
     closed_book_samples: int = Field(1, ge=1, le=16)
