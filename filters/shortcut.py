@@ -38,11 +38,10 @@ if TYPE_CHECKING:
 TOP_K = 10
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _COUNT_RE = re.compile(r"[1-9]\d{0,2}")
-_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-                 "fifteen sixteen seventeen eighteen nineteen twenty").split()
+_NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
 _GENERIC_NOUNS = ("entries", "entry", "items", "item", "total")
 _HOW_MANY_RE = re.compile(r"\bhow many\s+(\w+)(?:\s+(\w+))?(?:\s+(\w+))?")
-_SKIP = frozenset("of the a an different distinct separate unique".split())
+_SKIP = frozenset(["of", "the", "a", "an", "different", "distinct", "separate", "unique"])
 
 
 def fold_text(text: str) -> str:
