@@ -29,6 +29,7 @@ from pipelines.run import RunDir, StageReport, redact, timed
 from pipelines.shards import ShardWriter, remove_shards, shard_paths
 from schemas.ids import reject_id, stable_hash
 from schemas.records import QARecord, Reject
+from synth.asof import AsOfIndex, stamp_e2h
 from synth.e2h import STAGE, E2HEngine, failure_reject
 from synth.e2h.config import E2HConfig
 from synth.e2h.seeds import BadSeed, Seed, SeedRow, load_seed_file, seeds_from_run
@@ -95,6 +96,7 @@ def run_e2h(run: RunDir, *, seeds: Path | None, corpus: RunDir, cfg: E2HConfig,
     if web is None and cfg.web_search:
         web = load_web_search(cfg.web_search, cfg.web_search_options)
     with timed() as t, open_index(run, corpus, cfg) as index:
+        dates = AsOfIndex.from_pages_folder(corpus.sub("pages"))  # the records' as_of (synth.asof)
         router = SearchRouter(index, web, cfg.web_search_mode)
         engine = E2HEngine(router, writer, cfg, local, run_id=run_id, created_at=created_at)
         if seeds is not None:
@@ -127,7 +129,7 @@ def run_e2h(run: RunDir, *, seeds: Path | None, corpus: RunDir, cfg: E2HConfig,
 
             for outcome in engine.run(good_seeds()):
                 if outcome.record is not None:
-                    drafts.write(outcome.record)
+                    drafts.write(stamp_e2h(outcome.record, dates, outcome.seed.record))
                 r = failure_reject(outcome, run_id)
                 if r is not None:
                     rej.write(r)

@@ -108,12 +108,14 @@ def of_page(page: Page) -> AsOf:
 
 def latest(dates: Iterable[AsOf | None]) -> AsOf | None:
     """The latest of the dates (on a tie, the first source in :data:`AS_OF_SOURCES` order)."""
+    def rank(a: AsOf) -> int:
+        return AS_OF_SOURCES.index(a.source) if a.source in AS_OF_SOURCES else len(AS_OF_SOURCES)
+
     best: AsOf | None = None
     for d in dates:
         if d is None:
             continue
-        if best is None or d.date > best.date or (
-                d.date == best.date and AS_OF_SOURCES.index(d.source) < AS_OF_SOURCES.index(best.source)):
+        if best is None or d.date > best.date or (d.date == best.date and rank(d) < rank(best)):
             best = d
     return best
 
@@ -185,3 +187,16 @@ class AsOfIndex:
                                    text=row.get("text") or "", url=row["url"])
                     index.add((row["url"], row.get("final_url") or ""), a)
         return index
+
+
+def stamp_e2h(record: QARecord, index: AsOfIndex, seed_record: QARecord | None = None) -> QARecord:
+    """An E2HQA record as of the latest date of its pages known to ``index`` (the corpus run's pages)
+    and of its seed record; a record none of whose pages is known (web search evidence, a seeds file)
+    is as of the day it was made."""
+    also = []
+    if seed_record is not None and seed_record.as_of is not None:
+        also.append(AsOf(seed_record.as_of, seed_record.as_of_source or "fetched"))
+    out = index.stamp(record, also=also)
+    if out.as_of is None:
+        out = out.model_copy(update={"as_of": out.created_at.astimezone(UTC).date(), "as_of_source": "fetched"})
+    return out

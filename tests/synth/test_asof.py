@@ -116,3 +116,47 @@ def test_record_of_a_candidate_without_dates_falls_back_to_the_run_start(fixture
     recs = [to_record(w, writer_name="template", prompt_version="t", run_id="r", created_at=created)
             for w in TemplateWriter().write(bare) if w.ok]
     assert recs and all(r.as_of == date(2026, 2, 3) and r.as_of_source == "fetched" for r in recs)
+
+
+def test_e2h_records_are_as_of_their_latest_page_or_seed(tmp_path: Path) -> None:
+    from crawlqa.devserver import FIXTURE_SITE
+    from pipelines.e2h import run_e2h
+    from pipelines.run import RunDir
+    from pipelines.shards import ShardWriter, iter_records
+    from schemas.ids import qa_id
+    from schemas.records import Evidence, QARecord
+    from synth.e2h.config import E2HConfig
+    from synth.e2h.pages import pages_from_files
+
+    base, w = "http://127.0.0.1:8765", "http://127.0.0.1:8765/wiki/"
+    corpus = RunDir(tmp_path, "crawl").create()
+    pages = pages_from_files(FIXTURE_SITE, sorted((FIXTURE_SITE / "wiki").glob("*.html")), base)
+    # every page states a different day (a Wikipedia footer); the seed pages the earliest ones
+    dated = [p.model_copy(update={"date": (date(2015, 1, 1) + timedelta(days=i)).isoformat(), "site": "wikipedia"})
+             for i, p in enumerate(sorted(pages, key=lambda p: p.url))]
+    day = {p.url: date.fromisoformat(p.date) for p in dated}
+    with ShardWriter(corpus.sub("pages"), Page, relative_to=corpus.path) as sw:
+        sw.write_all(dated)
+
+    def seed(q: str, a: str, page: str, ev: str, as_of: date) -> QARecord:
+        url = w + page + ".html"
+        return QARecord(id=qa_id("single_hop", q, a, [url]), type="single_hop", question=q, answer=a,
+                        root_url=w + "index.html", source_urls=[url], golden_path=[w + "index.html", url],
+                        evidence=[Evidence(url=url, text=ev)], hops=1, writer="template", prompt_version="v1",
+                        run_id="crawl", created_at=FETCHED, as_of=as_of, as_of_source="page_modified")
+
+    far = date(2030, 1, 1)  # a seed newer than every page: the record keeps the seed's date
+    seeds = [seed("When was Northern Glass released?", "19 April 2013", "Northern_Glass",
+                  "Released: 19 April 2013", date(2015, 1, 1)),
+             seed("When was Jonas Brandt born?", "2 June 1976", "Jonas_Brandt", "Born: 2 June 1976", far)]
+    with ShardWriter(corpus.sub("qa"), QARecord, relative_to=corpus.path) as sw:
+        sw.write_all(seeds)
+    run = RunDir(tmp_path, "e2h").create()
+    run_e2h(run, seeds=None, corpus=corpus, cfg=E2HConfig(rounds=2), counters=Counters(), run_id="e2h",
+            created_at=FETCHED)
+    drafts = {d.candidate_id: d for d in iter_records(run.sub("drafts"), QARecord)}
+    assert set(drafts) == {s.id for s in seeds}
+    ng = drafts[seeds[0].id]
+    assert ng.as_of == max(day[u] for u in ng.source_urls) and ng.as_of > date(2015, 1, 1)
+    assert ng.as_of_source == "page_modified"
+    assert drafts[seeds[1].id].as_of == far
