@@ -90,6 +90,8 @@ FIELD_NOTES: dict[str, str] = {
     "domain": "topic domain of the root, when known",
     "lineage": "E2HQA rounds: entity replaced, search query, evidence page and snippet, question before/after",
     "solve_rate": "share of solver attempts that answered correctly (E2HQA), when measured",
+    "as_of": "the date the answer holds as of (see “Time” above)",
+    "as_of_source": "page_version · page_modified · page_date · fetched (see “Time” above)",
     "reason": "why it was dropped (counter `<stage>/dropped/<reason>`)",
     "detail": "one-line explanation",
     "record_id": "id of the dropped page, candidate or question",
@@ -137,6 +139,51 @@ def _qa_facts(run: RunDir) -> tuple[Counter, Counter, Counter, Counter]:
     writers = Counter(zip(t.column("writer").to_pylist(), t.column("prompt_version").to_pylist(), strict=True))
     return (Counter(t.column("type").to_pylist()), Counter(t.column("hops").to_pylist()),
             Counter(t.column("language").to_pylist()), writers)
+
+
+AS_OF_NOTES: dict[str, str] = {
+    "page_version": "the latest version date an arXiv abstract page lists (its submission history)",
+    "page_modified": "the last-modified date in a Wikipedia page's MediaWiki footer",
+    "page_date": "a date the page states of itself (a profile's page date, an arXiv listing's day)",
+    "fetched": "the page states no date of itself: the UTC day it was fetched",
+}
+
+
+def _time_facts(run: RunDir) -> tuple[Counter, str | None, str | None, int]:
+    """(records per as_of source, earliest and latest as_of, records without as_of) of qa/."""
+    t = read_table(run.sub("qa"), QARecord, columns=["as_of", "as_of_source"])
+    sources = Counter(t.column("as_of_source").to_pylist())
+    col = t.column("as_of")
+    missing = col.null_count
+    if t.num_rows - missing == 0:
+        return sources, None, None, missing
+    lo, hi = pc.min(col).as_py(), pc.max(col).as_py()
+    return sources, lo.isoformat(), hi.isoformat(), missing
+
+
+def _time_section(run: RunDir, reasons: dict) -> list[str]:
+    sources, lo, hi, missing = _time_facts(run)
+    out = ["## Time: when each answer holds", "",
+           "Every record has `as_of`, the date its answer holds as of, and `as_of_source`, where that date "
+           "comes from: the date the source page states of itself, else the day it was fetched. A record "
+           "built from several pages is as of the latest of their dates (an E2HQA record: of its pages and "
+           "its seed's). Ask a question with its `as_of` in mind: a page fetched today from an old snapshot "
+           "is dated by the snapshot only when the snapshot says its date.", "",
+           "| as_of_source | meaning | records |", "|---|---|---:|"]
+    for src, note in AS_OF_NOTES.items():
+        out.append(f"| `{src}` | {_md(note)} | {sources.get(src, 0)} |")
+    for src, n in sorted(sources.items()):
+        if src not in AS_OF_NOTES:
+            out.append(f"| `{_md(src or '(none)')}` | not set by this version of crawlqa | {n} |")
+    if lo:
+        out += ["", f"`as_of` ranges from {lo} to {hi}" + (f"; {missing} records have none." if missing else ".")]
+    volatile = sum(n for k, n in reasons.items() if k.rsplit("/", 1)[-1] == "volatile")
+    out += ["", "Volatile facts are not asked: values that change while the page stays the same (a "
+            "repository's stars, forks, watchers, open issues and pull requests, a \"latest\" version or "
+            "release, ranges that run to \"present\", counts of ongoing lists) are skipped by the miners "
+            f"with the reason `volatile` ({volatile} in this run), so no kept answer goes stale silently "
+            "by such a fact; every other answer holds as of its `as_of`.", ""]
+    return out
 
 
 def _front_matter(run: RunDir, manifest: dict, languages: list[str], licences: set[str], kept: int) -> list[str]:
@@ -202,7 +249,9 @@ def render_card(run: RunDir, manifest: dict) -> str:
         flag = " (no page)" if r in empty or per_root.get(r, 0) == 0 else ""
         out.append(f"| {_md(r)} | {per_root.get(r, 0)}{flag} | `{lic}` | {_md(note)} |")
 
-    out += ["", "## Writers and prompt versions", "", "| writer | prompt version | kept questions |",
+    out += ["", *_time_section(run, funnel.get("reject_reasons") or {})]
+
+    out += ["## Writers and prompt versions", "", "| writer | prompt version | kept questions |",
             "|---|---|---:|"]
     seen = {(w, v) for w, v in writers}
     for w in manifest.get("writers") or []:

@@ -112,3 +112,29 @@ def test_write_card_is_atomic_and_idempotent(fresh_run: Path) -> None:
     assert p1 == p2 and t1 == t2
     assert list(fresh_run.glob(".tmp-*")) == []
     assert QARecord.__name__ in t1
+
+
+def test_time_section_counts_as_of_sources_and_volatile_skips(fresh_run: Path) -> None:
+    from datetime import date
+
+    from pipelines.shards import iter_records, remove_shards
+
+    run = RunDir.open(fresh_run)
+    qa = list(iter_records(run.sub("qa"), QARecord))
+    stamps = [(date(2008, 10, 14), "page_version"), (date(2015, 3, 2), "page_modified"),
+              (date(2026, 1, 1), "fetched")]
+    dated = [q.model_copy(update={"as_of": stamps[i % 3][0], "as_of_source": stamps[i % 3][1]})
+             for i, q in enumerate(qa)]
+    remove_shards(run.sub("qa"), 0, 100)
+    with ShardWriter(run.sub("qa"), QARecord, relative_to=run.path) as w:
+        w.write_all(dated)
+    manifest = json.loads(run.manifest_path.read_text())
+    manifest.setdefault("funnel", {}).setdefault("reject_reasons", {})["mine/volatile"] = 7
+    text = render_card(run, manifest)
+    assert "## Time: when each answer holds" in text
+    n = len(qa)
+    assert f"| `page_version` | the latest version date an arXiv abstract page lists (its submission history) | {(n + 2) // 3} |" in text
+    assert "| `page_date` |" in text and text.split("| `page_date` |")[1].split("\n")[0].endswith("| 0 |")
+    assert "`as_of` ranges from 2008-10-14 to 2026-01-01." in text
+    assert "with the reason `volatile` (7 in this run)" in text
+    assert "| `as_of` | `date32[day]` |" in text and "| `as_of_source` | `string` |" in text
