@@ -6,7 +6,8 @@
 * the search index over ``corpus/pages/`` is built once and kept at ``run/_index/search.sqlite``
   (rebuilt when the pages change, or with ``cfg.rebuild_index``);
 * seeds: the ``seeds`` file (JSONL/JSON/CSV/TSV/Parquet), else the corpus run's single-hop
-  records (``qa/``, or ``drafts/`` when ``qa/`` has none); bad rows become ``bad_seed/<why>`` rejects;
+  records (``seeds/`` when the filter stage wrote it, else ``qa/``, else ``drafts/``); bad rows become
+  ``bad_seed/<why>`` rejects;
 * records go to ``run/drafts/`` (shards ``part-40000``…) and rejects to ``run/rejects/`` (block
   40000–49999); the filter stage turns drafts into ``qa/``.
 
@@ -106,7 +107,7 @@ def run_e2h(run: RunDir, *, seeds: Path | None, corpus: RunDir, cfg: E2HConfig,
             rows, folder = seeds_from_run(corpus.path, max_answer_chars=cfg.max_answer_chars)
             seeds_from = f"{corpus.path}/{folder}"
             if folder == "none":
-                log.warning("e2h: no single_hop records in %s (qa/ or drafts/): nothing to rewrite", corpus.path)
+                log.warning("e2h: no single_hop records in %s (seeds/, qa/ or drafts/): nothing to rewrite", corpus.path)
         with ShardWriter(run.sub("drafts"), QARecord, start_index=BLOCK, rows_per_shard=rows_per_shard,
                          relative_to=run.path) as drafts, \
                 ShardWriter(run.sub("rejects"), Reject, start_index=BLOCK, rows_per_shard=rows_per_shard,

@@ -7,9 +7,14 @@ Sources:
   (``.json``), CSV/TSV (``.csv``/``.tsv``) or Parquet (``.parquet``). Column names are matched
   case-insensitively: question = ``question|problem|query|q``, answer = ``answer|answers|gold|
   gold_answer|target|a``, optional ``id``, ``url``/``source_url``, ``root_url``, ``evidence`` and a
-  SimpleQA-style ``metadata`` (a dict, or its Python/JSON text, with ``urls``).
+  SimpleQA-style ``metadata`` (a dict, or its Python/JSON text, with ``urls``). An answer given as a
+  list (``answers: ["Percy Mayfield", "Mayfield"]``, or that list as JSON text in a CSV cell) is a
+  list of accepted forms: the first is the answer, the rest its aliases.
 
-Every row yields a :class:`Seed` or a :class:`BadSeed` (with the reason and the row's place); the
+A file whose columns include no question or no answer column is a file-level error
+(:class:`SeedFileError`, naming the columns found).
+
+Every other row yields a :class:`Seed` or a :class:`BadSeed` (with the reason and the row's place); the
 caller counts and reports bad rows and goes on. Nothing raises for a bad row; a missing file or an
 unknown extension is a configuration error and raises.
 """
@@ -30,7 +35,7 @@ from schemas.records import Evidence, QARecord
 
 SEED_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 BAD_SEED_REASONS = ("unparsable", "missing_question", "missing_answer", "bad_question", "answer_too_long",
-                    "multiple_answers", "answer_in_question", "duplicate")
+                    "answer_in_question", "duplicate")
 
 _Q_KEYS = ("question", "problem", "query", "q")
 _A_KEYS = ("answer", "answers", "gold", "gold_answer", "target", "a")
@@ -51,7 +56,12 @@ class Seed:
     language: str = "en"
     domain: str = ""
     origin: str = ""
+    aliases: tuple[str, ...] = ()  # other accepted forms of the answer (leak checks, record.aliases)
     record: QARecord | None = field(default=None, compare=False, repr=False)
+
+
+class SeedFileError(ValueError):
+    """The file cannot hold seeds at all (no question or answer column): says which columns it has."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +95,8 @@ def seed_from_record(rec: QARecord) -> Seed:
         id=rec.id, question=rec.question, answer=rec.answer,
         source_url=rec.source_urls[0] if rec.source_urls else rec.root_url, root_url=rec.root_url,
         evidence=tuple(rec.evidence), golden_path=tuple(rec.golden_path or rec.source_urls[:1]),
-        language=rec.language, domain=rec.domain, origin=f"run:{rec.run_id}", record=rec,
+        language=rec.language, domain=rec.domain, origin=f"run:{rec.run_id}",
+        aliases=tuple(a for a in rec.aliases if a and a != rec.answer), record=rec,
     )
 
 
@@ -109,15 +120,19 @@ def seeds_from_records(records: Iterable[QARecord], *, max_answer_chars: int = 2
         yield seed_from_record(rec)
 
 
-def seeds_from_run(run_path: Path, *, max_answer_chars: int = 200) -> tuple[Iterator[SeedRow], str]:
-    """Single-hop seeds of a run folder: ``qa/``, or ``drafts/`` when ``qa/`` has none.
+SEED_FOLDERS = ("seeds", "qa", "drafts")
 
-    Returns the rows and the folder read (``'qa'`` or ``'drafts'``).
+
+def seeds_from_run(run_path: Path, *, max_answer_chars: int = 200) -> tuple[Iterator[SeedRow], str]:
+    """Single-hop seeds of a run folder: ``seeds/`` (the filter stage's single-hop questions, kept out
+    of ``qa/``), else ``qa/``, else ``drafts/`` — the first of them with a single-hop record.
+
+    Returns the rows and the folder read (``'seeds'``, ``'qa'``, ``'drafts'``, or ``'none'``).
     """
     from pipelines.shards import iter_records
 
     run_path = Path(run_path)
-    for folder in ("qa", "drafts"):
+    for folder in SEED_FOLDERS:
         has_any = any(r.type == "single_hop"  # type: ignore[attr-defined]
                       for r in iter_records(run_path / folder, QARecord))
         if has_any:
@@ -136,11 +151,27 @@ def load_seed_file(path: Path | str, *, max_answer_chars: int = 200) -> Iterator
     if suffix not in SEED_SUFFIXES:
         raise ValueError(f"unknown seeds format {suffix!r}: use one of {', '.join(SEED_SUFFIXES)}")
     seen: set[str] = set()
+    checked = False
     for where, row, err in _rows(path, suffix):
+        if not checked and isinstance(row, dict):
+            _check_columns(path, list(row))
+            checked = True
         if err:
             yield BadSeed(where, "unparsable", err, row if isinstance(row, str) else "")
             continue
         yield _seed_from_row(row, where, path, seen, max_answer_chars)
+
+
+def _check_columns(path: Path, columns: list[Any]) -> None:
+    """Raise :class:`SeedFileError` when no column can be the question or no column the answer."""
+    low = {str(c).strip().lower() for c in columns}
+    missing = [what for what, keys in (("question", _Q_KEYS), ("answer", _A_KEYS)) if not low & set(keys)]
+    if missing:
+        found = ", ".join(repr(str(c)) for c in columns) or "none"
+        need = "; ".join(f"{w}: one of {'|'.join(k)}" for w, k in (("question", _Q_KEYS), ("answer", _A_KEYS))
+                         if w in missing)
+        raise SeedFileError(f"seeds file {path.name}: no {' and no '.join(missing)} column ({need}); "
+                            f"columns found: {found}")
 
 
 def _rows(path: Path, suffix: str) -> Iterator[tuple[str, Any, str]]:
@@ -208,11 +239,19 @@ def _seed_from_row(row: Any, where: str, path: Path, seen: set[str], max_answer_
         return BadSeed(where, "unparsable", f"a row must be an object, got {type(row).__name__}", raw)
     q = _pick(row, _Q_KEYS)
     a = _pick(row, _A_KEYS)
-    if isinstance(a, list):
-        vals = [str(x).strip() for x in a if str(x).strip()]
-        if len(vals) > 1:
-            return BadSeed(where, "multiple_answers", f"{len(vals)} answers: a seed needs one", raw)
+    if isinstance(a, str) and a.strip().startswith("[") and a.strip().endswith("]"):
+        try:  # a list of answers as JSON text (a CSV/TSV cell)
+            parsed = json.loads(a)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list):
+            a = parsed
+    aliases: list[str] = []
+    if isinstance(a, list | tuple):
+        vals = list(dict.fromkeys(" ".join(str(x).split()) for x in a
+                                  if isinstance(x, str | int | float) and str(x).strip()))
         a = vals[0] if vals else None
+        aliases = vals[1:]
     if isinstance(a, int | float) and not isinstance(a, bool):
         a = str(a)
     if q is not None and not isinstance(q, str):
@@ -224,6 +263,9 @@ def _seed_from_row(row: Any, where: str, path: Path, seen: set[str], max_answer_
     bad = _validate(question, answer, max_answer_chars)
     if bad:
         return BadSeed(where, bad[0], bad[1], raw)
+    leaked = next((x for x in aliases if answer_in_text(x, question)), None)
+    if leaked:
+        return BadSeed(where, "answer_in_question", f"the question names the accepted answer {leaked!r}", raw)
     key = seed_id(question, answer)
     if key in seen:
         return BadSeed(where, "duplicate", "same question and answer as an earlier row", raw)
@@ -236,6 +278,7 @@ def _seed_from_row(row: Any, where: str, path: Path, seen: set[str], max_answer_
         source_url=urls[0] if urls else "", root_url=str(_pick(row, ("root_url",)) or (urls[0] if urls else "")),
         evidence=ev, golden_path=tuple(urls[:1]), language=str(_pick(row, ("language", "lang")) or "en"),
         domain=str(_pick(row, ("domain", "topic")) or ""), origin=f"file:{path.name}",
+        aliases=tuple(x for x in aliases if x != answer),
     )
 
 

@@ -15,6 +15,7 @@ from schemas.records import Evidence, QARecord
 from synth.e2h.seeds import (
     BadSeed,
     Seed,
+    SeedFileError,
     load_seed_file,
     seed_id,
     seeds_from_records,
@@ -49,15 +50,18 @@ def test_jsonl_with_bad_rows(tmp_path):
     ]
     f.write_text("\n".join(lines) + "\n")
     good, bad = split(load_seed_file(f))
-    assert [(s.id, s.question, s.answer, s.source_url) for s in good] == [
-        ("k1", "What is the elevation of Kestrel Bay?", "6 m", "http://127.0.0.1:9/wiki/Kestrel_Bay.html"),
-        (seed_id("When was Northern Glass released?", "2013"), "When was Northern Glass released?", "2013", ""),
+    assert [(s.id, s.question, s.answer, s.source_url, s.aliases) for s in good] == [
+        ("k1", "What is the elevation of Kestrel Bay?", "6 m", "http://127.0.0.1:9/wiki/Kestrel_Bay.html", ()),
+        # a list of answers: the first is the answer, the rest are accepted aliases
+        (seed_id("Who founded Saltmarsh Studios?", "Elena Marsh"), "Who founded Saltmarsh Studios?",
+         "Elena Marsh", "", ("Agnes Holm",)),
+        (seed_id("When was Northern Glass released?", "2013"), "When was Northern Glass released?", "2013", "",
+         ()),
     ]
     assert [(b.where, b.reason) for b in bad] == [
         ("seeds.jsonl:2", "unparsable"),
         ("seeds.jsonl:3", "missing_answer"),
         ("seeds.jsonl:4", "missing_question"),
-        ("seeds.jsonl:5", "multiple_answers"),
         ("seeds.jsonl:6", "answer_in_question"),
         ("seeds.jsonl:7", "bad_question"),
         ("seeds.jsonl:8", "answer_too_long"),
@@ -106,6 +110,38 @@ def test_tsv_json_and_parquet(tmp_path):
         ("s.parquet[1]", "missing_question")]
 
 
+def test_csv_problem_answer_with_alias_lists(tmp_path):
+    f = tmp_path / "simple.csv"
+    f.write_text('problem,answer\n'
+                 '"Who wrote the song ""Hit the Road Jack""?","[""Percy Mayfield"", ""Mayfield""]"\n'
+                 'Who produced the single A Fool for You?,Jerry Wexler\n'
+                 'Who is Mayfield in the song by Percy?,"[""Percy Mayfield"", ""Percy""]"\n')
+    good, bad = split(load_seed_file(f))
+    assert [(s.question, s.answer, s.aliases) for s in good] == [
+        ('Who wrote the song "Hit the Road Jack"?', "Percy Mayfield", ("Mayfield",)),
+        ("Who produced the single A Fool for You?", "Jerry Wexler", ()),
+    ]
+    # an alias named by the question leaks the answer as much as the answer itself
+    assert [(b.where, b.reason) for b in bad] == [("simple.csv:4", "answer_in_question")]
+    assert "'Percy'" in bad[0].detail
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("s.csv", "prompt,response\nWho wrote Hit the Road Jack?,Percy Mayfield\n"),
+    ("s.jsonl", json.dumps({"prompt": "Who wrote Hit the Road Jack?", "response": "Percy Mayfield"}) + "\n"),
+    ("s.tsv", "question\tsolution\nWho wrote Hit the Road Jack?\tPercy Mayfield\n"),
+])
+def test_file_without_question_or_answer_column_is_a_file_error(tmp_path, name, text):
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(SeedFileError) as e:
+        list(load_seed_file(f))
+    msg = str(e.value)
+    assert "columns found:" in msg and ("'prompt', 'response'" in msg or "'question', 'solution'" in msg)
+    assert ("no question and no answer column" in msg) == (name != "s.tsv")
+    assert msg.count("no ") == (1 if name == "s.tsv" else 2)
+
+
 def test_configuration_errors_raise(tmp_path):
     with pytest.raises(FileNotFoundError):
         list(load_seed_file(tmp_path / "none.jsonl"))
@@ -140,3 +176,9 @@ def test_seeds_from_records_and_runs(tmp_path):
         w.write(record("How long is the Tamsel River?", "412 km"))
     rows, folder = seeds_from_run(run)
     assert folder == "qa" and [s.answer for s in rows] == ["412 km"]
+    # the filter stage's single-hop questions in seeds/ (qa schema) come first when that folder exists
+    with ShardWriter(run / "seeds", QARecord) as w:
+        w.write(record("Who founded Saltmarsh Studios?", "Elena Marsh").model_copy(update={"aliases": ["E. Marsh"]}))
+    rows, folder = seeds_from_run(run)
+    got = list(rows)
+    assert folder == "seeds" and [(s.answer, s.aliases) for s in got] == [("Elena Marsh", ("E. Marsh",))]
