@@ -282,15 +282,29 @@ def inspect(
 @app.command()
 def export(
     run_dir: Annotated[Path, typer.Argument(help="a run folder")],
-    format: Annotated[str, typer.Option("--format", help="webwalkerqa | webshaper | jsonl | sft")] = "jsonl",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="output file")] = None,
+    format: Annotated[str, typer.Option(
+        "--format", help="webwalkerqa | webshaper | jsonl | sft | hf (a Hub-ready dataset folder)")] = "jsonl",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="output file (hf: the folder to write)")] = None,
+    license: Annotated[str | None, typer.Option(
+        "--license", help="hf: the dataset's licence id for the card (default: guessed from the roots)")] = None,
 ) -> None:
-    """Export the kept questions in a format agent trainers use."""
-    from pipelines.export import export_run
-
+    """Export the kept questions in a format agent trainers use, or as a Hub-ready dataset folder."""
     if not run_dir.is_dir():
         raise _fail(f"no run folder at {run_dir}")
     try:
+        if format.lower().strip() == "hf":
+            from pipelines.hub import export_hf, split_counts
+
+            if output is None:
+                output = run_dir / "exports" / "hf"
+            path = export_hf(run_dir, output, license=license)
+            counts = split_counts(path)
+            console.print(f"wrote {path} (" + ", ".join(f"{s} {counts.get(s, 0)}" for s in
+                                                        ("train", "validation", "test")) + ")")
+            return
+        from pipelines.export import export_run
+
         path = export_run(run_dir, format, output)
     except ValueError as exc:
         raise _fail(str(exc)) from None

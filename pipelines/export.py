@@ -6,33 +6,37 @@ shards to a temporary file that is renamed into place when complete. The output 
 ``RUN_DIR/exports/<format>.<ext>`` or to the path the user gives (a folder, or a file with an
 extension); a name the program makes comes from the format name only, never from a URL in the data.
 
-``webwalkerqa`` (one JSON array, ``.json``): WebWalkerQA's record shape. The dataset card
-(https://huggingface.co/datasets/callanwu/WebWalkerQA, README.md) documents the keys ``Question``,
-``Answer``, ``Root_Url`` and ``Info`` with ``Hop``, ``Domain``, ``Language``, ``Difficulty_Level``,
-``Source_Website`` and ``Golden_Path``. Its example spells values "multi-source" / "Medium" /
-"English". WebWalker's own evaluation script (Alibaba-NLP/WebWalker ``src/evaluate.py``) groups
-scores by ``info["type"]`` in {"single_source", "multi_source"} and ``info["difficulty_level"]``
-in {"easy", "medium", "hard"}. We use those spellings, so ``Hop`` and ``Type`` are
-"single_source" / "multi_source" (more than one distinct source page → multi) and
-``Difficulty_Level`` is "easy" (difficulty ≤ 1), "medium" (2) or "hard" (≥ 3). ``Type`` goes in
-``Info`` and again at the top level. ``Language`` is the English language name ("English"), as on
-the card. ``Golden_Path`` holds the click path as URLs from the root (the card's example writes
-"root->venue" labels instead). ``Domain`` is the record's ``domain``, else the root's host.
+``webwalkerqa`` (JSONL): exactly the shape of WebWalkerQA's released data
+(``callanwu/WebWalkerQA``, ``data/main-00000-of-00001.jsonl``) and of what WebWalker's evaluation
+script reads: lowercase keys ``question``, ``answer``, ``root_url`` and ``info`` with ``type``
+("single_source" / "multi_source": more than one distinct source page → multi), ``difficulty_level``
+("easy" for difficulty ≤ 1, "medium" for 2, "hard" for ≥ 3), ``lang`` (an ISO 639-1 code, "en"),
+``domain`` (a topic, never a host name: the record's own ``domain`` when it is a topic, else the site
+profile's topic — Wikipedia "Encyclopedia", arXiv "Academic", GitHub "Software", any other site
+"Website"), ``source_website`` (the source pages' URLs) and ``golden_path`` (page labels, one per
+source page: ``root->label->label`` along the click path from the root, a label being the last
+segment of the page's URL path without its extension).
 
 ``webshaper`` (JSONL): WebShaper's fields ``id``, ``question``, ``answer``, ``urls`` and
 ``formalization``. They are documented in the Alibaba-NLP/WebAgent ``WebShaper/readme.md`` ("Data
 fields") and the dataset card https://huggingface.co/datasets/Alibaba-NLP/WebShaper. A
-formalization is a list of ``[subject, relation, object]`` triples. Its terms are variables
-``V@name``, constants ``C@value`` and ``?`` for the target (the format of
-``WebShaper/data/webshaper.500.jsonl``, as summarised at
-https://deepwiki.com/Alibaba-NLP/WebAgent/2.3-formalization-method).
-- e2h records: ``synth.e2h.to_webshaper(record)`` is used when that function exists. Otherwise
-  the formalization is built from ``QARecord.lineage``: round k's hidden entity becomes
-  ``V@Xk``, described by ``[V@Xk, "described_as", C@<description>]``. The seed question, with
-  the entities replaced by their variables, is the target: ``["?", "answers", C@<question>]``.
-- Other records get a single projection ``[C@<subject>, <relation>, "?"]``, taken from the
-  candidate the question was written from, or ``["?", "answers", C@<question>]`` when that
-  candidate is gone.
+formalization is a list of ``[subject, relation, object]`` triples whose terms are variables
+``V@name``, constants ``C@value`` and ``?`` for the target. It follows each record's real structure,
+one triple per constraint or hop, every variable connected to the target:
+- count: ``[C@<subject>, <what is listed>, V@item]`` + ``[?, count_of, V@item]``;
+- multi_hop: one triple per hop, ``[C@<start>, <infobox key | item k of list>, V@X1]`` …, then
+  ``[V@Xn, <key>, ?]``;
+- intersection: ``[C@<page A>, <list A>, ?]`` + ``[C@<page B>, <list B>, ?]`` (+ ``[?, is_not, C@x]``
+  for each item the question sets aside);
+- comparison: ``[C@<A>, <key>, V@A]``, ``[C@<B>, <key>, V@B]``, ``[?, <pick>_of, V@A]``,
+  ``[?, <pick>_of, V@B]``;
+- single_hop: ``[C@<subject>, <key>, ?]``; obfuscated: the record's ``constraints`` (``?x`` → ``?``,
+  other ``?v`` → ``V@v``, everything else ``C@``);
+- e2h: ``synth.e2h.to_webshaper(record)`` when it exists, else from ``QARecord.lineage`` (round k's
+  hidden entity is ``V@Xk``); a variable that no other triple mentions is hidden in the text where it
+  stood (matched case-insensitively) or, when it cannot be found, tied to the target by
+  ``[?, related_to, V@Xk]``;
+- anything else (``proposed``): ``[?, answers, C@<question>]``.
 ``urls`` lists every page used: sources, evidence, the click path and the e2h evidence pages, in
 that order, without repeats.
 
@@ -56,7 +60,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pipelines.run import RunDir
 from pipelines.shards import iter_records, read_table
@@ -80,6 +84,36 @@ class ExportContext:
     run: Path
     _candidates: dict[str, tuple[str, str]] | None = field(default=None, repr=False)
     _e2h_hook: Any = field(default=False, repr=False)
+    _slots: dict[str, str] | None = field(default=None, repr=False)
+    _pages: dict[str, tuple[str, str]] | None = field(default=None, repr=False)
+
+    def slots(self, candidate_id: str) -> dict:
+        """The miner's slots of a candidate of this run ({} when it is gone)."""
+        if self._slots is None:
+            t = read_table(self.run / "candidates", Candidate, columns=["id", "slots_json"])
+            self._slots = dict(zip(t.column("id").to_pylist(), t.column("slots_json").to_pylist(), strict=True))
+        raw = self._slots.get(candidate_id)
+        return json.loads(raw) if raw else {}
+
+    def _page_map(self) -> dict[str, tuple[str, str]]:
+        if self._pages is None:
+            from schemas.records import Page
+
+            t = read_table(self.run / "pages", Page, columns=["url", "final_url", "subject", "title", "site"])
+            self._pages = {}
+            for url, final, subject, title, site in zip(*(t.column(c).to_pylist() for c in t.column_names),
+                                                         strict=True):
+                for key in {url, final} - {None, ""}:
+                    self._pages[key] = (subject or title or "", site or "")
+        return self._pages
+
+    def subject(self, url: str) -> str:
+        """The entity a crawled page is about ('' when the page is not in the run)."""
+        return self._page_map().get(url, ("", ""))[0] if url else ""
+
+    def site(self, url: str) -> str:
+        """The site profile that crawled a page ('' when the page is not in the run)."""
+        return self._page_map().get(url, ("", ""))[1] if url else ""
 
     def candidate(self, candidate_id: str) -> tuple[str, str] | None:
         """``(subject, relation)`` of a candidate of this run, or None."""
@@ -144,33 +178,152 @@ def formalize_lineage(rec: QARecord) -> list[list[str]]:
     return triples
 
 
-def _formalize(rec: QARecord, ctx: ExportContext) -> list[list[str]]:
+def _c(value: object) -> str:
+    return f"C@{value}"
+
+
+def _ordinal_item(hop: dict) -> str:
+    what = hop.get("label") or hop.get("section") or "list"
+    return f"item {hop.get('position', '?')} of {what}"
+
+
+def formalize(rec: QARecord, ctx: ExportContext) -> list[list[str]]:
+    """The record's structure as WebShaper triples (see the module docstring, per type)."""
     if rec.lineage:
         return formalize_lineage(rec)
+    meta = json.loads(rec.meta_json or "{}")
     cand = ctx.candidate(rec.candidate_id) if rec.candidate_id else None
-    if cand and cand[0]:
-        subject, relation = cand
-        return [[f"C@{subject}", relation or rec.type, "?"]]
-    return [["?", "answers", f"C@{rec.question}"]]
+    subject = (cand[0] if cand else "") or ctx.subject(meta.get("page", "")) or ""
+    slots = ctx.slots(rec.candidate_id) if rec.candidate_id else {}
+    if rec.type == "obfuscated" and rec.constraints:
+        def term(x: str) -> str:
+            if x in ("?", "?x"):
+                return "?"
+            return f"V@{x[1:]}" if x.startswith("?") else _c(x)
+        return [[term(c.subject), c.relation, term(c.object)] for c in rec.constraints]
+    if rec.type == "count" and (subject or meta.get("label")):
+        what = meta.get("label") or (cand[1] if cand else "") or "item"
+        return [[_c(subject or ctx.subject(rec.source_urls[0]) or rec.root_url), what, "V@item"],
+                ["?", "count_of", "V@item"]]
+    if rec.type == "multi_hop" and (slots.get("hops") or meta.get("path")):
+        hops = slots.get("hops") or meta.get("path") or []
+        first = hops[0]
+        start = (first.get("from_entity") or {}).get("name") or ctx.subject(first.get("from", "")) or subject
+        triples, node = [], _c(start)
+        for i, hop in enumerate(hops, 1):
+            rel = hop.get("key") or (_ordinal_item(hop) if hop.get("via") == "item" else "links_to")
+            triples.append([node, rel, f"V@X{i}"])
+            node = f"V@X{i}"
+        fact = slots.get("fact") or meta.get("fact") or {}
+        triples.append([node, fact.get("key") or (cand[1] if cand else "") or "has", "?"])
+        return triples
+    if rec.type == "intersection" and meta.get("a") and meta.get("b"):
+        triples = []
+        for side in (meta["a"], meta["b"]):
+            triples.append([_c(ctx.subject(side.get("url", "")) or side.get("url", "")),
+                            side.get("label") or "lists", "?"])
+        triples += [["?", "is_not", _c(x)] for x in meta.get("excluded") or []]
+        return triples
+    if rec.type == "comparison" and meta.get("a") and meta.get("b"):
+        pick = meta.get("pick") or "chosen"
+        triples = []
+        for name, side in (("A", meta["a"]), ("B", meta["b"])):
+            who = side.get("subject") or ctx.subject(side.get("url", "")) or side.get("url", "")
+            triples.append([_c(who), side.get("key") or "value", f"V@{name}"])
+        triples += [["?", f"{pick}_of", "V@A"], ["?", f"{pick}_of", "V@B"]]
+        return triples
+    if rec.type == "single_hop" and (meta.get("key") or cand):
+        who = subject or (ctx.subject(rec.source_urls[0]) if rec.source_urls else "")
+        return [[_c(who), meta.get("key") or (cand[1] if cand else ""), "?"]]
+    return [["?", "answers", _c(rec.question)]]
+
+
+_formalize = formalize  # the name earlier code used
+
+
+def connect_variables(triples: list[list[str]], rec: QARecord) -> list[list[str]]:
+    """Every ``V@`` variable reaches the target: an e2h variable that no other triple mentions is
+    hidden where its entity stands (case-insensitively) or tied to the target by ``related_to``."""
+    import re
+
+    entity = {f"V@X{s.round}": s.entity for s in rec.lineage}
+    out = [list(t) for t in triples]
+    def mentions(t: list[str], var: str) -> bool:  # as a term, or inside a constant's text
+        return any(x == var or re.search(re.escape(var) + r"(?![0-9A-Za-z_])", x) for x in t)
+
+    for var in dict.fromkeys(x for t in out for x in t if x.startswith("V@")):
+        if sum(mentions(t, var) for t in out) >= 2 or var not in entity:
+            continue
+        pattern = re.compile(re.escape(entity[var]), re.IGNORECASE) if entity[var] else None
+        hidden = False
+        for t in out:
+            if mentions(t, var) or pattern is None:
+                continue
+            for i, x in enumerate(t):
+                if x.startswith("C@") and pattern.search(x):
+                    t[i] = pattern.sub(var, x)
+                    hidden = True
+        if not hidden:
+            out.append(["?", "related_to", var])
+    return out
 
 
 # --- converters ------------------------------------------------------------------------------------
+SITE_TOPICS = {"wikipedia": "Encyclopedia", "arxiv": "Academic", "github": "Software"}
+
+
+def topical_domain(rec: QARecord, ctx: ExportContext) -> str:
+    """A topic for WebWalkerQA's ``domain``: the record's own when it is one, else the site's."""
+    own = (rec.domain or "").strip()
+    if own and not _is_host(own):
+        return own
+    return SITE_TOPICS.get(ctx.site(rec.root_url), "Website")
+
+
+def _is_host(text: str) -> bool:
+    return "." in text or ":" in text or text.lower() == "localhost"
+
+
+def page_label(url: str) -> str:
+    """A page's label in a WebWalkerQA golden path: the last URL path segment, without extension."""
+    parts = urlsplit(url)
+    seg = next((p for p in reversed(parts.path.split("/")) if p), "")
+    seg = seg.rsplit(".", 1)[0] if "." in seg else seg
+    return unquote(seg or parts.query or (parts.hostname or "root"))
+
+
+def golden_labels(rec: QARecord) -> list[str]:
+    """One ``root->a->b`` label path per source page, along the record's click path."""
+    path = list(rec.golden_path)
+    out = []
+    for src in _unique(rec.source_urls):
+        if src in path[1:]:
+            steps = path[1:path.index(src, 1) + 1]
+        elif path and src == path[0]:
+            steps = []
+        else:
+            steps = [src]
+        out.append("->".join(["root", *(page_label(u) for u in steps)]))
+    return out
+
+
+def language_code(code: str) -> str:
+    return (code or "en").split("-")[0].split("_")[0].lower()
+
+
 def to_webwalkerqa(rec: QARecord, ctx: ExportContext) -> dict:
-    kind = source_type(rec)
     return {
-        "Question": rec.question,
-        "Answer": rec.answer,
-        "Root_Url": rec.root_url,
-        "Info": {
-            "Hop": kind,
-            "Domain": rec.domain or _site(rec.root_url),
-            "Language": language_name(rec.language),
-            "Difficulty_Level": difficulty_name(rec.difficulty),
-            "Source_Website": list(rec.source_urls),
-            "Golden_Path": list(rec.golden_path),
-            "Type": kind,
+        "question": rec.question,
+        "answer": rec.answer,
+        "root_url": rec.root_url,
+        "info": {
+            "type": source_type(rec),
+            "difficulty_level": difficulty_name(rec.difficulty),
+            "lang": language_code(rec.language),
+            "domain": topical_domain(rec, ctx),
+            "source_website": list(rec.source_urls),
+            "golden_path": golden_labels(rec),
         },
-        "Type": kind,
     }
 
 
@@ -181,12 +334,13 @@ def to_webshaper(rec: QARecord, ctx: ExportContext) -> dict:
         "answer": rec.answer,
         "urls": _unique([*rec.source_urls, *(e.url for e in rec.evidence), *rec.golden_path,
                          *(s.evidence_url for s in rec.lineage)]),
-        "formalization": _formalize(rec, ctx),
+        "formalization": formalize(rec, ctx),
     }
     hook = ctx.e2h_to_webshaper() if rec.type == "e2h" else None
     if hook is not None:
         theirs = hook(rec)
         ours.update({k: theirs[k] for k in WEBSHAPER_KEYS if k in theirs})
+    ours["formalization"] = connect_variables(ours["formalization"], rec)
     return ours
 
 
@@ -217,7 +371,7 @@ class ExportFormat:
 
 
 FORMATS: dict[str, ExportFormat] = {
-    "webwalkerqa": ExportFormat(to_webwalkerqa, "json"),
+    "webwalkerqa": ExportFormat(to_webwalkerqa, "jsonl"),
     "webshaper": ExportFormat(to_webshaper, "jsonl"),
     "jsonl": ExportFormat(to_jsonl, "jsonl"),
     "sft": ExportFormat(to_sft, "jsonl"),

@@ -12,8 +12,9 @@ from pipelines.shards import iter_records
 from schemas.records import QARecord
 
 # documented field names (see pipelines/export.py for the sources)
-WEBWALKERQA_KEYS = {"Question", "Answer", "Root_Url", "Info", "Type"}
-WEBWALKERQA_INFO_KEYS = {"Hop", "Domain", "Language", "Difficulty_Level", "Source_Website", "Golden_Path", "Type"}
+# WebWalkerQA's released JSONL (callanwu/WebWalkerQA data/main-*.jsonl) and its evaluation script's reads
+WEBWALKERQA_KEYS = {"question", "answer", "root_url", "info"}
+WEBWALKERQA_INFO_KEYS = {"type", "difficulty_level", "lang", "domain", "source_website", "golden_path"}
 WEBSHAPER_KEYS = {"id", "question", "answer", "urls", "formalization"}
 
 
@@ -33,33 +34,35 @@ def _jsonl(path: Path) -> list[dict]:
 
 def test_webwalkerqa_fields_and_values(fresh_run: Path) -> None:
     path = export_run(fresh_run, "webwalkerqa")
-    assert path == fresh_run / "exports" / "webwalkerqa.json"
-    rows = json.loads(path.read_text(encoding="utf-8"))
+    assert path == fresh_run / "exports" / "webwalkerqa.jsonl"
+    rows = _jsonl(path)
     recs = _records(fresh_run)
     assert len(rows) == len(recs) == 6
     for row in rows:
         assert set(row) == WEBWALKERQA_KEYS
-        info = row["Info"]
+        info = row["info"]
         assert set(info) == WEBWALKERQA_INFO_KEYS
-        assert info["Hop"] in ("single_source", "multi_source") and info["Type"] == row["Type"] == info["Hop"]
-        assert info["Difficulty_Level"] in ("easy", "medium", "hard")
-        rec = recs[row["Question"]]
-        assert row["Answer"] == rec.answer and row["Root_Url"] == rec.root_url
-        assert info["Source_Website"] == rec.source_urls and info["Golden_Path"] == rec.golden_path
-    by_q = {r["Question"]: r for r in rows}
+        assert info["type"] in ("single_source", "multi_source")
+        assert info["difficulty_level"] in ("easy", "medium", "hard")
+        rec = recs[row["question"]]
+        assert row["answer"] == rec.answer and row["root_url"] == rec.root_url
+        assert info["source_website"] == rec.source_urls and len(info["golden_path"]) == len(rec.source_urls)
+        assert all(label.startswith("root") for label in info["golden_path"])
+        assert "." not in info["domain"]  # a topic, never a host name
+    by_q = {r["question"]: r for r in rows}
     multi = by_q["Who co-founded the record label that released The Genius of Ray Charles with Herb Abramson?"]
-    assert multi["Info"] == {
-        "Hop": "multi_source", "Domain": "Music", "Language": "English", "Difficulty_Level": "hard",
-        "Source_Website": ["https://en.wikipedia.org/wiki/The_Genius_of_Ray_Charles",
+    assert multi["info"] == {
+        "type": "multi_source", "difficulty_level": "hard", "lang": "en", "domain": "Music",
+        "source_website": ["https://en.wikipedia.org/wiki/The_Genius_of_Ray_Charles",
                            "https://en.wikipedia.org/wiki/Atlantic_Records"],
-        "Golden_Path": ["https://en.wikipedia.org/wiki/Ray_Charles",
-                        "https://en.wikipedia.org/wiki/The_Genius_of_Ray_Charles",
-                        "https://en.wikipedia.org/wiki/Atlantic_Records"],
-        "Type": "multi_source"}
-    german = next(r for r in rows if r["Question"].startswith("Wie viele"))
-    assert german["Info"]["Language"] == "German" and german["Info"]["Domain"] == "127.0.0.1"
-    licence = next(r for r in rows if "licence" in r["Question"])
-    assert licence["Info"]["Hop"] == "single_source" and licence["Info"]["Difficulty_Level"] == "easy"
+        "golden_path": ["root->The_Genius_of_Ray_Charles", "root->The_Genius_of_Ray_Charles->Atlantic_Records"]}
+    german = next(r for r in rows if r["question"].startswith("Wie viele"))
+    # the record's domain is the host: the site profile's topic is used ("generic" site → "Website")
+    assert german["info"]["lang"] == "de" and german["info"]["domain"] == "Website"
+    assert german["info"]["golden_path"] == ["root->alben"]
+    licence = next(r for r in rows if "licence" in r["question"])
+    assert licence["info"]["type"] == "single_source" and licence["info"]["difficulty_level"] == "easy"
+    assert licence["info"]["domain"] == "Software" and licence["info"]["golden_path"] == ["root"]
 
 
 def test_webshaper_fields_and_e2h_formalization(fresh_run: Path, no_e2h_hook: None) -> None:
@@ -79,7 +82,7 @@ def test_webshaper_fields_and_e2h_formalization(fresh_run: Path, no_e2h_hook: No
     ]
     assert "https://en.wikipedia.org/wiki/Quincy_Jones" in e2h["urls"]  # a lineage evidence page
     count = next(r for r in rows if r["answer"] == "2")
-    assert count["formalization"] == [["C@Ray Charles", "number of albums", "?"]]
+    assert count["formalization"] == [["C@Ray Charles", "number of albums", "V@item"], ["?", "count_of", "V@item"]]
 
 
 def test_webshaper_uses_the_e2h_hook_when_present(fresh_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,9 +135,9 @@ def test_output_paths(fresh_run: Path, tmp_path: Path) -> None:
     assert export_run(fresh_run, "jsonl", folder) == folder / "jsonl.jsonl"
     assert export_run(fresh_run, "jsonl", tmp_path / "new" / "sub") == tmp_path / "new" / "sub" / "jsonl.jsonl"
     assert export_run(fresh_run, "sft", str(tmp_path / "slash") + "/") == tmp_path / "slash" / "sft.jsonl"
-    target = tmp_path / "my.json"
+    target = tmp_path / "my.jsonl"
     assert export_run(fresh_run, "webwalkerqa", target) == target
-    assert json.loads(target.read_text())
+    assert _jsonl(target)
     leftovers = [p for p in (*fresh_run.rglob(".tmp-*"), *tmp_path.rglob(".tmp-*"))]
     assert leftovers == []
 
@@ -153,7 +156,7 @@ def test_empty_qa_gives_valid_empty_files(tmp_path: Path) -> None:
     from pipelines.run import RunDir
 
     run = RunDir(tmp_path, "r").create()
-    assert json.loads(export_run(run.path, "webwalkerqa").read_text()) == []
+    assert export_run(run.path, "webwalkerqa").read_text() == ""
     assert export_run(run.path, "jsonl").read_text() == ""
 
 
@@ -201,6 +204,10 @@ def test_multi_source_comparison_exports_as_multi_source(tmp_path: Path) -> None
                    hops=2, writer="template", prompt_version="template-v1", difficulty=2, run_id="r",
                    created_at=datetime(2026, 1, 1, tzinfo=UTC), meta_json=json.dumps(meta))
     row = E.to_webwalkerqa(rec, E.ExportContext(tmp_path))
-    assert row["Info"]["Hop"] == row["Type"] == "multi_source" and row["Info"]["Difficulty_Level"] == "medium"
-    assert row["Info"]["Source_Website"] == [a, b] and row["Info"]["Golden_Path"] == [ra, a, rb, b]
-    assert set(row["Info"]) == WEBWALKERQA_INFO_KEYS
+    assert row["info"]["type"] == "multi_source" and row["info"]["difficulty_level"] == "medium"
+    assert row["info"]["source_website"] == [a, b] and row["info"]["golden_path"] == ["root->A", "root->A->list->B"]
+    assert set(row["info"]) == WEBWALKERQA_INFO_KEYS
+    shaper = E.to_webshaper(rec, E.ExportContext(tmp_path))
+    assert shaper["formalization"] == [["C@https://w.example/A", "Born", "V@A"],
+                                       ["C@https://x.example/B", "Founded", "V@B"],
+                                       ["?", "earlier_of", "V@A"], ["?", "earlier_of", "V@B"]]

@@ -169,5 +169,5 @@ def test_exports_stay_inside_the_run_folder(world, urls_run):
         assert res.exit_code != 0 and "unknown export format" in res.output, res.output
     assert tree(base, skip=run / "exports") == before
     assert sorted(p.name for p in (run / "exports").iterdir()) == ["jsonl.jsonl", "sft.jsonl", "webshaper.jsonl",
-                                                                   "webwalkerqa.json"]
+                                                                   "webwalkerqa.jsonl"]
     assert not [p for p in run.rglob(f"*{TOKEN}*")]
