@@ -224,5 +224,21 @@ def split_values(s: str) -> list[str]:
             cur.append(ch)
     parts.append("".join(cur))
     out = [_tidy(p) for p in parts]
-    return [p for p in out if p]
+    return merge_name_suffixes([p for p in out if p])
+
+
+# "Robert Sharp, Jr.": the comma belongs to the name, not to a list of names
+_NAME_SUFFIX = re.compile(r"^(?:jr|sr|snr|jnr|ii|iii|iv|v|esq|ph\.?\s?d|m\.?\s?d)\.?$", re.I)
+
+
+def merge_name_suffixes(items: list[str]) -> list[str]:
+    """Items split at commas with a name suffix glued back: ["Robert Sharp", "Jr.", "X"] →
+    ["Robert Sharp, Jr.", "X"] (a suffix alone is never an item)."""
+    out: list[str] = []
+    for it in items:
+        if out and _NAME_SUFFIX.match(it.strip()):
+            out[-1] = f"{out[-1]}, {it.strip()}"
+        else:
+            out.append(it)
+    return out
 

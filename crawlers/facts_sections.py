@@ -180,6 +180,11 @@ class _SectionWalker:
             t = _item_text(li)
             if not t or len(t) > _MAX_ITEM_LEN:
                 continue
+            if t.endswith(":") and any(isinstance(c.tag, str) and c.tag in ("ul", "ol", "dl") for c in li):
+                # "77th Academy Awards:" over a nested list: a header line, not an item; the list's
+                # entries are of two levels, so no count of it is right
+                self._open = None
+                return
             items.append(t)
             links.append(_item_link(li, self.ctx, t))
         if not items:

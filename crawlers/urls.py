@@ -156,11 +156,26 @@ def _canonicalize_slow(url: str) -> str:
         params = parse_qsl(query, keep_blank_values=True)
         if len(params) == 1 and params[0][0] == "title" and params[0][1]:
             path, query = "/wiki/" + quote(params[0][1].replace(" ", "_"), safe="/:(),'!*~"), ""
+    if query:
+        query = _fold_query(path, query)
     rebuilt = urlunsplit((scheme, netloc, path or "/", query, ""))
     canon = canonicalize_url(rebuilt, keep_fragments=False)
     parts = urlsplit(canon)
     path = _normalize_path(parts.path, fold_index=not parts.query)
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def _fold_query(path: str, query: str) -> str:
+    """The query less the parameters a site profile knows do not change the page (arXiv's
+    ``?context=``; see ``Profile.fold_query``)."""
+    from crawlers.profiles import all_profiles  # the profiles import this module
+
+    pairs = parse_qsl(query, keep_blank_values=True)
+    for profile in all_profiles():
+        kept = profile.fold_query(path, pairs)
+        if kept is not None:
+            return urlencode(kept, quote_via=quote)
+    return query
 
 
 @lru_cache(maxsize=16_384)

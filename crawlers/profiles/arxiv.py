@@ -18,6 +18,11 @@ _SECTIONS = frozenset({"abs", "list", "archive", "year", "a"})
 _VERSIONED = re.compile(r"/abs/(?:[a-z-]+(?:\.[A-Z]{2})?/)?\d{4,7}(?:\.\d{4,5})?v\d+(?:\.html)?/?$")
 
 
+# an abstract page or a listing, on arxiv.org or a mirror (under /arxiv/)
+_ABS_PATH = re.compile(r"^(?:/arxiv)?/abs/(?:[a-z-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?/?$")
+_LIST_PATH = re.compile(r"^(?:/arxiv)?/list/[a-z-]+(?:\.[A-Za-z-]+)?/(?:new|recent|pastweek|\d{2,4}(?:-\d{2})?)/?$")
+
+
 class ArxivProfile(Profile):
     name = "arxiv"
     priority = 20
@@ -34,7 +39,20 @@ class ArxivProfile(Profile):
     def sniff(self, html: str) -> bool:
         head = html[:20000]
         return ('name="citation_arxiv_id"' in head or "<title>arXiv" in head
-                or 'content="arXiv.org"' in head)
+                or 'content="arXiv.org"' in head
+                or "css/arxiv-header-footer.css" in head)  # listings: "<title>Mathematics"
+
+    def fold_query(self, path: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+        """``/abs/<id>?context=cs`` is the abstract page (the context only changes the browse links);
+        ``/list/<archive>/<period>?skip=0&show=N`` is the listing's first page, the listing itself
+        (a later page, ``skip=25``, is another page)."""
+        keys = {k for k, _ in pairs}
+        if _ABS_PATH.search(path) and keys <= {"context"}:
+            return []
+        if _LIST_PATH.search(path) and keys <= {"skip", "show"}:
+            skip = dict(pairs).get("skip", "0")
+            return [] if skip in ("", "0") else sorted(pairs)
+        return None
 
     def follow(self, url: str, page_url: str) -> str | None:
         if not self.same_host(url, page_url):

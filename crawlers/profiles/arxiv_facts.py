@@ -10,6 +10,7 @@ import lxml.html
 from lxml import etree
 
 from crawlers.facts_common import (
+    _NAME_SUFFIX,
     Structure,
     _Ctx,
     _lines,
@@ -64,6 +65,19 @@ def _rows_under(tables: list[etree._Element]) -> list[etree._Element]:
     return rows
 
 
+_AUTHORS_NOT_SHOWN = re.compile(r"additional authors? not shown", re.I)
+_ET_AL = re.compile(r"^et al\.?(\s|$)", re.I)
+_LATEX_OPEN = re.compile(r"``")
+_LATEX_CLOSE = re.compile(r"''")
+
+
+def latex_quotes(title: str) -> str:
+    """LaTeX quotes of a title as typographic ones: ``Gauge'' theory → “Gauge” theory."""
+    if "``" not in title and "''" not in title:
+        return title
+    return _LATEX_CLOSE.sub("\u201d", _LATEX_OPEN.sub("\u201c", title))
+
+
 def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     parts = _arxiv_parts(doc)
     title_el = parts["title"]
@@ -72,7 +86,7 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
             return _arxiv_listing(doc, ctx)
         return read_generic(doc, ctx)
     s = Structure()
-    s.subject = _norm(re.sub(r"^\s*Title:\s*", "", _text(title_el[0])))
+    s.subject = latex_quotes(_norm(re.sub(r"^\s*Title:\s*", "", _text(title_el[0]))))
     facts: list[Fact] = [Fact(key="Title", value=s.subject, source="meta")]
     enums: list[Enumeration] = []
     m = re.search(r"/abs/([^/?#]+?)(?:v\d+)?(?:\.html|/index\.html)?/?$", ctx.page)
@@ -81,21 +95,30 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     authors_el = parts["authors"]
     if authors_el:
         names, links = [], []
+        # "et al. (281 additional authors not shown)": the list shown is not the paper's authors
+        truncated = _AUTHORS_NOT_SHOWN.search(_text(authors_el[0])) is not None
         for a in authors_el[0].iter("a"):
             t = _text(a)
-            if t:
+            if t and not (a.get("href") or "").startswith("javascript:") and not _ET_AL.match(t):
+                if _NAME_SUFFIX.match(t) and names:  # "M. Finger, Jr." is two links on the page
+                    names[-1] = f"{names[-1]}, {t}"
+                    continue
                 names.append(t)
                 links.append(ctx.resolve(a.get("href")))
         if not names:
             names = split_values(re.sub(r"^\s*Authors:\s*", "", _text(authors_el[0])))
+            names = [n for n in names if not _ET_AL.match(n)]
             links = [""] * len(names)
         if names:
             facts.append(Fact(key="Authors", value=", ".join(names), links=[u for u in links if u], source="meta"))
-            facts.append(Fact(key="First author", value=names[0], links=[links[0]] if links[0] else [], source="meta"))
-            if len(names) > 1:
-                facts.append(Fact(key="Last author", value=names[-1], source="meta"))
-            enums.append(Enumeration(kind="authors", label="authors", section="Authors", items=names,
-                                     item_links=links))
+            if len(names) > 1:  # "first author" of a single-author paper is no question
+                facts.append(Fact(key="First author", value=names[0], links=[links[0]] if links[0] else [],
+                                  source="meta"))
+                if not truncated:
+                    facts.append(Fact(key="Last author", value=names[-1], source="meta"))
+            if not truncated:
+                enums.append(Enumeration(kind="authors", label="authors", section="Authors", items=names,
+                                         item_links=links))
     dateline = parts["dateline"]
     if dateline:
         dl = _text(dateline[0])
@@ -146,18 +169,28 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     return s
 
 
+_SHOWING = re.compile(r"showing\s+(\d+)\s+of\s+(\d+)\s+entries", re.I)
+_TOTAL = re.compile(r"Total of (\d+) entries", re.I)
+
+
 def _arxiv_listing(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     """A listing (new submissions, an author's papers): one enumeration of papers per section."""
     h1 = doc.xpath("//h1")
     s = Structure(subject=_text(h1[-1]) if h1 else _norm(doc.findtext(".//title") or ""))
     enums: list[Enumeration] = []
+    skipped: list[Enumeration] = []  # sections the page shows only in part
     label = ""
+    partial = False
     cur: Enumeration | None = None
     for el in doc.xpath("//h2 | //h3 | //dt"):
         if el.tag in ("h2", "h3"):
             if el.xpath("ancestor::header | ancestor::nav | ancestor::footer"):
                 continue
-            label = re.sub(r"\s*\(showing.*\)\s*$", "", _text(el), flags=re.I)
+            head = _text(el)
+            label = re.sub(r"\s*\(showing.*\)\s*$", "", head, flags=re.I)
+            shown = _SHOWING.search(head)
+            # "(showing 25 of 130 entries)": the section's list on this page is not the whole
+            partial = shown is not None and shown.group(1) != shown.group(2)
             cur = None
             continue
         a = next((x for x in el.iter("a") if "/abs/" in (x.get("href") or "")), None)
@@ -169,12 +202,20 @@ def _arxiv_listing(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
             t = dd.xpath(".//div[contains(@class,'list-title')]")
             if t:
                 title = _norm(re.sub(r"^\s*Title:\s*", "", _text(t[0])))
-        title = title or _text(a)
+        title = latex_quotes(title or _text(a))
         if cur is None:
             cur = Enumeration(kind="papers", label=label or "papers", section=label)
-            enums.append(cur)
+            if partial:
+                skipped.append(cur)
+            else:
+                enums.append(cur)
         cur.items.append(title)
         cur.item_links.append(ctx.resolve(a.get("href")))
+    total = _TOTAL.search(" ".join(_text(x) for x in doc.xpath("//div[contains(@class,'paging')]")))
+    listed = sum(len(e.items) for e in enums) + sum(len(e.items) for e in skipped)
+    if total is not None and int(total.group(1)) != listed:
+        # the page's own "Total of N entries" disagrees with the papers read: no count is right
+        enums = []
     s.enumerations = enums
     return s
 

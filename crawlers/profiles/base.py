@@ -191,6 +191,13 @@ class Profile:
     def sniff(self, html: str) -> bool:
         return False
 
+    # -- page identity ------------------------------------------------------------------------
+    def fold_query(self, path: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+        """The query parameters of a URL with this ``path`` that change the page, when the profile
+        knows some do not (arXiv's ``?context=cs`` on an abstract page), else None (no opinion).
+        ``crawlers.urls.canonicalize`` asks every profile; the first answer wins."""
+        return None
+
     # -- metadata -------------------------------------------------------------------------------
     def page_date(self, tree: etree._Element, url: str) -> str | None:
         """The page's date (``YYYY-MM-DD``) or None: htmldate's reading of the page's metadata and

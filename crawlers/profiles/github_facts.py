@@ -250,14 +250,22 @@ def _github_release_list(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Enumeration |
 
 
 def _github_issue(doc: lxml.html.HtmlElement, ctx: _Ctx, s: Structure) -> Structure:
-    title = doc.xpath("//*[contains(@class,'js-issue-title')]") or doc.xpath("//h1[contains(@class,'gh-header-title')]")
+    repo = s.subject
+    # the issue, never the repository, is the page's subject (its "State" is the issue's)
+    which = re.search(r"/(issues|pull)/(\d+)", ctx.page)
+    kind = "pull request" if which and which.group(1) == "pull" else "issue"
+    if which:
+        s.subject = f"{repo} {kind} #{which.group(2)}"
+    title = (doc.xpath("//*[contains(@class,'js-issue-title')]") or doc.xpath("//h1[contains(@class,'gh-header-title')]")
+             or doc.xpath("//bdi[@data-testid='issue-title']"))
     if title:
         t = re.sub(r"\s*#\d+$", "", _text(title[0]))
         num = re.search(r"#(\d+)", _text(title[0].getparent()) if title[0].getparent() is not None else "")
-        s.subject = f"{s.subject} issue #{num.group(1)}" if num else t
+        if not which:
+            s.subject = f"{repo} {kind} #{num.group(1)}" if num else t
         s.facts.append(Fact(key="Title", value=t, source="meta"))
     state = doc.xpath("//*[contains(@class,'State')][1]")
-    if state:
+    if state and _text(state[0]):
         s.facts.append(Fact(key="State", value=_text(state[0]), source="meta"))
     meta = doc.xpath("//*[contains(@class,'gh-header-meta')]")
     if meta:

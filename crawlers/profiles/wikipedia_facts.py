@@ -78,6 +78,17 @@ def _infobox_kind(type_value: str) -> str:
     return "release"
 
 
+_CHRONOLOGY_HEAD = re.compile(
+    r"\s*\b(?:(?:US|UK|charting|studio|live|compilation|solo)\s+)*(?:singles?|albums?|EPs?|videos?|films?|"
+    r"releases?)?\s*chronology$", re.I)
+
+
+def chronology_owner(header: str) -> str:
+    """The artist whose chronology an infobox header names: "Ray Charles singles chronology" →
+    "Ray Charles" ('' when nothing is left)."""
+    return _CHRONOLOGY_HEAD.sub("", _norm(header)).strip()
+
+
 def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[Fact], list[Enumeration]]:
     facts: list[Fact] = []
     enums: list[Enumeration] = []
@@ -97,6 +108,9 @@ def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[
                 continue
             if cell.tag == "th" and txt.lower().endswith("chronology"):
                 chronology_next = True
+                owner = chronology_owner(txt)
+                if owner:  # whose releases "Previous/Next <kind>" walk: "Ray Charles chronology"
+                    facts.append(Fact(key="Chronology", value=owner, links=ctx.links(cell)[:1], source="infobox"))
                 continue
             m = _FROM_ALBUM.match(txt) if cell.tag == "th" else None
             if m:
