@@ -21,6 +21,8 @@ from pathlib import Path
 
 from crawlers.config import CrawlConfig
 from crawlers.finalize import finalize
+from crawlers.progress import PROGRESS_FILE
+from crawlers.progress import watch as watch_progress
 from pipelines.shards import ShardInfo
 
 log = logging.getLogger("crawlqa.crawl")
@@ -96,6 +98,18 @@ def _warm_finalize() -> None:
         log.debug("finalize warm-up failed: %s", exc)
 
 
+def _progress_publisher():
+    """Publishes the crawl's snapshots to the listeners of the calling thread (``pipelines.progress``),
+    in its context (a Prefect task's run context reaches the watcher thread)."""
+    import contextvars
+
+    from pipelines import progress
+
+    targets = progress.listeners()
+    ctx = contextvars.copy_context()
+    return lambda snap: ctx.run(progress.publish, snap, targets)
+
+
 def crawl(
     roots: list[str],
     cfg: CrawlConfig,
@@ -123,13 +137,15 @@ def crawl(
     for stale in (spool, Path(f"{spool}-wal"), Path(f"{spool}-shm"), work_dir / "result.json"):
         stale.unlink(missing_ok=True)
     job = {"roots": list(roots), "cfg": cfg.model_dump(mode="json"), "cache_dir": str(cache_dir),
-           "work_dir": str(work_dir), "spool": str(spool), "result": str(work_dir / "result.json")}
+           "work_dir": str(work_dir), "spool": str(spool), "result": str(work_dir / "result.json"),
+           "progress": str(work_dir / PROGRESS_FILE)}
     log.info("crawling %d root(s), depth %d, <= %d pages/root, <= %d pages",
              len(roots), cfg.max_depth, cfg.max_pages_per_root, cfg.max_pages)
     t0 = time.monotonic()
     warm = threading.Thread(target=_warm_finalize, name="crawlqa-warm-finalize", daemon=True)
     warm.start()  # while the crawl runs in its subprocess
-    result = run_subprocess(job, work_dir, cfg.run_timeout)
+    with watch_progress(Path(job["progress"]), _progress_publisher()):
+        result = run_subprocess(job, work_dir, cfg.run_timeout)
     t1 = time.monotonic()
     warm.join()
     fin = finalize(spool, list(roots), cfg, pages_dir=Path(pages_dir), rejects_dir=Path(rejects_dir),

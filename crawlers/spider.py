@@ -39,6 +39,7 @@ from crawlers.middlewares import Refused
 from crawlers.pipeline import Extractor
 from crawlers.profiles import Profile, get_profile, profile_for, sniff_profile
 from crawlers.safety import PRIVATE_ADDRESS, AddressPolicy, make_policy
+from crawlers.scope import sitemap_url, sitemap_urls, with_patterns
 from crawlers.spool import SpoolWriter
 from crawlers.urls import canonicalize, fetch_url, host_of, is_http, registered_domain
 
@@ -101,8 +102,11 @@ class CrawlqaSpider(scrapy.Spider):
         self.frontier = Frontier(
             self.roots, max_depth=self.cfg.max_depth, max_pages_per_root=self.cfg.max_pages_per_root,
             max_pages=self.cfg.max_pages,
-            policy=make_policy(self.roots, self.cfg.allowed_domains, self.addresses),
+            policy=with_patterns(make_policy(self.roots, self.cfg.allowed_domains, self.addresses),
+                                 self.roots, self.cfg.allow, self.cfg.deny),
         )
+        self.sitemap_links: dict[int, list] = {}  # root -> links read from its site's sitemap
+        self._held: list[Admission] = []  # the roots, requested once the sitemaps are read
         self.spool = SpoolWriter(spool_path)
         self.counters: Counter[str] = Counter()
         self.root_profiles: dict[int, Profile] = {}
@@ -133,11 +137,74 @@ class CrawlqaSpider(scrapy.Spider):
         batch = self.frontier.start()
         for root, url, reason in self.frontier.refused_roots:
             self.reject(reason, url, root, "root refused by the crawl policy")
+        if self.cfg.sitemap and batch:
+            # the sitemaps first: their pages become links of the roots, read before the roots are
+            self._held = batch
+            by_url: dict[str, list[int]] = {}
+            for adm in batch:
+                by_url.setdefault(sitemap_url(adm.url), []).append(adm.root)
+            log.info("sitemap seeding: %d sitemap(s)", len(by_url))
+            for url, roots in by_url.items():
+                yield self.sitemap_request(url, roots)
+            return
         log.info("wave 0: %d root(s)", len(batch))
         for adm in batch:
             yield self.make_request(adm)
 
+    # -- sitemap seeding -------------------------------------------------------------------------
+    def sitemap_request(self, url: str, roots: list[int], depth: int = 0):
+        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_sitemap_error, dont_filter=True,
+                              meta={"sitemap": {"roots": roots, "depth": depth}, "handle_httpstatus_all": True,
+                                    "dont_redirect": True})
+
+    def parse_sitemap(self, response: Response):
+        meta = response.meta["sitemap"]
+        if response.status != 200:
+            self.counters[f"crawl/sitemap/http_{response.status}"] += 1
+            return
+        kind, locs = sitemap_urls(response.body)
+        if kind == "sitemapindex" and meta["depth"] == 0:  # one level of index, same host only
+            self.counters["crawl/sitemap/index"] += 1
+            same = [u for u in locs if host_of(u) == host_of(response.url)][:20]
+            for url in same:
+                yield self.sitemap_request(url, meta["roots"], depth=1)
+            return
+        if kind != "urlset":
+            self.counters["crawl/sitemap/invalid"] += 1
+            return
+        cap = 10 * self.cfg.max_pages
+        for root in meta["roots"]:
+            got = self.sitemap_links.setdefault(root, [])
+            for url in locs:
+                if len(got) >= cap:
+                    break
+                if is_http(url):
+                    got.append((canonicalize(url), fetch_url(url), ""))
+            self.counters["crawl/sitemap/urls"] += len(got)
+
+    def on_sitemap_error(self, failure) -> None:
+        reason, _detail = classify_failure(failure)
+        self.counters[f"crawl/sitemap/{reason}"] += 1
+
+    def with_sitemap(self, got: dict, root: int) -> dict:
+        """A root page's links, followed by its sitemap's pages (links of the root, depth 1)."""
+        from crawlers.frontier import pack_links, unpack_links
+
+        extra = self.sitemap_links.pop(root, None)
+        if not extra:
+            return got
+        links = unpack_links(got["links"]) if isinstance(got["links"], bytes) else list(got["links"])
+        have = {k for k, _u, _t in links}
+        links += [x for x in extra if x[0] not in have and not have.add(x[0])]
+        return got | {"links": pack_links(links)}
+
     def on_idle(self) -> None:
+        if self._held:  # sitemaps read: now the roots
+            batch, self._held = self._held, []
+            log.info("wave 0: %d root(s)", len(batch))
+            for adm in batch:
+                self.crawler.engine.crawl(self.make_request(adm))
+            raise DontCloseSpider
         batch = self.frontier.next_batch()
         self._flush_refusals()
         if not batch:
@@ -243,6 +310,8 @@ class CrawlqaSpider(scrapy.Spider):
             # The workers are still warming up (the first pages of a crawl): this page's links are
             # read here, so that the next wave need not wait for them; its extraction follows.
             got = local_links(profile, response, text)
+            if depth == 0 and root in self.sitemap_links:
+                got = self.with_sitemap(got, root)
             if self.record_links(got, page_key, root, response):
                 row = self.fetch_row(page_key, root, depth, first, response, ctype, profile.name)
                 self.in_background(self.extract_later(text, response.url, row, got["links"]))
@@ -254,6 +323,8 @@ class CrawlqaSpider(scrapy.Spider):
             got = await self.extractor.process(text, response.url, profile.name)
         finally:
             self.pending.discard(page_key)
+        if depth == 0 and root in self.sitemap_links:
+            got = self.with_sitemap(got, root)
         if self.record_links(got, page_key, root, response):
             row = self.fetch_row(page_key, root, depth, first, response, ctype, profile.name)
             self.record_fetch(row, text, got["links"], got["extract"])

@@ -68,6 +68,8 @@ def scrapy_settings(cfg: Any, roots: list[str], *, cache_dir: Path, log_file: Pa
         "CRAWLQA_ALLOW_PRIVATE": cfg.allow_private,
         "CRAWLQA_CONFIG": cfg.model_dump(mode="json"),
     }
+    if cfg.download_slots():  # per-host concurrency/delay ([crawl.domains."host"])
+        settings["DOWNLOAD_SLOTS"] = cfg.download_slots()
     if cfg.offline_dns:
         settings["TWISTED_DNS_RESOLVER"] = "crawlers.middlewares.OfflineResolver"
     return settings
@@ -115,6 +117,9 @@ def run_job(job: dict) -> dict:
     roots = job["roots"]
     work = Path(job["work_dir"])
     settings = scrapy_settings(cfg, roots, cache_dir=Path(job["cache_dir"]), log_file=work / "crawl.log")
+    if job.get("progress"):  # live progress for the parent (crawlers.progress), once a second
+        settings["EXTENSIONS"] = {**settings.get("EXTENSIONS", {}), "crawlers.progress.ProgressFile": 500}
+        settings["CRAWLQA_PROGRESS_FILE"] = job["progress"]
     process = CrawlerProcess(settings)  # installs the root log handler (LOG_INSTALL_ROOT_HANDLER)
     crawler = process.create_crawler(CrawlqaSpider)
     t0 = time.monotonic()

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Third-party defaults for a quiet terminal, set before Prefect is imported (it reads them at import
+# time); a value the user set wins. No telemetry, no banners, Prefect's own logs from WARNING up.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_UI_ENABLED": "false",  # the ephemeral server of a CLI run serves no UI
+}
+
+
+def quiet_third_parties() -> None:
+    for k, v in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(k, v)
+
+
+quiet_third_parties()
 
 
 class Settings(BaseSettings):
@@ -24,11 +43,12 @@ class Settings(BaseSettings):
     crawlqa_llm_temperature: str | None = Field(
         None, description="sampling temperature; 'none' = not sent (reasoning models); unset = 0")
 
-    def llm_mode(self, requested: str | None = None) -> Literal["offline", "openai"]:
-        """``auto`` means: the real model when an endpoint or key is configured, else offline."""
+    def llm_mode(self, requested: str | None = None, base_url: str | None = None) -> Literal["offline", "openai"]:
+        """``auto`` means: the real model when an endpoint or key is configured (the environment, or
+        ``base_url`` from the config file), else offline."""
         mode = requested or self.crawlqa_llm
         if mode == "auto":
-            return "openai" if (self.openai_api_key or self.openai_base_url) else "offline"
+            return "openai" if (self.openai_api_key or self.openai_base_url or base_url) else "offline"
         if mode not in ("offline", "openai"):
             raise ValueError(f"--llm must be offline, openai or auto, not {mode!r}")
         return mode  # type: ignore[return-value]
@@ -49,7 +69,25 @@ def parse_temperature(value: str) -> float | None:
 
 
 def load_settings() -> Settings:
-    return Settings()
+    """The environment settings; a bad value is a ``ConfigError`` naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from crawlqa.configfile import ConfigError, first_error
+
+        key, msg = first_error(exc)
+        raise ConfigError(f"environment {key.upper()}: {msg}", section="env", key=key) from None
+
+
+def _build(model: type, values: dict, section: str):
+    """``model(**values)``; a validation error becomes a ``ConfigError`` naming ``[section] key``."""
+    from crawlqa.configfile import ConfigError, first_error
+
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        key, msg = first_error(exc)
+        raise ConfigError(f"[{section}] {key}: {msg}", section=section, key=key.split(".")[0]) from None
 
 
 def make_job_config(
@@ -74,19 +112,23 @@ def make_job_config(
     from synth.config import SynthConfig
 
     settings = settings or load_settings()
-    mode = settings.llm_mode(llm)
+    options = dict(llm_options or {})
+    file_base_url = options.pop("base_url", None)
+    mode = settings.llm_mode(llm, file_base_url)
     llm_cfg = None
-    if mode == "openai":
-        from synth.llm.config import LLMConfig
+    from synth.llm.config import LLMConfig
 
-        options = dict(llm_options or {})
-        options.setdefault("token_param", settings.crawlqa_llm_token_param)
-        if settings.crawlqa_llm_temperature is not None:
-            options.setdefault("temperature", parse_temperature(settings.crawlqa_llm_temperature))
-        llm_cfg = LLMConfig(
-            model=model or settings.crawlqa_model, base_url=settings.openai_base_url,
-            api_key=settings.openai_api_key, **options,
-        )
+    if isinstance(options.get("temperature"), str):  # "none" in a file: TOML has no null
+        options["temperature"] = parse_temperature(options["temperature"])
+    options.setdefault("token_param", settings.crawlqa_llm_token_param)
+    if settings.crawlqa_llm_temperature is not None:
+        options.setdefault("temperature", parse_temperature(settings.crawlqa_llm_temperature))
+    options.pop("model", None)  # the ``model`` argument (the command line's, else the file's)
+    checked = _build(LLMConfig, {"model": model or settings.crawlqa_model,  # validated offline too
+                                 "base_url": settings.openai_base_url or file_base_url,
+                                 "api_key": settings.openai_api_key, **options}, "llm")
+    if mode == "openai":
+        llm_cfg = checked
     synth = dict(synth or {})
     if mode == "offline":  # proposals need a model: the offline writer would only reject them
         synth["max_proposals"] = 0
@@ -96,9 +138,11 @@ def make_job_config(
         # the model writes in the page's language (the prompts ask for it, the language filter checks
         # it); the offline templates are English, so offline runs keep the default ["en"]
         synth.setdefault("languages", [])
-    return JobConfig(
+    crawl_cfg = _build(CrawlConfig, crawl or {}, "crawl")
+    synth_cfg = _build(SynthConfig, synth, "synth")
+    filter_cfg = _build(FilterConfig, filters or {}, "filter")
+    return _build(JobConfig, dict(
         roots=roots, out=out, run_id=validate_run_id(run_id or default_run_id()), llm=mode,
-        crawl=CrawlConfig(**(crawl or {})), synth=SynthConfig(**synth),
-        filters=FilterConfig(**(filters or {})), llm_config=llm_cfg,
+        crawl=crawl_cfg, synth=synth_cfg, filters=filter_cfg, llm_config=llm_cfg,
         dedup_redis_url=settings.crawlqa_dedup_redis_url, **job,
-    )
+    ), "job")

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.counters import Counters
+from pipelines.progress import stage_done
 from pipelines.run import RunDir, StageReport, build_manifest, timed, write_manifest
 from pipelines.shards import (
     ShardWriter,
@@ -116,12 +117,14 @@ def _resumed(run: RunDir, stage: str, counters: Counters) -> StageReport | None:
     report = StageReport.from_dict(done)
     counters.merge(report.counters)
     log.info("stage %s already complete in %s: skipped", stage, run.path)
+    stage_done(report)
     return report
 
 
 def _finish(run: RunDir, report: StageReport, counters: Counters) -> StageReport:
     run.mark_done(report.stage, report.to_dict())
     counters.merge(report.counters)
+    stage_done(report)  # live progress (pipelines.progress)
     return report
 
 
@@ -437,11 +440,13 @@ def link_map(run: RunDir, only: set[tuple[str, str]] | None = None) -> dict[str,
 def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str = "drafts") -> StageReport:
     if (r := _resumed(run, "filter", counters)) is not None:
         return r
+    from agents.gate import AgentGates  # first: registers the agent filters' names
     from filters import build_filters
     from filters.base import FilterChain
     from filters.dedup import MinHashDeduper
 
     _clear_folder(run, "qa")
+    _clear_folder(run, "seeds")  # single-hop questions: E2HQA seeds, not training data (qa schema)
     _clear_rejects(run, "filter")
     local = Counters()
     # Streams end to end (memory does not grow with the run): drafts merged in id order from the
@@ -453,15 +458,18 @@ def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str
             ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["filter"],
                         rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej, \
             ShardWriter(run.sub("qa"), QARecord, rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as qa, \
-            MinHashDeduper(cfg.filters, index_path=index_path, redis_url=cfg.dedup_redis_url) as dedup:
-        chain = FilterChain(build_filters(cfg.filters, links=links), local, rej.write)
+            MinHashDeduper(cfg.filters, index_path=index_path, redis_url=cfg.dedup_redis_url) as dedup, \
+            ShardWriter(run.sub("seeds"), QARecord, rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as seeds, \
+            AgentGates(run, cfg.filters, local, rows_per_shard=cfg.rows_per_shard) as gates:
+        chain = FilterChain(build_filters(cfg.filters, links=links) + gates.filters, local, rej.write)
         for rec in dedup.run(chain.run(drafts), local, rej.write, presorted=True, spool=run.work("filter-spool")):
-            qa.write(rec)
+            (seeds if rec.type == "single_hop" else qa).write(rec)
         qa.flush()
+        seeds.flush()
         rej.flush()
         dedup.commit()
-    report = StageReport("filter", shards={"qa": qa.shards, "rejects": rej.shards},
-                         counters=local.to_dict(), seconds=t["seconds"])
+    report = StageReport("filter", shards={"qa": qa.shards, "seeds": seeds.shards, "trajectories": gates.shards,
+                                           "rejects": rej.shards}, counters=local.to_dict(), seconds=t["seconds"])
     return _finish(run, report, counters)
 
 
