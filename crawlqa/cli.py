@@ -312,6 +312,42 @@ def export(
 
 
 @app.command()
+def audit(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    sample: Annotated[int | None, typer.Option(
+        "--sample", help="write an audit sheet of this many kept questions (stratified by type)")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="sampling seed (same run + seed = same sheet)")] = 0,
+    score: Annotated[Path | None, typer.Option(
+        "--score", help="score a filled sheet (CSV or JSONL with a verdict column)")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="sheet: folder (default RUN_DIR/audit); score: JSON file (default SHEET.score.json)")] = None,
+) -> None:
+    """Hand audit: write a sheet of sampled questions to judge, or score a judged sheet (precision per type)."""
+    from pipelines import audit as A
+
+    if (sample is None) == (score is None):
+        raise _fail("give --sample N (write a sheet) or --score SHEET (score a filled one)")
+    if not run_dir.is_dir():
+        raise _fail(f"no run folder at {run_dir}")
+    try:
+        if sample is not None:
+            sheet = A.make_sheet(run_dir, sample, seed, output)
+            console.print(f"wrote {sheet.rows} questions ({', '.join(f'{t} {n}' for t, n in sheet.by_type.items())}) "
+                          f"to {sheet.html}, {sheet.csv.name}, {sheet.jsonl.name}; {sheet.pages_saved} pages saved "
+                          f"in {sheet.out / 'pages'}" + (f"; {len(sheet.pages_missing)} source pages not in the run"
+                                                        if sheet.pages_missing else ""))
+            return
+        if not score.is_file():
+            raise _fail(f"no sheet at {score}")
+        report = A.score_sheet(score)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    path = A.write_score(report, output or score.with_name(score.stem + ".score.json"))
+    console.print(A.format_score(report), markup=False, highlight=False)
+    console.print(f"wrote {path}")
+
+
+@app.command()
 def demo(
     out: Out = Path("data"),
     run_id: Annotated[str, typer.Option("--run-id")] = "demo",
