@@ -1,0 +1,134 @@
+"""Question quality per family on the shared corpus: the figures BENCHMARKS.md reports per type.
+
+    .venv/bin/python bench/bench_quality.py [--corpus ../shared/corpus] [--work /tmp/crawlqa-quality]
+                                            [--only raycharles,arxiv,github,wikismall] [--out bench/RESULTS-quality.md]
+
+Serves the corpus on 127.0.0.1 (the archives unpacked into ``--work``), runs the default offline job
+(``pipelines.job.run_crawlqa``: crawl, mine, template writer, every default filter, the one-search
+gate included) on each site, then measures every kept question with ``pipelines.quality.measure``:
+kept per 100 pages, share whose answer one search of the question gives away in the top 3, share that
+names the answer's page, distinct opening skeletons per question, mean length. Hand-audited precision
+comes from the scored audit sheets committed under ``bench/audit/`` (``crawlqa audit RUN --score``),
+when there are any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tarfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipelines.quality import markdown_table, measure  # noqa: E402
+
+# site → (folder served as the document root, root path, depth, max pages)
+SITES = {
+    "raycharles": ("", "/wiki-raycharles-2015/A/Ray_Charles.html", 3, 1000),
+    "arxiv": ("arxiv", "/list/math/new", 2, 400),
+    "github": ("", "/github-pages/", 1, 50),
+    "wikismall": ("", "/wiki-small-2008/en/index.html", 1, 1500),
+}
+AUDIT = ROOT / "bench" / "audit"
+
+
+def unpack(corpus: Path, work: Path) -> Path:
+    """The corpus with its archives unpacked, under ``work/corpus`` (reused when already there)."""
+    dest = work / "corpus"
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in corpus.iterdir():
+        target = dest / item.name
+        if item.name.endswith(".tar.gz"):
+            if not (dest / item.name[: -len(".tar.gz")]).exists():
+                with tarfile.open(item) as tar:
+                    tar.extractall(dest, filter="data")
+        elif item.is_dir() and not target.exists():
+            shutil.copytree(item, target)
+    return dest
+
+
+def github_roots(corpus: Path, base: str) -> list[str]:
+    return [f"{base}/github-pages/{p.relative_to(corpus / 'github-pages').as_posix()}"
+            for p in sorted((corpus / "github-pages").rglob("*.html"))]
+
+
+def run_site(name: str, corpus: Path, work: Path) -> tuple[Path, float]:
+    from crawlers.config import CrawlConfig
+    from crawlqa.devserver import serve
+    from pipelines.job import JobConfig, run_crawlqa
+
+    folder, path, depth, max_pages = SITES[name]
+    with serve(corpus / folder if folder else corpus) as site:
+        base = site.url.rstrip("/")
+        roots = github_roots(corpus, base) if name == "github" else [base + path]
+        crawl = CrawlConfig(max_depth=depth, max_pages=max_pages, max_pages_per_root=max_pages,
+                            download_delay=0.0, autothrottle=False, concurrency=16, concurrency_per_domain=16)
+        out = work / "runs"
+        shutil.rmtree(out / name, ignore_errors=True)
+        t0 = time.perf_counter()
+        run_crawlqa(JobConfig(roots=roots, out=out, run_id=name, crawl=crawl, dedup_index=False))
+        return out / name, time.perf_counter() - t0
+
+
+def audited_precision() -> dict[str, str]:
+    """type → "p (95% CI lo–hi, n)" from the scored sheets in bench/audit (``*score*.json``)."""
+    out: dict[str, str] = {}
+    for path in sorted(AUDIT.glob("*score*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        per_type = data.get("per_type") or data.get("types") or {}
+        for t, row in per_type.items():
+            if not isinstance(row, dict) or "precision" not in row:
+                continue
+            lo, hi = row.get("ci_low", row.get("low")), row.get("ci_high", row.get("high"))
+            ci = f", 95% CI {lo:.0%}–{hi:.0%}" if isinstance(lo, float) and isinstance(hi, float) else ""
+            out.setdefault(t, f"{row['precision']:.0%} (n={row.get('n', '?')}{ci}; {path.name})")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/crawlqa-quality"))
+    ap.add_argument("--only", default=",".join(SITES))
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS-quality.md")
+    ap.add_argument("--quick", action="store_true", help="Ray Charles only")
+    args = ap.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"corpus not found at {args.corpus}: skipped")
+        return 0
+    corpus = unpack(args.corpus, args.work)
+    names = ["raycharles"] if args.quick else [n.strip() for n in args.only.split(",") if n.strip()]
+    precision = audited_precision()
+    lines = ["### Question quality per family (offline template writer, default filters)", "",
+             f"Run {datetime.now(UTC).date().isoformat()} by `bench/bench_quality.py`: the default offline job on each "
+             "site of the shared corpus, served on 127.0.0.1; figures from `pipelines/quality.py` (definitions there). "
+             "Precision: hand-audited sheets in `bench/audit/` where there are any.", ""]
+    summary = {}
+    for name in names:
+        run, seconds = run_site(name, corpus, args.work)
+        result = measure(run)
+        pages = json.loads((run / "manifest.json").read_text()).get("funnel", {}).get("pages_fetched", "?")
+        lines += [f"#### {name} ({pages} pages, {seconds:.0f} s)", "", *markdown_table(result, precision), ""]
+        for t, q in result.items():
+            if q.examples:
+                lines.append(f"- {t}: " + " · ".join(f"“{e}”" for e in q.examples[:2]))
+        lines.append("")
+        summary[name] = {t: q.__dict__ for t, q in result.items()}
+        print("\n".join(lines[-(len(result) + 6):]))
+    args.out.write_text("\n".join(lines) + "\n")
+    (args.work / "quality.json").write_text(json.dumps(summary, indent=2, default=str))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
