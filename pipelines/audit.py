@@ -48,16 +48,17 @@ Z95 = 1.959963984540054  # the standard normal's 97.5% quantile
 def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
     """``n`` shared between strata as equally as their sizes allow (water-filling; the remainder goes
     to the strata first in name order). Never more than a stratum has, never more than ``n`` in all."""
-    left = min(n, sum(sizes.values()))
-    out = {k: 0 for k in sizes}
-    open_ = sorted(k for k, v in sizes.items() if v > 0)
-    while left > 0 and open_:
-        share, extra = divmod(left, len(open_))
-        for i, k in enumerate(open_):
-            take = min(sizes[k] - out[k], share + (1 if i < extra else 0))
-            out[k] += take
-            left -= take
-        open_ = [k for k in open_ if out[k] < sizes[k]]
+    n = max(0, min(n, sum(sizes.values())))
+    level = 0  # the largest per-stratum level the sample can fill everywhere
+    while level < max(sizes.values(), default=0) and sum(min(v, level + 1) for v in sizes.values()) <= n:
+        level += 1
+    out = {k: min(v, level) for k, v in sizes.items()}
+    left = n - sum(out.values())  # fewer than the strata still above the level
+    for k in sorted(k for k, v in sizes.items() if v > level):
+        if left == 0:
+            break
+        out[k] += 1
+        left -= 1
     return out
 
 
@@ -305,7 +306,10 @@ def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at p = 0 or 1 the bound is exactly 0 or 1 (the formula's rounding can miss it by an ulp)
+    lo = 0.0 if correct == 0 else max(0.0, centre - half)
+    hi = 1.0 if correct == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def read_sheet(path: Path | str) -> list[dict]:
