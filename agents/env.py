@@ -25,7 +25,7 @@ from typing import Any
 from synth.search import LocalSearchIndex, fold, pages_fingerprint
 
 STORE_FILE = "env.sqlite"
-STORE_FORMAT = "1"
+STORE_FORMAT = "2"
 MAX_K = 10
 DEFAULT_MAX_CHARS = 12_000
 MAX_LINKS = 300
@@ -96,7 +96,7 @@ def page_body(index: LocalSearchIndex, url: str) -> str:
 # --- the page store -----------------------------------------------------------------------------
 _STORE_SCHEMA = """
 CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);
-CREATE TABLE pages(url TEXT PRIMARY KEY, title TEXT, text TEXT, facts TEXT, links TEXT);
+CREATE TABLE pages(url TEXT PRIMARY KEY, title TEXT, text TEXT, facts TEXT, links TEXT, lists TEXT);
 CREATE TABLE urlmap(url TEXT PRIMARY KEY, doc TEXT);
 """
 
@@ -112,7 +112,7 @@ def _build_store(pages_dir: Path, path: Path, fingerprint: str) -> None:
     db = sqlite3.connect(tmp)
     try:
         db.executescript(_STORE_SCHEMA)
-        cols = ["url", "final_url", "status", "title", "subject", "text", "facts", "out_links"]
+        cols = ["url", "final_url", "status", "title", "subject", "text", "facts", "out_links", "enumerations"]
         for p in shard_paths(pages_dir):
             for batch in pq.ParquetFile(p).iter_batches(columns=cols, batch_size=256):
                 for row in batch.to_pylist():
@@ -124,9 +124,12 @@ def _build_store(pages_dir: Path, path: Path, fingerprint: str) -> None:
                     facts = [[f["key"], f["value"]] for f in row["facts"] or []
                              if f.get("source", "infobox") in ("infobox", "meta", "sidebar")]
                     links = [[lk["url"], lk.get("text") or ""] for lk in row["out_links"] or []]
-                    db.execute("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?)",
+                    lists = [[e["label"], e["items"]] for e in row["enumerations"] or []
+                             if e.get("kind") != "infobox" and e["items"]]
+                    db.execute("INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
                                (doc, row["subject"] or row["title"] or "", row["text"] or "",
-                                json.dumps(facts, ensure_ascii=False), json.dumps(links, ensure_ascii=False)))
+                                json.dumps(facts, ensure_ascii=False), json.dumps(links, ensure_ascii=False),
+                                json.dumps(lists, ensure_ascii=False)))
         db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", STORE_FORMAT), ("fingerprint", fingerprint)])
         db.commit()
         db.close()
@@ -198,19 +201,20 @@ class BrowseEnv:
         return None
 
     def page(self, url: str) -> dict | None:
-        """The stored page for a URL: url, title, text, facts [[key, value]], links [[url, text]]."""
+        """The stored page for a URL: url, title, text, facts [[key, value]], links [[url, text]], lists
+        [[label, items]] (the page's lists and tables as the crawl read them from its HTML)."""
         doc = self.resolve(url)
         if doc is None:
             return None
-        row = self._store.execute("SELECT url, title, text, facts, links FROM pages WHERE url = ?",
+        row = self._store.execute("SELECT url, title, text, facts, links, lists FROM pages WHERE url = ?",
                                   (doc,)).fetchone()
         if row is None:
             return None
         return {"url": row[0], "title": row[1], "text": row[2], "facts": json.loads(row[3]),
-                "links": json.loads(row[4])}
+                "links": json.loads(row[4]), "lists": json.loads(row[5])}
 
     def visit(self, url: str, *, max_chars: int | None = None) -> dict:
-        """The saved page as markdown (title, URL, facts, main text, numbered links).
+        """The saved page as markdown (title, URL, facts, main text, lists, numbered links).
 
         ``{"url", "title", "content", "links": [{"n", "url", "text"}], "truncated"}``, or
         ``{"url", "error": "not_found"}`` for a URL the corpus does not hold."""
@@ -227,6 +231,9 @@ class BrowseEnv:
         if p["facts"]:
             parts.append("## Facts\n" + "\n".join(f"- {k}: {v}" for k, v in p["facts"]))
         parts.append(text)
+        if p["lists"]:
+            parts.append("## Lists\n" + "\n\n".join(f"{label}:\n" + "\n".join(f"- {i}" for i in items)
+                                                     for label, items in p["lists"]))
         if links:
             parts.append("## Links\n" + "\n".join(f"[{lk['n']}] {lk['text'] or lk['url']} ({lk['url']})"
                                                 for lk in links))

@@ -74,7 +74,7 @@ def test_seeds_file_and_local_engine_equal_the_flow(thread_run, tmp_path):
     from pipelines.e2h_job import run_e2hqa
     from pipelines.shards import shard_paths
 
-    single = [r for p in shard_paths(thread_run.run_path / "qa") for r in pq.read_table(p).to_pylist()
+    single = [r for p in shard_paths(thread_run.run_path / "seeds") for r in pq.read_table(p).to_pylist()
               if r["type"] == "single_hop"][:12]
     seeds = tmp_path / "seeds.jsonl"
     seeds.write_text("".join(json.dumps({"question": r["question"], "answer": r["answer"],
