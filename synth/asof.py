@@ -4,8 +4,9 @@ A page's date is the date the page itself states, else the day it was fetched:
 
 - ``page_version``: an arXiv abstract page's latest version date (its "Submission history");
 - ``page_modified``: a Wikipedia page's last-modified footer (``Page.date`` of the wikipedia profile);
-- ``page_date``: any other date the page states (``Page.date`` read by the site profile, or an arXiv
-  listing's day: "new listings for Thursday, 3 February 2011", a recent listing's latest day heading);
+- ``page_date``: any other date the page states (``Page.date`` read by the site profile, except on
+  :data:`UNDATED_SITES`; an arXiv listing's day: "new listings for Thursday, 3 February 2011", a
+  recent listing's latest day heading);
 - ``fetched``: none of these: the UTC day ``Page.fetched_at``.
 
 A record built from several pages is as of the latest of their dates (its answer can be no older
@@ -27,6 +28,9 @@ from schemas.records import Candidate, Enumeration, Page, QARecord
 from synth.text import url_key
 
 AS_OF_SOURCES: tuple[str, ...] = ("page_version", "page_modified", "page_date", "fetched")
+# sites whose ``Page.date`` is not a date the page states of itself: htmldate's reading of a GitHub
+# repository page is a date in its README (adbar/htmldate's page: "2016-12-23" from a usage example)
+UNDATED_SITES: frozenset[str] = frozenset({"github"})
 
 _DMY = re.compile(r"\b(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?\s+(\d{4})\b")
 # an arXiv listing (/list/<archive>/new|recent|pastweek|YYMM): its "new listings for <day>" heading, or
@@ -93,7 +97,7 @@ def page_as_of(*, site: str, date_str: str | None, fetched_at: datetime, enumera
     """The date a page states (see the module docstring for the order), else its fetch day."""
     if (v := version_date(enumerations)) is not None:
         return AsOf(v, "page_version")
-    if (d := _iso(date_str)) is not None:
+    if (d := _iso(date_str)) is not None and site not in UNDATED_SITES:
         return AsOf(d, "page_modified" if site == "wikipedia" else "page_date")
     if (d := listing_date(url, text)) is not None:
         return AsOf(d, "page_date")

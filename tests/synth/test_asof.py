@@ -55,7 +55,12 @@ def test_recent_listing_is_as_of_its_latest_day_heading() -> None:
 def test_wikipedia_footer_date_is_page_modified_other_sites_page_date() -> None:
     assert page_as_of(site="wikipedia", date_str="2015-03-02", fetched_at=FETCHED) == \
         AsOf(date(2015, 3, 2), "page_modified")
-    assert page_as_of(site="github", date_str="2024-05-01", fetched_at=FETCHED) == AsOf(date(2024, 5, 1), "page_date")
+    assert page_as_of(site="generic", date_str="2024-05-01", fetched_at=FETCHED) == AsOf(date(2024, 5, 1), "page_date")
+
+
+def test_github_page_date_is_not_trusted() -> None:
+    # htmldate dates adbar/htmldate's repository page 2016-12-23: a date in a README usage example
+    assert page_as_of(site="github", date_str="2016-12-23", fetched_at=FETCHED) == AsOf(date(2026, 12, 6), "fetched")
 
 
 def test_kiwix_page_without_footer_is_as_of_its_utc_fetch_day() -> None:
@@ -91,7 +96,7 @@ def test_mined_records_are_as_of_their_latest_source_page(fixture_pages: list[Pa
     for i, p in enumerate(fixture_pages):
         upd = {"fetched_at": FETCHED + timedelta(days=i)}
         if dated:
-            upd.update(date=(date(2001, 1, 1) + timedelta(days=37 * i)).isoformat(), site="github")
+            upd.update(date=(date(2001, 1, 1) + timedelta(days=37 * i)).isoformat(), site="generic")
         pages.append(p.model_copy(update=upd))
     expect = {p.url: of_page(p) for p in pages}  # the fixture's arXiv abstracts keep their version dates
     assert {a.source for a in expect.values()} == ({"page_date", "page_version"} if dated else {"page_version", "fetched"})
