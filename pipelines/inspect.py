@@ -8,7 +8,8 @@ report stays cheap on large runs (the raw HTML of ``pages/`` is never loaded).
 Report keys: ``run_id``, ``path``, ``written_at``, ``config``, ``funnel``, ``counts`` (type, hops,
 difficulty, language, root, source_domain, writer, prompt_version, page_root, page_depth),
 ``question_length``, ``reject_reasons``, ``crawl``, ``tokens`` (per stage, totals, cost), ``timings``,
-``samples`` and ``warnings``.
+``samples``, ``agents`` (``agents.summary.agents_report``: shortcut rank per type, seeds, reference
+trajectories, solve rates) and ``warnings``.
 
 Cost: token counts come from ``manifest["tokens"]`` (the ``synth.llm.ledger.TokenLedger`` table
 ``{stage: {calls, cache_hits, prompt_tokens, completion_tokens, answers: {"model|prompt": n}, ...}}``;
@@ -310,8 +311,16 @@ def inspect_run(run_dir: Path, *, samples: int = 5,
         "tokens": token_report(manifest, writers, prices),
         "timings": timings,
         "samples": pick_samples(run / "qa", _counts(col["type"]), samples),
+        "agents": _agents(run),
         "warnings": warnings,
     }
+
+
+def _agents(run: Path) -> dict:
+    """Shortcut ranks per type, seeds, reference trajectories, solve rates (``agents.summary``)."""
+    from agents.summary import agents_report
+
+    return agents_report(run)
 
 
 # --- rendering -------------------------------------------------------------------------------------
@@ -389,6 +398,22 @@ def render_report(report: dict, console: Any) -> None:
 
     if report["timings"]:
         console.print(table("timings", ["stage", "seconds"], report["timings"].items()))
+
+    ag = report.get("agents") or {}
+    if ag.get("shortcut_rank"):
+        console.print(table("shortcut rank of kept questions (one search of the question; none = not in top 10)",
+                            ["type", "ranks"], [(t, ", ".join(f"{k}: {n}" for k, n in c.items()))
+                                                for t, c in ag["shortcut_rank"].items()], right=0))
+    if ag.get("seeds", {}).get("rows"):
+        console.print(Text(f"seeds/ (single_hop, for E2HQA): {ag['seeds']['rows']}"))
+    if ag.get("trajectories"):
+        tr = ag["trajectories"]
+        console.print(Text(f"reference trajectories: {tr['with_reference']} of {tr['kept']} kept; "
+                           f"agent rollouts: {tr['rollouts']}"))
+    if ag.get("solve"):
+        console.print(table("agent solve rate", ["type", "n", "mean", "tiers"], [
+            (t, s["n"], s["mean_solve_rate"], ", ".join(f"{k}: {v}" for k, v in s["tiers"].items()))
+            for t, s in ag["solve"].items()], right=0))
 
     for s in report["samples"]:
         body = Text()

@@ -507,6 +507,7 @@ def finalize(run: RunDir, cfg: JobConfig | dict, reports: list[StageReport], cou
         **(extra or {}),
     }
     more.setdefault("samples", sample_questions(run))
+    more.setdefault("agents", _agents_report(run))
     manifest = build_manifest(run, conf, reports, counters, extra=more)
     write_manifest(run, manifest)
     try:
@@ -518,6 +519,13 @@ def finalize(run: RunDir, cfg: JobConfig | dict, reports: list[StageReport], cou
     if crawl is not None:
         point_latest(run)
     return manifest
+
+
+def _agents_report(run: RunDir) -> dict:
+    """Shortcut ranks per type, seeds, reference trajectories, solve rates (``agents.summary``)."""
+    from agents.summary import agents_report
+
+    return agents_report(run.path)
 
 
 def point_latest(run: RunDir) -> None:

@@ -58,3 +58,15 @@ def test_keep_easy_tags_instead_of_dropping(tmp_path):
     assert set(qa) == {drafts[0].id, drafts[1].id}
     assert qa[drafts[1].id]["shortcut_rank"] == 1
     assert report.counters["filter/shortcut/easy_kept"] == 1
+
+
+def test_agents_report_in_inspect_and_manifest(tmp_path):
+    from pipelines.inspect import inspect_run
+
+    run, _, report = _run(tmp_path)
+    manifest = J.finalize(run, {"roots": [url("hub")]}, [report], Counters())
+    expected = {"shortcut_rank": {"multi_hop": {"none": 1}},
+                "seeds": {"rows": 1, "shortcut_rank": {"1": 1}},
+                "trajectories": {"kept": 1, "with_reference": 1, "rollouts": 0}}
+    assert manifest["agents"] == expected
+    assert inspect_run(run.path)["agents"] == expected
