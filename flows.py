@@ -13,7 +13,9 @@ Every stage is resumable (markers in ``_state/``): re-running a run id skips fin
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
@@ -82,7 +84,8 @@ def _forward_stage_logs() -> None:
 def crawl_task(cfg: J.JobConfig) -> StageReport:
     """Fetch and extract the pages of the roots (Scrapy in a subprocess + trafilatura)."""
     _forward_stage_logs()
-    return J.stage_crawl(J.run_dir(cfg), cfg, Counters())
+    with crawl_progress_artifact(cfg.run_id):
+        return J.stage_crawl(J.run_dir(cfg), cfg, Counters())
 
 
 @task(name="crawl-part", task_run_name="crawl-part-{part}", retries=2, retry_delay_seconds=[5, 30],
@@ -90,7 +93,8 @@ def crawl_task(cfg: J.JobConfig) -> StageReport:
 def crawl_part_task(cfg: J.JobConfig, part: int) -> StageReport:
     """Crawl and extract one share of the roots (``crawl_parts`` > 1)."""
     _forward_stage_logs()
-    return J.stage_crawl_part(J.run_dir(cfg), cfg, part, Counters())
+    with crawl_progress_artifact(cfg.run_id, f"crawl-part-{part}"):
+        return J.stage_crawl_part(J.run_dir(cfg), cfg, part, Counters())
 
 
 @task(name="crawl-merge", task_run_name="crawl-merge", cache_policy=NO_CACHE)
@@ -224,20 +228,48 @@ def crawl_parts_flow(cfg: J.JobConfig, parts: list[int]) -> list[StageReport]:
     return _map_with_progress(crawl_part_task, cfg, parts, "crawl parts")
 
 
-def _job_config(roots: list[str] | str, out: str, run_id: str | None, llm: str, model: str | None,
-                crawl: dict, synth: dict | None, filters: dict | None, llm_options: dict | None,
-                candidates_per_shard: int, rows_per_shard: int, crawl_parts: int) -> J.JobConfig:
+def _job_config(roots: list[str] | str | None, resolved: Any) -> J.JobConfig:
+    """The run's config from the flow's parameters over its config file (``crawlqa.configfile``)."""
     from crawlqa.config import make_job_config
     from pipelines.roots import load_roots
 
     logger = get_run_logger()
+    roots = roots if roots is not None else resolved.job.get("roots")
+    if roots is None:
+        raise ValueError("no roots: give the `roots` parameter or [job] roots in the config file")
     parsed = load_roots(roots if isinstance(roots, list) else str(roots))
     for problem in parsed.problems:
         logger.warning(problem)
-    return make_job_config(parsed.urls, out=out, run_id=run_id or flow_run_run_id(), llm=llm, model=model,
-                           crawl=crawl, synth=synth, filters=filters, llm_options=llm_options,
-                           candidates_per_shard=candidates_per_shard, rows_per_shard=rows_per_shard,
-                           crawl_parts=crawl_parts)
+    kw = resolved.job_config_kwargs()
+    return make_job_config(parsed.urls, **(kw | {"run_id": kw["run_id"] or flow_run_run_id()}))
+
+
+@contextmanager
+def crawl_progress_artifact(run_id: str, label: str = "crawl", every: float = 2.0) -> Iterator[None]:
+    """A progress artifact updated while the crawl runs (share of the page budget fetched; pages,
+    rate, ETA, queue and rejects in its description), at most every ``every`` seconds."""
+    import time
+
+    from crawlqa.progress import crawl_line
+    from pipelines import progress
+
+    artifact = create_progress_artifact(0.0, key=artifact_key(run_id, f"{label}-progress"),
+                                        description=f"{label} of run {run_id}: starting")
+    last = [0.0]
+
+    def update(ev: dict) -> None:
+        if ev.get("stage") != "crawl":
+            return
+        end = bool(ev.get("done") or ev.get("final"))
+        now = time.monotonic()
+        if not end and now - last[0] < every:
+            return
+        last[0] = now
+        pct = 100.0 if end else min(100.0, 100.0 * ev.get("pages", 0) / max(1, ev.get("budget") or 1))
+        update_progress_artifact(artifact, pct, description=f"{label} of run {run_id}: {crawl_line(ev)}")
+
+    with progress.listen(update, thread=True):
+        yield
 
 
 def flow_run_run_id() -> str:
@@ -256,33 +288,64 @@ def flow_run_run_id() -> str:
 
 @flow(name="crawlqa", log_prints=True)
 def crawlqa_flow(
-    roots: list[str] | str,
-    out: str = "data",
+    roots: list[str] | str | None = None,
+    out: str | None = None,
     run_id: str | None = None,
-    max_depth: int = 2,
-    max_pages: int = 1000,
-    max_pages_per_root: int = 200,
-    llm: str = "auto",
+    max_depth: int | None = None,
+    max_pages: int | None = None,
+    max_pages_per_root: int | None = None,
+    llm: Literal["auto", "offline", "openai"] | None = None,
     model: str | None = None,
     crawl_options: dict[str, Any] | None = None,
     synth_options: dict[str, Any] | None = None,
     filter_options: dict[str, Any] | None = None,
     llm_options: dict[str, Any] | None = None,
-    candidates_per_shard: int = 2000,
-    rows_per_shard: int = 50_000,
-    crawl_parts: int = 1,
-    task_runner: TaskRunnerName = "threads",
+    candidates_per_shard: int | None = None,
+    rows_per_shard: int | None = None,
+    crawl_parts: int | None = None,
+    task_runner: TaskRunnerName | None = None,
     dask_address: str | None = None,
-    workers: int = 2,
+    workers: int | None = None,
+    config: str | None = None,
 ) -> dict:
-    """The whole CRAWLQA job. ``roots`` is a roots file path or a list of URLs; re-running a run id
-    resumes it. ``task_runner``/``dask_address``/``workers`` choose where the per-shard tasks (and,
-    with ``crawl_parts`` > 1, the crawl tasks, each with a share of the roots) run."""
+    """The whole CRAWLQA job: crawl the roots, mine evidence, write and filter questions. Re-running
+    a run id resumes it. A parameter left empty comes from the config file, else its default.
+
+    Args:
+        roots: A roots file (one URL per line, # comments) or a list of root URLs; default [job] roots.
+        out: Output folder; the run folder is OUT/RUN_ID (default data).
+        run_id: Run id; default the flow run's scheduled start (UTC), so a retried flow run resumes.
+        max_depth: Link depth from each root, root = 0 (default 2).
+        max_pages: Page budget for the whole run (default 1000).
+        max_pages_per_root: Page budget per root (default max_pages when that is set, else 200).
+        llm: Writer: auto (a model when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai.
+        model: Model name for the openai writer (default gpt-4o-mini).
+        crawl_options: More crawl settings (CrawlConfig fields: delay, allow/deny, sitemap, domains...).
+        synth_options: Mining settings (SynthConfig fields).
+        filter_options: Filter and dedup settings (FilterConfig fields).
+        llm_options: LLM client settings (LLMConfig fields: token_budget, concurrency, temperature...).
+        candidates_per_shard: Candidates per write task (default 2000).
+        rows_per_shard: Rows per qa/rejects shard (default 50000).
+        crawl_parts: Crawl tasks, each with a share of the roots (default 1).
+        task_runner: Where per-shard tasks run: threads or dask (default threads).
+        dask_address: Scheduler address of an existing Dask cluster (task_runner dask).
+        workers: Task-runner workers (default 2).
+        config: Config file (TOML, crawlqa.toml format); default ./crawlqa.toml when present, "none" for none.
+    """
     logger = get_run_logger()
-    crawl = {"max_depth": max_depth, "max_pages": max_pages, "max_pages_per_root": max_pages_per_root,
-             **(crawl_options or {})}
-    cfg = _job_config(roots, out, run_id, llm, model, crawl, synth_options, filter_options, llm_options,
-                      candidates_per_shard, rows_per_shard, crawl_parts)
+    from crawlqa.configfile import flow_config
+
+    r = flow_config(config, job={"out": out, "run_id": run_id, "llm": llm, "candidates_per_shard": candidates_per_shard,
+                                 "rows_per_shard": rows_per_shard, "crawl_parts": crawl_parts,
+                                 "task_runner": task_runner, "dask_address": dask_address, "workers": workers},
+                    crawl={**(crawl_options or {}), **{k: v for k, v in {
+                        "max_depth": max_depth, "max_pages": max_pages, "max_pages_per_root": max_pages_per_root,
+                    }.items() if v is not None}},
+                    synth=synth_options, filters=filter_options, llm=llm_options, model=model)
+    task_runner = r.job.get("task_runner") or "threads"
+    dask_address = r.job.get("dask_address")
+    workers = r.job.get("workers") or 2
+    cfg = _job_config(roots, r)
     run = J.run_dir(cfg)
     logger.info("run %s in %s (llm=%s, %d roots, task runner %s)", cfg.run_id, run.path, cfg.llm,
                 len(cfg.roots), task_runner)
@@ -339,24 +402,50 @@ def e2h_finalize_task(cfg: E.E2HJobConfig, reports: list[StageReport]) -> dict:
 
 @flow(name="e2hqa", log_prints=True)
 def e2hqa_flow(
-    corpus: str = "data/latest",
+    corpus: str | None = None,
     seeds: str | None = None,
-    rounds: int = 3,
-    out: str = "data",
+    rounds: int | None = None,
+    out: str | None = None,
     run_id: str | None = None,
-    llm: str = "auto",
+    llm: Literal["auto", "offline", "openai"] | None = None,
     model: str | None = None,
     e2h_options: dict[str, Any] | None = None,
     filter_options: dict[str, Any] | None = None,
     llm_options: dict[str, Any] | None = None,
+    config: str | None = None,
 ) -> dict:
-    """E2HQA over a finished crawl run (``corpus``; ``data/latest`` = the newest one): seeds (a file,
-    or the corpus's single-hop questions) → ``rounds`` of rewriting → filter/dedup → shards."""
+    """E2HQA over a finished crawl run: seeds (a file, or the corpus's single-hop questions) → rounds
+    of rewriting → filter/dedup → shards. A parameter left empty comes from the config file.
+
+    Args:
+        corpus: A finished crawl run folder (default OUT/latest, the newest one).
+        seeds: JSONL/CSV/Parquet with question, answer (default the corpus's single-hop questions).
+        rounds: Rewriting rounds per seed (default 3).
+        out: Output folder; the run folder is OUT/RUN_ID (default data).
+        run_id: Run id; default the flow run's scheduled start (UTC), so a retried flow run resumes.
+        llm: Writer: auto (a model when OPENAI_API_KEY/OPENAI_BASE_URL is set), offline or openai.
+        model: Model name for the openai writer (default gpt-4o-mini).
+        e2h_options: More E2HQA settings (E2HConfig fields).
+        filter_options: Filter and dedup settings (FilterConfig fields).
+        llm_options: LLM client settings (LLMConfig fields).
+        config: Config file (TOML, crawlqa.toml format); default ./crawlqa.toml when present, "none" for none.
+    """
     logger = get_run_logger()
+    from crawlqa.configfile import flow_config
+
+    r = flow_config(config, job={"out": out, "run_id": run_id, "llm": llm}, filters=filter_options,
+                    llm=llm_options, model=model,
+                    e2h={**(e2h_options or {}), "corpus": corpus, "seeds": seeds, "rounds": rounds})
+    e2h = dict(r.e2h)
+    kw = r.job_config_kwargs()
+    out = str(kw["out"])
+    corpus = e2h.pop("corpus", None) or str(Path(out) / "latest")
+    seeds = e2h.pop("seeds", None)
+    rounds = e2h.pop("rounds", 3)
     cfg = E.make_e2h_job_config(corpus=corpus, seeds=seeds, rounds=rounds, out=out,
-                                run_id=run_id or flow_run_run_id(), llm=llm, model=model,
-                                e2h_options=e2h_options, filter_options=filter_options,
-                                llm_options=llm_options)
+                                run_id=kw["run_id"] or flow_run_run_id(), llm=kw["llm"], model=kw["model"],
+                                e2h_options=e2h or None, filter_options=kw["filters"] or None,
+                                llm_options=kw["llm_options"] or None)
     run = E.run_dir(cfg)
     logger.info("e2hqa run %s in %s over corpus %s (seeds: %s, %d rounds, llm=%s)", cfg.job.run_id, run.path,
                 cfg.corpus, cfg.seeds or "the corpus's single-hop questions", cfg.e2h.rounds, cfg.job.llm)

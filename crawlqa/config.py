@@ -146,3 +146,47 @@ def make_job_config(
         crawl=crawl_cfg, synth=synth_cfg, filters=filter_cfg, llm_config=llm_cfg,
         dedup_redis_url=settings.crawlqa_dedup_redis_url, **job,
     ), "job")
+
+
+def e2h_config(options: dict):
+    """``E2HConfig`` from plain values; a bad value is a ``ConfigError`` naming ``[e2h] key``."""
+    from synth.e2h.config import E2HConfig
+
+    return _build(E2HConfig, options, "e2h")
+
+
+def effective_tables(resolved, settings: Settings | None = None) -> dict[str, dict]:
+    """The config a run would use, one table per model (``crawlqa config show``): the resolved
+    file + command-line values over the environment and the defaults; no secret."""
+    from synth.llm.config import LLMConfig
+
+    settings = settings or load_settings()
+    job = resolved.job
+    roots = job.get("roots")
+    kw = resolved.job_config_kwargs()
+    cfg = make_job_config(["http://127.0.0.1/"], settings=settings, **kw)
+    options = dict(kw["llm_options"] or {})
+    base_url = options.pop("base_url", None)
+    options.pop("model", None)
+    if isinstance(options.get("temperature"), str):
+        options["temperature"] = parse_temperature(options["temperature"])
+    options.setdefault("token_param", settings.crawlqa_llm_token_param)
+    if settings.crawlqa_llm_temperature is not None:
+        options.setdefault("temperature", parse_temperature(settings.crawlqa_llm_temperature))
+    llm = cfg.llm_config or _build(LLMConfig, {"model": kw["model"] or settings.crawlqa_model,
+                                               "base_url": settings.openai_base_url or base_url, **options}, "llm")
+    e2h = dict(resolved.e2h)
+    e2h_extra = {k: e2h.pop(k) for k in ("corpus", "seeds") if k in e2h}
+    return {
+        "job": {"roots": roots, "out": str(cfg.out), "run_id": job.get("run_id"), "llm": cfg.llm,
+                "engine": job.get("engine") or "prefect", "task_runner": job.get("task_runner") or "threads",
+                "dask_address": job.get("dask_address"), "workers": job.get("workers") or 2,
+                "crawl_parts": cfg.crawl_parts, "candidates_per_shard": cfg.candidates_per_shard,
+                "rows_per_shard": cfg.rows_per_shard},
+        "crawl": cfg.crawl.model_dump(mode="json"),
+        "synth": cfg.synth.model_dump(mode="json"),
+        "filter": cfg.filters.model_dump(mode="json"),
+        "llm": llm.model_dump(mode="json", exclude={"api_key"}),
+        "e2h": {"corpus": e2h_extra.get("corpus") or str(cfg.out / "latest"), "seeds": e2h_extra.get("seeds"),
+                **e2h_config(e2h).model_dump(mode="json")},
+    }

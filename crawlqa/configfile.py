@@ -252,3 +252,13 @@ def to_toml(tables: dict[str, dict]) -> str:
     for name, values in tables.items():
         table(name, values)
     return "\n".join(lines)
+
+
+def flow_config(config: str | None, *, job: dict, crawl: dict | None = None, synth: dict | None = None,
+                filters: dict | None = None, llm: dict | None = None, model: str | None = None,
+                e2h: dict | None = None) -> Resolved:
+    """A flow's parameters (None = not given) over its config file (``config``: a path, None for
+    ``./crawlqa.toml`` when present, ``"none"`` for no file) and the environment."""
+    fc = load(config)
+    return resolve(fc, {"job": job, "crawl": crawl or {}, "synth": synth or {}, "filter": filters or {},
+                        "llm": {**(llm or {}), "model": model}, "e2h": e2h or {}})

@@ -8,6 +8,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 INLINE_COMMENT = re.compile(r"\s#")
+MAX_URL_CHARS = 2083  # the longest URL browsers and most servers accept
+MAX_ROOTS_FILE_BYTES = 16 * 1024 * 1024
+
+
+def shown(text: str, limit: int = 120) -> str:
+    """``repr(text)``, cut to ``limit`` characters (a 10 MB line stays a one-line message)."""
+    r = repr(text)
+    return r if len(r) <= limit else f"{r[:limit]}... ({len(text):,} characters)"
 
 
 class RootsError(ValueError):
@@ -22,10 +30,12 @@ class Roots:
 
 def check_url(url: str) -> str | None:
     """Why ``url`` is not usable as a root, or None when it is."""
+    if len(url) > MAX_URL_CHARS:
+        return f"URL longer than {MAX_URL_CHARS} characters"
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        return f"malformed URL ({exc})"
+        return f"malformed URL ({str(exc)[:200]})"
     if parts.scheme not in ("http", "https"):
         return "not an http(s) URL"
     if not parts.hostname:
@@ -44,10 +54,10 @@ def parse_roots_text(text: str, source: str = "roots") -> Roots:
             continue
         why = check_url(line)
         if why:
-            roots.problems.append(f"{source}:{n}: {why}: {line!r}")
+            roots.problems.append(f"{source}:{n}: {why}: {shown(line)}")
             continue
         if line in seen:
-            roots.problems.append(f"{source}:{n}: duplicate root, skipped: {line!r}")
+            roots.problems.append(f"{source}:{n}: duplicate root, skipped: {shown(line)}")
             continue
         seen.add(line)
         roots.urls.append(line)
@@ -59,11 +69,47 @@ def load_roots(spec: str | Path | list[str]) -> Roots:
     if isinstance(spec, list):
         roots = parse_roots_text("\n".join(spec), "roots")
     else:
-        path = Path(spec)
-        if not path.is_file():
-            raise RootsError(f"roots file not found: {path}")
-        roots = parse_roots_text(path.read_text(encoding="utf-8", errors="replace"), str(path))
+        roots = parse_roots_text(_read_roots_file(Path(spec)), str(spec))
+    return _usable(roots)
+
+
+def _read_roots_file(path: Path) -> str:
+    if not path.is_file():
+        raise RootsError(f"roots file not found: {shown(str(path))}")
+    size = path.stat().st_size
+    if size > MAX_ROOTS_FILE_BYTES:
+        raise RootsError(f"roots file {path} is {size:,} bytes (at most {MAX_ROOTS_FILE_BYTES:,})")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _usable(roots: Roots) -> Roots:
     if not roots.urls:
-        detail = "; ".join(roots.problems) if roots.problems else "it has no URL lines"
+        problems = roots.problems[:3] + ([f"{len(roots.problems) - 3} more"] if len(roots.problems) > 3 else [])
+        detail = "; ".join(problems) if problems else "it has no URL lines"
         raise RootsError(f"no usable root URL ({detail})")
     return roots
+
+
+def is_url_spec(spec: str) -> bool:
+    """A ``--roots`` value that is a URL (anything with a scheme), not a roots file."""
+    return "://" in spec[:64] or spec.lower().startswith(("http:", "https:"))
+
+
+def load_root_specs(specs: list[str]) -> Roots:
+    """Roots from ``--roots`` values, each a roots file or a URL (in the order given, duplicates
+    across them skipped with a problem line)."""
+    out = Roots()
+    seen: set[str] = set()
+    for spec in specs:
+        if is_url_spec(spec):
+            got = parse_roots_text(spec, "--roots")
+        else:
+            got = parse_roots_text(_read_roots_file(Path(spec)), spec)
+        out.problems += got.problems
+        for url in got.urls:
+            if url in seen:
+                out.problems.append(f"{'--roots' if is_url_spec(spec) else spec}: duplicate root, skipped: {shown(url)}")
+                continue
+            seen.add(url)
+            out.urls.append(url)
+    return _usable(out)
