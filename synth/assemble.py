@@ -68,6 +68,8 @@ def meta_for(c: Candidate) -> dict:
                     a=side(s.get("a", {})), b=side(s.get("b", {})), winner=s.get("winner", ""))
     elif c.type == "proposed":
         meta.update(kind="proposed", anchor=s.get("anchor", ""))
+    elif c.type == "obfuscated":  # the predicates, binding and solver result (filters/obfuscated.py)
+        meta.update(s.get("meta", {}))
     return meta
 
 

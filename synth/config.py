@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-DEFAULT_MINERS: tuple[str, ...] = ("count", "multi_hop", "intersection", "single_hop", "comparison", "proposal")
+DEFAULT_MINERS: tuple[str, ...] = ("count", "multi_hop", "intersection", "single_hop", "comparison", "proposal",
+                                   "obfuscated")
 
 
 class SynthConfig(BaseModel):
@@ -46,6 +47,14 @@ class SynthConfig(BaseModel):
     max_proposals: int = Field(0, ge=0, description="page pairs (= LLM proposal calls) per run; 0 = none")
     proposal_text_chars: int = Field(3000, ge=200, description="page text budget per page in a proposal prompt")
     min_proposal_text_chars: int = Field(300, ge=1, description="pages with less extracted text are not proposed")
+
+    # OBFUSCATED (entity subgraphs, synth/graph; issue 17)
+    obfuscated_per_target: int = Field(8, ge=0, description="unique subgraphs kept per target entity")
+    obfuscated_tries: int = Field(60, ge=1, description="seeded random walks per target entity")
+    obfuscated_min_constraints: int = Field(4, ge=2, description="constraints a question keeps at least")
+    obfuscated_max_constraints: int = Field(6, ge=2, description="constraints a walk adds at most")
+    obfuscated_max_per_shape: int = Field(8, ge=1, description="candidates per subgraph shape, run-wide")
+    obfuscated_attr_answers: bool = Field(True, description="also ask one attribute of the target (producer...)")
 
     # SINGLE-HOP / answers
     max_answer_chars: int = Field(80, ge=1)

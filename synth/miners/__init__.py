@@ -7,6 +7,7 @@ from synth.miners.comparison import ComparisonMiner
 from synth.miners.count import CountMiner
 from synth.miners.intersection import IntersectionMiner
 from synth.miners.multi_hop import MultiHopMiner
+from synth.miners.obfuscated import ObfuscatedMiner
 from synth.miners.proposal import ProposalMiner
 from synth.miners.single_hop import SingleHopMiner
 
@@ -17,6 +18,7 @@ MINERS: dict[str, type] = {
     "single_hop": SingleHopMiner,
     "comparison": ComparisonMiner,
     "proposal": ProposalMiner,
+    "obfuscated": ObfuscatedMiner,
 }
 
 __all__ = ["MINERS", "Graph", "MineContext", "Miner", "Node"]

@@ -45,6 +45,8 @@ from synth.miners.comparison import DATE_EVENTS
 from synth.prompts import Prompt, load_prompt
 from synth.text import contains, squash
 from synth.writers.base import Proposed, Written
+from synth.writers.obfuscated import check_question as obfuscated_check
+from synth.writers.obfuscated import llm_data as obfuscated_llm_data
 from synth.writers.template import NOT_STANDALONE
 
 STAGE = "write"
@@ -143,7 +145,7 @@ class LLMWriter:
     def prompt(self, type_: str) -> Prompt | None:
         if type_ not in self._prompts:
             try:
-                known = (*PROMPT_TYPES, *MULTI_SOURCE_PROMPT_TYPES, PROPOSAL_PROMPT)
+                known = (*PROMPT_TYPES, *MULTI_SOURCE_PROMPT_TYPES, PROPOSAL_PROMPT, "obfuscated")
                 self._prompts[type_] = load_prompt(type_, self.prompt_version) if type_ in known else None
             except FileNotFoundError:
                 self._prompts[type_] = None
@@ -166,6 +168,8 @@ class LLMWriter:
 
     def data(self, c: Candidate, slots: dict) -> dict[str, Any]:
         """The DATA document of a candidate: type-specific fields, then the evidence."""
+        if c.type == "obfuscated":  # every constraint in words + forbidden strings (synth/writers/obfuscated.py)
+            return obfuscated_llm_data(c, slots)
         d: dict[str, Any] = {"type": c.type, "language": c.language or "en", "answer": c.answer}
         forbidden = [c.answer]
         if c.type == "count":
@@ -249,6 +253,8 @@ class LLMWriter:
             slots = json.loads(c.slots_json or "{}")
         except ValueError:
             slots = {}
+        if c.type == "obfuscated":  # every constraint stated, no forbidden string (counted reject otherwise)
+            return obfuscated_check(q, slots, c.answer)
         answers = (slots.get("shared") if c.type == "intersection" else None) or [c.answer]
         for a in answers:
             if a and contains(q, str(a)):

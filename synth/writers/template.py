@@ -219,6 +219,9 @@ class TemplateWriter:
             return Written(c, reject_reason="unsupported_language", detail=c.language)
         if c.type == "proposed":  # a page pair without an answer: only a model can propose one
             return Written(c, reject_reason="needs_llm", detail="page-pair proposals need the LLM writer")
+        if c.type == "obfuscated":  # composed from sentence plans in its own module (issue 17)
+            from synth.writers.obfuscated import write_obfuscated
+            return write_obfuscated(c)
         try:
             slots = json.loads(c.slots_json or "{}")
             builder = getattr(self, f"_{c.type}", None)

@@ -1,0 +1,420 @@
+"""The entity graph of a crawl: one entity per page, with a kind, typed attributes and typed relations.
+
+Built in one streaming pass over page-like records (``schemas.records.Page`` or the mining graph's
+``synth.miners.base.Node``: anything with ``url``, ``subject``, ``title``, ``description``, ``site``,
+``facts``, ``out_links``); nothing from the network, never the page text or HTML. Per entity it keeps
+only parsed attribute values with their fact line (the evidence snippet), relation targets as integer
+indices, and the out-links to other crawled pages as a compact ``array`` of indices, so memory grows
+with the pages, no faster.
+
+- **kind**: from the infobox "Type" line ("Single by …" → song, "Studio album by …" → album), then
+  infobox keys (Born/Died → person, Directed by + Running time → film, Population/Time zone → place,
+  Founded/Headquarters → organisation, Members → band, episodes/channel → tv series), the site
+  (arxiv → paper, github → repository) and the first sentence ("is a 1994 film").
+- **attributes** (typed): dates (released, born, died, recorded, founded, published), numbers
+  (length, running time, budget, box office, population), places (birthplace, place of death, origin,
+  location, country → region/country), people named in credits (producer, writer, director: their
+  initials), genres, occupations, instruments, label (its initial), nationality (first sentence).
+- **relations** (typed): link-valued facts resolved to crawled pages (``by`` for "Single by X",
+  ``album``, ``writer``, ``producer``, ``director``, ``starring``, ``next``/``previous``,
+  ``associated``, ``label``, ``birthplace`` …, else ``fact:<key>``), and ``links`` between pages.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from synth.graph import values as V
+from synth.text import clean, norm, strip_quotes, url_key
+
+SNIPPET_CHARS = 220
+
+# canonical attribute key -> (value kind, infobox keys, lower-case)
+DATE_KEYS = {
+    "released": ("released", "release date", "release dates", "release date(s)", "original release",
+                 "publication date", "published", "first published", "first air date"),
+    "born": ("born",),
+    "died": ("died",),
+    "recorded": ("recorded",),
+    "founded": ("founded", "formed", "established", "incorporated", "opened"),
+    "active_from": ("years active", "active"),
+    "discovered": ("discovery date",),
+}
+NUMBER_KEYS = {
+    "length": (("length",), "s"),
+    "running_time": (("running time",), "s"),
+    "budget": (("budget",), "$"),
+    "box_office": (("box office", "gross"), "$"),
+    "population": (("population", "population (2000)", "population (2010)", "total"), ""),
+}
+PLACE_KEYS = {
+    "birthplace": ("birthplace", "place of birth"),
+    "deathplace": ("place of death",),
+    "origin": ("origin",),
+    "location": ("location", "headquarters", "headquarters location", "discovery site"),
+    "country": ("country", "country of origin", "nationality"),
+}
+CREDIT_KEYS = {
+    "producer": ("producer", "producer(s)", "produced by"),
+    "writer": ("writer(s)", "writer", "written by", "songwriter(s)", "composer", "composer(s)", "music by",
+               "author", "lyrics by", "written"),
+    "director": ("directed by", "director"),
+    "starring": ("starring",),
+    "discoverer": ("discovered by",),
+}
+SET_KEYS = {
+    "genre": ("genre", "genres", "genre(s)"),
+    "occupation": ("occupation(s)", "occupation", "occupations"),
+    "instrument": ("instruments", "instrument(s)", "instrument"),
+    "language": ("language", "original language(s)"),
+}
+LABEL_KEYS = ("label", "labels", "label(s)", "publisher", "distributed by", "original channel")
+REL_KEYS = {
+    "album": ("album", "from the album"),
+    "next": ("next single", "next album", "next release", "succeeded by", "followed by"),
+    "previous": ("previous single", "previous album", "previous release", "preceded by"),
+    "associated": ("associated acts",),
+    "member": ("members", "past members", "current members"),
+    "label": LABEL_KEYS,
+    "birthplace": PLACE_KEYS["birthplace"],
+    "based_on": ("based on",),
+    **{k: v for k, v in CREDIT_KEYS.items()},
+}
+_KEY_TO: dict[str, tuple[str, str]] = {}
+for _canon, _keys in DATE_KEYS.items():
+    for _k in _keys:
+        _KEY_TO[_k] = ("date", _canon)
+for _canon, (_keys, _unit) in NUMBER_KEYS.items():
+    for _k in _keys:
+        _KEY_TO[_k] = ("num", _canon)
+for _canon, _keys in PLACE_KEYS.items():
+    for _k in _keys:
+        _KEY_TO[_k] = ("place", _canon)
+for _canon, _keys in CREDIT_KEYS.items():
+    for _k in _keys:
+        _KEY_TO[_k] = ("credit", _canon)
+for _canon, _keys in SET_KEYS.items():
+    for _k in _keys:
+        _KEY_TO[_k] = ("set", _canon)
+for _k in LABEL_KEYS:
+    _KEY_TO[_k] = ("label", "label" if _k.startswith("label") else _k.replace(" ", "_"))
+_REL_OF = {k: canon for canon, keys in REL_KEYS.items() for k in keys}
+NUMBER_UNIT = {canon: unit for canon, (_, unit) in NUMBER_KEYS.items()}
+
+_TYPE = re.compile(r"^\s*(?P<what>.+?)\s+by\s+(?P<by>.+)$", re.I)
+_DESC_KIND = [
+    (re.compile(r"\b(?:is|was) (?:an?|the) [^.]{0,60}?\b(film|movie)\b", re.I), "film"),
+    (re.compile(r"\b(?:is|was) (?:an?|the) [^.]{0,60}?\b(album|compilation|box set)\b", re.I), "album"),
+    (re.compile(r"\b(?:is|was) (?:an?|the) [^.]{0,60}?\b(song|single|ballad|standard)\b", re.I), "song"),
+    (re.compile(r"\b(?:is|was) (?:an?|the) [^.]{0,60}?\b(sitcom|television series|tv series)\b", re.I), "tv series"),
+    (re.compile(r"\b(?:is|was) (?:an?|the) [^.]{0,50}?\b(girl group|band|duo|trio|group)\b", re.I), "band"),
+    (re.compile(r"\b(?:is|was) (?:an?|the) [^.]{0,50}?\b(town|city|village|municipality|county|commune|"
+                r"community|district|province|region|island|river|lake|mountain)\b", re.I), "place"),
+    (re.compile(r"\b(?:is|was) (?:an?|the) [^.]{0,50}?\b(company|university|school|college|club|"
+                r"organi[sz]ation|party|team|railway|airline|newspaper|magazine)\b", re.I), "organisation"),
+    (re.compile(r"\b(?:is|was) (?:an?|the) [^.]{0,40}?\b(asteroid|minor planet)\b", re.I), "asteroid"),
+    (re.compile(r"^[^.]{0,120}?\(\s*(?:born\b|[^()]{0,40}?\b1[5-9]\d\d\s*[–-])", re.I), "person"),
+]
+KIND_NOUNS = {
+    "song": "song", "album": "album", "film": "film", "person": "person", "band": "group",
+    "tv series": "television series", "place": "place", "organisation": "organisation", "paper": "paper",
+    "repository": "repository", "asteroid": "minor planet",
+}
+_OCC_NOUN = re.compile(r"\b(?:is|was) (?:an?|the) ([^.,;]{3,80}?)(?:,| who | best known| known| from | born |"
+                       r" and (?:actor|actress|singer)\b|\.|$)")
+
+
+_PERSON_NOUN = re.compile(r"(er|or|ist|ian|ess|ant|ent|man|woman|singer|star|poet|king|queen|monk|chef|judge|"
+                         r"nun|pope|saint|spy|model|dj|mc|host|coach|general|officer|cleric|bishop|scholar)$",
+                         re.I)
+
+
+def base_name(name: str) -> str:
+    """A page title without its disambiguation: "Unchain My Heart (song)" → "Unchain My Heart"."""
+    s = strip_quotes(re.sub(r"\s*\([^()]*\)\s*$", "", clean(name)))
+    return s or strip_quotes(clean(name))
+
+
+@dataclass(slots=True)
+class Attr:
+    """One typed attribute: ``kind`` (date | num | place | credit | set | label | nationality),
+    the parsed ``value``, the fact ``key`` as written and the fact line as ``snippet``."""
+
+    kind: str
+    value: object
+    key: str
+    raw: str
+    snippet: str
+
+
+@dataclass(slots=True)
+class Entity:
+    idx: int
+    url: str
+    name: str            # the answer form: title without disambiguation or quotes
+    title: str           # the page subject as crawled (an alias)
+    kind: str
+    noun: str            # how prose names it: "studio album", "single", "jazz saxophonist"
+    site: str
+    attrs: dict[str, Attr] = field(default_factory=dict)
+    rels: list[tuple[str, int, str]] = field(default_factory=list)   # (relation, target idx, fact line)
+    links: array = field(default_factory=lambda: array("i"))        # crawled pages it links to
+    description: str = ""
+
+
+class EntityGraph:
+    """Entities by index, by kind, with relation and link adjacency in both directions."""
+
+    def __init__(self) -> None:
+        self.entities: list[Entity] = []
+        self.by_key: dict[str, int] = {}
+        self.by_kind: dict[str, list[int]] = defaultdict(list)
+        self.incoming: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+        self.linked_from: dict[int, array] = {}
+        self.titles: set[str] = set()          # normalised titles, subjects and base names of every page
+        self.max_title_words = 1
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def __iter__(self) -> Iterator[Entity]:
+        return iter(self.entities)
+
+    def get(self, url: str) -> Entity | None:
+        i = self.by_key.get(url_key(url))
+        return self.entities[i] if i is not None else None
+
+    def of_kind(self, kind: str) -> list[int]:
+        return self.by_kind.get(kind, [])
+
+    def related(self, i: int, rel: str, direction: str = "out") -> list[int]:
+        """Targets of ``rel`` from entity ``i`` (direction "out"), or its sources ("in")."""
+        if rel == "links":
+            if direction == "out":
+                return list(self.entities[i].links)
+            return list(self.linked_from.get(i, ()))
+        edges = self.entities[i].rels if direction == "out" else self.incoming.get(i, [])
+        return [j for r, j, _ in edges if r == rel]
+
+    def title_hits(self, text: str) -> list[str]:
+        """Crawled page titles (normalised) that occur as whole words in ``text``."""
+        words = norm(text).split()
+        hits = []
+        for n in range(1, min(self.max_title_words, len(words)) + 1):
+            for k in range(len(words) - n + 1):
+                g = " ".join(words[k:k + n])
+                if g in self.titles:
+                    hits.append(g)
+        return hits
+
+    # --- building ----------------------------------------------------------------------------
+    def _add_title(self, s: str) -> None:
+        n = norm(s)
+        if n:
+            self.titles.add(n)
+            self.max_title_words = max(self.max_title_words, len(n.split()))
+
+
+def clip_line(line: str, n: int = SNIPPET_CHARS) -> str:
+    """A fact line clipped at a value boundary ("; " or ", "), never inside a word."""
+    if len(line) <= n:
+        return line
+    cut = max(line.rfind("; ", 0, n), line.rfind(", ", 0, n))
+    return line[:cut] if cut > 0 else line[:n].rsplit(" ", 1)[0]
+
+
+def _raw_of(line: str, value: str) -> str:
+    """The value as the (clipped) fact line shows it, so the snippet always contains it."""
+    v = clean(value)
+    return v if v in line else line.split(": ", 1)[-1]
+
+
+def _type_line(value: str) -> tuple[str, str]:
+    m = _TYPE.match(value or "")
+    return (m.group("what").strip().lower(), m.group("by").strip()) if m else ((value or "").strip().lower(), "")
+
+
+def infer_kind(site: str, keys: set[str], type_what: str, description: str) -> str:
+    if site == "arxiv":
+        return "paper"
+    if site == "github":
+        return "repository"
+    if type_what:
+        if "album" in type_what or "box set" in type_what or type_what.startswith("ep") or "compilation" in type_what:
+            return "album"
+        if "single" in type_what or "song" in type_what:
+            return "song"
+    if keys & {"born", "died", "birth name", "birthplace", "place of birth", "place of death"} and not keys & {
+            "members", "past members"}:
+        return "person"
+    if keys & {"members", "past members", "current members"}:
+        return "band"
+    if "directed by" in keys and keys & {"running time", "starring", "box office", "budget"}:
+        return "film"
+    if keys & {"no. of episodes", "original channel", "no. of seasons"}:
+        return "tv series"
+    if keys & {"discovery date", "mpc designation", "orbital period"}:
+        return "asteroid"
+    if keys & {"population", "time zone", "area code(s)", "elevation", "postal code", "zip code", "coordinates"}:
+        return "place"
+    if keys & {"headquarters", "industry", "key people", "founder", "founder(s)", "products"}:
+        return "organisation"
+    if "origin" in keys and "years active" in keys:
+        return "band"
+    for rx, kind in _DESC_KIND:
+        if rx.search(description or ""):
+            return kind
+    return ""
+
+
+def _noun(kind: str, type_what: str, attrs: dict[str, Attr], description: str) -> str:
+    if kind == "album" and type_what:
+        w = re.sub(r"\s+", " ", type_what).strip()
+        return w if len(w.split()) <= 3 else "album"
+    if kind == "song" and type_what.startswith("single"):
+        return "single"
+    if kind == "person":
+        m = _OCC_NOUN.search(description or "")
+        if m:
+            words = m.group(1).split()
+            if words and words[0] in V.NATIONALITIES:
+                words = words[1:]
+            if 1 <= len(words) <= 4 and all(w.isalpha() or "-" in w for w in words) and _PERSON_NOUN.search(words[-1]):
+                return " ".join(words)
+        occ = attrs.get("occupation")
+        if occ and isinstance(occ.value, tuple) and occ.value and _PERSON_NOUN.search(occ.value[0]):
+            return occ.value[0]
+        return "person"
+    return KIND_NOUNS.get(kind, kind or "entity")
+
+
+def _parse_attr(kind: str, canon: str, value: str) -> object:
+    if kind == "date":
+        return V.parse_year(value)
+    if kind == "num":
+        unit = NUMBER_UNIT[canon]
+        if unit == "s":
+            return V.parse_duration_s(value)
+        if unit == "$":
+            return V.parse_money(value)
+        return V.parse_count(value)
+    if kind == "place":
+        return V.parse_place(value)
+    if kind == "credit":
+        names = V.person_names(value)
+        return tuple(sorted({V.initials(n) for n in names if V.initials(n)})) or None
+    if kind == "set":
+        return tuple(V.genre_words(value)) or None
+    if kind == "label":
+        first = re.split(r",|;|\(", value or "")[0].strip()
+        letters = [w[0].upper() for w in re.findall(r"[A-Za-z]\w*", first)]
+        return letters[0] if letters else None
+    return None
+
+
+PageLike = object
+PageSource = Iterable[PageLike] | Callable[[], Iterable[PageLike]]
+
+
+def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[str], str]]]:
+    """The entity of one page and its unresolved link-valued facts ``(relation, urls, fact line)``."""
+    subject = clean(getattr(page, "subject", "") or "")
+    title = clean(getattr(page, "title", "") or "")
+    description = clean(getattr(page, "description", "") or "")
+    site = getattr(page, "site", "") or "generic"
+    facts = list(getattr(page, "facts", []) or [])
+    keys = {f.key.strip().lower() for f in facts}
+    type_what, _by = "", ""
+    for f in facts:
+        if f.key.strip().lower() == "type":
+            type_what, _by = _type_line(f.value)
+            break
+    attrs: dict[str, Attr] = {}
+    pending: list[tuple[str, list[str], str]] = []
+    for f in facts:
+        k = f.key.strip().lower()
+        line = clip_line(clean(f"{f.key}: {f.value}"))
+        if k == "type" and f.links:
+            pending.append(("by", list(f.links[:2]), line))
+            continue
+        got = _KEY_TO.get(k)
+        if got is not None:
+            vkind, canon = got
+            parsed = _parse_attr(vkind, canon, f.value)
+            if parsed is not None and canon not in attrs:
+                attrs[canon] = Attr(vkind, parsed, f.key, _raw_of(line, f.value), line)
+            if k == "born" and "birthplace" not in attrs:  # "September 23, 1930; Albany, Georgia, U.S."
+                place = V.parse_place(f.value.split(";", 1)[1]) if ";" in f.value else None
+                if place:
+                    attrs["birthplace"] = Attr("place", place, f.key, _raw_of(line, f.value), line)
+        rel = _REL_OF.get(k)
+        if rel and f.links:
+            pending.append((rel, list(f.links[:6]), line))
+        elif f.links and k not in ("website", "type") and not got:
+            pending.append((f"fact:{k}", list(f.links[:3]), line))
+    nat = V.nationality(description)
+    if nat:
+        attrs["nationality"] = Attr("nationality", nat, "description", nat, description[:SNIPPET_CHARS])
+    name = base_name(subject or title)
+    kind = infer_kind(site, keys, type_what, description)
+    if kind == "place" and norm(name).startswith("list of"):
+        kind = ""
+    if norm(name).startswith(("list of", "lists of")) or "discography" in norm(name).split():
+        kind = ""
+    ent = Entity(idx=idx, url=getattr(page, "url", ""), name=name, title=subject or title, kind=kind,
+                 noun=_noun(kind, type_what, attrs, description), site=site, attrs=attrs,
+                 description=description[:SNIPPET_CHARS])
+    return ent, pending
+
+
+def build_entity_graph(pages: PageSource) -> EntityGraph:
+    """One pass over the pages (a callable is called once), then link resolution by URL key."""
+    g = EntityGraph()
+    pending_rels: list[list[tuple[str, list[str], str]]] = []
+    pending_links: list[array] = []
+    link_ids: dict[str, int] = {}  # url key -> small int (interned once)
+    for page in pages() if callable(pages) else pages:
+        if getattr(page, "status", 200) >= 400:
+            continue
+        url = getattr(page, "url", "")
+        if not url or url_key(url) in g.by_key:
+            continue
+        idx = len(g.entities)
+        ent, pending = entity_from(idx, page)
+        g.entities.append(ent)
+        for u in (url, getattr(page, "final_url", "") or ""):
+            if u:
+                g.by_key.setdefault(url_key(u), idx)
+        for t in (ent.title, ent.name, getattr(page, "title", "") or ""):
+            g._add_title(t)
+        pending_rels.append(pending)
+        ids = array("i")
+        for lk in getattr(page, "out_links", []) or []:
+            u = lk.url if hasattr(lk, "url") else lk[0]
+            ids.append(link_ids.setdefault(url_key(u), len(link_ids)))
+        pending_links.append(ids)
+    id_to_idx = {lid: g.by_key[k] for k, lid in link_ids.items() if k in g.by_key}
+    del link_ids
+    linked_from: dict[int, set[int]] = defaultdict(set)
+    for ent, pending, ids in zip(g.entities, pending_rels, pending_links, strict=True):
+        seen: set[tuple[str, int]] = set()
+        for rel, urls, line in pending:
+            for u in urls:
+                j = g.by_key.get(url_key(u))
+                if j is None or j == ent.idx or (rel, j) in seen:
+                    continue
+                seen.add((rel, j))
+                ent.rels.append((rel, j, line))
+                g.incoming[j].append((rel, ent.idx, line))
+        out = sorted({id_to_idx[i] for i in ids if i in id_to_idx and id_to_idx[i] != ent.idx})
+        ent.links = array("i", out)
+        for j in out:
+            linked_from[j].add(ent.idx)
+        if ent.kind:
+            g.by_kind[ent.kind].append(ent.idx)
+    g.linked_from = {j: array("i", sorted(s)) for j, s in linked_from.items()}
+    return g

@@ -1,0 +1,298 @@
+"""Subgraph sampling around a target entity, obfuscation of its constraints, uniqueness by solving.
+
+:func:`sample_queries` grows connected subgraphs around a target by a seeded random walk with
+branching (the walk may return to any node already in the subgraph and leave it by another edge) and
+backtracking (a neighbour with nothing askable is abandoned and the walk returns to where it came
+from). Each step adds one constraint: an obfuscated attribute of the current node, or a relation to a
+new neighbour (which must then get an attribute of its own). When a new neighbour is also related to
+another node of the subgraph, that edge may be added too (a cycle).
+
+A subgraph is kept when its constraints come from ≥ 2 pages, its shape is not a single chain (a node
+with ≥ 3 edges, attribute edges included, or a cycle) and the solver finds exactly one entity of the
+target's kind that satisfies it; redundant constraints are then dropped one by one (seeded order)
+while the set stays unique and keeps its shape, so every constraint left is needed (``needed`` says
+which ones are). Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from synth.graph import values as V
+from synth.graph.entities import Attr, Entity, EntityGraph
+from synth.graph.solve import unique
+
+# relations a question can state (fact holder → linked page), with the kinds that make sense
+PHRASABLE_RELS = ("by", "album", "writer", "producer", "director", "starring", "next", "previous",
+                  "associated", "member", "birthplace", "based_on", "label", "links")
+ASKABLE_ATTRS = ("released", "born", "died", "recorded", "founded", "active_from", "discovered", "length",
+                 "running_time", "budget", "box_office", "population", "birthplace", "deathplace", "origin",
+                 "location", "country", "producer", "writer", "director", "discoverer", "genre", "occupation",
+                 "instrument", "label", "nationality", "language")
+VARS = ("?x", "?y", "?z", "?w", "?v")
+
+
+@dataclass
+class SampleConfig:
+    min_constraints: int = 3
+    max_constraints: int = 6
+    max_walk_steps: int = 14
+    link_relation: bool = True   # plain hyperlinks as relations ("the article on Y links to X")
+
+
+def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> list[dict]:
+    """Obfuscated predicates for one attribute value (loosest first after shuffling within kinds)."""
+    v = a.value
+    if a.kind == "date" and isinstance(v, int):
+        preds = V.obfuscate_year(v, rng)
+    elif a.kind == "num" and isinstance(v, int | float):
+        from synth.graph.entities import NUMBER_UNIT
+        preds = V.obfuscate_number(float(v), NUMBER_UNIT.get(key, ""), rng)
+    elif a.kind == "place" and isinstance(v, dict):
+        preds = [{"op": "region", "v": v["region"]}]
+        if v.get("country"):
+            preds.append({"op": "country", "v": v["country"]})
+    elif a.kind == "credit" and isinstance(v, tuple) and len(v) == 1:
+        preds = [{"op": "initials", "v": v[0]}]
+    elif a.kind == "set" and isinstance(v, tuple) and v:
+        preds = [{"op": "has", "v": g} for g in v[:4] if 1 <= len(g.split()) <= 3
+                 and not (key == "occupation" and g in noun)]
+    elif a.kind == "label" and isinstance(v, str):
+        preds = [{"op": "initial", "v": v}]
+    elif a.kind == "nationality" and isinstance(v, str):
+        preds = [{"op": "eq", "v": v}]
+    else:
+        preds = []
+    rng.shuffle(preds)
+    return preds
+
+
+def _evidence_value(a: Attr) -> str:
+    return a.raw
+
+
+class Walker:
+    """One target's subgraph sampler (state of a single walk)."""
+
+    def __init__(self, graph: EntityGraph, target: int, rng: random.Random, cfg: SampleConfig,
+                 forbidden_words: frozenset[str] = frozenset()) -> None:
+        self.g = graph
+        self.target = target
+        self.rng = rng
+        self.cfg = cfg
+        self.forbidden_words = forbidden_words
+
+    def _attr_options(self, ent: Entity, used: set[str]) -> list[tuple[str, Attr]]:
+        return [(k, a) for k, a in ent.attrs.items() if k in ASKABLE_ATTRS and k not in used]
+
+    def _pred_ok(self, pred: dict) -> bool:
+        """A predicate whose words name a crawled page is never used ("soul" when a page is "Soul")."""
+        return not self.g.title_hits(V.value_phrase(pred))
+
+    def _attr_constraint(self, var: str, ent: Entity, key: str, a: Attr) -> dict | None:
+        for pred in attr_predicates(a, key, self.rng, ent.noun):
+            if self._pred_ok(pred):
+                return {"t": "attr", "s": var, "p": key, "vkind": a.kind, "pred": pred, "url": ent.url,
+                        "snippet": a.snippet, "value": _evidence_value(a)}
+        return None
+
+    def _rel_options(self, idx: int, exclude: set[int]) -> list[tuple[str, str, int, str]]:
+        """(relation, direction, other entity, fact line) for phrasable relations of ``idx``."""
+        ent = self.g.entities[idx]
+        out = []
+        for rel, j, line in ent.rels:
+            if rel in PHRASABLE_RELS and j not in exclude and self.g.entities[j].kind:
+                out.append((rel, "out", j, line))
+        for rel, j, line in self.g.incoming.get(idx, []):
+            if rel in PHRASABLE_RELS and j not in exclude and self.g.entities[j].kind:
+                out.append((rel, "in", j, line))
+        if self.cfg.link_relation and not out:
+            for j in self.g.linked_from.get(idx, ()):  # "the article on Y links to X"
+                if j not in exclude and self.g.entities[j].kind and self.g.entities[j].attrs:
+                    out.append(("links", "in", j, ent.name))  # the link's anchor is the page's name
+        return out
+
+    def walk(self) -> tuple[dict, dict[str, int]] | None:
+        """One random subgraph: (query, binding var → entity), or None when nothing fits."""
+        g, rng = self.g, self.rng
+        binding = {"?x": self.target}
+        kinds = {"?x": g.entities[self.target].kind}
+        cons: list[dict] = []
+        used_attrs: dict[str, set[str]] = {"?x": set()}
+        stack = ["?x"]
+        steps = 0
+        while steps < self.cfg.max_walk_steps and len(cons) < self.cfg.max_constraints:
+            steps += 1
+            var = stack[-1]
+            idx = binding[var]
+            ent = g.entities[idx]
+            attrs = self._attr_options(ent, used_attrs[var])
+            rels = self._rel_options(idx, set(binding.values())) if len(binding) < len(VARS) else []
+            moves = (["attr"] * len(attrs[:3])) + (["rel"] * min(2, len(rels)))
+            if var != "?x" and len(stack) > 1:
+                moves.append("back")
+            if not moves:
+                if len(stack) > 1:
+                    stack.pop()  # backtrack: nothing left here
+                    continue
+                break
+            move = rng.choice(moves)
+            if move == "back":
+                stack.pop()
+                continue
+            if move == "attr":
+                key, a = rng.choice(attrs)
+                used_attrs[var].add(key)
+                c = self._attr_constraint(var, ent, key, a)
+                if c:
+                    cons.append(c)
+                continue
+            rel, direction, j, line = rng.choice(rels)
+            other = g.entities[j]
+            new = VARS[len(binding)]
+            oattrs = self._attr_options(other, set())
+            first = None
+            rng.shuffle(oattrs)
+            for key, a in oattrs:
+                first = self._attr_constraint(new, other, key, a)
+                if first:
+                    break
+            if first is None:
+                continue  # a neighbour that cannot be described: stay here (backtracking)
+            binding[new] = j
+            kinds[new] = other.kind
+            used_attrs[new] = {first["p"]}
+            s, o = (var, new) if direction == "out" else (new, var)
+            holder = g.entities[binding[s]]
+            cons.append({"t": "rel", "s": s, "p": rel, "o": o, "url": holder.url, "snippet": line,
+                         "value": line.split(": ", 1)[-1]})
+            cons.append(first)
+            # close a cycle: the new node related to another node of the subgraph
+            for v2, i2 in list(binding.items()):
+                if v2 in (var, new):
+                    continue
+                for rel2, j2, line2 in other.rels:
+                    if j2 == i2 and rel2 in PHRASABLE_RELS and rel2 != "links" and rng.random() < 0.7:
+                        cons.append({"t": "rel", "s": new, "p": rel2, "o": v2, "url": other.url,
+                                     "snippet": line2, "value": line2.split(": ", 1)[-1]})
+                        break
+            stack.append(new)
+        if not cons:
+            return None
+        return {"vars": kinds, "constraints": cons}, binding
+
+
+def pages_of(query: dict) -> set[str]:
+    return {c["url"] for c in query["constraints"]}
+
+
+def shape_ok(query: dict) -> bool:
+    """Not a single chain: some node has ≥ 3 edges (attribute edges count) or the relations form a cycle."""
+    deg: dict[str, int] = {}
+    rel_edges = 0
+    for c in query["constraints"]:
+        deg[c["s"]] = deg.get(c["s"], 0) + 1
+        if c["t"] == "rel":
+            deg[c["o"]] = deg.get(c["o"], 0) + 1
+            rel_edges += 1
+    cycle = rel_edges >= len(query["vars"]) and len(query["vars"]) >= 2
+    return cycle or max(deg.values(), default=0) >= 3
+
+
+def connected(query: dict) -> bool:
+    vars_ = set(query["vars"])
+    seen = {"?x"}
+    changed = True
+    while changed:
+        changed = False
+        for c in query["constraints"]:
+            if c["t"] == "rel" and (c["s"] in seen) != (c["o"] in seen):
+                seen |= {c["s"], c["o"]}
+                changed = True
+    used = {c["s"] for c in query["constraints"]} | {c["o"] for c in query["constraints"] if c["t"] == "rel"}
+    return seen >= used and vars_ <= seen
+
+
+def every_var_described(query: dict) -> bool:
+    """Each variable other than ?x keeps an attribute of its own (a bare "some page" is no description)."""
+    described = {c["s"] for c in query["constraints"] if c["t"] == "attr"}
+    return all(v in described for v in query["vars"] if v != "?x")
+
+
+def valid(query: dict, min_constraints: int) -> bool:
+    return (len(query["constraints"]) >= min_constraints and len(pages_of(query)) >= 2 and shape_ok(query)
+            and connected(query) and every_var_described(query))
+
+
+def _without(query: dict, i: int) -> dict:
+    cons = query["constraints"][:i] + query["constraints"][i + 1:]
+    used = {"?x"} | {c["s"] for c in cons} | {c["o"] for c in cons if c["t"] == "rel"}
+    return {"vars": {v: k for v, k in query["vars"].items() if v in used}, "constraints": cons}
+
+
+def minimise(graph: EntityGraph, query: dict, target: int, rng: random.Random, min_constraints: int) -> dict:
+    """Drop constraints the uniqueness does not need (seeded order), keeping the shape valid."""
+    order = list(range(len(query["constraints"])))
+    rng.shuffle(order)
+    q = query
+    for orig in order:
+        c = query["constraints"][orig]
+        if c not in q["constraints"]:
+            continue
+        i = q["constraints"].index(c)
+        cand = _without(q, i)
+        if valid(cand, min_constraints) and unique(graph, cand, target):
+            q = cand
+    return q
+
+
+def needed(graph: EntityGraph, query: dict, target: int) -> list[bool]:
+    """Per constraint: is the answer no longer unique without it?"""
+    out = []
+    for i in range(len(query["constraints"])):
+        cand = _without(query, i)
+        try:
+            out.append(not unique(graph, cand, target))
+        except ValueError:  # removing it disconnects a variable: the description needs it
+            out.append(True)
+    return out
+
+
+def shape_signature(query: dict) -> str:
+    """What a template would see: relations and attribute kinds per variable, values left out."""
+    parts = []
+    for c in query["constraints"]:
+        if c["t"] == "attr":
+            parts.append(f"{c['s']}.{c['p']}")
+        else:
+            parts.append(f"{c['s']}-{c['p']}-{c['o']}")
+    return "|".join(sorted(parts))
+
+
+def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int, keep: int,
+                   cfg: SampleConfig | None = None) -> list[tuple[dict, dict[str, int]]]:
+    """Up to ``keep`` distinct unique subgraphs around ``target`` from ``tries`` seeded walks."""
+    cfg = cfg or SampleConfig()
+    rng = random.Random(f"{seed}|{graph.entities[target].url}")
+    out: list[tuple[dict, dict[str, int]]] = []
+    seen: set[str] = set()
+    for _ in range(tries):
+        got = Walker(graph, target, rng, cfg).walk()
+        if got is None:
+            continue
+        query, binding = got
+        if not valid(query, cfg.min_constraints):
+            continue
+        if not unique(graph, query, target):
+            continue
+        query = minimise(graph, query, target, rng, cfg.min_constraints)
+        binding = {v: i for v, i in binding.items() if v in query["vars"]}
+        sig = shape_signature(query)
+        if sig in seen:
+            continue
+        seen.add(sig)
+        out.append((query, binding))
+        if len(out) >= keep:
+            break
+    return out

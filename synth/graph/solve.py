@@ -1,0 +1,120 @@
+"""Constraint solving over the entity graph: which crawled entities satisfy an obfuscated description.
+
+A *query* is a small conjunctive description with variables (WebShaper-style):
+
+- ``vars``: ``{"?x": kind, "?y": kind, ...}`` (``?x`` is the answer's variable),
+- ``constraints``: attribute constraints ``{"t": "attr", "s": "?x", "p": "released", "pred": {...}}``
+  and relation constraints ``{"t": "rel", "s": "?y", "p": "album", "o": "?x"}`` (the fact on ``?y``'s
+  page links to ``?x``'s page; ``p == "links"``: a plain hyperlink).
+
+:func:`matches` returns every entity of the target's kind for which some assignment of the other
+variables (distinct entities, of their kinds) satisfies every constraint. Relations are closed-world
+(only crawled pages and their links count); attributes are open-world: an entity whose page does not
+state the attribute is *not* ruled out by it (it might satisfy it), so a question is kept as unique
+only when every other entity is refuted by something its page states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from synth.graph.entities import EntityGraph
+from synth.graph.values import holds
+
+
+def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
+    """The attribute constraint holds, or the page does not state the attribute (cannot refute)."""
+    a = graph.entities[idx].attrs.get(c["p"])
+    if a is None:
+        return True
+    return holds(c["pred"], a.value)
+
+
+def _rel_ok(graph: EntityGraph, s: int, p: str, o: int) -> bool:
+    return o in graph.related(s, p, "out")
+
+
+def _order(query: dict) -> list[str]:
+    """Variables in BFS order from ``?x`` over relation constraints."""
+    order = ["?x"]
+    rels = [c for c in query["constraints"] if c["t"] == "rel"]
+    while True:
+        grew = False
+        for c in rels:
+            for a, b in ((c["s"], c["o"]), (c["o"], c["s"])):
+                if a in order and b not in order:
+                    order.append(b)
+                    grew = True
+        if not grew:
+            break
+    missing = set(query["vars"]) - set(order)
+    if missing:
+        raise ValueError(f"query variables not connected to ?x: {sorted(missing)}")
+    return order
+
+
+def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int = 2000) -> bool:
+    """Whether some assignment with ``?x = candidate`` satisfies every constraint."""
+    order = _order(query)
+    cons = query["constraints"]
+    kinds = query["vars"]
+    budget = [limit]
+
+    def consistent(var: str, ent: int, binding: dict[str, int]) -> bool:
+        if kinds.get(var) and graph.entities[ent].kind != kinds[var]:
+            return False
+        for c in cons:
+            if c["t"] == "attr" and c["s"] == var and not attr_ok(graph, ent, c):
+                return False
+            if c["t"] == "rel":
+                s = ent if c["s"] == var else binding.get(c["s"])
+                o = ent if c["o"] == var else binding.get(c["o"])
+                if var in (c["s"], c["o"]) and s is not None and o is not None and not _rel_ok(graph, s, c["p"], o):
+                    return False
+        return True
+
+    def domain(var: str, binding: dict[str, int]) -> Iterable[int]:
+        for c in cons:
+            if c["t"] != "rel":
+                continue
+            if c["s"] == var and c["o"] in binding:
+                return graph.related(binding[c["o"]], c["p"], "in")
+            if c["o"] == var and c["s"] in binding:
+                return graph.related(binding[c["s"]], c["p"], "out")
+        return ()
+
+    def search(i: int, binding: dict[str, int]) -> bool:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return True  # too many branches to refute: count it as a possible match (conservative)
+        if i == len(order):
+            return True
+        var = order[i]
+        used = set(binding.values())
+        for ent in ([candidate] if var == "?x" else domain(var, binding)):
+            if ent in used or not consistent(var, ent, binding):
+                continue
+            binding[var] = ent
+            if search(i + 1, binding):
+                del binding[var]
+                return True
+            del binding[var]
+        return False
+
+    return search(0, {})
+
+
+def matches(graph: EntityGraph, query: dict, *, stop_after: int = 2) -> list[int]:
+    """Entities of the target's kind satisfying the query (stops after ``stop_after`` matches)."""
+    out = []
+    kind = query["vars"]["?x"]
+    for idx in graph.of_kind(kind) if kind else range(len(graph)):
+        if satisfiable(graph, query, idx):
+            out.append(idx)
+            if len(out) >= stop_after:
+                break
+    return out
+
+
+def unique(graph: EntityGraph, query: dict, target: int) -> bool:
+    return matches(graph, query) == [target]

@@ -1,0 +1,300 @@
+"""Typed values of the entity graph and their obfuscation, as data a program can re-check.
+
+A fact value is parsed once into a typed value (a year, a number with a unit, a place with its
+region, a person's initials, a set of genre words...). An obfuscated constraint is a *predicate*: a
+small JSON-able dict (``{"op": "year", "lo": 1960, "hi": 1963}``) that
+
+- :func:`holds` evaluates against any entity's parsed value (the solver and ``filters/obfuscated.py``
+  use the same code), and
+- :func:`phrases` words in several ways ("in the early 1960s", "during the first years of the
+  1960s" ...), never quoting the exact value.
+
+Obfuscation per kind: dates → decade / part of a decade or century / a range containing the year;
+numbers → a range or "under N"; people → initials; places → region or country; labels → the
+initial of their name; genres stay words (they are shared by many entities by nature).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+
+from synth.text import norm
+
+YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
+DURATION = re.compile(r"(?<![\d:])(\d{1,3}):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
+MINUTES = re.compile(r"(\d{1,4}(?:\.\d+)?)\s*(?:min|minutes)\b", re.I)
+MONEY = re.compile(r"(?:US)?\$\s?(\d+(?:[.,]\d+)?)\s*(million|billion|thousand)?", re.I)
+PLAIN_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\d])")
+
+US_STATE_REGION: dict[str, str] = {}
+for _region, _states in {
+    "the American South": "Alabama Arkansas Florida Georgia Kentucky Louisiana Mississippi North_Carolina "
+                          "South_Carolina Tennessee Virginia West_Virginia Texas Oklahoma Maryland Delaware",
+    "the US Northeast": "Connecticut Maine Massachusetts New_Hampshire Rhode_Island Vermont New_Jersey "
+                        "New_York Pennsylvania",
+    "the American Midwest": "Illinois Indiana Michigan Ohio Wisconsin Iowa Kansas Minnesota Missouri Nebraska "
+                            "North_Dakota South_Dakota",
+    "the western United States": "Arizona Colorado Idaho Montana Nevada New_Mexico Utah Wyoming Alaska Hawaii",
+    "the US West Coast": "California Oregon Washington",
+}.items():
+    for _s in _states.split():
+        US_STATE_REGION[_s.replace("_", " ").lower()] = _region
+US_CITY_STATE = {"los angeles": "california", "san francisco": "california", "new york city": "new york",
+                 "chicago": "illinois", "detroit": "michigan", "memphis": "tennessee", "nashville": "tennessee",
+                 "new orleans": "louisiana", "seattle": "washington", "atlanta": "georgia", "houston": "texas",
+                 "philadelphia": "pennsylvania", "boston": "massachusetts", "beverly hills": "california",
+                 "hollywood": "california", "brooklyn": "new york", "manhattan": "new york",
+                 "harlem": "new york", "dallas": "texas", "st. louis": "missouri", "kansas city": "missouri"}
+COUNTRY_REGION = {
+    "united states": "North America", "u.s.": "North America", "usa": "North America", "us": "North America",
+    "canada": "North America", "mexico": "North America",
+    "united kingdom": "the British Isles", "uk": "the British Isles", "england": "the British Isles",
+    "scotland": "the British Isles", "wales": "the British Isles", "ireland": "the British Isles",
+    "northern ireland": "the British Isles",
+    "france": "Western Europe", "belgium": "Western Europe", "netherlands": "Western Europe",
+    "luxembourg": "Western Europe", "germany": "Central Europe", "austria": "Central Europe",
+    "switzerland": "Central Europe", "poland": "Central Europe", "czech republic": "Central Europe",
+    "hungary": "Central Europe", "italy": "Southern Europe", "spain": "Southern Europe",
+    "portugal": "Southern Europe", "greece": "Southern Europe", "sweden": "Scandinavia",
+    "norway": "Scandinavia", "denmark": "Scandinavia", "finland": "Northern Europe", "iceland": "Northern Europe",
+    "russia": "Eastern Europe", "ukraine": "Eastern Europe", "romania": "Eastern Europe",
+    "japan": "East Asia", "china": "East Asia", "south korea": "East Asia", "korea": "East Asia",
+    "taiwan": "East Asia", "india": "South Asia", "pakistan": "South Asia", "australia": "Oceania",
+    "new zealand": "Oceania", "brazil": "South America", "argentina": "South America",
+    "chile": "South America", "colombia": "South America", "egypt": "North Africa", "nigeria": "West Africa",
+    "south africa": "Southern Africa", "jamaica": "the Caribbean", "cuba": "the Caribbean",
+    "israel": "the Middle East", "iran": "the Middle East", "turkey": "the Middle East",
+}
+COUNTRY_NAME = {"u.s.": "the United States", "usa": "the United States", "us": "the United States",
+                "united states": "the United States", "uk": "the United Kingdom",
+                "united kingdom": "the United Kingdom", "england": "England"}
+NATIONALITIES = ("American", "British", "English", "Scottish", "Welsh", "Irish", "Canadian", "Australian",
+                 "French", "German", "Italian", "Spanish", "Swedish", "Norwegian", "Danish", "Dutch", "Belgian",
+                 "Japanese", "Chinese", "Indian", "Russian", "Brazilian", "Mexican", "Jamaican", "Austrian",
+                 "Swiss", "Polish", "Greek", "Finnish", "Portuguese", "Argentine", "Cuban", "Korean")
+_NAT = re.compile(r"\b(?:is|was) (?:an?|the) (?:[\w-]+ )?(" + "|".join(NATIONALITIES) + r")\b")
+
+
+# --- parsing --------------------------------------------------------------------------------------
+
+def parse_year(value: str) -> int | None:
+    m = YEAR.search(value or "")
+    return int(m.group(1)) if m else None
+
+
+def parse_duration_s(value: str) -> int | None:
+    """A track or running length in seconds ("3:03", "2:01:30", "118 minutes")."""
+    m = DURATION.search(value or "")
+    if m:
+        a, b, c = int(m.group(1)), int(m.group(2)), m.group(3)
+        return a * 3600 + b * 60 + int(c) if c is not None else a * 60 + b
+    m = MINUTES.search(value or "")
+    if m:
+        return int(float(m.group(1)) * 60)
+    return None
+
+
+def parse_money(value: str) -> float | None:
+    m = MONEY.search(value or "")
+    if not m:
+        return None
+    n = float(m.group(1).replace(",", ""))
+    scale = {"million": 1e6, "billion": 1e9, "thousand": 1e3}.get((m.group(2) or "").lower(), 1)
+    return n * scale
+
+
+def parse_count(value: str) -> int | None:
+    m = PLAIN_NUMBER.search(value or "")
+    if not m:
+        return None
+    try:
+        return int(m.group(1).replace(",", ""))
+    except ValueError:
+        return None
+
+
+def parse_place(value: str) -> dict | None:
+    """``{"region", "country"}`` of a place value like "Albany, Georgia, U.S." (None when unknown)."""
+    parts = [p.strip().lower().rstrip(".") + ("." if p.strip().lower().endswith(".") else "")
+             for p in re.split(r"[,;]", value or "") if p.strip()]
+    parts = [re.sub(r"\[.*?\]|\(.*?\)", "", p).strip() for p in parts]
+    region = country = ""
+    for p in parts:
+        key = p.rstrip(".") if p not in COUNTRY_REGION else p
+        if p in US_STATE_REGION or key in US_STATE_REGION:
+            region = US_STATE_REGION.get(p) or US_STATE_REGION[key]
+            country = "the United States"
+        elif p in US_CITY_STATE:
+            region = US_STATE_REGION[US_CITY_STATE[p]]
+            country = "the United States"
+    for p in reversed(parts):
+        if p in COUNTRY_REGION:
+            country = country or COUNTRY_NAME.get(p, p.title())
+            region = region or COUNTRY_REGION[p]
+            break
+    if not region:
+        return None
+    return {"region": region, "country": country}
+
+
+def initials(name: str) -> str:
+    """Initials of a person's name ("Jerry Wexler" → "JW"; "Jr." and bracketed roles left out)."""
+    name = re.sub(r"\(.*?\)|\[.*?\]", "", name or "")
+    words = [w for w in re.findall(r"[A-Za-z][\w'.-]*", name) if w.lower().rstrip(".") not in {"jr", "sr", "ii", "iii"}]
+    return "".join(w[0].upper() for w in words if w[0].isalpha())
+
+
+def person_names(value: str) -> list[str]:
+    """Person names in a credit value ("Hoagy Carmichael (music), Stuart Gorrell (lyrics)")."""
+    value = re.sub(r"\(.*?\)|\[.*?\]", "", value or "")
+    out = []
+    for part in re.split(r",|;| and | & |/", value):
+        p = part.strip().strip('"')
+        words = p.split()
+        if 2 <= len(words) <= 4 and all(w[0].isupper() for w in words if w[0].isalpha()):
+            out.append(p)
+    return out
+
+
+def nationality(description: str) -> str:
+    m = _NAT.search(description or "")
+    return m.group(1) if m else ""
+
+
+def genre_words(value: str) -> list[str]:
+    out = []
+    for part in re.split(r",|;|/|\n", value or ""):
+        g = norm(re.sub(r"\(.*?\)|\[.*?\]", "", part))
+        if g and len(g) <= 30:
+            out.append(g)
+    return out
+
+
+# --- predicates -------------------------------------------------------------------------------
+
+def holds(pred: dict, value: object) -> bool:
+    """Whether a parsed value satisfies an obfuscated predicate (False for a missing value)."""
+    if value is None:
+        return False
+    op = pred.get("op")
+    if op == "year":
+        return isinstance(value, int) and pred["lo"] <= value <= pred["hi"]
+    if op == "num":
+        return isinstance(value, int | float) and pred["lo"] <= value < pred["hi"]
+    if op == "region":
+        return isinstance(value, dict) and value.get("region") == pred["v"]
+    if op == "country":
+        return isinstance(value, dict) and value.get("country") == pred["v"]
+    if op == "initials":
+        vals = value if isinstance(value, list | tuple) else [value]
+        return any(isinstance(v, str) and v == pred["v"] for v in vals)
+    if op == "initial":  # first letter of a name
+        vals = value if isinstance(value, list | tuple) else [value]
+        return any(isinstance(v, str) and v[:1].upper() == pred["v"] for v in vals)
+    if op == "has":
+        vals = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        return pred["v"] in vals
+    if op == "eq":
+        return value == pred["v"]
+    raise ValueError(f"unknown predicate op {op!r}")
+
+
+def obfuscate_year(year: int, rng: random.Random) -> list[dict]:
+    """Loose predicates that contain ``year`` (several, the caller picks)."""
+    dec = year - year % 10
+    part = year % 10
+    out = [{"op": "year", "lo": dec, "hi": dec + 9, "style": "decade"}]
+    if part <= 3:
+        out.append({"op": "year", "lo": dec, "hi": dec + 3, "style": "early"})
+    elif part <= 6:
+        out.append({"op": "year", "lo": dec + 3, "hi": dec + 6, "style": "mid"})
+    else:
+        out.append({"op": "year", "lo": dec + 7, "hi": dec + 9, "style": "late"})
+    lo = year - rng.randint(1, 4)
+    out.append({"op": "year", "lo": lo, "hi": lo + rng.randint(5, 8), "style": "range"})
+    cent = (year - 1) // 100 + 1
+    half = "first" if (year - 1) % 100 < 50 else "second"
+    base = (cent - 1) * 100 + (1 if half == "first" else 51)
+    out.append({"op": "year", "lo": base, "hi": base + 49, "style": "half", "century": cent, "half": half})
+    return out
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def year_phrase(p: dict) -> str:
+    lo, hi = p["lo"], p["hi"]
+    style = p.get("style")
+    if style == "decade":
+        return f"the {lo}s"
+    if style == "early":
+        return f"the early {lo}s"
+    if style == "mid":
+        return f"the mid-{lo - 3}s"
+    if style == "late":
+        return f"the late {lo - 7}s"
+    if style == "half":
+        return f"the {p['half']} half of the {_ordinal(p['century'])} century"
+    return f"sometime between {lo} and {hi}"
+
+
+def obfuscate_number(x: float, unit: str, rng: random.Random) -> list[dict]:
+    """Ranges that contain ``x`` (duration in seconds, money, plain counts)."""
+    if unit == "s":
+        m = x / 60
+        hi = math.floor(m) + rng.randint(1, 2)
+        lo = max(0, math.floor(m) - rng.randint(0, 1))
+        return [{"op": "num", "lo": 0, "hi": hi * 60, "unit": "s", "style": "under"},
+                {"op": "num", "lo": lo * 60, "hi": hi * 60, "unit": "s", "style": "between"}]
+    if x <= 0:
+        return []
+    mag = 10 ** math.floor(math.log10(x))
+    hi = (math.floor(x / mag) + rng.randint(1, 3)) * mag
+    lo = max(0, math.floor(x / mag) - rng.randint(0, 1)) * mag
+    out = [{"op": "num", "lo": 0, "hi": hi, "unit": unit, "style": "under"}]
+    if lo > 0:
+        out.append({"op": "num", "lo": lo, "hi": hi, "unit": unit, "style": "between"})
+    return out
+
+
+def _amount(x: float, unit: str) -> str:
+    if unit == "s":
+        m = int(x // 60)
+        words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                 10: "ten"}
+        if m >= 90 and m % 60 == 0:
+            return f"{m // 60} hours"
+        return f"{words.get(m, str(m))} minute{'s' if m != 1 else ''}"
+    if unit == "$":
+        if x >= 1e9:
+            return f"${x / 1e9:g} billion"
+        if x >= 1e6:
+            return f"${x / 1e6:g} million"
+        return f"${x:,.0f}"
+    return f"{x:,.0f}"
+
+
+def number_phrase(p: dict) -> str:
+    unit = p.get("unit", "")
+    if p.get("style") == "under":
+        return f"under {_amount(p['hi'], unit)}"
+    return f"between {_amount(p['lo'], unit)} and {_amount(p['hi'], unit)}"
+
+
+def value_phrase(p: dict) -> str:
+    """The obfuscated object of a predicate, as words (used in constraints' ``object``)."""
+    op = p["op"]
+    if op == "year":
+        return year_phrase(p)
+    if op == "num":
+        return number_phrase(p)
+    if op in ("region", "country", "has", "eq"):
+        return str(p["v"])
+    if op == "initials":
+        return "initials " + ". ".join(p["v"]) + "."
+    if op == "initial":
+        return f"a name beginning with {p['v']}"
+    return str(p)

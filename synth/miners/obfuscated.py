@@ -1,0 +1,213 @@
+"""OBFUSCATED: a target entity described by several loose constraints from a subgraph of the crawl.
+
+The entity graph (``synth.graph.entities``) is built from the mining graph's nodes (no second pass
+over the pages). For each target entity, seeded random walks (``synth.graph.sample``) grow subgraphs;
+a subgraph is kept when its constraints span ≥ 2 pages, its shape is not a single chain and the
+solver (``synth.graph.solve``) proves that exactly one crawled entity of the target's kind satisfies
+the obfuscated constraints; redundant constraints are dropped. The answer is the target's name, or
+one attribute of it (its producer, writer, director or label), never a count.
+
+Shapes are capped run-wide (``obfuscated_max_per_shape``) in a seeded order, so one template cannot
+dominate. The constraint set travels as slots (for the writers), as ``Candidate.constraints``
+(triples with variables, evidence URL and snippet) and as ``meta`` (the predicates, for the
+re-check in ``filters/obfuscated.py``).
+
+Drops: ``no_subgraph`` (no unique subgraph around a target), ``shape_cap``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import ClassVar
+
+from schemas.records import Candidate, Constraint, Evidence
+from synth.graph.entities import EntityGraph, build_entity_graph
+from synth.graph.sample import SampleConfig, needed, sample_queries, shape_signature
+from synth.graph.values import value_phrase
+from synth.miners.base import Graph, MineContext, make_candidate
+from synth.text import norm
+from synth.writers import obfuscated as W
+
+ATTR_ANSWERS = ("producer", "writer", "director", "label")
+TARGET_KINDS = ("song", "album", "film", "person", "band", "tv series", "place", "organisation", "paper",
+                "repository", "asteroid")
+
+
+def writer_vocabulary() -> frozenset[str]:
+    """Every word the offline writer may add around the constraint values."""
+    texts: list[str] = []
+    for opts in W.ATTR.values():
+        texts += [a + " " + b for a, b in opts]
+    for sides in W.REL.values():
+        for opts in sides.values():
+            texts += [a + " " + b for a, b in opts]
+    texts += W.OPENERS + W.FOLLOW_SUBJECT + W.NEIGHBOUR_SUBJECT
+    for group in (W.ASK_NAME, W.ASK_ATTR, W.TIME_VERBS, W.ATTR_PERSON):
+        for opts in group.values():
+            texts += [" ".join(o) if isinstance(o, tuple) else o for o in opts]
+    texts += ["the same", "target itself", "mentioned above", "in", "sometime", "a", "an"]
+    return frozenset(norm(" ".join(texts)).split())
+
+
+class TitleIndex:
+    """Crawled titles by word, to find those a question's words could spell."""
+
+    def __init__(self, graph: EntityGraph, vocab: frozenset[str]) -> None:
+        self.by_word: dict[str, list[str]] = defaultdict(list)
+        self.static: set[str] = set()
+        for t in graph.titles:
+            ws = t.split()
+            if set(ws) <= vocab:
+                self.static.add(t)
+            for w in set(ws):
+                self.by_word[w].append(t)
+        self.vocab = vocab
+
+    def spellable(self, words: set[str]) -> set[str]:
+        allw = words | self.vocab
+        out = set(self.static)
+        for w in words:
+            for t in self.by_word.get(w, ()):
+                if set(t.split()) <= allw:
+                    out.add(t)
+        return out
+
+
+def _renumber(query: dict, binding: dict[str, int]) -> tuple[dict, dict[str, int]]:
+    names = ["?x", "?y", "?z", "?w", "?v"]
+    order = ["?x"]
+    for c in query["constraints"]:
+        for v in (c["s"], c.get("o")):
+            if v and v not in order:
+                order.append(v)
+    m = {v: names[i] for i, v in enumerate(order)}
+    cons = []
+    for c in query["constraints"]:
+        c2 = dict(c, s=m[c["s"]])
+        if c.get("o"):
+            c2["o"] = m[c["o"]]
+        cons.append(c2)
+    return ({"vars": {m[v]: k for v, k in query["vars"].items()}, "constraints": cons},
+            {m[v]: i for v, i in binding.items()})
+
+
+def _display(c: dict) -> dict:
+    """Genre-like values keep the page's spelling for the prose ("R&B", not "r b")."""
+    p = c["pred"]
+    if p.get("op") == "has" and "text" not in p:
+        for part in re.split(r",|;|/|\n", c.get("value", "")):
+            part = re.sub(r"\(.*?\)|\[.*?\]", "", part).strip()
+            if norm(part) == p["v"]:
+                c = dict(c, pred=dict(p, text=part))
+                break
+    return c
+
+
+class ObfuscatedMiner:
+    name: ClassVar[str] = "obfuscated"
+
+    def mine(self, graph: Graph, ctx: MineContext) -> Iterator[Candidate]:
+        cfg = ctx.cfg
+        eg = build_entity_graph(graph.nodes.values())
+        ctx.counters.inc("mine/obfuscated/entities", len(eg))
+        titles = TitleIndex(eg, writer_vocabulary())
+        scfg = SampleConfig(min_constraints=cfg.obfuscated_min_constraints,
+                            max_constraints=cfg.obfuscated_max_constraints)
+        found: list[tuple[str, str, Candidate]] = []
+        for ent in eg:
+            if ent.kind not in TARGET_KINDS or not ent.name:
+                continue
+            node = graph.get(ent.url)
+            if node is None:
+                continue
+            got = sample_queries(eg, ent.idx, seed=cfg.seed, tries=cfg.obfuscated_tries,
+                                 keep=cfg.obfuscated_per_target, cfg=scfg)
+            if not got:
+                ctx.reject("no_subgraph", ent.url, url=ent.url, detail=f"{ent.kind} {ent.name!r}")
+                continue
+            for query, binding in got:
+                query, binding = _renumber(query, binding)
+                if W.ambiguous({"vars": {v: {"noun": eg.entities[i].noun} for v, i in binding.items()}}):
+                    ctx.reject("ambiguous_nouns", shape_signature(query) + ent.url, url=ent.url)
+                    continue
+                query["constraints"] = [_display(c) if c["t"] == "attr" else c for c in query["constraints"]]
+                sig = shape_signature(query)
+                for c in self._candidates(eg, graph, ctx, titles, ent.idx, query, binding):
+                    found.append((sig, ctx.rank("obfuscated", c.id), c))
+        per_shape: dict[str, int] = defaultdict(int)
+        for sig, _, c in sorted(found, key=lambda t: t[1]):
+            if per_shape[sig] >= cfg.obfuscated_max_per_shape:
+                ctx.reject("shape_cap", c.id, url=c.source_urls[0], detail=sig)
+                continue
+            per_shape[sig] += 1
+            yield c
+
+    def _candidates(self, eg: EntityGraph, graph: Graph, ctx: MineContext, titles: TitleIndex, target: int,
+                    query: dict, binding: dict[str, int]) -> list[Candidate]:
+        ent = eg.entities[target]
+        node = graph.get(ent.url)
+        need = needed(eg, query, target)
+        words: set[str] = set()
+        for c in query["constraints"]:
+            if c["t"] == "attr":
+                words |= set(norm(value_phrase(c["pred"]) + " " + str(c["pred"].get("text", ""))).split())
+        for i in binding.values():
+            words |= set(norm(eg.entities[i].noun).split())
+        names = {eg.entities[i].name for i in binding.values()} | {eg.entities[i].title for i in binding.values()}
+        forbidden = sorted(titles.spellable(words) | {norm(n) for n in names if n})
+        used_attrs = {c["p"] for c in query["constraints"] if c["t"] == "attr" and c["s"] == "?x"}
+        asks: list[tuple[dict, str, list[str], str]] = [({"what": "name"}, ent.name,
+                                                          sorted({ent.title} - {ent.name}), "")]
+        if ctx.cfg.obfuscated_attr_answers:
+            for key in ATTR_ANSWERS:
+                a = ent.attrs.get(key)
+                if a is None or key in used_attrs:
+                    continue
+                value = re.split(r"\s*[,;(&/]\s*|\s+and\s+", a.raw)[0].strip().strip('"')
+                value = re.sub(r"\s+[A-Z]{0,4}[-\s]?\d[\w./-]*$", "", value).strip()
+                if not value or len(value.split()) > ctx.cfg.max_answer_words or norm(value) in forbidden:
+                    continue
+                if key == "label" and len(value) < 3:
+                    continue
+                asks.append(({"what": "attr", "p": key}, value, [], a.snippet))
+                break
+        kinds = {v: {"kind": eg.entities[i].kind, "noun": eg.entities[i].noun} for v, i in binding.items()}
+        pages = [ent.url, *sorted({c["url"] for c in query["constraints"]} - {ent.url})]
+        evidence: list[Evidence] = []
+        seen_ev: set[tuple[str, str]] = set()
+        for c in query["constraints"]:
+            if (c["url"], c["snippet"]) not in seen_ev:
+                seen_ev.add((c["url"], c["snippet"]))
+                evidence.append(Evidence(url=c["url"], text=c["snippet"]))
+        constraints = [
+            Constraint(subject=c["s"], relation=c["p"],
+                       object=c["o"] if c["t"] == "rel" else W.Realiser({"vars": kinds, "constraints": []}, None).obj(c),
+                       value=c["value"], evidence_url=c["url"], snippet=c["snippet"])
+            for c in query["constraints"]
+        ]
+        out = []
+        for ask, answer, aliases, answer_snippet in asks:
+            ev = list(evidence)
+            if answer_snippet and (ent.url, answer_snippet) not in seen_ev:
+                ev.append(Evidence(url=ent.url, text=answer_snippet))
+            slots = {
+                "vars": kinds, "constraints": query["constraints"], "ask": ask,
+                "forbidden": [f for f in forbidden if norm(f) != norm(answer)],
+                "meta": {"query": query, "ask": ask, "binding": {v: eg.entities[i].url for v, i in binding.items()},
+                         "names": {v: eg.entities[i].name for v, i in binding.items()},
+                         "solver": {"kind": ent.kind, "candidates": len(eg.of_kind(ent.kind)), "matches": 1,
+                                    "needed": need},
+                         "shape": shape_signature(query), "answer_snippet": answer_snippet,
+                         "forbidden": [f for f in forbidden if norm(f) != norm(answer)]},
+            }
+            c = make_candidate(
+                type="obfuscated", miner=self.name, root_url=node.root_url if node else ent.url,
+                source_urls=pages, golden_path=graph.path_to(ent.url), evidence=ev, answer=answer,
+                hops=len(pages), language=(node.language if node else "en") or "en", subject=ent.name,
+                relation=ask.get("p", "name"), slots=slots,
+            )
+            c = c.model_copy(update={"aliases": aliases, "constraints": constraints})
+            out.append(c)
+        return out
