@@ -389,6 +389,12 @@ class LocalSearchIndex:
         self._docs[url] = doc
         return doc
 
+    def body(self, url: str) -> str:
+        """The main text (markdown) of the indexed page for a URL ('' when not indexed)."""
+        row = self._db.execute("SELECT d.body FROM urlmap m JOIN docs d ON d.url = m.doc WHERE m.url = ?",
+                               (url,)).fetchone()
+        return row[0] or "" if row else ""
+
     def resolve(self, url: str) -> str | None:
         row = self._db.execute("SELECT doc FROM urlmap WHERE url = ?", (url,)).fetchone()
         return row[0] if row else None

@@ -51,6 +51,12 @@ class E2HConfig(BaseModel):
                                                description="keyword arguments for the web_search class")
     web_search_mode: Literal["fallback", "primary"] = "fallback"
     rebuild_index: bool = Field(False, description="rebuild the local search index even when it is current")
+    ground_seeds: bool = Field(
+        True, description="find the page and snippet stating each seed's answer before rewriting it; a seed "
+                          "without one is rejected as 'seed_ungrounded' (no writer call is spent on it)")
+    fetch_seed_urls: bool = Field(
+        False, description="fetch (through the crawler, politely) the page of a seed whose url the corpus "
+                           "does not hold, into this run, before grounding (off: nothing leaves the machine)")
 
     def public_dict(self) -> dict:
         """The config for manifests (web search options are the user's: keys are redacted there)."""

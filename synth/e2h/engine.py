@@ -42,6 +42,7 @@ from schemas.records import Evidence, LineageStep, QARecord, Reject
 from synth.e2h.clues import RELATION_KINDS, Clue, clues_for
 from synth.e2h.config import E2HConfig
 from synth.e2h.entities import EntitySpan, capitalised_spans, find_entities, occurs
+from synth.e2h.grounding import Grounding, SeedGrounder
 from synth.e2h.seeds import Seed
 from synth.e2h.writers import (
     DescribeRequest,
@@ -65,6 +66,7 @@ from synth.search import (
 )
 
 STAGE = "e2h"
+UNGROUNDED = "seed_ungrounded"  # no page states the seed's answer: rejected before any writer call
 REASONS: tuple[str, ...] = (
     "no_entity", "no_search_hit", "no_description", "writer_failed", "entity_still_present", "answer_leaked",
     "ambiguous", "not_unique", "too_long", "no_growth",
@@ -123,6 +125,12 @@ class _State:
     log: list[dict] = field(default_factory=list)
     failure: RoundFailure | None = None
     n_attempts: int = 0
+    grounding: Grounding | None = None
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        """The answer and its accepted aliases: none of them may appear in a rewrite."""
+        return (self.seed.answer, *self.seed.aliases)
 
     def fail(self, reason: str, detail: str, **extra: Any) -> None:
         self.log.append({"reason": reason, "detail": detail[:500], **extra})  # step 0: before the writer
@@ -132,7 +140,8 @@ class E2HEngine:
     """Runs the rounds over seeds. ``search`` serves both the entity look-ups and the uniqueness checks."""
 
     def __init__(self, search: SearchRouter, writer: E2HWriter | None = None, cfg: E2HConfig | None = None,
-                 counters: Counters | None = None, *, run_id: str = "", created_at: datetime | None = None) -> None:
+                 counters: Counters | None = None, *, run_id: str = "", created_at: datetime | None = None,
+                 grounder: SeedGrounder | None = None) -> None:
         self.search = search
         self.index: LocalSearchIndex = search.local
         self.writer = writer or TemplateE2HWriter()
@@ -142,6 +151,9 @@ class E2HEngine:
         self.created_at = created_at or datetime.now(UTC)
         self.aliases = self.index.aliases()
         self._alias_len = max((a.count(" ") + 1 for a in self.aliases), default=1)
+        if grounder is None and self.cfg.ground_seeds:
+            grounder = SeedGrounder(search)
+        self.grounder = grounder
 
     # --- driver -------------------------------------------------------------------------------------
     def run(self, seeds: Iterable[Seed]) -> Iterator[E2HOutcome]:
@@ -191,13 +203,24 @@ class E2HEngine:
         return [self._finish(s) for s in states]
 
     def _start(self, seed: Seed) -> _State:
-        st = _State(seed=seed, question=seed.question)
+        self.counters.inc(f"{STAGE}/seeds/used")
+        grounding = None
+        if self.grounder is not None:
+            grounding = self.grounder.ground(seed)
+            if not grounding.ok:  # no rewrite (and no writer call) is spent on it
+                self.counters.inc(f"{STAGE}/seeds/ungrounded")
+                self.counters.inc(f"{STAGE}/dropped/{UNGROUNDED}")
+                st = _State(seed=seed, question=seed.question, alive=False, grounding=grounding)
+                st.failure = RoundFailure(0, UNGROUNDED, grounding.detail, seed.question)
+                return st
+            self.counters.inc(f"{STAGE}/seeds/grounded/{grounding.via}")
+            seed = self.grounder.apply(seed, grounding)
+        st = _State(seed=seed, question=seed.question, grounding=grounding)
         if seed.source_url:
             key = self.index.entity_key(seed.source_url)
             if key:
                 st.visited.add(key)
                 st.context.add(self.index.resolve(seed.source_url) or seed.source_url)
-        self.counters.inc(f"{STAGE}/seeds/used")
         return st
 
     # --- attempts -----------------------------------------------------------------------------------
@@ -360,7 +383,7 @@ class E2HEngine:
         for n in s.replaced_names:
             if occurs(n, desc):
                 return "entity_still_present", f"description {desc!r} names {n!r}, replaced earlier", info
-        if occurs(s.seed.answer, desc):
+        if any(occurs(a, desc) for a in s.answers):
             return "answer_leaked", f"description {desc!r} contains the answer", info
         reason, detail, via = self._uniqueness(a, desc)
         info["unique_via"] = via
@@ -405,7 +428,7 @@ class E2HEngine:
         for n in s.replaced_names:
             if occurs(n, q2) and not occurs(n, s.question):
                 return "entity_still_present", f"question names {n!r} again, replaced earlier: {q2!r}"
-        if occurs(s.seed.answer, q2):
+        if any(occurs(a, q2) for a in s.answers):
             return "answer_leaked", f"question contains the answer: {q2!r}"
         if len(q2) > self.cfg.max_question_chars:
             return "too_long", f"{len(q2)} chars > {self.cfg.max_question_chars}: {q2[:120]!r}..."
@@ -440,6 +463,8 @@ class E2HEngine:
 
     # --- results ------------------------------------------------------------------------------------
     def _finish(self, s: _State) -> E2HOutcome:
+        if s.failure is not None and s.failure.reason == UNGROUNDED:
+            return E2HOutcome(s.seed, None, [], s.failure)
         n = len(s.steps)
         self.counters.inc(f"{STAGE}/survived/{n}")
         rec = None
@@ -464,12 +489,15 @@ class E2HEngine:
             "failed_reason": s.failure.reason if s.failure else None,
             "rounds": s.rounds_meta, "search": self.search.name,
         }
+        if s.grounding is not None:
+            meta["grounding"] = {"via": s.grounding.via, "url": s.grounding.url}
         return QARecord(
             id=qa_id("e2h", q, seed.answer, urls), type="e2h", question=q, answer=seed.answer,
             root_url=seed.root_url or (urls[0] if urls else ""), source_urls=urls, golden_path=urls,
             evidence=evidence, hops=1 + len(s.steps), language=seed.language, writer=self.writer.name,
             prompt_version=self.writer.prompt_version, difficulty=len(s.steps), run_id=self.run_id,
             created_at=self.created_at, domain=seed.domain, candidate_id=seed.id, lineage=list(s.steps),
+            aliases=list(seed.aliases),
             meta_json=json.dumps(meta, ensure_ascii=False, sort_keys=True),
         )
 
@@ -486,7 +514,7 @@ def failure_reject(outcome: E2HOutcome, run_id: str) -> Reject | None:
                "attempts": f.attempts}
     return Reject(
         id=reject_id(STAGE, f.reason, f"{seed.id}#r{f.round}"), stage=STAGE, reason=f.reason,
-        detail=f"round {f.round}: {f.detail}"[:2000], record_id=seed.id, url=seed.source_url, run_id=run_id,
+        detail=(f"round {f.round}: {f.detail}" if f.round else f"seed: {f.detail}")[:2000], record_id=seed.id, url=seed.source_url, run_id=run_id,
         payload_json=json.dumps(payload, ensure_ascii=False, default=str),
     )
 

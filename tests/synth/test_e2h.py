@@ -74,7 +74,11 @@ def test_seed_through_n_rounds_with_exact_lineage(index, rounds):
     urls = list(dict.fromkeys([W + "index.html", W + "Northern_Glass.html",
                                *(e["evidence_url"] for e in expected)]))
     assert rec.source_urls == rec.golden_path == urls
-    assert [e.text for e in rec.evidence] == [e["snippet"] for e in expected]
+    # the seed's grounding comes first: the sentence of its own page that states the answer
+    assert [(e.url, e.text) for e in rec.evidence] == [
+        (W + "Northern_Glass.html", "Northern Glass is the third studio album by Norvanian singer-songwriter "
+                                    "Mira Volkova, released on 19 April 2013 by Lumen Records."),
+        *((e["evidence_url"], e["snippet"]) for e in expected)]
     assert (rec.candidate_id, rec.writer, rec.prompt_version, rec.run_id) == ("ng", "template", "e2h-template.v1",
                                                                              "test-run")
     meta = json.loads(rec.meta_json)
@@ -135,8 +139,9 @@ class ScriptedWriter(TemplateE2HWriter):
 KB = seed("kb", "What is the elevation of Kestrel Bay?", "6 m", "Kestrel_Bay")
 
 CASES = {
-    "no_entity": (dict(), seed("z1", "Who founded the glassworks in the old town?", "Agnes Holm"), None),
-    "no_search_hit": (dict(web=StaticWebSearch(results={})), seed("z2", "Who founded Zorbulon Industries?",
+    # (seeds no page grounds: the round mechanics are tested with grounding off)
+    "no_entity": (dict(ground_seeds=False), seed("z1", "Who founded the glassworks in the old town?", "Agnes Holm"), None),
+    "no_search_hit": (dict(web=StaticWebSearch(results={}), ground_seeds=False), seed("z2", "Who founded Zorbulon Industries?",
                                                                    "Agnes Holm"), None),
     "no_description": (dict(clue_order=["lead_sentence"]), KB, None),
     "writer_failed": (dict(), KB, ScriptedWriter(describe=lambda r, o: WriterOutput(r.key, None, "refusal"))),
@@ -184,7 +189,7 @@ def test_web_search_finds_an_entity_the_index_lacks(index):
     web = StaticWebSearch(results={"Zorbulon Industries": hit,
                                    "the Norvanian maker of brass instruments in Ostenfeld": hit})
     s = seed("z3", "Who founded Zorbulon Industries?", "Agnes Holm")
-    (out,) = list(engine(index, web=web, mode="primary", rounds=1).run([s]))
+    (out,) = list(engine(index, web=web, mode="primary", rounds=1, ground_seeds=False).run([s]))
     (st,) = out.steps
     assert (st.entity, st.query, st.evidence_url, st.description, st.question_after) == (
         "Zorbulon Industries", "Zorbulon Industries", "https://z.test/zorbulon",
@@ -258,8 +263,8 @@ def test_entities_must_be_linked_from_the_questions_pages(index):
     assert W + "Halverstad.html" in index.links_from(W + "Tamsel_River.html")
     far = seed("far", "Who founded Lumen Records?", "Agnes Holm", "Tamsel_River")  # a page about something else
     c = Counters()
-    (out,) = list(engine(index, rounds=1, counters=c).run([far]))
+    (out,) = list(engine(index, rounds=1, counters=c, ground_seeds=False).run([far]))
     assert out.failure.reason == "no_entity" and c.get("e2h/entities/unlinked") == 1
     free = Seed("free", "Who founded Lumen Records?", "Agnes Holm")  # no page known: any sense goes
-    (out,) = list(engine(index, rounds=1).run([free]))
+    (out,) = list(engine(index, rounds=1, ground_seeds=False).run([free]))
     assert out.rounds == 1 and out.steps[0].entity == "Lumen Records"

@@ -117,8 +117,12 @@ def test_stage_with_a_user_seed_file_with_bad_rows(corpus, tmp_path):
 
 def test_stage_plugs_a_web_search_by_dotted_path(corpus, tmp_path):
     web = tmp_path / "web.json"
-    web.write_text(json.dumps({"Zorbulon Industries": [{"url": "https://z.test/z", "title": "Zorbulon Industries",
-                                                        "snippet": "Zorbulon Industries is a maker of harmoniums."}]}))
+    web.write_text(json.dumps({
+        "Zorbulon Industries": [{"url": "https://z.test/z", "title": "Zorbulon Industries",
+                                 "snippet": "Zorbulon Industries is a maker of harmoniums."}],
+        # the seed is grounded by the web search too: no local page states its answer
+        "Who founded Zorbulon Industries?": [{"url": "https://z.test/z", "title": "Zorbulon Industries",
+                                              "snippet": "Zorbulon Industries was founded by Agnes Holm in 1911."}]}))
     f = tmp_path / "seeds.csv"
     f.write_text("question,answer\nWho founded Zorbulon Industries?,Agnes Holm\n")
     run = RunDir(tmp_path, "e2h-web").create()
@@ -127,6 +131,7 @@ def test_stage_plugs_a_web_search_by_dotted_path(corpus, tmp_path):
     assert rep.info["search"] == "local-fts5+static-web" and rep.info["search_calls"]["web"] >= 1
     (rej,) = list(iter_records(run.sub("rejects"), Reject))  # the description is not unique locally
     assert rej.reason == "not_unique"
+    assert rep.counters["e2h/seeds/grounded/web"] == 1
 
 
 def test_stage_needs_pages(tmp_path):
