@@ -1,0 +1,68 @@
+"""Entity graph: kinds, typed attributes, relations and links from page records (no network)."""
+
+from __future__ import annotations
+
+from synth.graph.entities import base_name, build_entity_graph
+from tests.synth.conftest import HTML_DIR, make_page
+from tests.synth.graph.world import W, music_world
+
+
+def test_kinds_attributes_and_relations() -> None:
+    g = build_entity_graph(music_world())
+    assert {k: sorted(g.entities[i].name for i in v) for k, v in g.by_kind.items()} == {
+        "person": ["Ann Ray", "Bo Tate"], "album": ["Blue Dawn", "Grey Noon", "Red Road"],
+        "song": ["High Tide", "Low Tide", "Stone Song"]}
+    ann = g.get(W + "Ann_Ray.html")
+    assert ann.attrs["born"].value == 1931 and ann.attrs["died"].value == 2004
+    assert ann.attrs["birthplace"].value == {"region": "the American South", "country": "the United States"}
+    assert ann.attrs["nationality"].value == "American" and ann.noun == "singer and pianist"
+    low = g.get(W + "Low_Tide_(song).html")
+    assert low.name == "Low Tide" and low.title == "Low Tide (song)" and low.noun == "single"
+    assert low.attrs["length"].value == 178 and low.attrs["producer"].value == ("JW",)
+    assert low.attrs["genre"].value == ("soul",) and low.attrs["label"].value == "A"
+    assert low.attrs["released"].snippet == "Released: 1961"
+    rels = sorted((r, g.entities[j].name) for r, j, _ in low.rels)
+    assert rels == [("album", "Blue Dawn"), ("by", "Ann Ray"), ("next", "High Tide")]
+    # reverse edges and plain links
+    assert sorted(g.entities[j].name for j in g.related(ann.idx, "by", "in")) == [
+        "Blue Dawn", "Grey Noon", "High Tide", "Low Tide"]
+    stone = g.get(W + "Stone_Song.html")
+    high = g.get(W + "High_Tide.html")  # its "Previous single" link is an out-link too
+    assert g.related(low.idx, "links", "in") == [high.idx, stone.idx]
+
+
+def test_titles_and_title_hits() -> None:
+    g = build_entity_graph(music_world())
+    assert {"low tide", "low tide song", "ann ray"} <= g.titles
+    assert g.title_hits("a single by someone like Ann Ray, not a low-tide song") == ["ann ray", "low tide",
+                                                                                        "low tide song"]
+    assert g.title_hits("an American singer born in the 1930s") == []
+
+
+def test_streams_a_callable_once_and_skips_error_pages() -> None:
+    calls = []
+    pages = music_world()
+    bad = make_page(W + "Gone.html", "Gone").model_copy(update={"status": 404})
+
+    def source():
+        calls.append(1)
+        return iter([*pages, bad])
+
+    g = build_entity_graph(source)
+    assert calls == [1] and len(g) == len(pages) and g.get(W + "Gone.html") is None
+
+
+def test_real_kiwix_album_page() -> None:
+    from crawlers.facts import extract_structure
+
+    url = "http://127.0.0.1:8765/wiki-raycharles-2015/A/The_Genius_of_Ray_Charles.html"
+    s = extract_structure((HTML_DIR / "wiki_album_kiwix.html").read_text(encoding="utf-8"), url, "wikipedia")
+    g = build_entity_graph([make_page(url, s.subject, facts=s.facts, enumerations=s.enumerations)])
+    e = g.entities[0]
+    assert (e.kind, e.noun, e.name) == ("album", "studio album", "The Genius of Ray Charles")
+    assert e.attrs["released"].value == 1959 and e.attrs["genre"].value[0] == "swingin pop"
+
+
+def test_base_name() -> None:
+    assert base_name("Unchain My Heart (song)") == "Unchain My Heart"
+    assert base_name('"Crying Time"') == "Crying Time"

@@ -1,0 +1,75 @@
+"""Subgraph sampling and solving: unique by the solver, ≥ 2 pages, not a chain, minimal, deterministic."""
+
+from __future__ import annotations
+
+from synth.graph.entities import build_entity_graph
+from synth.graph.sample import (
+    _without,
+    needed,
+    pages_of,
+    sample_queries,
+    shape_ok,
+    shape_signature,
+    valid,
+)
+from synth.graph.solve import matches, unique
+from tests.synth.graph.world import W, music_world
+
+
+def graph():
+    return build_entity_graph(music_world())
+
+
+def test_solver_open_world_attributes_closed_world_relations() -> None:
+    g = graph()
+    low, high = g.get(W + "Low_Tide_(song).html").idx, g.get(W + "High_Tide.html").idx
+    decade = {"op": "year", "lo": 1960, "hi": 1969, "style": "decade"}
+    q = {"vars": {"?x": "song"}, "constraints": [{"t": "attr", "s": "?x", "p": "released", "pred": decade}]}
+    assert sorted(matches(g, q, stop_after=10)) == sorted([low, high])
+    # a song by a person born in the American South: Stone Song's artist is from Ohio
+    q2 = {"vars": {"?x": "song", "?y": "person"}, "constraints": [
+        {"t": "rel", "s": "?x", "p": "by", "o": "?y"},
+        {"t": "attr", "s": "?y", "p": "birthplace", "pred": {"op": "region", "v": "the American South"}},
+        {"t": "attr", "s": "?x", "p": "genre", "pred": {"op": "has", "v": "soul"}}]}
+    assert matches(g, q2) == [low] and unique(g, q2, low)
+    # open world: an entity that does not state the attribute is not ruled out by it
+    q3 = {"vars": {"?x": "person"}, "constraints": [
+        {"t": "attr", "s": "?x", "p": "died", "pred": {"op": "year", "lo": 2000, "hi": 2009, "style": "decade"}}]}
+    assert len(matches(g, q3, stop_after=10)) == 2
+
+
+def test_sampled_queries_are_unique_multi_page_and_not_chains() -> None:
+    g = graph()
+    total = 0
+    for e in g:
+        for q, binding in sample_queries(g, e.idx, seed=0, tries=40, keep=4):
+            total += 1
+            assert binding["?x"] == e.idx
+            assert matches(g, q, stop_after=5) == [e.idx]
+            assert len(pages_of(q)) >= 2 and shape_ok(q)
+            assert len(q["constraints"]) >= 3
+            # every variable other than ?x is described by an attribute of its own
+            assert {c["s"] for c in q["constraints"] if c["t"] == "attr"} >= set(q["vars"]) - {"?x"}
+            # minimised: no constraint can go without losing uniqueness or a valid shape
+            for i, need in enumerate(needed(g, q, e.idx)):
+                if not need:
+                    assert not valid(_without(q, i), 3)
+    assert total >= 8
+
+
+def test_sampling_is_deterministic_and_shapes_distinct() -> None:
+    g = graph()
+    t = g.get(W + "Low_Tide_(song).html").idx
+    a = sample_queries(g, t, seed=7, tries=40, keep=4)
+    b = sample_queries(g, t, seed=7, tries=40, keep=4)
+    assert a == b and a
+    sigs = [shape_signature(q) for q, _ in a]
+    assert len(sigs) == len(set(sigs))
+
+
+def test_chain_is_not_a_valid_shape() -> None:
+    chain = {"vars": {"?x": "song", "?y": "album"}, "constraints": [
+        {"t": "rel", "s": "?x", "p": "album", "o": "?y"}, {"t": "attr", "s": "?y", "p": "released"}]}
+    assert not shape_ok(chain)
+    chain["constraints"].append({"t": "attr", "s": "?y", "p": "genre"})
+    assert shape_ok(chain)  # ?y now has 3 edges
