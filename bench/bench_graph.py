@@ -1,0 +1,89 @@
+"""Obfuscated questions (issue 17): figures of a run's kept ``obfuscated`` records, and the cost of
+building the entity graph + sampling on a run's pages.
+
+    .venv/bin/python bench/bench_graph.py figures RUN_DIR      # kept, titles named, one-search top 3,
+                                                                # words, 6-token openings, solver, pages
+    .venv/bin/python bench/bench_graph.py cost RUN_DIR [N ...]  # time + peak memory (tracemalloc) of
+                                                                # the graph + sampling on the first N pages
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import sys
+import time
+import tracemalloc
+from itertools import islice
+from pathlib import Path
+
+from pipelines.shards import iter_records
+from schemas.records import Page, QARecord
+from synth.graph.entities import build_entity_graph
+from synth.graph.sample import sample_queries
+from synth.graph.solve import matches
+
+
+def skeleton(q: str) -> tuple[str, ...]:
+    return tuple(re.sub(r"\d", "0", w) for w in re.findall(r"\w+", q.lower())[:6])
+
+
+def figures(run: Path) -> dict:
+    from filters.shortcut import shortcut_rank
+    from synth.search import LocalSearchIndex
+
+    recs = [r for r in iter_records(run / "qa", QARecord) if r.type == "obfuscated"]
+    g = build_entity_graph(lambda: iter_records(run / "pages", Page))
+    named = [r.id for r in recs if g.title_hits(r.question)]
+    unique = 0
+    for r in recs:
+        meta = json.loads(r.meta_json)
+        target = g.get(meta["binding"]["?x"])
+        q = meta["query"]
+        if target is not None and matches(g, q, stop_after=2) == [target.idx]:
+            unique += 1
+    with LocalSearchIndex.for_pages(run / "pages", run / "_work" / "bench-graph-index") as idx:
+        ranks = [shortcut_rank(idx, r.question, r.answer, aliases=r.aliases) for r in recs]
+    words = [len(r.question.split()) for r in recs]
+    n = max(1, len(recs))
+    return {
+        "kept": len(recs), "name_a_crawled_title": len(named),
+        "answer_in_top3": sum(1 for x in ranks if x is not None and x <= 3) / n,
+        "mean_words": statistics.mean(words) if words else 0, "min_words": min(words, default=0),
+        "max_words": max(words, default=0),
+        "skeletons_per_question": len({skeleton(r.question) for r in recs}) / n,
+        "unique_by_solver": unique / n,
+        "min_source_pages": min((len({c.evidence_url for c in r.constraints}) for r in recs), default=0),
+        "ask_attribute": sum(1 for r in recs if json.loads(r.meta_json)["ask"].get("what") == "attr"),
+    }
+
+
+def cost(run: Path, sizes: list[int]) -> list[dict]:
+    out = []
+    for n in sizes:
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        g = build_entity_graph(lambda n=n: islice(iter_records(run / "pages", Page), n))
+        t1 = time.perf_counter()
+        _, peak_build = tracemalloc.get_traced_memory()
+        kept = 0
+        for e in g:
+            if e.kind:
+                kept += len(sample_queries(g, e.idx, seed=0, tries=60, keep=8))
+        t2 = time.perf_counter()
+        cur, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        out.append({"pages": len(g), "build_s": round(t1 - t0, 2), "sample_s": round(t2 - t1, 2),
+                    "graph_mib": round(cur / 2**20, 1), "peak_mib": round(peak / 2**20, 1),
+                    "peak_build_mib": round(peak_build / 2**20, 1), "subgraphs": kept})
+        del g
+    return out
+
+
+if __name__ == "__main__":
+    cmd, run = sys.argv[1], Path(sys.argv[2])
+    if cmd == "figures":
+        print(json.dumps(figures(run), indent=1))
+    else:
+        print(json.dumps(cost(run, [int(x) for x in sys.argv[3:]] or [1000, 6000]), indent=1))
