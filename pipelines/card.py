@@ -300,6 +300,7 @@ def render_card(run: RunDir, manifest: dict) -> str:
             "ds = load_dataset(\"parquet\", data_files=\"qa/*.parquet\", split=\"train\")",
             "```", "",
             "`crawlqa export . --format webwalkerqa|webshaper|jsonl|sft` writes trainer formats to `exports/`.", ""]
+    out += _agents_section(run)
 
     out += ["## Licences", "",
             "The questions and answers are derived from the crawled pages, so the pages' licences apply to "
@@ -308,6 +309,24 @@ def render_card(run: RunDir, manifest: dict) -> str:
             "site's terms before redistributing. The front matter's `license` is the single licence when all "
             "crawled roots agree, `unknown` when any is unknown, `other` when they differ.", ""]
     return "\n".join(out)
+
+
+def _agents_section(run: RunDir) -> list[str]:
+    """The agent gates and the trajectory exports (agents/; issue 18)."""
+    return [
+        "## Difficulty gates and trajectories", "",
+        "Every kept question passed the one-search gate (its own text searched in this crawl's local index: "
+        "`shortcut_rank` is the rank of the first result whose main text gives the answer away, none in the "
+        "top 10 = null; answers in the top 3 were dropped unless the run kept them with `--keep-easy`) and "
+        "the golden-path replay (its evidence pages reached through the `search` and `visit` tools, every "
+        "snippet seen). Single-hop questions are E2HQA seeds, in `seeds/`, not in `qa/`. "
+        "`crawlqa solve` adds `solve_rate`, `solve_steps` and `difficulty_tier` from k agent attempts.", "",
+        "`crawlqa export . --format trajectories` writes one JSON object per question: `id` and OpenAI chat "
+        "`messages` (system, the question, assistant tool calls to `search`/`visit` with the tools' results, "
+        "cut to 2,000 characters, and a last assistant message `Answer: <answer>`), from a solving agent "
+        "rollout when there is one, else the reference replay (`source` says which). "
+        "`--format react` writes the same steps as Thought/Action/Action Input/Observation text ending in "
+        "`Final Answer:` (WebDancer/ReAct style). `crawlqa serve .` serves the same tools over HTTP.", ""]
 
 
 def write_card(run: RunDir, manifest: dict) -> Path:

@@ -40,6 +40,9 @@ one triple per constraint or hop, every variable connected to the target:
 ``urls`` lists every page used: sources, evidence, the click path and the e2h evidence pages, in
 that order, without repeats.
 
+``trajectories`` / ``react`` (JSONL): browsing trajectories of each record (agent rollouts, else the
+golden-path replay) as OpenAI chat messages with tool calls, or as ReAct text; see ``agents/trajectories.py``.
+
 ``jsonl``: each ``QARecord`` as JSON (``model_dump(mode="json")``), every field kept.
 
 ``sft`` (JSONL): chat-style seeds for supervised fine-tuning or trajectory sampling::
@@ -376,6 +379,18 @@ FORMATS: dict[str, ExportFormat] = {
     "jsonl": ExportFormat(to_jsonl, "jsonl"),
     "sft": ExportFormat(to_sft, "jsonl"),
 }
+
+
+def _agents_formats() -> None:
+    """``trajectories`` and ``react`` (agents/trajectories.py: OpenAI chat messages with tool calls,
+    ReAct text)."""
+    from agents.trajectories import to_react, to_trajectories
+
+    FORMATS["trajectories"] = ExportFormat(to_trajectories, "jsonl")
+    FORMATS["react"] = ExportFormat(to_react, "jsonl")
+
+
+_agents_formats()
 
 
 # --- writing ---------------------------------------------------------------------------------------
