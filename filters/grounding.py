@@ -138,10 +138,12 @@ class IntersectionRecount(Filter):
             return drop("missing_meta", "meta_json needs 'a' and 'b' with 'items'")
         if a.get("url") == b.get("url") or len(set(record.source_urls)) < 2:
             return drop("too_few_sources", f"{a.get('url')} / {b.get('url')}")
-        names: dict[str, str] = {}
-        for i in a["items"]:
-            names.setdefault(norm_answer(str(i)), str(i))
-        shared = {norm_answer(str(i)) for i in b["items"]} & set(names)
+        # items are compared by entity: the keys the miner resolved ('David "Fathead" Newman' and
+        # "David Newman", an item linked to a page: synth.miners.base.Graph.entity_key) when given,
+        # else their own text; each side's own wording must show in its evidence
+        names, other = _keyed(a), _keyed(b)
+        keys = set(other) & set(names)
+        shared = {norm_answer(names[k]) for k in keys}
         claimed = meta.get("shared")
         if isinstance(claimed, list) and {norm_answer(str(i)) for i in claimed} != shared:
             return drop("shared_mismatch", f"claimed {len(claimed)}, recomputed {len(shared)}")
@@ -154,12 +156,25 @@ class IntersectionRecount(Filter):
         elif not answer_is_set(str(record.answer), shared):
             return drop("answer_mismatch", str(record.answer)[:100])
         ev = evidence_by_url(record)
-        for side in (a, b):
+        for side, shown in ((a, names), (b, other)):
             text = _scope(ev, side.get("url"))
-            for s in sorted(shared):
-                if not _in_text(names[s], text):
-                    return drop("item_not_in_evidence", f"{names[s][:80]} @ {side.get('url')}")
+            for k in sorted(keys):
+                if not _in_text(shown[k], text):
+                    return drop("item_not_in_evidence", f"{shown[k][:80]} @ {side.get('url')}")
         return KEEP
+
+
+def _keyed(side: dict) -> dict[str, str]:
+    """{entity key: the item as the side shows it}: the side's "keys" (parallel to "items") when
+    the miner gave them, else each item's normalised text."""
+    items = [str(i) for i in side["items"]]
+    keys = side.get("keys")
+    if not (isinstance(keys, list) and len(keys) == len(items) and all(isinstance(k, str) and k for k in keys)):
+        keys = [norm_answer(i) for i in items]
+    out: dict[str, str] = {}
+    for k, i in zip(keys, items, strict=True):
+        out.setdefault(k, i)
+    return out
 
 
 # --- multi-source comparison ------------------------------------------------------------------------

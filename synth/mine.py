@@ -8,6 +8,7 @@ candidates de-duplicated by id, capped per page, sorted by id. Every drop is a `
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
@@ -28,9 +29,18 @@ def build_graph(pages: PageSource, ctx: MineContext) -> Graph:
     langs = {lang.lower() for lang in ctx.cfg.languages}
     # page pair proposals need the text: clipped to the prompt budget, and only when they are on
     keep_text = ctx.cfg.max_proposals > 0 and "proposal" in ctx.cfg.miners
+    seen_text: dict[tuple[str, bytes], str] = {}  # (site, digest of the text) → the first page's URL
     for page in pages() if callable(pages) else pages:
         ctx.counters.inc("mine/pages")
         node = Node.from_page(page)
+        if page.text.strip() and page.status < 400:
+            digest = (node.site, hashlib.blake2b(page.text.encode(), digest_size=16).digest())
+            first = seen_text.setdefault(digest, page.url)
+            if first != page.url and graph.get(first) is not None:
+                # the same page under another URL (a query variant): mined once, links to it resolve
+                ctx.reject("duplicate_text", page.url, url=page.url, detail=f"same extracted text as {first}")
+                graph.alias(page.url, graph.get(first))
+                continue
         if keep_text:
             node.text = clip_text(page.text, ctx.cfg.proposal_text_chars)
         if page.status >= 400:

@@ -71,9 +71,18 @@ def item_name(item: str) -> str:
     return strip_quotes(s).strip(" ,;")
 
 
+_NICKNAME = re.compile(r"(?<=\w)\s+[\"“‘']\w[^\"“”‘’]{0,30}?[\"”’']\s+(?=\w)")
+
+
+def without_nickname(name: str) -> str:
+    """'David "Fathead" Newman' → 'David Newman' (a quoted nickname between two names)."""
+    return _NICKNAME.sub(" ", clean(name))
+
+
 def item_key(item: str) -> str:
-    """Comparable key of an item's entity ('' for bare numbers such as catalogue numbers)."""
-    k = norm(item_name(item))
+    """Comparable key of an item's entity ('' for bare numbers such as catalogue numbers); a quoted
+    nickname does not count ('David "Fathead" Newman' and 'David Newman' are one key)."""
+    k = norm(without_nickname(item_name(item)))
     return "" if re.fullmatch(r"[\d ]*", k) else k
 
 
@@ -89,6 +98,38 @@ DATE_RE = re.compile(
 def first_date(value: str) -> str:
     m = DATE_RE.search(value or "")
     return m.group(0) if m else ""
+
+
+_RANGE_SEP = re.compile(r"\s*[–—-]\s*")
+
+
+def date_value(value: str) -> str:
+    """The date a value states, whole: "October 1959" → itself; a range "1952–1960" or
+    "1952-1955" → "1952–1960" (never its first year); "" when the value is not one date or one
+    range ("1961, 1962", "1957 and 2002", "1956; 1958")."""
+    v = clean(value)
+    d = first_date(v)
+    if not d or not v.startswith(d):
+        return ""
+    if v == d:
+        return d
+    rest = v[len(d):]
+    m = _RANGE_SEP.match(rest)
+    if m:
+        end = rest[m.end():]
+        if end and first_date(end) == end:
+            return f"{d}–{end}"
+    return ""
+
+
+_DURATION_ANY = re.compile(r"\b(?:\d+:)?\d{1,2}:\d{2}\b")
+
+
+def duration_value(value: str) -> str:
+    """The one running time a value states ("3:25", "2:45 (album version)" → "2:45"); "" when it
+    states several ("2:58 (single version); 3:25 (album version)") or none."""
+    found = _DURATION_ANY.findall(clean(value))
+    return found[0] if len(found) == 1 else ""
 
 
 # ----------------------------------------------------------------------------------------------

@@ -72,10 +72,14 @@ _LATEX_CLOSE = re.compile(r"''")
 
 
 def latex_quotes(title: str) -> str:
-    """LaTeX quotes of a title as typographic ones: ``Gauge'' theory → “Gauge” theory."""
-    if "``" not in title and "''" not in title:
-        return title
-    return _LATEX_CLOSE.sub("\u201d", _LATEX_OPEN.sub("\u201c", title))
+    """LaTeX quotes of a title as typographic ones: ``Gauge'' theory and ''Gauge'' theory →
+    “Gauge” theory (without a ``, the '' pairs open and close in turn)."""
+    if "``" in title:
+        return _LATEX_CLOSE.sub("\u201d", _LATEX_OPEN.sub("\u201c", title))
+    if title.count("''") >= 2 and title.count("''") % 2 == 0:
+        marks = iter(["\u201c", "\u201d"] * (title.count("''") // 2))
+        return _LATEX_CLOSE.sub(lambda _m: next(marks), title)
+    return title
 
 
 def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:

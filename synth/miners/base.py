@@ -7,7 +7,7 @@ where it was reached from): never the text or the HTML, so a crawl of many pages
 from __future__ import annotations
 
 import json
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
@@ -16,7 +16,7 @@ from pipelines.counters import Counters
 from schemas.ids import reject_id, stable_hash
 from schemas.records import Candidate, Enumeration, Evidence, Fact, Page, Reject
 from synth.config import SynthConfig
-from synth.text import clean, page_ref, strip_quotes, url_key
+from synth.text import clean, item_key, item_name, norm, page_ref, strip_quotes, url_key
 
 
 @dataclass
@@ -66,6 +66,7 @@ class Graph:
     """Pages by URL (canonical and final URL, loosely normalised) with click paths from their root."""
 
     def __init__(self, nodes: Iterable[Node] = ()) -> None:
+        self._aliases = None
         self.nodes: dict[str, Node] = {}
         self._by_key: dict[str, str] = {}
         self._paths: dict[str, list[str] | None] = {}
@@ -76,12 +77,75 @@ class Graph:
         if node.url in self.nodes:
             return
         self.nodes[node.url] = node
+        self._aliases = None
         for u in (node.url, node.final_url):
             if u:
                 self._by_key.setdefault(url_key(u), node.url)
 
+    def alias(self, url: str, node: Node) -> None:
+        """Resolve ``url`` to ``node`` too (a page with the same text under another URL)."""
+        self._by_key.setdefault(url_key(url), node.url)
+        self._aliases = None
+
     def __len__(self) -> int:
         return len(self.nodes)
+
+    # -- entities: one key per entity, whatever name a page gives it ---------------------------
+    _aliases: dict[str, set[str]] | None = None
+    _names: dict[str, set[str]]
+
+    def _alias_index(self) -> dict[str, set[str]]:
+        """Name key → the pages it names: each page's own name and title (a nickname dropped:
+        'David "Fathead" Newman' is also 'David Newman'), and the anchor texts of links to it of
+        two words or more ("Fathead Newman"). Built once, on first use."""
+        if self._aliases is not None:
+            return self._aliases
+        index: dict[str, set[str]] = defaultdict(set)
+        for node in self.nodes.values():
+            for name in (node.name, node.title):
+                # 'David "Fathead" Newman' is "david newman" and "david fathead newman"
+                for k in {item_key(name), norm(item_name(name))}:
+                    if k:
+                        index[k].add(node.url)
+        anchors: dict[str, set[str]] = defaultdict(set)
+        for node in self.nodes.values():
+            for link, text in node.out_links:
+                k = item_key(text or "")
+                if len(k.split()) < 2:
+                    continue
+                dst = self.get(link)
+                if dst is not None:
+                    anchors[k].add(dst.url)
+        for k, urls in anchors.items():
+            index[k].update(urls)
+        self._aliases = dict(index)
+        self._names = defaultdict(set)
+        for k, urls in self._aliases.items():
+            if len(urls) == 1:
+                self._names[next(iter(urls))].add(k)
+        return self._aliases
+
+    def entity_key(self, item: str, link: str = "") -> str:
+        """The key of the entity an enumeration item names: the linked page's own name when the
+        item links to a crawled page, else the one page an alias names, else the item's name."""
+        node = self.get(link) if link else None
+        if node is not None and node.name:
+            return item_key(node.name) or item_key(item)
+        k = item_key(item)
+        urls = self._alias_index().get(k) if k else None
+        if urls and len(urls) == 1:
+            target = self.nodes[next(iter(urls))]
+            return item_key(target.name) or k
+        return k
+
+    def names_of(self, node: Node) -> set[str]:
+        """Every name key the crawl gives ``node`` (its name, title, nickname-free name, the anchor
+        texts of links to it)."""
+        self._alias_index()
+        return {k for k in (item_key(node.name), item_key(node.title)) if k} | self._names.get(node.url, set())
+
+    def root_of(self, node: Node) -> Node | None:
+        return self.get(node.root_url)
 
     def __iter__(self) -> Iterator[Node]:
         for url in sorted(self.nodes):
@@ -223,3 +287,26 @@ def merge_paths(*paths: list[str]) -> list[str]:
             if u not in out:
                 out.append(u)
     return out
+
+
+def mentions(texts: Iterable[str], keys: Iterable[str]) -> str:
+    """The first name key (``Graph.names_of``) that occurs whole-word in one of ``texts``, or ''."""
+    hay = [f" {norm(t)} " for t in texts if t]
+    for k in keys:
+        if k and any(f" {k} " in h for h in hay):
+            return k
+    return ""
+
+
+def root_answer(graph: Graph, node: Node, answers: Iterable[str]) -> str:
+    """The answer among ``answers`` that names the crawl's root entity (the page the crawl of
+    ``node`` started from: "Ray Charles" in a Ray Charles crawl), or ''. A chain question whose
+    answer is the root is trivial: every page of the crawl points at it."""
+    root = graph.root_of(node)
+    if root is None:
+        return ""
+    names = graph.names_of(root)
+    for a in answers:
+        if item_key(a) in names or norm(a) in names:
+            return a
+    return ""

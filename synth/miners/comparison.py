@@ -37,6 +37,7 @@ from synth.miners.base import (
 from synth.miners.count import enumeration_evidence
 from synth.miners.single_hop import askable, entity_slots, fact_evidence
 from synth.text import clean, compare_dates, enum_noun, item_key, norm, parse_date, parse_measure
+from synth.volatile import volatile_enumeration
 
 # date keys → the event they date ({e}: how the subject is named)
 DATE_EVENTS: dict[str, str] = {
@@ -155,8 +156,8 @@ class ComparisonMiner:
                     continue
                 yield _Side(node, f"number:{fam}", "number", shown, parsed, fact=fact)
         for enum in node.enumerations:
-            if enum.kind in _NO_TOTAL_KINDS or enum_ambiguous(node, enum):
-                continue
+            if enum.kind in _NO_TOTAL_KINDS or enum_ambiguous(node, enum) or volatile_enumeration(enum, node.url):
+                continue  # a volatile list is counted (mine/dropped/volatile) by the count miner
             noun = enum_noun(enum.label, enum.section)
             keys = {item_key(it) for it in enum.items}
             keys.discard("")

@@ -4,7 +4,8 @@ multi-valued infobox field, navbox group, arXiv authors/subjects/versions, GitHu
 The answer is ``len(items)``, computed here from the page structure; the items travel as evidence
 so a filter can recount. Drops: ``count_out_of_range``, ``ambiguous_label`` (two enumerations of
 the page share label and section), ``duplicate_enumeration`` (the same navbox on many pages: kept
-once, on the page it is about), ``label_too_long``, ``no_subject``.
+once, on the page it is about), ``label_too_long``, ``no_subject``, ``volatile`` (a count the live site
+changes: versions, releases, contributors, topics, "current"/"–present" lists; ``synth.volatile``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import ClassVar
 from schemas.records import Candidate, Enumeration, Evidence
 from synth.miners.base import Graph, MineContext, Node, enum_ambiguous, lang, make_candidate
 from synth.text import enum_noun, norm
+from synth.volatile import volatile_enumeration
 
 
 def enumeration_evidence(node: Node, enum: Enumeration) -> Evidence:
@@ -47,6 +49,10 @@ class CountMiner:
                 if home.get(self._sig(enum), node.url) != node.url:
                     ctx.reject("duplicate_enumeration", key, url=node.url, payload=payload,
                                detail=f"same items as on {home[self._sig(enum)]}")
+                    continue
+                if volatile_enumeration(enum, node.url):
+                    ctx.reject("volatile", ("enum", node.url, enum.kind, enum.label, enum.section), url=node.url,
+                               payload=payload, detail=f"{enum.kind} {enum.label!r} changes on the live site")
                     continue
                 box = _navbox_title(enum)
                 if box and norm(box) != norm(node.name):

@@ -3,10 +3,12 @@ personnel, two papers' authors, two artists' genres, two repositories' topics).
 
 Enumerations are grouped by what they list (the label's noun, else the top heading: "Personnel ›
 Side one" and "Personnel › Side two" of one page form its "Personnel"); items are compared by the
-entity they name ("Clark Terry - trumpet" → "clark terry"). The shared items, computed here, are the
+entity they name ("Clark Terry - trumpet" → "clark terry"; an item linked to a crawled page by that
+page's name, an unlinked one by the one page an alias names: ``Graph.entity_key``). The shared items, computed here, are the
 answer ("A, B and C", or "A; B" when an item has an "and" of its own). Common items that name one of
 the two pages' subjects are set aside (the question says "Besides X, …"). Drops: ``too_many_shared``,
 ``identical_enumerations``, ``shared_names_subject`` (only the pages' own subjects are shared),
+``answer_is_root`` (only the crawl's root entity is shared), ``volatile`` (topics, releases...),
 ``answer_not_listable`` (several items, one with a comma), ``pair_cap``.
 """
 
@@ -21,7 +23,8 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Evidence
 from synth.miners.base import Graph, MineContext, Node, lang, make_candidate, merge_paths
-from synth.text import contains, item_key, item_name, join_names, label_noun, norm, singular
+from synth.text import contains, item_name, join_names, label_noun, norm, singular
+from synth.volatile import volatile_enumeration
 
 _SKIP_KINDS = {"versions", "navbox", "languages"}
 
@@ -58,13 +61,19 @@ class IntersectionMiner:
             for enum in node.enumerations:
                 if enum.kind in _SKIP_KINDS or not enum.items:
                     continue
+                if volatile_enumeration(enum, node.url):
+                    ctx.reject("volatile", ("enum", node.url, enum.kind, enum.label, enum.section), url=node.url,
+                               detail=f"{enum.kind} {enum.label!r} changes on the live site")
+                    continue
                 group, label = group_of(enum.label, enum.section)
                 if not group:
                     continue
                 s = mine.setdefault(group, _Set(node, group, label, enum.kind))
                 s.parts.append(enum.section or enum.label)
-                for it in enum.items:
-                    k = item_key(it)
+                links = list(enum.item_links) + [""] * (len(enum.items) - len(enum.item_links))
+                for it, link in zip(enum.items, links, strict=False):
+                    # one key per entity: 'David "Fathead" Newman' and a link to his page are one
+                    k = graph.entity_key(it, link)
                     if k and k not in s.items:
                         s.items[k] = item_name(it)
                         s.raw.append(it)
@@ -98,9 +107,14 @@ class IntersectionMiner:
             # an item that names a page's subject ("Ray Charles" in the personnel of "The Genius of Ray
             # Charles") cannot be an answer: the question names it; it is set aside ("Besides Ray Charles, …")
             excluded = [k for k in common if contains(a.node.name, a.items[k]) or contains(b.node.name, a.items[k])]
+            # the crawl's root entity ("Ray Charles" in a Ray Charles crawl) is shared by everything
+            # and never an answer: it is set aside too
+            roots = {k for n in (a.node, b.node) if (r := graph.root_of(n)) is not None for k in graph.names_of(r)}
+            excluded += [k for k in common if k in roots and k not in excluded]
             shared = [k for k in common if k not in excluded]
             if not shared:
-                ctx.reject("shared_names_subject", key, url=a.node.url)
+                named_root = any(k in roots for k in common)
+                ctx.reject("answer_is_root" if named_root else "shared_names_subject", key, url=a.node.url)
                 continue
             if not cfg.min_shared <= len(shared) <= cfg.max_shared:
                 ctx.reject("too_many_shared", key, url=a.node.url, detail=f"{len(shared)} shared")
@@ -126,7 +140,8 @@ class IntersectionMiner:
             # the set-aside ones; "raw": the list entries as shown on the page
             return {"url": s.node.url, "subject": s.node.name, "site": s.node.site, "page_ref": s.node.ref,
                     "label": s.label, "kind": s.kind, "sections": s.parts,
-                    "items": [v for k, v in s.items.items() if k not in excluded], "raw": s.raw}
+                    "items": [v for k, v in s.items.items() if k not in excluded],
+                    "keys": [k for k in s.items if k not in excluded], "raw": s.raw}
 
         def ev(s: _Set) -> Evidence:
             return Evidence(url=s.node.url, text=f"{s.node.name} — {s.label}:\n" + "\n".join(f"- {x}" for x in s.raw))

@@ -26,12 +26,37 @@ from synth.miners.base import (
     enum_ambiguous,
     lang,
     make_candidate,
+    mentions,
+    root_answer,
 )
-from synth.miners.single_hop import PRIORITY, askable, entity_slots, fact_evidence, fact_priority
-from synth.text import clean, contains, enum_noun
+from synth.miners.single_hop import (
+    CHRONO_KEY,
+    PRIORITY,
+    askable,
+    chronology_owner,
+    entity_slots,
+    fact_evidence,
+    fact_priority,
+)
+from synth.text import clean, contains, enum_noun, singular
+from synth.volatile import volatile_fact
 
-_CHRONO_PREFIX = ("previous ", "next ")
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
+_NO_EDGE_KEYS = {"website", "cite as", "related doi", "chronology"}
+# what a track list's entry is, and the facts of a song page that are the track's own (not the
+# single's release: its date, length, label, B-side belong to one release of the song)
+_ITEM_TYPES = {"track": ("single", "song"), "song": ("single", "song"), "single": ("single", "song"),
+               "album": ("album",)}
+SONG_KEYS = {"writer(s)", "writer", "writers", "songwriter(s)", "songwriter", "songwriters", "composer(s)",
+             "composer", "composers", "lyricist(s)", "lyricist", "written by", "music by", "lyrics by", "genre"}
+
+
+def item_type(enum) -> tuple[str, ...]:
+    """The infobox kinds an entry of this list must link to ("tracks" → a single or song page);
+    () when the list says nothing of what its entries are."""
+    noun = enum_noun(enum.label, enum.section)
+    last = singular(noun).split()[-1:] if noun else []
+    return _ITEM_TYPES.get(last[0], ()) if last else ()
 
 
 @dataclass(frozen=True)
@@ -119,12 +144,21 @@ class MultiHopMiner:
         out: list[Edge] = []
         multi = {e.label for e in node.enumerations if e.kind == "infobox"}
         for fact in node.facts:
-            if fact.key in multi or len(fact.links) != 1 or fact.key.lower() in ("website", "cite as", "related doi"):
+            if fact.key in multi or len(fact.links) != 1 or fact.key.lower() in _NO_EDGE_KEYS:
                 continue
             if sum(1 for f in node.facts if f.key == fact.key) > 1:
                 continue
             dst = graph.get(fact.links[0])
             if dst is None or dst.url == node.url or not graph.links(node, dst):
+                continue
+            if volatile_fact(fact):
+                ctx.reject("volatile", ("edge", node.url, fact.key), url=node.url,
+                           detail=f"{fact.key}: {fact.value}"[:300])
+                continue
+            if CHRONO_KEY.match(fact.key) and node.fact("Type") is not None and not chronology_owner(node):
+                # "the album that Ray Charles and Milt Jackson released just before …": whose chronology?
+                ctx.reject("chronology_owner_unknown", ("edge", node.url, fact.key), url=node.url,
+                           detail=f"{fact.key} of {node.name!r}")
                 continue
             out.append(Edge(node.url, dst.url, "fact", clean(fact.value), key=fact.key))
         for enum in node.enumerations:
@@ -137,6 +171,16 @@ class MultiHopMiner:
                     break
                 dst = graph.get(link) if link else None
                 if dst is None or dst.url == node.url or not graph.links(node, dst):
+                    continue
+                want = item_type(enum)
+                kind = entity_slots(dst)["kind"].split()[-1:]
+                # a track must link to a song's page; an album entry to a page that is no other kind
+                if want and kind not in ([w] for w in want) and (kind or want != ("album",)):
+                    # "the fourth track" that links to an album page (or a page with no infobox
+                    # type): the page is not the track, its facts are not the track's
+                    ctx.reject("item_type_mismatch", ("edge", node.url, enum.label, enum.section, i), url=dst.url,
+                               detail=f"{enum_noun(enum.label, enum.section)!r} entry {i + 1} links to "
+                                      f"{entity_slots(dst)['kind'] or 'an untyped page'} {dst.name!r}")
                     continue
                 out.append(Edge(node.url, dst.url, "item", clean(item), label=enum.label,
                                 section=enum.section, kind=enum.kind, position=i + 1))
@@ -153,19 +197,36 @@ class MultiHopMiner:
         if contains(start.name, target.name) or contains(headings, target.name):
             ctx.reject("target_named", cid, url=target.url, detail=f"{target.name!r} named on the path")
             return None
+        # what the question says: the start's name and credits, the owners of the chronologies walked
+        start_slots = entity_slots(start)
+        named = [start.name, start_slots["by"],
+                 *(entity_slots(graph.nodes[e.src])["chronology"] for e in chain if CHRONO_KEY.match(e.key))]
+        for e in chain:
+            hit = mentions(named, graph.names_of(graph.nodes[e.dst]))
+            if hit:
+                # "the artist of the album X by Ray Charles": a hop to a page the question names
+                ctx.reject("bridge_named", cid, url=e.dst, detail=f"{graph.nodes[e.dst].name!r} is named ({hit!r})")
+                return None
+        track = chain[-1].via == "item" and "song" in item_type(chain[-1])
         facts: list[tuple[Fact, str]] = []
-        leak = False
+        leak = trivial = False
         shown = " ".join([e.anchor for e in chain] + [f.value for f in start.facts])
         for fact in target.facts:
             answer, why = askable(target, fact, ctx.cfg)
             if why:
                 continue
+            if track and fact.key.lower() not in SONG_KEYS:
+                continue  # a track list entry's page is the song's: its single's date, length... are not the track's
             if contains(shown, answer):
                 leak = True
                 continue
+            if root_answer(graph, start, [answer]):
+                trivial = True
+                continue
             facts.append((fact, answer))
         if not facts:
-            ctx.reject("answer_on_path" if leak else "no_askable_fact", cid, url=target.url)
+            why = "answer_on_path" if leak else "answer_is_root" if trivial else "no_askable_fact"
+            ctx.reject(why, cid, url=target.url)
             return None
         # a known question form first, then any (seeded): varied, not always "when was it released"
         facts.sort(key=lambda fa: (fact_priority(fa[0].key) >= len(PRIORITY),

@@ -2,8 +2,11 @@
 
 Also the seeds of E2HQA. ``askable`` decides which facts make a short, checkable answer; the
 multi-hop miner uses it for the fact at the end of a path. Drops: ``ambiguous_key`` (the key occurs
-twice on the page), ``multi_valued``, ``value_not_atomic``, ``answer_too_long``, ``answer_in_subject``,
-``fact_cap`` (more askable facts than ``max_facts_per_page``).
+twice on the page), ``multi_valued``, ``value_not_atomic`` (also a date list, several running times),
+``answer_too_long``, ``answer_in_subject``, ``volatile`` (``synth.volatile``: stars, latest version,
+"–present"...), ``chronology_owner_unknown`` (a previous/next release of a record by several
+artists, with no "<artist> chronology" header), ``fact_cap`` (more askable facts than
+``max_facts_per_page``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,20 @@ from typing import ClassVar
 from schemas.records import Candidate, Evidence, Fact
 from synth.config import SynthConfig
 from synth.miners.base import Graph, MineContext, Node, lang, make_candidate
-from synth.text import clean, contains, first_date, join_names, norm, strip_quotes
+from synth.text import clean, contains, date_value, duration_value, join_names, norm, strip_quotes
+from synth.volatile import volatile_fact
 
 SKIP_KEYS = {
     "type", "title", "repository", "description", "website", "cite as", "related doi", "doi", "topics",
     "authors", "subjects", "comments", "msc classes", "acm classes", "owner", "url", "homepage",
     "official website", "image", "caption", "signature", "coordinates", "isbn", "oclc", "issn",
+    "chronology",  # whose chronology Previous/Next walk (read by entity_slots), not a question
 }
 DATE_KEYS = {"recorded", "born", "died", "released", "submitted", "last revised", "published", "founded",
              "first aired", "premiered", "date", "release date", "publication date", "formed", "established"}
+CHRONO_KEY = re.compile(r"^(previous|next)\s+\S", re.I)
+DURATION_KEYS = {"length", "running time", "runtime", "duration"}
+_DURATION_LIKE = re.compile(r"\d:\d{2}")
 # facts asked first (then the rest in seeded order)
 PRIORITY = ["released", "born", "label", "producer", "genre", "writer(s)", "birth name", "died", "origin",
             "first author", "primary subject", "submitted", "journal reference", "license", "stars",
@@ -34,14 +42,31 @@ _TRIVIAL = re.compile(r"^[\s—–\-?/.]*$|^(n/?a|none|unknown|tba|tbd)$", re.I)
 
 def entity_slots(node: Node) -> dict:
     """How to name the page's subject: kind and creator from an infobox 'Type' ("Studio album by X")."""
-    out = {"name": node.name, "site": node.site, "page_ref": node.ref, "url": node.url, "kind": "", "by": ""}
+    out = {"name": node.name, "site": node.site, "page_ref": node.ref, "url": node.url, "kind": "", "by": "",
+           "artists": 0}
     t = node.fact("Type")
     if t is not None:
         m = re.match(r"^(.{2,40}?)\s+by\s+(.{2,80})$", clean(t.value))
         if m:
             out["kind"] = m.group(1).strip().lower()
-            out["by"] = join_names([strip_quotes(x) for x in re.split(r",\s*|\s+&\s+", m.group(2)) if x.strip()])
+            artists = [strip_quotes(x) for x in re.split(r",\s*|\s+&\s+|\s+and\s+", m.group(2)) if x.strip()]
+            out["by"] = join_names(artists)
+            out["artists"] = len(artists)
+    out["chronology"] = chronology_owner(node, out)
     return out
+
+
+def chronology_owner(node: Node, slots: dict | None = None) -> str:
+    """Whose releases the page's "Previous/Next <kind>" rows walk: the infobox's one "<artist>
+    chronology" header, else the one artist of its "Type" row; '' when unknown (a record by two
+    artists with no header: "the album Ray Charles and Milt Jackson released next" has no answer)."""
+    owners = [f for f in node.facts if f.key == "Chronology"]
+    if len(owners) == 1:
+        return strip_quotes(owners[0].value)
+    if owners:
+        return ""
+    slots = slots if slots is not None else entity_slots(node)
+    return slots["by"] if slots.get("artists") == 1 else ""
 
 
 def askable(node: Node, fact: Fact, cfg: SynthConfig) -> tuple[str, str]:
@@ -54,13 +79,21 @@ def askable(node: Node, fact: Fact, cfg: SynthConfig) -> tuple[str, str]:
         return "", "ambiguous_key"
     if any(e.kind == "infobox" and e.label == key for e in node.enumerations):
         return "", "multi_valued"
+    if volatile_fact(fact):
+        return "", "volatile"
+    if CHRONO_KEY.match(key) and node.fact("Type") is not None and not chronology_owner(node):
+        return "", "chronology_owner_unknown"
     value = clean(fact.value)
     if _TRIVIAL.match(value):
         return "", "value_not_atomic"
     if low in DATE_KEYS:
         first = re.sub(r"\s*\([^()]*\)", "", value.split("; ")[0]).strip(" ,")
-        answer = first_date(first)
-        if not answer or not first.startswith(answer) or len(first) > len(answer) + 12:
+        answer = date_value(first)  # "1952–1960" whole, never "1952"
+        if not answer:
+            return "", "value_not_atomic"
+    elif low in DURATION_KEYS and _DURATION_LIKE.search(value):
+        answer = duration_value(value)  # one running time, not "2:45 (single), 3:25 (album)"
+        if not answer:
             return "", "value_not_atomic"
     else:
         if "; " in value:

@@ -263,7 +263,9 @@ class TemplateWriter:
     # ------------------------------------------------------------------------------------------
     def _single_hop(self, c: Candidate, s: dict) -> str:
         e = s["entity"]
-        return fact_question(s["key"], entity(e), e.get("by", ""), s.get("answer", ""))
+        # "Which album did X release just after …": X is whose chronology the row walks, not every
+        # artist credited on the record
+        return fact_question(s["key"], entity(e), e.get("chronology", e.get("by", "")), s.get("answer", ""))
 
     def _count(self, c: Candidate, s: dict) -> str:
         ref, kind, label, noun = s["page_ref"], s.get("kind", "list"), s.get("label", ""), s.get("noun", "")
@@ -379,8 +381,9 @@ class TemplateWriter:
             if m:
                 when = "just before" if m.group(1) == "previous" else "just after"
                 what = m.group(2)
-                if src.get("by"):
-                    return f"the {what} that {src['by']} released {when} {desc}"
+                who = src.get("chronology", src.get("by", ""))  # whose chronology the row walks
+                if who:
+                    return f"the {what} that {who} released {when} {desc}"
                 return f"the {what} that comes {when} {desc} in its chronology"
             low = key.lower()
             if low == "type":
