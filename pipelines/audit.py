@@ -29,9 +29,10 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pipelines.shards import iter_records, shard_paths
 from schemas.ids import stable_hash
@@ -39,9 +40,10 @@ from schemas.records import Page, QARecord
 from synth.text import url_key
 
 VERDICTS: tuple[str, ...] = ("correct", "wrong", "ambiguous", "stale", "unnatural")
-COLUMNS: tuple[str, ...] = ("id", "type", "question", "answer", "aliases", "as_of", "as_of_source", "evidence",
+COLUMNS: tuple[str, ...] = ("id", "run", "type", "question", "answer", "aliases", "as_of", "as_of_source", "evidence",
                             "source_urls", "saved_pages", "details", "verdict", "note")
 Z95 = 1.959963984540054  # the standard normal's 97.5% quantile
+T = TypeVar("T")
 
 
 # --- sampling ---------------------------------------------------------------------------------------
@@ -62,16 +64,23 @@ def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
     return out
 
 
-def sample_records(records: Iterable[QARecord], n: int, seed: int = 0) -> list[QARecord]:
-    """A stratified, seeded sample of ``n`` records (by type; see :func:`allocate`), sorted by type and rank."""
-    by_type: dict[str, list[tuple[str, QARecord]]] = defaultdict(list)
+def sample_records(records: Iterable[T], n: int, seed: int = 0,
+                   stratum: Callable[[T], str] = lambda r: r.type) -> list[T]:  # type: ignore[attr-defined]
+    """A stratified, seeded sample of ``n`` records (strata: the type; see :func:`allocate`), sorted
+    by stratum and rank (the rank of a record is ``stable_hash(seed, id)``: it does not depend on the
+    other records, so a re-run that keeps a question keeps its place)."""
+    by_stratum: dict[str, list[tuple[str, T]]] = defaultdict(list)
     for r in records:
-        by_type[r.type].append((stable_hash("audit", seed, r.id), r))
-    quota = allocate({t: len(v) for t, v in by_type.items()}, n)
-    out: list[QARecord] = []
-    for t in sorted(by_type):
-        out.extend(r for _, r in sorted(by_type[t], key=lambda x: x[0])[: quota[t]])
+        by_stratum[stratum(r)].append((stable_hash("audit", seed, _rid(r)), r))
+    quota = allocate({t: len(v) for t, v in by_stratum.items()}, n)
+    out: list[T] = []
+    for t in sorted(by_stratum):
+        out.extend(r for _, r in sorted(by_stratum[t], key=lambda x: x[0])[: quota[t]])
     return out
+
+
+def _rid(r: object) -> str:
+    return r.id if isinstance(r, QARecord) else r[1].id  # type: ignore[index]
 
 
 # --- saved pages ------------------------------------------------------------------------------------
@@ -137,7 +146,7 @@ def save_pages(folders: list[Path], urls: set[str], dest: Path) -> dict[str, dic
 
 
 # --- the sheet --------------------------------------------------------------------------------------
-def sheet_row(r: QARecord, saved: dict[str, dict[str, str]]) -> dict:
+def sheet_row(r: QARecord, saved: dict[str, dict[str, str]], run: str = "") -> dict:
     """One row of the sheet (JSONL form: lists stay lists)."""
     details = json.loads(r.meta_json or "{}")
     if r.lineage:
@@ -146,7 +155,7 @@ def sheet_row(r: QARecord, saved: dict[str, dict[str, str]]) -> dict:
     if r.constraints:
         details["constraints"] = [c.model_dump() for c in r.constraints]
     return {
-        "id": r.id, "type": r.type, "question": r.question, "answer": r.answer, "aliases": list(r.aliases),
+        "id": r.id, "run": run or r.run_id, "type": r.type, "question": r.question, "answer": r.answer, "aliases": list(r.aliases),
         "as_of": r.as_of.isoformat() if r.as_of else "", "as_of_source": r.as_of_source,
         "evidence": [{"url": e.url, "text": e.text} for e in r.evidence], "source_urls": list(r.source_urls),
         "saved_pages": [{"url": u, **saved[u]} for u in _record_urls(r) if u in saved],
@@ -156,7 +165,7 @@ def sheet_row(r: QARecord, saved: dict[str, dict[str, str]]) -> dict:
 
 def _csv_row(row: dict) -> dict[str, str]:
     return {
-        **{k: row[k] for k in ("id", "type", "question", "answer", "as_of", "as_of_source", "verdict", "note")},
+        **{k: row[k] for k in ("id", "run", "type", "question", "answer", "as_of", "as_of_source", "verdict", "note")},
         "aliases": "; ".join(row["aliases"]),
         "evidence": "\n\n".join(f"[{e['url']}]\n{e['text']}" for e in row["evidence"]),
         "source_urls": "\n".join(row["source_urls"]),
@@ -207,9 +216,9 @@ def render_html(rows: list[dict], info: dict) -> str:
            + ", ".join(f"<code>{v}</code>" for v in VERDICTS)
            + " (and a <code>note</code> for anything not correct), then run <code>crawlqa audit RUN_DIR --score "
            "SHEET</code>. Page links open the copies saved next to this sheet.</p>",
-           "<table><tr><th>type</th><th>sampled</th><th>kept in run</th></tr>"]
-    for t in sorted(types):
-        out.append(f"<tr><td>{html.escape(t)}</td><td>{types[t]}</td>"
+           "<table><tr><th>stratum</th><th>sampled</th><th>kept</th></tr>"]
+    for t, n in (info.get("sampled") or dict(types)).items():
+        out.append(f"<tr><td>{html.escape(t)}</td><td>{n}</td>"
                    f"<td>{(info.get('population') or {}).get(t, '?')}</td></tr>")
     out.append("</table>")
     for i, r in enumerate(rows, 1):
@@ -254,33 +263,60 @@ class AuditSheet:
     pages_missing: list[str] = field(default_factory=list)
 
 
-def make_sheet(run_dir: Path | str, sample: int, seed: int = 0, out: Path | str | None = None) -> AuditSheet:
-    """Sample ``sample`` kept questions of ``run_dir`` (``qa/``) and write the audit sheet to ``out``
-    (default ``run_dir/audit``). See the module docstring."""
-    run_dir = Path(run_dir)
-    if not shard_paths(run_dir / "qa"):
-        raise FileNotFoundError(f"no qa/ shards in {run_dir}: nothing to audit")
+def _run_id(run_dir: Path) -> str:
+    manifest = run_dir / "manifest.json"
+    if manifest.is_file():
+        return str(json.loads(manifest.read_text(encoding="utf-8")).get("run_id") or run_dir.name)
+    return run_dir.name
+
+
+def make_sheet(run_dirs: Path | str | Sequence[Path | str], sample: int, seed: int = 0,
+               out: Path | str | None = None) -> AuditSheet:
+    """Sample ``sample`` kept questions (``qa/``) of one run, or of several runs (then stratified by
+    run and type: ``<run id>/<type>``), and write the audit sheet to ``out`` (default
+    ``<first run>/audit``). See the module docstring."""
+    dirs = [Path(run_dirs)] if isinstance(run_dirs, str | Path) else [Path(d) for d in run_dirs]
+    if not dirs:
+        raise ValueError("no run folder given")
+    for d in dirs:
+        if not shard_paths(d / "qa"):
+            raise FileNotFoundError(f"no qa/ shards in {d}: nothing to audit")
     if sample < 1:
         raise ValueError("--sample must be at least 1")
-    out = Path(out) if out is not None else run_dir / "audit"
+    out = Path(out) if out is not None else dirs[0] / "audit"
     out.mkdir(parents=True, exist_ok=True)
+    labels = [_run_id(d) for d in dirs]
+    if len(set(labels)) < len(labels):
+        labels = [f"{d.parent.name}/{d.name}" for d in dirs]
+    multi = len(dirs) > 1
     population: Counter = Counter()
 
-    def counted() -> Iterable[QARecord]:
-        for r in iter_records(run_dir / "qa", QARecord):
-            population[r.type] += 1
-            yield r  # type: ignore[misc]
+    def counted() -> Iterable[tuple[int, QARecord]]:
+        for i, d in enumerate(dirs):
+            for r in iter_records(d / "qa", QARecord):
+                population[f"{labels[i]}/{r.type}" if multi else r.type] += 1
+                yield i, r  # type: ignore[misc]
 
-    picked = sample_records(counted(), sample, seed)
-    urls = {u for r in picked for u in _record_urls(r)}
-    saved = save_pages(page_folders(run_dir), urls, out / "pages")
-    rows = [sheet_row(r, saved) for r in picked]
-    manifest = run_dir / "manifest.json"
-    run_id = json.loads(manifest.read_text(encoding="utf-8")).get("run_id", run_dir.name) if manifest.is_file() \
-        else run_dir.name
-    info = {"run_dir": str(run_dir.resolve()), "run_id": run_id, "seed": seed, "sample": sample,
+    picked = sample_records(counted(), sample, seed,
+                            stratum=lambda x: f"{labels[x[0]]}/{x[1].type}" if multi else x[1].type)
+    rows = []
+    missing: set[str] = set()
+    saved_files: set[str] = set()
+    for i, d in enumerate(dirs):
+        mine = [r for j, r in picked if j == i]
+        urls = {u for r in mine for u in _record_urls(r)}
+        saved = save_pages(page_folders(d), urls, out / "pages") if urls else {}
+        missing |= urls - set(saved)
+        saved_files |= {p["text"] for p in saved.values()}
+        by_id = {r.id: sheet_row(r, saved, run=labels[i]) for r in mine}
+        rows.extend(by_id[r.id] for j, r in picked if j == i)
+    order = {(labels[j], r.id): k for k, (j, r) in enumerate(picked)}
+    rows.sort(key=lambda row: order[(row["run"], row["id"])])
+    info = {"run_dir": [str(d.resolve()) for d in dirs] if multi else str(dirs[0].resolve()),
+            "run_id": ", ".join(labels), "seed": seed, "sample": sample,
             "population": dict(sorted(population.items())), "population_total": sum(population.values()),
-            "sampled": dict(sorted(Counter(r["type"] for r in rows).items()))}
+            "sampled": dict(sorted(Counter(f"{r['run']}/{r['type']}" if multi else r["type"]
+                                           for r in rows).items()))}
     jsonl = out / "audit.jsonl"
     jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     csv_path = out / "audit.csv"
@@ -293,8 +329,7 @@ def make_sheet(run_dir: Path | str, sample: int, seed: int = 0, out: Path | str 
     (out / "sheet.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return AuditSheet(out=out, csv=csv_path, jsonl=jsonl, html=html_path, rows=len(rows),
                       by_type=info["sampled"], population=info["population"],
-                      pages_saved=len({p["text"] for p in saved.values()}),
-                      pages_missing=sorted(urls - set(saved)))
+                      pages_saved=len(saved_files), pages_missing=sorted(missing))
 
 
 # --- scoring ----------------------------------------------------------------------------------------

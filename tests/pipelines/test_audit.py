@@ -188,3 +188,20 @@ def test_cli_sheet_then_score(fresh_run: Path, tmp_path: Path) -> None:
 
     res = runner.invoke(app, ["audit", str(fresh_run)])
     assert res.exit_code == 2 and "give --sample N" in res.output
+
+
+def test_sheet_of_several_runs_is_stratified_by_run_and_type(tmp_path: Path) -> None:
+    from tests.pipelines.conftest import make_run
+
+    a = make_run(tmp_path / "a", "run-a")
+    b = make_run(tmp_path / "b", "run-b")
+    sheet = make_sheet([a, b], 10, seed=0, out=tmp_path / "s")
+    # ten strata (two runs × five types), one question each
+    assert sheet.by_type == {f"{r}/{t}": 1 for r in ("run-a", "run-b")
+                             for t in ("count", "e2h", "intersection", "multi_hop", "single_hop")}
+    assert sheet.population["run-a/count"] == 2 and sheet.population["run-b/e2h"] == 1
+    rows = _csv(sheet.csv)
+    assert [(r["run"], r["type"]) for r in rows] == [tuple(k.split("/")) for k in sheet.by_type]
+    assert all(r["saved_pages"] for r in rows)
+    rep = score_sheet(sheet.csv)
+    assert rep["overall"]["unjudged"] == 10 and rep["overall"]["judged"] == 0 and rep["overall"]["ci95"] is None
