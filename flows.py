@@ -32,7 +32,7 @@ from prefect.utilities.annotations import unmapped
 from pipelines import e2h_job as E
 from pipelines import job as J
 from pipelines.counters import Counters
-from pipelines.run import StageReport
+from pipelines.run import StageReport, run_lock
 
 TaskRunnerName = Literal["threads", "dask"]
 
@@ -43,11 +43,18 @@ _PERMANENT = (ValueError, TypeError, KeyError, AttributeError, ImportError, NotI
 
 def retry_if_transient(task_: Any, task_run: Any, state: Any) -> bool:
     """Retry condition of the network stages: retry connection errors, timeouts, a crashed crawler
-    process, 5xx and rate limits; fail at once on configuration and programming errors."""
+    process, 5xx and rate limits; fail at once on configuration and programming errors, and never
+    retry anything once the run is being stopped (Ctrl-C)."""
+    from crawlers.run import stopping
+
+    if stopping():
+        return False
     try:
         state.result()
     except _PERMANENT:
         return False
+    except J.JobFailed as exc:  # a write shard whose calls mostly failed: yes; an LLM 401: no
+        return exc.transient
     except Exception:
         return True
     return False
@@ -332,7 +339,6 @@ def crawlqa_flow(
         workers: Task-runner workers (default 2).
         config: Config file (TOML, crawlqa.toml format); default ./crawlqa.toml when present, "none" for none.
     """
-    logger = get_run_logger()
     from crawlqa.configfile import flow_config
 
     r = flow_config(config, job={"out": out, "run_id": run_id, "llm": llm, "candidates_per_shard": candidates_per_shard,
@@ -347,6 +353,12 @@ def crawlqa_flow(
     workers = r.job.get("workers") or 2
     cfg = _job_config(roots, r)
     run = J.run_dir(cfg)
+    with run_lock(run):  # a second run of this run id fails at once (RunLocked), whoever started it
+        return _crawlqa_stages(cfg, run, task_runner, dask_address, workers)
+
+
+def _crawlqa_stages(cfg: J.JobConfig, run: Any, task_runner: str, dask_address: str | None, workers: int) -> dict:
+    logger = get_run_logger()
     logger.info("run %s in %s (llm=%s, %d roots, task runner %s)", cfg.run_id, run.path, cfg.llm,
                 len(cfg.roots), task_runner)
     runner = make_task_runner(task_runner, dask_address, workers)
@@ -465,3 +477,27 @@ def with_runner(f: Callable[..., dict], task_runner: str = "threads", dask_addre
         return f(**params, task_runner=task_runner, dask_address=dask_address, workers=workers)
 
     return call
+
+
+# --- agent rollouts (agents/solve.py, issue 18) ---------------------------------------------------
+@task(name="solve-shard", task_run_name="solve-shard-{index}", cache_policy=NO_CACHE)
+def solve_shard_task(run_dir: str, index: int, llm_cfg: Any, solve_cfg: Any, token_budget: int | None) -> dict:
+    from agents.solve import solve_one_shard
+
+    return solve_one_shard(run_dir, index, llm_cfg, solve_cfg, token_budget=token_budget)
+
+
+@flow(name="crawlqa-solve", log_prints=True)
+def solve_flow(run_dir: str, llm_cfg: Any, solve_cfg: Any = None, redo: bool = False) -> dict:
+    """k agent attempts per kept question, one Prefect task per qa shard (one after the other: the
+    token budget is the run's, each shard gets what the earlier ones left)."""
+    from agents.solve import merge_summaries, prepare_solve
+
+    budget = llm_cfg.token_budget
+    parts = []
+    for i in prepare_solve(run_dir, redo=redo):
+        part = solve_shard_task(run_dir, i, llm_cfg, solve_cfg, budget)
+        parts.append(part)
+        if budget is not None:
+            budget = max(0, budget - part["spent"])
+    return merge_summaries(run_dir, parts)

@@ -37,15 +37,28 @@ def pool_context() -> multiprocessing.context.BaseContext:
 POLL_SECONDS = 0.02
 
 
+def init_worker(initializer=None) -> None:
+    """A worker's first step: die with its parent (``crawlers.lifeline``), then ``initializer``."""
+    from crawlers.lifeline import die_with_parent
+
+    die_with_parent()
+    if initializer is not None:
+        initializer()
+
+
 def make_pool(workers: int, initializer=None):
-    """A pebble process pool of ``workers`` processes (see ``pool_context``)."""
+    """A pebble process pool of ``workers`` processes (see ``pool_context``); every worker dies with
+    the process that forked it (no extraction worker outlives a killed crawl)."""
+    import functools
+
     import pebble
     from pebble import ProcessPool
 
     consts = getattr(pebble, "CONSTS", None)  # public since pebble 5
     if consts is not None and getattr(consts, "sleep_unit", 0) > POLL_SECONDS:
         consts.sleep_unit = POLL_SECONDS
-    return ProcessPool(max_workers=workers, initializer=initializer, context=pool_context())
+    return ProcessPool(max_workers=workers, initializer=functools.partial(init_worker, initializer),
+                       context=pool_context())
 
 
 def start_pool(workers: int):

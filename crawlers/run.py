@@ -50,6 +50,34 @@ class CrawlError(RuntimeError):
     """The crawl subprocess failed (a programming or configuration error, not a bad page)."""
 
 
+class CrawlInterrupted(KeyboardInterrupt):
+    """The crawl was stopped on purpose (Ctrl-C: ``stop_crawls``): never a transient error to retry."""
+
+
+_LIVE: set[subprocess.Popen] = set()   # crawl subprocesses of this process, while they run
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def stopping() -> bool:
+    """Whether ``stop_crawls`` was called (the run is being stopped: nothing is retried)."""
+    return _STOPPING.is_set()
+
+
+def stop_crawls() -> int:
+    """Kill every crawl subprocess of this process now (their extraction workers die with them) and
+    make the crawls waiting on them raise ``CrawlInterrupted``; return how many were running."""
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        procs = list(_LIVE)
+    for p in procs:
+        try:
+            p.kill()
+        except OSError as exc:  # already gone
+            log.debug("crawl subprocess %d: %s", p.pid, exc)
+    return len(procs)
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -65,14 +93,26 @@ def run_subprocess(job: dict, work_dir: Path, timeout: float | None) -> dict:
     env = {k: v for k, v in os.environ.items() if not _SECRET_ENV.search(k)}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
     out_path = work_dir / "subprocess.out"
+    if _STOPPING.is_set():
+        raise CrawlInterrupted("the run is stopping: no new crawl")
     with open(out_path, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawlers.worker", str(job_path)], cwd=str(work_dir), env=env,
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        with _LIVE_LOCK:
+            _LIVE.add(proc)
         try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "crawlers.worker", str(job_path)], cwd=str(work_dir), env=env,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, check=False,
-            )
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
             raise CrawlError(f"crawl did not finish within {timeout}s; log: {work_dir / 'crawl.log'}") from exc
+        finally:  # a timeout, Ctrl-C (KeyboardInterrupt) or any error: the crawler stops with us
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            with _LIVE_LOCK:
+                _LIVE.discard(proc)
+    if _STOPPING.is_set():  # killed by stop_crawls (Ctrl-C): stopped on purpose, not a crashed crawler
+        raise CrawlInterrupted(f"crawl stopped (exit {proc.returncode})")
     if proc.returncode != 0 or not Path(job["result"]).is_file():
         raise CrawlError(
             f"crawl subprocess exited with {proc.returncode}\n{_tail(out_path)}\n{_tail(work_dir / 'crawl.log')}")
@@ -137,6 +177,7 @@ def crawl(
     for stale in (spool, Path(f"{spool}-wal"), Path(f"{spool}-shm"), work_dir / "result.json"):
         stale.unlink(missing_ok=True)
     job = {"roots": list(roots), "cfg": cfg.model_dump(mode="json"), "cache_dir": str(cache_dir),
+           "parent_pid": os.getpid(),  # the crawl process dies with this one (crawlers.lifeline)
            "work_dir": str(work_dir), "spool": str(spool), "result": str(work_dir / "result.json"),
            "progress": str(work_dir / PROGRESS_FILE)}
     log.info("crawling %d root(s), depth %d, <= %d pages/root, <= %d pages",

@@ -147,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m crawlers.worker JOB.json", file=sys.stderr)
         return 2
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    if job.get("parent_pid"):  # no crawl outlives the process that started it (kill -9 included)
+        from crawlers.lifeline import die_with_parent
+
+        die_with_parent(int(job["parent_pid"]))
     run_job(job)
     return 0
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.counters import Counters
 from pipelines.progress import stage_done
-from pipelines.run import RunDir, StageReport, build_manifest, timed, write_manifest
+from pipelines.run import RunDir, StageReport, build_manifest, run_lock, timed, write_manifest
 from pipelines.shards import (
     ShardWriter,
     iter_records,
@@ -33,6 +33,29 @@ from schemas.ids import reject_id
 from schemas.records import Candidate, Page, QARecord, Reject
 
 log = logging.getLogger("crawlqa")
+
+class JobFailed(RuntimeError):
+    """The job cannot give a trustworthy result (the CLI says it in one line and exits 1).
+
+    ``transient``: whether retrying may help (Prefect's retry condition reads it)."""
+
+    transient = True
+
+
+class WriteShardFailed(JobFailed):
+    """Most LLM requests of a write shard failed: the shard is not done (retried; redone on a re-run)."""
+
+
+class LLMUnusable(JobFailed):
+    """The LLM endpoint refuses the job (401/403, unknown model or endpoint, no quota): fail at once."""
+
+    transient = False
+
+
+# Requests that got no answer from the server at all (a bad answer is the model's, not the call's).
+CALL_FAILURES = frozenset({"rate_limited", "timeout", "connection_error", "http_error", "bad_response",
+                           "auth_error", "not_found", "quota_exhausted"})
+FATAL_LLM_ERRORS = frozenset({"auth_error", "not_found", "quota_exhausted"})
 
 # Rejects shard index blocks: a stage owns its block and clears it when it is redone.
 REJECT_BLOCKS = {"crawl": 0, "mine": 10_000, "write": 20_000, "filter": 30_000, "e2h": 40_000}
@@ -347,10 +370,40 @@ def stage_write_shard(run: RunDir, cfg: JobConfig, index: int, counters: Counter
     info = {"writer": writer.name, "prompt_version": writer.prompt_version}
     if ledger is not None:
         info["tokens"] = ledger.to_dict()
+        check_llm_failures(stage, info["tokens"], _max_failed_calls(cfg))
     shards = {"drafts": _move_shards(run, drafts.shards, "drafts"), "rejects": _move_shards(run, rej.shards, "rejects")}
     shutil.rmtree(scratch, ignore_errors=True)
     report = StageReport(stage, shards=shards, counters=local.to_dict(), seconds=t["seconds"], info=info)
     return _finish(run, report, counters)
+
+
+def _max_failed_calls(cfg: JobConfig) -> float:
+    return float(getattr(cfg.llm_config, "max_failed_calls", 0.5))
+
+
+def check_llm_failures(stage: str, tokens: dict, max_failed: float) -> None:
+    """Raise when the LLM calls of a stage cannot be trusted as a result: ``LLMUnusable`` on any
+    configuration failure (401/403, 404, no quota), ``WriteShardFailed`` when more than
+    ``max_failed`` of its requests got no answer (5xx, 429, timeouts, connection errors).
+
+    A request answered from the cache counts as answered. Raised before the stage's marker is
+    written: the stage is not done, a retry or a re-run of the run id redoes it (failures are never
+    cached, answers already received are)."""
+    requests = sum(int(row.get("requests", 0)) for row in tokens.values())
+    failures: dict[str, int] = {}
+    for row in tokens.values():
+        for err, n in (row.get("failures") or {}).items():
+            if err in CALL_FAILURES:
+                failures[err] = failures.get(err, 0) + int(n)
+    failed = sum(failures.values())
+    detail = ", ".join(f"{e} {n}" for e, n in sorted(failures.items()))
+    fatal = {e: n for e, n in failures.items() if e in FATAL_LLM_ERRORS}
+    if fatal:
+        raise LLMUnusable(f"{stage}: the LLM endpoint refused the job ({detail} of {requests} requests): check "
+                          f"the API key (OPENAI_API_KEY), OPENAI_BASE_URL and the model name")
+    if requests and failed > max_failed * requests:
+        raise WriteShardFailed(f"{stage}: {failed} of {requests} LLM requests failed ({detail}), more than "
+                               f"{max_failed:.0%}: not marked done")
 
 
 def _move_shards(run: RunDir, shards: list, folder: str) -> list:
@@ -443,7 +496,7 @@ def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str
     from agents.gate import AgentGates  # first: registers the agent filters' names
     from filters import build_filters
     from filters.base import FilterChain
-    from filters.dedup import MinHashDeduper
+    from filters.dedup import MinHashDeduper, attempt_owner
 
     _clear_folder(run, "qa")
     _clear_folder(run, "seeds")  # single-hop questions: E2HQA seeds, not training data (qa schema)
@@ -458,7 +511,8 @@ def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str
             ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["filter"],
                         rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej, \
             ShardWriter(run.sub("qa"), QARecord, rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as qa, \
-            MinHashDeduper(cfg.filters, index_path=index_path, redis_url=cfg.dedup_redis_url) as dedup, \
+            MinHashDeduper(cfg.filters, index_path=index_path, redis_url=cfg.dedup_redis_url,
+                           owner=attempt_owner(run.sub("_state"), run.run_id)) as dedup, \
             ShardWriter(run.sub("seeds"), QARecord, rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as seeds, \
             AgentGates(run, cfg.filters, local, rows_per_shard=cfg.rows_per_shard) as gates:
         chain = FilterChain(build_filters(cfg.filters, links=links) + gates.filters, local, rej.write)
@@ -516,8 +570,10 @@ def finalize(run: RunDir, cfg: JobConfig | dict, reports: list[StageReport], cou
         write_card = None
     if write_card is not None:
         write_card(run, manifest)
-    if crawl is not None:
+    if crawl is not None and manifest["funnel"]["pages_fetched"] > 0:
         point_latest(run)
+    elif crawl is not None:
+        log.warning("run %s has no page (every root failed): %s/latest not moved", run.run_id, run.out)
     return manifest
 
 
@@ -551,8 +607,16 @@ def sample_questions(run: RunDir, per_type: int = 2) -> list[dict]:
 
 
 def run_crawlqa(cfg: JobConfig, *, on_stage: Callable[[StageReport], None] | None = None) -> dict:
-    """The whole CRAWLQA job without Prefect (Prefect's flow runs the same stages as tasks)."""
+    """The whole CRAWLQA job without Prefect (Prefect's flow runs the same stages as tasks).
+
+    The run's lock is held throughout: a second process on the same run id fails at once
+    (``pipelines.run.RunLocked``)."""
     run = run_dir(cfg)
+    with run_lock(run):
+        return _run_crawlqa(run, cfg, on_stage)
+
+
+def _run_crawlqa(run: RunDir, cfg: JobConfig, on_stage: Callable[[StageReport], None] | None) -> dict:
     counters = Counters()
     reports: list[StageReport] = []
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,6 +119,80 @@ class RunDir:
             shutil.rmtree(p)
         p.mkdir(parents=True)
         return p
+
+
+class RunLocked(RuntimeError):
+    """Another live process is running this run id (``RUN/_state/lock`` is held)."""
+
+
+_HELD: dict[str, list] = {}  # lock path -> [open file, depth]: this process's locks (re-entrant)
+_HELD_GUARD = threading.Lock()
+
+
+def lock_holder(run: RunDir) -> dict:
+    """What the lock file says about its holder (pid, host, started); {} when unreadable."""
+    try:
+        data = json.loads((run.sub("_state") / "lock").read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@contextmanager
+def run_lock(run: RunDir) -> Iterator[Path]:
+    """Hold ``RUN/_state/lock`` (``fcntl.flock``, exclusive) while the body runs.
+
+    A second process running the same run id fails at once with :class:`RunLocked`, naming the
+    holder (pid, host, start time). The kernel releases the lock when its process dies (even with
+    SIGKILL), so a crashed run's lock is never stale: the next run takes it over. Re-entrant within
+    one process (the CLI takes it before the flow, which takes it again). flock works on local file
+    systems and on Linux NFS clients (emulated with byte-range locks); without ``fcntl`` (Windows)
+    runs are not locked."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield run.sub("_state") / "lock"
+        return
+    state = run.sub("_state")
+    state.mkdir(parents=True, exist_ok=True)
+    path = state / "lock"
+    key = str(path)
+    with _HELD_GUARD:
+        held = _HELD.get(key)
+        if held is not None:
+            held[1] += 1
+    if held is None:
+        fh = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - closed when the lock is released
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            who = lock_holder(run)
+            raise RunLocked(
+                f"run {run.run_id!r} is already running: pid {who.get('pid', '?')} on host {who.get('host', '?')}, "
+                f"started {who.get('started', '?')} (lock {path}); wait for it to finish or stop it, "
+                f"or use another --run-id") from None
+        except BaseException:
+            fh.close()
+            raise
+        import socket
+
+        fh.truncate(0)
+        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                             "started": datetime.now(UTC).isoformat(timespec="seconds")}))
+        fh.flush()
+        with _HELD_GUARD:
+            _HELD[key] = held = [fh, 1]
+    try:
+        yield path
+    finally:
+        with _HELD_GUARD:
+            held[1] -= 1
+            release = held[1] == 0
+            if release:
+                del _HELD[key]
+        if release:
+            held[0].close()  # closing the file releases the flock
 
 
 @dataclass

@@ -36,6 +36,10 @@ class LLMConfig(BaseModel):
         "auto", description="auto: json_schema, falling back to json_object then plain text if the server rejects it")
     rate_limit_retries: int = Field(10, ge=0, description="re-sends of one request after HTTP 429 (ours, not the client's)")
     max_retry_after: float = Field(60.0, gt=0, description="cap on a server's Retry-After pause (seconds)")
+    max_failed_calls: float = Field(
+        0.5, ge=0, le=1, description="a write shard fails (not marked done; retried, redone on a re-run) when more "
+                                     "than this share of its requests failed to get an answer (HTTP errors, 429s, "
+                                     "timeouts, connection errors); 1 = never")
     http_backend: Literal["auto", "httpx", "aiohttp"] = Field(
         "auto", description="the openai client's HTTP transport; auto = aiohttp when installed (less CPU per call)")
 
