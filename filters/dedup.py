@@ -47,10 +47,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
-from collections import Counter
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +86,8 @@ log = logging.getLogger(__name__)
 STAGE = "dedup"
 SCHEME = "affine32"
 SIGNATURE_VERSION = 1  # bump when normalisation or shingling changes: old signatures get recomputed
+
+INDEX_SHINGLE_CACHE = 50_000  # index entries whose compact shingles the deduper keeps (~1 KB each)
 
 Relation = Literal["duplicate", "conflict", "distinct"]
 
@@ -244,22 +249,33 @@ def relation(q1: str, a1: str, q2: str, a2: str, *, guard: bool = True) -> tuple
 
 @dataclass(frozen=True)
 class Entry:
-    """A shipped question as the index remembers it."""
+    """A shipped (or claimed) question as the index remembers it.
+
+    ``owner`` is the run attempt that claimed it (``run_id`` when not given); ``lease`` is the unix
+    time until which an uncommitted claim holds in Redis (0 = committed)."""
 
     id: str
     run_id: str
     question: str
     answer: str
     type: str = ""
+    owner: str = ""
+    lease: float = 0.0
+
+    @property
+    def claimant(self) -> str:
+        return self.owner or self.run_id
 
     def to_json(self) -> str:
         return json.dumps({"run_id": self.run_id, "question": self.question, "answer": self.answer,
-                           "type": self.type}, ensure_ascii=False, sort_keys=True)
+                           "type": self.type, "owner": self.owner, "lease": self.lease},
+                          ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, id_: str, text: str | bytes) -> Entry:
         d = json.loads(text)
-        return cls(id_, d.get("run_id", ""), d.get("question", ""), d.get("answer", ""), d.get("type", ""))
+        return cls(id_, d.get("run_id", ""), d.get("question", ""), d.get("answer", ""), d.get("type", ""),
+                   d.get("owner", ""), float(d.get("lease") or 0.0))
 
 
 def detect_probability(j: float, b: int, r: int) -> float:
@@ -333,12 +349,24 @@ class Signer:
 
 
 class Index(Protocol):
-    """What the deduper needs of a persistent index of shipped questions."""
+    """What the deduper needs of a persistent index of shipped questions.
+
+    Claiming (``mutex`` + ``fresh`` + ``claim``, then ``commit`` or ``release``) makes "a question
+    ships from exactly one run" hold between concurrent runs: under the store's mutex a run reads
+    what others claimed since it opened (``fresh``), drops its records that duplicate those, and
+    claims the rest before it writes a shard. A claim is visible to every other run at once; it
+    becomes permanent at ``commit`` (after the shards are written) and lapses when its run releases
+    it, dies (local: the claim's flock is gone) or overruns its lease (Redis)."""
 
     def __len__(self) -> int: ...
     def query(self, mh: MinHash) -> list[str]: ...
     def get_many(self, ids: list[str]) -> dict[str, Entry]: ...
     def present(self, ids: list[str]) -> set[str]: ...
+    def mutex(self) -> AbstractContextManager: ...
+    def fresh(self) -> list[tuple[Entry, MinHash]]: ...
+    def claim(self, items: list[tuple[Entry, MinHash]]) -> int: ...
+    def commit(self) -> int: ...
+    def release(self) -> None: ...
     def add(self, items: list[tuple[Entry, MinHash]]) -> int: ...
     def close(self) -> None: ...
 
@@ -358,6 +386,21 @@ class NullIndex:
     def present(self, ids: list[str]) -> set[str]:
         return set()
 
+    def mutex(self) -> AbstractContextManager:
+        return nullcontext()
+
+    def fresh(self) -> list[tuple[Entry, MinHash]]:
+        return []
+
+    def claim(self, items: list[tuple[Entry, MinHash]]) -> int:
+        return 0
+
+    def commit(self) -> int:
+        return 0
+
+    def release(self) -> None:
+        return None
+
     def add(self, items: list[tuple[Entry, MinHash]]) -> int:
         return 0
 
@@ -366,38 +409,97 @@ class NullIndex:
 
 
 _SEG_GLOB = "seg-*.parquet"
+_CLAIM_GLOB = "claim-*.parquet"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class LocalIndex:
-    """Append-only Parquet segments in a folder, loaded into an in-memory datasketch LSH."""
+    """Append-only Parquet segments in a folder, loaded into an in-memory datasketch LSH.
 
-    def __init__(self, path: Path | str, signer: Signer) -> None:
+    A claim is a ``claim-*.parquet`` file whose run holds an exclusive ``flock`` on the claim's
+    ``.lock`` file until it commits (the claim is renamed ``seg-*.parquet``) or releases it (both
+    files deleted). A claim whose lock is free belongs to a run that died: it lapses (deleted under
+    the folder's mutex, ``.lock``). Every change of the folder happens under that mutex."""
+
+    def __init__(self, path: Path | str, signer: Signer, owner: str = "") -> None:
         self.path = Path(path)
         self.signer = signer
+        self.owner = owner
         self.path.mkdir(parents=True, exist_ok=True)
         self.lsh = signer.lsh()
         self.entries: dict[str, Entry] = {}
         self.resigned = 0
-        self._load()
+        self.lapsed = 0
+        self._loaded: set[str] = set()
+        self._mine: dict[str, tuple[int, int]] = {}  # claim stem -> (lock fd, entries)
+        self._fresh: list[tuple[Entry, MinHash]] = []
+        with self.mutex():
+            self._scan()
+        self._fresh = []
 
-    def _load(self) -> None:
+    @contextmanager
+    def mutex(self) -> Iterator[None]:
+        import fcntl
+
+        fd = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the flock
+
+    def _live(self, claim: Path) -> bool:
+        """True while the claim's run holds the flock of its ``.lock`` file."""
+        import fcntl
+
+        if claim.stem in self._mine:
+            return True
+        try:
+            fd = os.open(claim.with_suffix(".lock"), os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def _scan(self) -> None:
+        """Load segments and live claims not loaded yet; delete lapsed claims (under the mutex)."""
+        for seg in [*sorted(self.path.glob(_SEG_GLOB)), *sorted(self.path.glob(_CLAIM_GLOB))]:
+            if seg.name in self._loaded:
+                continue
+            if seg.name.startswith("claim-") and not self._live(seg):
+                log.info("dedup index: claim %s lapsed (its run ended without committing)", seg.name)
+                seg.unlink(missing_ok=True)
+                seg.with_suffix(".lock").unlink(missing_ok=True)
+                self.lapsed += 1
+                continue
+            self._loaded.add(seg.name)
+            self._read(seg)
+
+    def _read(self, seg: Path) -> None:
         import pyarrow.parquet as pq
 
-        for seg in sorted(self.path.glob(_SEG_GLOB)):
+        try:
             table = pq.read_table(seg)
-            fp = (table.schema.metadata or {}).get(b"fingerprint", b"").decode()
-            rows = table.to_pylist()
-            rows = [r for r in rows if r["id"] not in self.entries]
-            if fp == self.signer.fingerprint:
-                mhs = [self.signer.from_values(r["minhash"]) for r in rows]
-            else:  # other MinHash settings: re-sign from the question text
-                mhs = self.signer.sign_many(self.signer.shingles(r["question"]) for r in rows)
-                self.resigned += len(rows)
-            for r, mh in zip(rows, mhs, strict=True):
-                e = Entry(r["id"], r["run_id"], r["question"], r["answer"], r.get("type") or "")
-                self.entries[e.id] = e
-                self.lsh.insert(e.id, mh, check_duplication=False)
+        except FileNotFoundError:  # a claim committed (renamed) or released meanwhile: read later
+            self._loaded.discard(seg.name)
+            return
+        fp = (table.schema.metadata or {}).get(b"fingerprint", b"").decode()
+        rows = [r for r in table.to_pylist() if r["id"] not in self.entries]
+        if fp == self.signer.fingerprint:
+            mhs = [self.signer.from_values(r["minhash"]) for r in rows]
+        else:  # other MinHash settings: re-sign from the question text
+            mhs = self.signer.sign_many(self.signer.shingles(r["question"]) for r in rows)
+            self.resigned += len(rows)
+        for r, mh in zip(rows, mhs, strict=True):
+            e = Entry(r["id"], r["run_id"], r["question"], r["answer"], r.get("type") or "", r.get("owner") or "")
+            self.entries[e.id] = e
+            self.lsh.insert(e.id, mh, check_duplication=False)
+            self._fresh.append((e, mh))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -411,17 +513,29 @@ class LocalIndex:
     def present(self, ids: list[str]) -> set[str]:
         return {i for i in ids if i in self.entries}
 
-    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
+    def fresh(self) -> list[tuple[Entry, MinHash]]:
+        """Entries other runs added since the last scan (call under the mutex)."""
+        self._fresh = []
+        self._scan()
+        out, self._fresh = self._fresh, []
+        return out
+
+    def claim(self, items: list[tuple[Entry, MinHash]]) -> int:
+        """Claim the entries whose ids are not in the index yet (call under the mutex)."""
+        import fcntl
+
         import pyarrow as pa
 
         from pipelines.shards import atomic_write_parquet
 
-        new = [(e, mh) for e, mh in items if e.id not in self.entries]
+        new = sorted(((e, mh) for e, mh in items if e.id not in self.entries), key=lambda x: x[0].id)
         if not new:
             return 0
-        new.sort(key=lambda x: x[0].id)
         run = _SAFE.sub("_", new[0][0].run_id or "run")[:60]
-        name = f"seg-{run}-{stable_hash([e.id for e, _ in new], length=12)}.parquet"
+        stem = f"claim-{run}-{stable_hash([e.id for e, _ in new], length=12)}"
+        fd = os.open(self.path / f"{stem}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until commit or release (or this process dies)
+        self._mine[stem] = (fd, len(new))
         table = pa.table(
             {
                 "id": [e.id for e, _ in new],
@@ -429,36 +543,93 @@ class LocalIndex:
                 "question": [e.question for e, _ in new],
                 "answer": [e.answer for e, _ in new],
                 "type": [e.type for e, _ in new],
+                "owner": [e.owner for e, _ in new],
                 "minhash": [np.asarray(mh.hashvalues, dtype=np.uint32).tobytes() for _, mh in new],
             }
         ).replace_schema_metadata({"fingerprint": self.signer.fingerprint})
-        atomic_write_parquet(table, self.path / name, compression="zstd")
+        atomic_write_parquet(table, self.path / f"{stem}.parquet", compression="zstd")
+        self._loaded.add(f"{stem}.parquet")
         for e, mh in new:
             self.entries[e.id] = e
             self.lsh.insert(e.id, mh, check_duplication=False)
         return len(new)
 
+    def commit(self) -> int:
+        """Make this index's claims permanent segments; returns how many entries they hold."""
+        from pipelines.shards import _fsync_dir
+
+        n = 0
+        with self.mutex():
+            for stem, (fd, count) in sorted(self._mine.items()):
+                seg = "seg-" + stem.removeprefix("claim-") + ".parquet"
+                os.replace(self.path / f"{stem}.parquet", self.path / seg)
+                self._loaded.add(seg)
+                (self.path / f"{stem}.lock").unlink(missing_ok=True)
+                os.close(fd)
+                n += count
+            if self._mine:
+                _fsync_dir(self.path)
+            self._mine.clear()
+        return n
+
+    def release(self) -> None:
+        """Withdraw this index's uncommitted claims (the run ends without shipping them)."""
+        if not self._mine:
+            return
+        import pyarrow.parquet as pq
+
+        with self.mutex():
+            for stem, (fd, _) in sorted(self._mine.items()):
+                path = self.path / f"{stem}.parquet"
+                for i in pq.read_table(path, columns=["id"]).column("id").to_pylist():
+                    if self.entries.pop(i, None) is not None:
+                        self.lsh.remove(i)
+                path.unlink(missing_ok=True)
+                (self.path / f"{stem}.lock").unlink(missing_ok=True)
+                os.close(fd)
+                self._loaded.discard(path.name)
+            self._mine.clear()
+
+    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
+        """Claim and commit at once."""
+        with self.mutex():
+            self.fresh()
+            self.claim(items)
+        return self.commit()
+
     def close(self) -> None:
-        return None
+        self.release()
 
 
 class RedisIndex:
-    """datasketch ``MinHashLSH`` on Redis storage plus a meta hash; shared by every run that uses it."""
+    """datasketch ``MinHashLSH`` on Redis storage plus a meta hash; shared by every run that uses it.
 
-    def __init__(self, url: str, signer: Signer, prefix: str = "crawlqa:dedup") -> None:
+    Claims: under a Redis lock (``<prefix>:claim-lock``, redis-py's ``Lock``), a run reads the ids
+    appended to ``<prefix>:log`` since it opened, then writes its claims to the meta hash with a
+    lease (unix time) and into the LSH; ``commit`` sets the lease to 0 (permanent). A claim whose
+    lease has passed is ignored by everyone but its owner: its run died or overran."""
+
+    def __init__(self, url: str, signer: Signer, prefix: str = "crawlqa:dedup", owner: str = "",
+                 lease: float = 3600.0) -> None:
         import redis
         from redis.connection import parse_url
 
         self.signer = signer
+        self.owner = owner
+        self.lease = lease
         self.client = redis.Redis.from_url(url)
         self.client.ping()  # a wrong URL is a configuration error: fail before any work
         self.meta_key = f"{prefix}:meta"
+        self.log_key = f"{prefix}:log"
+        self.lock_key = f"{prefix}:claim-lock"
         params = {k: v for k, v in parse_url(url).items() if k != "connection_class"}
         self.lsh = signer.lsh({
             "type": "redis",
             "redis": params,
             "basename": f"{prefix}:lsh:{signer.bands_fingerprint}:".encode(),
         })
+        self._mine: dict[str, Entry] = {}
+        self._cursor = int(self.client.llen(self.log_key))
         self.reinserted = self._reconcile()
 
     def _reconcile(self) -> int:
@@ -469,13 +640,23 @@ class RedisIndex:
         missing = sorted(meta_ids - lsh_ids)
         if not missing:
             return 0
-        entries = self.get_many(missing)
+        entries = self._entries(missing, live_only=False)
         with self.lsh.insertion_session() as session:
             for i in missing:
                 mh = self.signer.sign(self.signer.shingles(entries[i].question))
                 session.insert(i.encode(), mh, check_duplication=False)
         log.info("dedup index: re-inserted %d entries into the Redis LSH %s", len(missing), self.lsh.keys._name)
         return len(missing)
+
+    def _entries(self, ids: list[str], *, live_only: bool = True) -> dict[str, Entry]:
+        if not ids:
+            return {}
+        vals = self.client.hmget(self.meta_key, ids)
+        out = {i: Entry.from_json(i, v) for i, v in zip(ids, vals, strict=True) if v is not None}
+        if live_only:
+            now = time.time()
+            out = {i: e for i, e in out.items() if not e.lease or e.lease >= now or e.claimant == self.owner}
+        return out
 
     def __len__(self) -> int:
         return int(self.client.hlen(self.meta_key))
@@ -484,38 +665,99 @@ class RedisIndex:
         return [k.decode() if isinstance(k, bytes) else k for k in self.lsh.query(mh)]
 
     def get_many(self, ids: list[str]) -> dict[str, Entry]:
-        if not ids:
-            return {}
-        vals = self.client.hmget(self.meta_key, ids)
-        return {i: Entry.from_json(i, v) for i, v in zip(ids, vals, strict=True) if v is not None}
+        return self._entries(ids)
 
     def present(self, ids: list[str]) -> set[str]:
-        if not ids:
-            return set()
-        vals = self.client.hmget(self.meta_key, ids)
-        return {i for i, v in zip(ids, vals, strict=True) if v is not None}
+        return set(self._entries(ids))
 
-    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
-        have = self.present([e.id for e, _ in items])
+    def mutex(self) -> AbstractContextManager:
+        return self.client.lock(self.lock_key, timeout=600, blocking_timeout=1800)
+
+    def fresh(self) -> list[tuple[Entry, MinHash]]:
+        """Live entries other runs added since this index opened (call under the mutex)."""
+        ids = [i.decode() for i in self.client.lrange(self.log_key, self._cursor, -1)]
+        self._cursor += len(ids)
+        got = self._entries(sorted(set(ids)))
+        return [(e, self.signer.sign(self.signer.shingles(e.question))) for e in got.values()
+                if e.id not in self._mine]
+
+    def claim(self, items: list[tuple[Entry, MinHash]]) -> int:
+        """Claim (with a lease) the entries not present yet (call under the mutex)."""
+        have = self._entries([e.id for e, _ in items])
         new = sorted(((e, mh) for e, mh in items if e.id not in have), key=lambda x: x[0].id)
         if not new:
             return 0
+        until = time.time() + self.lease
+        lapsed = set(self._entries([e.id for e, _ in new], live_only=False))
+        for i in sorted(lapsed):  # a lapsed claim of the same id: replaced
+            self.lsh.remove(i.encode())
         pipe = self.client.pipeline(transaction=True)
         for e, _ in new:
-            pipe.hsetnx(self.meta_key, e.id, e.to_json())
-        added = pipe.execute()
+            claimed = Entry(e.id, e.run_id, e.question, e.answer, e.type, e.owner, until)
+            pipe.hset(self.meta_key, e.id, claimed.to_json())
+            self._mine[e.id] = claimed
+        pipe.rpush(self.log_key, *[e.id for e, _ in new])
+        pipe.execute()
         with self.lsh.insertion_session() as session:
-            for (e, mh), fresh in zip(new, added, strict=True):
-                if fresh:  # another process may have added it between present() and hsetnx
-                    session.insert(e.id.encode(), mh, check_duplication=False)
-        return sum(1 for a in added if a)
+            for e, mh in new:
+                session.insert(e.id.encode(), mh, check_duplication=False)
+        return len(new)
+
+    def commit(self) -> int:
+        if not self._mine:
+            return 0
+        pipe = self.client.pipeline(transaction=True)
+        for e in self._mine.values():
+            pipe.hset(self.meta_key, e.id, Entry(e.id, e.run_id, e.question, e.answer, e.type, e.owner).to_json())
+        pipe.execute()
+        n = len(self._mine)
+        self._mine.clear()
+        return n
+
+    def release(self) -> None:
+        if not self._mine:
+            return
+        ids = sorted(self._mine)
+        self.client.hdel(self.meta_key, *ids)
+        for i in ids:
+            self.lsh.remove(i.encode())
+        self._mine.clear()
+
+    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
+        """Claim and commit at once."""
+        with self.mutex():
+            self.fresh()
+            self.claim(items)
+        return self.commit()
 
     def close(self) -> None:
+        self.release()
         clients = [self.client, getattr(self.lsh.keys, "_redis", None)]
         clients += [getattr(t, "_redis", None) for t in self.lsh.hashtables]
         for c in clients:
             if c is not None:
                 c.close()
+
+
+def attempt_owner(state_dir: Path | str, run_id: str) -> str:
+    """The owner of a run's dedup claims: the run id and a token kept in ``state_dir`` (the run
+    folder's ``_state``), so a resumed run is the same owner and a twin of the same run id on
+    another machine (sharing a Redis index) is not."""
+    import uuid
+
+    path = Path(state_dir) / "dedup-owner"
+    try:
+        owner = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        owner = ""
+    if owner:
+        return owner
+    owner = f"{run_id}#{uuid.uuid4().hex[:12]}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp.write_text(owner, encoding="utf-8")
+    os.replace(tmp, path)
+    return owner
 
 
 # ----------------------------------------------------------------------------------------------
@@ -581,13 +823,25 @@ class MinHashDeduper:
     ``dedup/dropped/answer_conflict``, ``dedup/matched_earlier_run`` (drops caused by the index),
     ``dedup/guard_distinct`` (similar pairs judged different questions), ``dedup/lsh_candidates``,
     ``dedup/lsh_false_candidates`` (candidates below the threshold on exact Jaccard),
-    ``dedup/index_entries`` (index size when the first run started), ``dedup/committed``.
+    ``dedup/index_entries`` (index size when the first run started), ``dedup/committed``,
+    ``dedup/lost_claim`` (kept records another run claimed while this one deduped).
+
+    Exactly one run ships a question, also when runs overlap: at the end of the first pass, under
+    the index's mutex, the run re-checks its kept records against what other runs claimed since it
+    opened the index and claims the rest (``Index``); ``commit`` makes the claims permanent and
+    ``close`` without a commit withdraws them. ``owner`` names the run attempt (default: the
+    records' run id): index entries of the same owner are this run's own (a re-run is idempotent).
+    Give each attempt its own owner when two machines may run the same run id against one Redis.
     """
 
-    def __init__(self, cfg: FilterConfig, *, index_path: Path | None = None, redis_url: str | None = None) -> None:
+    def __init__(self, cfg: FilterConfig, *, index_path: Path | None = None, redis_url: str | None = None,
+                 owner: str = "", claim_lease: float = 3600.0) -> None:
         self.cfg = cfg
         self.index_path = Path(index_path) if index_path is not None else None
         self.redis_url = redis_url
+        self.owner = owner
+        self.claim_lease = claim_lease
+        self._kept_meta: dict[str, tuple[str, str]] = {}  # kept id -> (run id, type), for the claim
         self.signer = Signer(cfg)
         self._index: Index | None = None
         self._run_lsh = self.signer.lsh()
@@ -596,19 +850,24 @@ class MinHashDeduper:
         self._pending: dict[str, tuple[Entry, MinHash]] = {}
         self._counted_index = False
         self._counters: Counters | None = None
+        # compact shingles of index entries, computed once per entry (not once per candidacy: in a
+        # daily run against a populated index each entry is a candidate of ~80 queries), bounded
+        self._index_sh: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # lifecycle ------------------------------------------------------------------------------
     def open(self) -> MinHashDeduper:
         if self._index is None:
             if self.redis_url:
-                self._index = RedisIndex(self.redis_url, self.signer, self.cfg.dedup_redis_prefix)
+                self._index = RedisIndex(self.redis_url, self.signer, self.cfg.dedup_redis_prefix,
+                                         owner=self.owner, lease=self.claim_lease)
             elif self.index_path is not None:
-                self._index = LocalIndex(self.index_path, self.signer)
+                self._index = LocalIndex(self.index_path, self.signer, owner=self.owner)
             else:
                 self._index = NullIndex()
         return self
 
     def close(self) -> None:
+        """Close the index; claims not committed are withdrawn."""
         if self._index is not None:
             self._index.close()
             self._index = None
@@ -670,16 +929,18 @@ class MinHashDeduper:
                 decisions[rec.id] = d
                 if not d.reason:
                     mhs[rec.id] = mh
+                    self._kept_meta[rec.id] = (rec.run_id, rec.type)
                 if d.reason == "" or (d.reason == "answer_conflict" and d.dup_of in self._run):
                     self._run_lsh.insert(rec.id, mh, check_duplication=False)
                     self._run[rec.id] = (rec.question, str(rec.answer), csh)
+            self._claim(decisions, mhs, counters)
             for rec in store.replay():
                 d = decisions[rec.id]
                 if not d.reason:
                     counters.inc("dedup/kept")
                     self._emitted.add(rec.id)
-                    self._pending[rec.id] = (Entry(rec.id, rec.run_id, rec.question, str(rec.answer), rec.type),
-                                             mhs[rec.id])
+                    self._pending[rec.id] = (Entry(rec.id, rec.run_id, rec.question, str(rec.answer), rec.type,
+                                                   self.owner), mhs[rec.id])
                     yield rec
                     continue
                 counters.inc(f"dedup/dropped/{d.reason}")
@@ -688,25 +949,80 @@ class MinHashDeduper:
         finally:
             store.close()
 
+    def _claim(self, decisions: dict[str, _Decision], mhs: dict[str, MinHash], counters: Counters) -> None:
+        """Under the index's mutex: drop kept records that duplicate what other runs claimed
+        since the index was opened, and claim the others (before any of them is emitted)."""
+        kept = sorted(i for i, d in decisions.items() if not d.reason and i in mhs)
+        index = self.index
+        if isinstance(index, NullIndex) or not kept:
+            return
+        with index.mutex():
+            fresh = [(e, mh) for e, mh in index.fresh() if not self._own(e, self._kept_meta[kept[0]][0])]
+            if fresh:
+                lsh = self.signer.lsh()
+                by_id = {}
+                for e, mh in fresh:
+                    by_id[e.id] = e
+                    lsh.insert(e.id, mh, check_duplication=False)
+                for rid in kept:
+                    ids = lsh.query(mhs[rid])
+                    if not ids:
+                        continue
+                    q, a, csh = self._run[rid]
+                    cand = [(i, by_id[i].question, by_id[i].answer, self._entry_shingles(by_id[i])) for i in ids]
+                    dup, conflict = self._classify(q, a, self._verified(csh, cand, counters))
+                    hit = dup or conflict
+                    if hit is None:
+                        continue
+                    cid, j, why = hit
+                    other = by_id[cid].run_id
+                    reason = "near_duplicate" if dup is not None else "answer_conflict"
+                    detail = f"J={j:.2f}{', ' + why if why else ''}; claimed by the concurrent run {other}"
+                    decisions[rid] = _Decision(reason, cid, detail)
+                    counters.inc("dedup/lost_claim")
+                    counters.inc("dedup/matched_earlier_run")
+            items = []
+            for rid in kept:
+                if decisions[rid].reason:
+                    continue
+                q, a, _ = self._run[rid]
+                run_id, qtype = self._kept_meta[rid]
+                items.append((Entry(rid, run_id, q, a, qtype, self.owner), mhs[rid]))
+            index.claim(items)
+        self._kept_meta.clear()
+
+    def _own(self, e: Entry, run_id: str) -> bool:
+        """An index entry this run (attempt) claimed itself."""
+        if self.owner and e.owner:
+            return e.owner == self.owner
+        return e.run_id == run_id
+
     def _verified(self, sh: np.ndarray, cand: list[tuple[str, str, str, np.ndarray]], counters: Counters):
         """(id, question, answer, J) of candidates at or above the threshold, by id (shingles compact)."""
         out = []
         t = self.cfg.dedup_threshold
         min_len, max_len = t * len(sh), len(sh) / t
-        for cid, q, a, csh in sorted(cand, key=lambda c: c[0]):
-            if min_len <= len(csh) <= max_len:  # size filter: J <= min/max of the two sizes
-                j = jaccard_compact(sh, csh)
-                if j >= t:
-                    out.append((cid, q, a, j))
+        # size filter first: J <= min/max of the two sizes
+        sized = [c for c in sorted(cand, key=lambda c: c[0]) if min_len <= len(c[3]) <= max_len]
+        if sized:
+            # every candidate's intersection with ``sh`` in one numpy pass (a populated index gives
+            # ~80 candidates a query: one intersect1d each was most of the dedup's time)
+            lens = np.fromiter((len(c[3]) for c in sized), dtype=np.int64, count=len(sized))
+            hit = np.isin(np.concatenate([c[3] for c in sized]), sh)
+            starts = np.zeros(len(sized), dtype=np.int64)
+            np.cumsum(lens[:-1], out=starts[1:])
+            inter = np.add.reduceat(hit.astype(np.int64), starts)
+            js = inter / (len(sh) + lens - inter)
+            out = [(c[0], c[1], c[2], float(j)) for c, j in zip(sized, js.tolist(), strict=True) if j >= t]
         counters.inc("dedup/lsh_candidates", len(cand))
         counters.inc("dedup/lsh_false_candidates", len(cand) - len(out))
         return out
 
-    def _classify(self, rec: QARecord, hits) -> tuple[tuple | None, tuple | None]:
+    def _classify(self, question: str, answer: str, hits) -> tuple[tuple | None, tuple | None]:
         """First duplicate and first conflict among verified hits (by id)."""
         dup = conflict = None
         for cid, q, a, j in hits:
-            rel, why = relation(rec.question, str(rec.answer), q, a, guard=self.cfg.dedup_guard)
+            rel, why = relation(question, answer, q, a, guard=self.cfg.dedup_guard)
             if rel == "distinct":
                 assert self._counters is not None
                 self._counters.inc("dedup/guard_distinct")
@@ -722,10 +1038,10 @@ class MinHashDeduper:
         if not ids:
             return None
         entries = index.get_many(sorted(ids))
-        cand = [(e.id, e.question, e.answer, compact(self.signer.shingles(e.question)))
-                for e in entries.values() if e.run_id != rec.run_id]
+        cand = [(e.id, e.question, e.answer, self._entry_shingles(e))
+                for e in entries.values() if not self._own(e, rec.run_id)]
         assert self._counters is not None
-        dup, conflict = self._classify(rec, self._verified(sh, cand, self._counters))
+        dup, conflict = self._classify(rec.question, str(rec.answer), self._verified(sh, cand, self._counters))
         if dup is None and conflict is None:
             return None
         self._counters.inc("dedup/matched_earlier_run")
@@ -735,11 +1051,23 @@ class MinHashDeduper:
         cid, j, why = conflict  # type: ignore[misc]
         return _Decision("answer_conflict", cid, f"J={j:.2f}, {why}; shipped in run {entries[cid].run_id}")
 
+    def _entry_shingles(self, e: Entry) -> np.ndarray:
+        """Compact shingles of an index entry, memoised (LRU of ``INDEX_SHINGLE_CACHE`` entries)."""
+        memo = self._index_sh
+        csh = memo.get(e.id)
+        if csh is not None:
+            memo.move_to_end(e.id)
+            return csh
+        csh = memo[e.id] = compact(self.signer.shingles(e.question))
+        if len(memo) > INDEX_SHINGLE_CACHE:
+            memo.popitem(last=False)
+        return csh
+
     def _against_run(self, rec: QARecord, sh: np.ndarray, mh: MinHash, decisions: dict[str, _Decision]) -> _Decision:
         ids = self._run_lsh.query(mh)
         cand = [(cid, q, a, csh) for cid in ids for q, a, csh in [self._run[cid]]]
         assert self._counters is not None
-        dup, conflict = self._classify(rec, self._verified(sh, cand, self._counters))
+        dup, conflict = self._classify(rec.question, str(rec.answer), self._verified(sh, cand, self._counters))
         if dup is not None:
             cid, j, _ = dup
             return _Decision("near_duplicate", cid, f"J={j:.2f}")
@@ -754,13 +1082,14 @@ class MinHashDeduper:
 
     # persistence ----------------------------------------------------------------------------
     def commit(self) -> int:
-        """Add this run's kept records to the persistent index (call once the shards are written).
+        """Make this run's claims (its kept records) permanent in the persistent index (call once
+        the shards are written).
 
-        Idempotent: ids already in the index are skipped. Returns how many entries were added.
+        Idempotent: ids already in the index were not claimed again. Returns how many entries were added.
         """
         if not self._pending:
             return 0
-        added = self.index.add(list(self._pending.values()))
+        added = self.index.commit()
         if self._counters is not None:
             self._counters.inc("dedup/committed", added)
         self._pending.clear()
