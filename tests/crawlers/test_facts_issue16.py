@@ -104,3 +104,30 @@ def test_an_arxiv_listing_is_recognised_as_arxiv() -> None:
 
     html = (D / "arxiv_list_math_recent.html").read_text(encoding="utf-8")
     assert "<title>Mathematics" in html and sniff_profile(html).name == "arxiv"
+
+
+def test_query_variants_arxiv_shows_are_one_page() -> None:
+    """The links of real arXiv pages: ``?context=`` on an abstract page and ``?skip=0&show=50`` on a
+    listing are the page itself; a later page of the listing (``skip=2``) is another page."""
+    import lxml.html
+
+    from crawlers.urls import canonicalize
+
+    def hrefs(name: str, page: str) -> list[str]:
+        doc = lxml.html.document_fromstring((D / name).read_bytes())
+        doc.make_links_absolute(page)
+        return [a.get("href") for a in doc.iter("a") if a.get("href")]
+
+    abs_page = "https://arxiv.org/abs/0704.0003"
+    context = [h for h in hrefs("arxiv_abs_0704.0003.html", abs_page) if "/abs/0704.0003?context=" in h]
+    assert context and {canonicalize(h) for h in context} == {abs_page}
+    listing = "https://arxiv.org/list/math/recent"
+    variants = [h for h in hrefs("arxiv_list_math_recent.html", listing) if h.startswith(listing + "?")]
+    assert canonicalize(listing + "?skip=0&show=50") == listing
+    assert listing + "?skip=0&show=50" in variants
+    assert canonicalize(listing + "?skip=2&show=50") == listing + "?show=50&skip=2"
+    # the same shapes on a local mirror; other queries and other sites keep theirs
+    assert canonicalize("http://127.0.0.1:8766/abs/0704.0003?context=physics") == "http://127.0.0.1:8766/abs/0704.0003"
+    assert canonicalize("https://example.com/abs/x?context=1") == "https://example.com/abs/x?context=1"
+    assert canonicalize("https://arxiv.org/prevnext?id=0704.0003&function=next&context=physics.gen-ph") == (
+        "https://arxiv.org/prevnext?context=physics.gen-ph&function=next&id=0704.0003")

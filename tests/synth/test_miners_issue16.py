@@ -1,0 +1,174 @@
+"""Miner defects of issue 16, each on real corpus pages (trimmed copies in tests/fixtures/html/issue16
+from ../shared/corpus: the Ray Charles 2015 Kiwix dump, arXiv, GitHub)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from crawlers.facts import extract_structure
+from pipelines.counters import Counters
+from schemas.records import Page, Reject
+from synth.config import SynthConfig
+from synth.mine import build_graph
+from synth.miners.base import Graph, MineContext, Node
+from synth.miners.count import CountMiner
+from synth.miners.intersection import IntersectionMiner
+from synth.miners.multi_hop import MultiHopMiner
+from synth.miners.single_hop import SingleHopMiner
+from synth.writers.template import TemplateWriter
+from tests.synth.conftest import make_page
+
+D = Path(__file__).resolve().parents[1] / "fixtures" / "html" / "issue16"
+A = "http://127.0.0.1:8765/A/"
+ROOT = A + "Ray_Charles.html"
+
+
+def page(name: str, *, url: str = "", site: str = "wikipedia", root: str = ROOT, depth: int = 1,
+         drop: tuple[str, ...] = ()) -> Page:
+    url = url or A + name
+    s = extract_structure((D / name).read_bytes(), url, site)
+    facts = [f for f in s.facts if f.key not in drop]
+    return make_page(url, s.subject, facts=facts, enumerations=s.enumerations, site=site, root=root,
+                     parent=None if url == root else root, depth=0 if url == root else depth)
+
+
+def mine(miner, pages: list[Page], **cfg):
+    rejects: list[Reject] = []
+    counters = Counters()
+    ctx = MineContext(SynthConfig(**cfg), counters, rejects.append)
+    return list(miner.mine(Graph(Node.from_page(p) for p in pages), ctx)), rejects, counters
+
+
+def question(c) -> str:
+    w = TemplateWriter().write_one(c)
+    assert w.ok, (w.reject_reason, w.detail, w.raw)
+    return w.question
+
+
+def test_a_chronology_step_names_the_artist_whose_chronology_it_is() -> None:
+    # "Soul Brothers" is by Ray Charles and Milt Jackson; its infobox walks "Ray Charles chronology":
+    # the question must not say "the album that Ray Charles and Milt Jackson released just after"
+    cands, _, _ = mine(SingleHopMiner(), [page("Soul_Brothers.html")], max_facts_per_page=20)
+    nxt = next(c for c in cands if c.relation == "Next album")
+    assert nxt.answer == "What'd I Say"
+    assert question(nxt) == ("Which album did Ray Charles release just after the studio album “Soul Brothers” "
+                             "by Ray Charles and Milt Jackson?")
+
+
+def test_a_co_credited_record_without_a_chronology_header_is_not_asked_its_neighbours() -> None:
+    p = page("Soul_Brothers.html", drop=("Chronology",))
+    cands, rejects, _ = mine(SingleHopMiner(), [p], max_facts_per_page=20)
+    assert not {"Previous album", "Next album"} & {c.relation for c in cands}
+    assert {json.loads(r.payload_json)["key"] for r in rejects if r.reason == "chronology_owner_unknown"} == {
+        "Previous album", "Next album"}
+    assert counters.get("mine/dropped/chronology_owner_unknown") == 2
+
+
+def test_a_track_is_not_described_by_its_single_release() -> None:
+    # "Georgia on My Mind" is the second track of "The Genius Hits the Road"; its page is the single's:
+    # the single's release date, running time, label and B-side are not the album track's
+    album = page("The_Genius_Hits_the_Road.html", url=ROOT.replace("Ray_Charles", "The_Genius_Hits_the_Road"),
+                 root=A + "The_Genius_Hits_the_Road.html")
+    single = page("Georgia_on_My_Mind.html", root=album.url, depth=1)
+    single = single.model_copy(update={"parent_url": album.url})
+    cands, rejects, _ = mine(MultiHopMiner(), [album, single], max_paths_per_start=50)
+    assert not [c for c in cands if c.source_urls[-1] == single.url and c.slots_json.count('"via": "item"')]
+    assert ("no_askable_fact", single.url) in {(r.reason, r.url) for r in rejects}
+
+
+def test_a_track_entry_linking_to_an_album_page_is_no_hop() -> None:
+    album = page("The_Genius_Hits_the_Road.html", root=A + "The_Genius_Hits_the_Road.html")
+    # the second track's link leads to a page whose infobox says it is an album
+    wrong = page("Soul_Brothers.html", url=A + "Georgia_on_My_Mind.html", root=album.url)
+    cands, rejects, counters = mine(MultiHopMiner(), [album, wrong], max_paths_per_start=50)
+    assert not [c for c in cands if c.source_urls == [album.url, wrong.url]]
+    assert any(r.reason == "item_type_mismatch" and r.url == wrong.url for r in rejects)
+    assert counters.get("mine/dropped/item_type_mismatch") >= 1
+
+
+def test_no_hop_to_an_entity_the_question_names() -> None:
+    # "the artist credited on the studio album “Soul Brothers” by Ray Charles and Milt Jackson" is a
+    # hop to Ray Charles, whom the question names already
+    root = page("Ray_Charles.html", url=ROOT)
+    album = page("Soul_Brothers.html")
+    cands, rejects, _ = mine(MultiHopMiner(), [root, album], max_paths_per_start=50)
+    assert not [c for c in cands if c.source_urls == [album.url, ROOT]]
+    assert ("bridge_named", ROOT) in {(r.reason, r.url) for r in rejects}
+
+
+def test_a_range_is_answered_whole() -> None:
+    cands, _, _ = mine(SingleHopMiner(), [page("The_Genius_Sings_the_Blues.html")], max_facts_per_page=20)
+    assert {c.relation: c.answer for c in cands}["Recorded"] == "1952–1960"
+
+
+def test_a_writer_with_a_suffix_is_counted_once() -> None:
+    cands, _, _ = mine(CountMiner(), [page("Unchain_My_Heart_(song).html")])
+    writers = next(c for c in cands if c.relation == "Writer(s)")
+    assert writers.answer == "2"
+    assert json.loads(writers.slots_json)["items"] == ["Robert Sharp, Jr.", "Teddy Powell"]
+
+
+def test_an_issue_state_is_the_issues_and_volatile() -> None:
+    url = "https://github.com/kepano/defuddle/issues/56"
+    p = page("github_defuddle_issue_56.html", url=url, site="github", root=url)
+    assert p.subject == "kepano/defuddle issue #56"
+    cands, rejects, _ = mine(SingleHopMiner(), [p])
+    assert not [c for c in cands if c.relation == "State"]
+    assert [json.loads(r.payload_json)["key"] for r in rejects if r.reason == "volatile"] == ["State"]
+
+
+def test_repository_counters_are_volatile() -> None:
+    url = "https://github.com/adbar/htmldate"
+    p = page("github_adbar_htmldate.html", url=url, site="github", root=url)
+    cands, rejects, _ = mine(SingleHopMiner(), [p], max_facts_per_page=20)
+    assert {c.relation: c.answer for c in cands} == {"License": "GPL-3.0", "Primary language": "Python"}
+    assert {json.loads(r.payload_json)["key"] for r in rejects if r.reason == "volatile"} == {
+        "Stars", "Forks", "Watchers", "Commits", "Branches", "Releases", "Contributors", "Open issues",
+        "Open pull requests"}
+    count, crej, _ = mine(CountMiner(), [p])
+    assert "topics" not in {c.relation for c in count}
+    assert "topics" in {json.loads(r.payload_json)["label"] for r in crej if r.reason == "volatile"}
+
+
+def test_no_first_author_question_for_a_single_author_paper() -> None:
+    url = "https://arxiv.org/abs/0704.0003"
+    cands, _, _ = mine(SingleHopMiner(), [page("arxiv_abs_0704.0003.html", url=url, site="arxiv", root=url)],
+                       max_facts_per_page=20)
+    assert "First author" not in {c.relation for c in cands}
+    assert "Submitted" in {c.relation for c in cands}
+
+
+def test_nickname_and_plain_name_are_one_person_in_an_intersection() -> None:
+    # "David "Fathead" Newman – tenor saxophone" (Live in Concert) and "David Newman – tenor saxophone"
+    # (Ray Charles at Newport) are the same man
+    a = page("Live_in_Concert_(Ray_Charles_album).html")
+    b = page("Ray_Charles_at_Newport.html")
+    cands, _, _ = mine(IntersectionMiner(), [a, b])
+    c = next(c for c in cands if c.relation == "Personnel")
+    slots = json.loads(c.slots_json)
+    assert 'David "Fathead" Newman' in slots["shared"]
+    assert "Ray Charles" in slots["excluded"]
+
+
+def test_the_root_entity_is_never_an_intersection_answer() -> None:
+    # Quincy Jones's and David "Fathead" Newman's associated acts share only Ray Charles, the root
+    root = page("Ray_Charles.html", url=ROOT)
+    cands, rejects, counters = mine(IntersectionMiner(), [root, page("Quincy_Jones.html"),
+                                                          page("David_Fathead_Newman.html")])
+    assert not [c for c in cands if "Ray Charles" in c.answer]
+    assert any(r.reason == "answer_is_root" for r in rejects)
+    assert counters.get("mine/dropped/answer_is_root") >= 1
+
+
+def test_one_text_under_two_urls_is_mined_once() -> None:
+    url = "https://arxiv.org/abs/0704.0003"
+    first = page("arxiv_abs_0704.0003.html", url=url, site="arxiv", root=url)
+    first = first.model_copy(update={"text": "The evolution of the Earth-Moon system based on the dark matter field"})
+    variant = first.model_copy(update={"url": url + "?context=physics", "final_url": url + "?context=physics"})
+    rejects: list[Reject] = []
+    counters = Counters()
+    graph = build_graph([first, variant], MineContext(SynthConfig(), counters, rejects.append))
+    assert len(graph) == 1 and graph.get(variant.url).url == url
+    assert [(r.reason, r.url) for r in rejects] == [("duplicate_text", variant.url)]
+    assert counters.get("mine/dropped/duplicate_text") == 1
