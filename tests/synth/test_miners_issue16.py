@@ -58,7 +58,7 @@ def test_a_chronology_step_names_the_artist_whose_chronology_it_is() -> None:
 
 def test_a_co_credited_record_without_a_chronology_header_is_not_asked_its_neighbours() -> None:
     p = page("Soul_Brothers.html", drop=("Chronology",))
-    cands, rejects, _ = mine(SingleHopMiner(), [p], max_facts_per_page=20)
+    cands, rejects, counters = mine(SingleHopMiner(), [p], max_facts_per_page=20)
     assert not {"Previous album", "Next album"} & {c.relation for c in cands}
     assert {json.loads(r.payload_json)["key"] for r in rejects if r.reason == "chronology_owner_unknown"} == {
         "Previous album", "Next album"}
