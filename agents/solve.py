@@ -486,29 +486,89 @@ def qa_shard_indexes(run: RunDir) -> list[int]:
     return [i for i in (shard_index(p) for p in shard_paths(run.sub("qa"))) if i is not None]
 
 
-def solve_run(run_dir: Path | str, llm_cfg: Any, cfg: SolveConfig | None = None, *,
-              tools_factory: Callable[[], Tools] | None = None, redo: bool = False) -> dict:
-    """Solve every qa shard of a run (``crawlqa solve``); returns a summary with the token ledger."""
+def _summary(run: RunDir, reports: list[StageReport], ledger: Any, model: ChatModel | None = None) -> dict:
+    counters = Counters()
+    for r in reports:
+        counters.merge(r.counters)
+    return {"run": str(run.path), "counters": counters.to_dict(), "tokens": ledger.to_dict() if ledger else {},
+            "calls": model.calls if model else 0, "cache_hits": model.cache_hits if model else 0,
+            "shards": len(reports)}
+
+
+def update_manifest(run: RunDir, summary: dict) -> None:
+    """Add the solve stage's counters and tokens, and the refreshed ``agents`` report, to manifest.json."""
+    from agents.summary import agents_report
+    from pipelines.run import write_manifest
+
+    if not run.manifest_path.is_file():
+        return
+    manifest = json.loads(run.manifest_path.read_text())
+    manifest["agents"] = agents_report(run.path)
+    manifest["solve"] = {"counters": summary["counters"], "tokens": summary["tokens"].get(STAGE, {})}
+    write_manifest(run, manifest)
+
+
+def solve_one_shard(run_dir: Path | str, index: int, llm_cfg: Any, cfg: SolveConfig | None = None, *,
+                    token_budget: int | None = None, tools_factory: Callable[[], Tools] | None = None) -> dict:
+    """One qa shard with its own model client (what the Prefect task per shard runs); the summary."""
     from agents.env import BrowseEnv
     from synth.llm.ledger import TokenLedger
 
-    cfg = cfg or SolveConfig()
+    run = RunDir.open(run_dir)
+    ledger = TokenLedger()
+    model = open_model(run, llm_cfg, ledger)
+    if token_budget is not None:
+        model.budget = token_budget
+    try:
+        report = stage_solve_shard(run, index, model, cfg or SolveConfig(), Counters(),
+                                   tools_factory or (lambda: BrowseEnv(run.path)))
+    finally:
+        model.cache.close()
+        model.close()
+    out = _summary(run, [report], ledger, model)
+    out["spent"] = model.spent
+    return out
+
+
+def merge_summaries(run_dir: Path | str, parts: list[dict]) -> dict:
+    """The shards' summaries as one (counters and tokens added up), written into the manifest."""
+    from synth.llm.ledger import add_row
+
+    run = RunDir.open(run_dir)
+    counters = Counters()
+    tokens: dict[str, dict] = {}
+    for p in parts:
+        counters.merge(p["counters"])
+        for stage, row in (p.get("tokens") or {}).items():
+            add_row(tokens.setdefault(stage, {}), row)
+    out = {"run": str(run.path), "counters": counters.to_dict(), "tokens": tokens,
+           "calls": sum(p.get("calls", 0) for p in parts), "cache_hits": sum(p.get("cache_hits", 0) for p in parts),
+           "shards": sum(p.get("shards", 0) for p in parts)}
+    update_manifest(run, out)
+    return out
+
+
+def prepare_solve(run_dir: Path | str, *, redo: bool = False) -> list[int]:
+    """Build the env's index and page store once; with ``redo`` forget finished shards. The qa shards."""
+    from agents.env import BrowseEnv
+
     run = RunDir.open(run_dir)
     if redo:
         for m in run.sub("_state").glob("solve-*.json"):
             m.unlink()
-    ledger = TokenLedger()
-    model = open_model(run, llm_cfg, ledger)
-    factory = tools_factory or (lambda: BrowseEnv(run.path))
-    BrowseEnv(run.path).close()  # build the index and page store once, before the threads
-    counters = Counters()
-    refs = reference_ids(run)
-    reports = []
-    try:
-        for i in qa_shard_indexes(run):
-            reports.append(stage_solve_shard(run, i, model, cfg, counters, factory, refs=refs))
-    finally:
-        model.cache.close()
-        model.close()
-    return {"run": str(run.path), "counters": counters.to_dict(), "tokens": ledger.to_dict(),
-            "calls": model.calls, "cache_hits": model.cache_hits, "shards": len(reports)}
+    BrowseEnv(run.path).close()
+    return qa_shard_indexes(run)
+
+
+def solve_run(run_dir: Path | str, llm_cfg: Any, cfg: SolveConfig | None = None, *,
+              tools_factory: Callable[[], Tools] | None = None, redo: bool = False) -> dict:
+    """Solve every qa shard of a run, one after the other (``crawlqa solve --engine local``); the
+    token budget is the run's (each shard gets what the earlier ones left). Returns the summary."""
+    budget = llm_cfg.token_budget
+    parts = []
+    for i in prepare_solve(run_dir, redo=redo):
+        part = solve_one_shard(run_dir, i, llm_cfg, cfg, token_budget=budget, tools_factory=tools_factory)
+        parts.append(part)
+        if budget is not None:
+            budget = max(0, budget - part["spent"])
+    return merge_summaries(run_dir, parts)

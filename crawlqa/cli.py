@@ -282,6 +282,11 @@ Allow = Annotated[list[str] | None, typer.Option(
     "--allow", metavar="REGEX", help="follow only links matching this regular expression (repeatable)")]
 Deny = Annotated[list[str] | None, typer.Option(
     "--deny", metavar="REGEX", help="never follow links matching this regular expression (repeatable)")]
+KeepEasy = Annotated[bool, typer.Option(
+    "--keep-easy", help="keep questions whose answer one search of the question finds in the top 3 (tagged "
+                        "with shortcut_rank) instead of rejecting them")]
+SolveK = Annotated[int | None, typer.Option(
+    "--solve", metavar="K", min=1, help="then run K agent attempts per kept question (crawlqa solve; needs a model)")]
 
 
 @app.command()
@@ -316,6 +321,8 @@ def run(
         help="request field capping the answer (OpenAI reasoning models want max_completion_tokens)")] = None,
     temperature: Annotated[str | None, typer.Option(
         help="sampling temperature, or 'none' to leave it out of requests (default 0)")] = None,
+    keep_easy: KeepEasy = False,
+    solve_k: SolveK = None,
 ) -> None:
     """The whole CRAWLQA job: crawl the roots, mine evidence, write and filter questions."""
     fc = _file_config(config)
@@ -326,10 +333,15 @@ def run(
                              no_robots=no_robots, delay=delay, concurrency=concurrency, allow_private=allow_private,
                              autothrottle=autothrottle, sitemap=sitemap, allow=allow, deny=deny),
         "synth": {"max_proposals": max_proposals},
+        "filter": {"keep_easy": keep_easy or None},
         "llm": _llm_options(token_budget, llm_concurrency, llm_token_param, temperature, model),
     })
     urls = _load_roots(roots, r.job.get("roots"))
     manifest = _run_job(urls, r)
+    if solve_k:
+        run_path = Path(r.job.get("out") or "data") / manifest["run_id"]
+        _solve(run_path, r, {"k": solve_k}, Engine(r.job.get("engine") or DEFAULT_ENGINE))
+        manifest = json.loads((run_path / "manifest.json").read_text())
     _print(manifest, Path(r.job.get("out") or "data"))
 
 
@@ -410,13 +422,15 @@ def synth(
     llm: LLMOpt = None,
     model: ModelOpt = None,
     redo: Annotated[bool, typer.Option("--redo", help="redo mining, writing and filtering even if done")] = False,
+    keep_easy: KeepEasy = False,
 ) -> None:
     """Mine, write and filter questions from an existing crawl run (\\[synth], \\[filter], \\[llm] from the config file)."""
     from pipelines import job as J
     from pipelines.counters import Counters
 
     fc = _file_config(config)
-    r = _resolve(fc, {"job": {"llm": llm and llm.value}, "llm": {"model": model}})
+    r = _resolve(fc, {"job": {"llm": llm and llm.value}, "llm": {"model": model},
+                      "filter": {"keep_easy": keep_easy or None}})
     run, cfg = _job_from_run(run_dir, r)
     if redo:
         for m in run.sub("_state").glob("*.json"):
@@ -442,6 +456,7 @@ def e2h(
     llm: LLMOpt = None,
     model: ModelOpt = None,
     engine: EngineOpt = None,
+    keep_easy: KeepEasy = False,
 ) -> None:
     """E2HQA: rewrite single-hop seeds into multi-hop questions, round by round (\\[e2h] in the config file)."""
     from crawlqa.config import e2h_config, make_job_config
@@ -451,7 +466,7 @@ def e2h(
     fc = _file_config(config)
     r = _resolve(fc, {"job": {"out": out and str(out), "run_id": run_id, "llm": llm and llm.value,
                               "engine": engine and engine.value},
-                      "llm": {"model": model},
+                      "llm": {"model": model}, "filter": {"keep_easy": keep_easy or None},
                       "e2h": {"rounds": rounds, "corpus": corpus and str(corpus), "seeds": seeds and str(seeds)}})
     e2h_opts = dict(r.e2h)
     corpus_s = e2h_opts.pop("corpus", None) or str(Path(r.job.get("out") or "data") / "latest")
@@ -616,6 +631,88 @@ def demo(
     _print(manifest, out)
     console.print(f"next: [bold]crawlqa inspect {Path(out) / run_id}[/bold] · "
                   f"notebook: notebooks/inspect_shards.ipynb")
+
+
+# --- agents (issue 18): the browsing environment over HTTP, agent rollouts -------------------------
+@app.command()
+def serve(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder (its pages are the environment)")],
+    host: Annotated[str, typer.Option(help="address to bind (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8765,
+    token: Annotated[str | None, typer.Option(help="bearer token every tool endpoint requires")] = None,
+) -> None:
+    """Serve the run's search and visit tools over HTTP (JSON; /openapi.json describes them)."""
+    from agents.serve import LOOPBACK
+    from agents.serve import serve as serve_env
+
+    if not run_dir.is_dir():
+        raise _fail(f"no run folder at {run_dir}")
+    if host not in LOOPBACK:
+        unguarded = "" if token else " and without --token"
+        err.print(f"[yellow]warning:[/yellow] serving on {host}, not loopback{unguarded}", highlight=False)
+    console.print(f"serving {run_dir} on http://{host}:{port} (openapi: /openapi.json)", highlight=False)
+    try:
+        serve_env(run_dir, host=host, port=port, token=token)
+    except FileNotFoundError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _solve(run_path: Path, r: Any, options: dict, engine: Engine, redo: bool = False) -> dict:
+    """Agent rollouts over a run's qa shards with the configured model (local stages or the Prefect flow)."""
+    from agents.solve import SolveConfig, solve_run
+    from crawlqa.config import load_settings, make_job_config
+    from crawlqa.configfile import ConfigError
+    from pipelines.run import RunDir
+
+    settings = load_settings()
+    if not (settings.openai_base_url or settings.openai_api_key):
+        raise _fail("solving needs a model: set OPENAI_BASE_URL (any OpenAI-compatible endpoint) and/or OPENAI_API_KEY")
+    try:
+        run = RunDir.open(run_path)
+        cfg = SolveConfig(**{k: v for k, v in options.items() if v is not None})
+        llm = make_job_config(["http://127.0.0.1/"], **(r.job_config_kwargs() | {
+            "out": str(run.out), "run_id": run.run_id, "llm": "openai"})).llm_config
+    except ConfigError as exc:
+        raise _config_error(exc, r) from None
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if engine is Engine.prefect:
+        _quiet_prefect()
+        from flows import solve_flow
+
+        return solve_flow(run_dir=str(run.path), llm_cfg=llm, solve_cfg=cfg, redo=redo)
+    return solve_run(run.path, llm, cfg, redo=redo)
+
+
+@app.command()
+def solve(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder with qa/")],
+    k: Annotated[int, typer.Option("--k", min=1, help="attempts per question")] = 4,
+    config: ConfigOpt = None,
+    model: ModelOpt = None,
+    max_steps: Annotated[int, typer.Option(min=1, help="tool calls per attempt")] = 12,
+    token_budget: Annotated[int | None, typer.Option(help="stop new model calls after this many tokens")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="attempts in flight")] = 4,
+    judge: Annotated[bool, typer.Option("--judge", help="ask the model when the normalised match fails")] = False,
+    keep_all: Annotated[bool, typer.Option("--keep-all", help="only tag: drop no question")] = False,
+    redo: Annotated[bool, typer.Option("--redo", help="solve the shards again (cached answers are free)")] = False,
+    engine: EngineOpt = None,
+) -> None:
+    """k tool-calling agent attempts per kept question: solve_rate, solve_steps, difficulty_tier;
+    drops the questions every attempt solves and the never-solved ones without a replay."""
+    if not (run_dir / "qa").is_dir():
+        raise _fail(f"no qa/ in {run_dir}")
+    fc = _file_config(config)
+    r = _resolve(fc, {"job": {"engine": engine and engine.value},
+                      "llm": _llm_options(token_budget, None, None, None, model)})
+    out = _solve(run_dir, r, {"k": k, "max_steps": max_steps, "concurrency": concurrency, "judge": judge,
+                              "policy": "tag" if keep_all else "default"},
+                 Engine(r.job.get("engine") or DEFAULT_ENGINE), redo=redo)
+    c = out["counters"]
+    console.print(f"solved {c.get('solve/records', 0)} questions × {k}: {c.get('solve/solved', 0)} attempts "
+                  f"solved, {c.get('solve/failed', 0)} failed; dropped {c.get('solve/dropped/all_attempts_solved', 0)} "
+                  f"all-solved, {c.get('solve/dropped/unsolved_unreplayable', 0)} unsolved without replay; "
+                  f"model calls {out['calls']}, cache hits {out['cache_hits']}", highlight=False)
 
 
 def main() -> None:  # pragma: no cover
