@@ -111,8 +111,10 @@ class CrawlConfig(BaseModel):
     @classmethod
     def _one_root_may_use_the_budget(cls, data: object) -> object:
         """``max_pages`` given without ``max_pages_per_root``: one root may use the whole budget."""
-        if isinstance(data, dict) and data.get("max_pages") is not None and data.get("max_pages_per_root") is None:
-            data = {k: v for k, v in data.items() if k != "max_pages_per_root"} | {"max_pages_per_root": data["max_pages"]}
+        if isinstance(data, dict) and data.get("max_pages_per_root") is None:
+            budget = data.get("max_pages")
+            if isinstance(budget, int) and not isinstance(budget, bool) and budget >= 1:  # else its own error
+                data = {k: v for k, v in data.items() if k != "max_pages_per_root"} | {"max_pages_per_root": budget}
         return data
 
     def download_slots(self) -> dict[str, dict]:

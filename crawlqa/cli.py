@@ -123,7 +123,9 @@ def _quiet_prefect() -> None:
 
 
 def _fail(msg: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {msg}", markup=True, highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(msg)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -169,6 +171,8 @@ def _resolve(fc: Any, cli: dict[str, dict]):
 
 
 def _load_roots(specs: list[str] | None, file_roots: list[str] | str | None = None) -> list[str]:
+    from rich.markup import escape
+
     from pipelines.roots import RootsError, load_root_specs
 
     if not specs:
@@ -180,7 +184,7 @@ def _load_roots(specs: list[str] | None, file_roots: list[str] | str | None = No
     except RootsError as exc:
         raise _fail(str(exc)) from None
     for p in parsed.problems:
-        err.print(f"[yellow]skipped[/yellow] {p}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]skipped[/yellow] {escape(p)}", highlight=False, soft_wrap=True)
     return parsed.urls
 
 
@@ -210,9 +214,10 @@ def _llm_options(token_budget: int | None, concurrency_llm: int | None, token_pa
                   if v is not None}
     if temperature is not None:
         try:
-            opts["temperature"] = parse_temperature(temperature)
+            parse_temperature(temperature)
         except ValueError as exc:
             raise _fail(f"--temperature: {exc}") from None
+        opts["temperature"] = temperature  # as given: "none" must survive the merge (None = not given)
     return opts
 
 
@@ -336,6 +341,7 @@ def run(
         "filter": {"keep_easy": keep_easy or None},
         "llm": _llm_options(token_budget, llm_concurrency, llm_token_param, temperature, model),
     })
+    _job_config(["http://127.0.0.1/"], r)  # the options first, then the roots
     urls = _load_roots(roots, r.job.get("roots"))
     manifest = _run_job(urls, r)
     if solve_k:
@@ -384,6 +390,7 @@ def crawl(
                              no_robots=no_robots, delay=delay, concurrency=concurrency, allow_private=allow_private,
                              autothrottle=autothrottle, sitemap=sitemap, allow=allow, deny=deny),
     })
+    _job_config(["http://127.0.0.1/"], r)  # the options first, then the roots
     urls = _load_roots(roots, r.job.get("roots"))
     cfg = _job_config(urls, r)
     run = J.run_dir(cfg)

@@ -130,6 +130,7 @@ def make_job_config(
     if mode == "openai":
         llm_cfg = checked
     synth = dict(synth or {})
+    _build(SynthConfig, synth, "synth")  # the values as given (offline overrides max_proposals below)
     if mode == "offline":  # proposals need a model: the offline writer would only reject them
         synth["max_proposals"] = 0
     else:

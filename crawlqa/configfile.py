@@ -102,6 +102,14 @@ def validate_section(section: str, values: dict, *, source: str = "") -> dict:
     if section == "llm" and "api_key" in check:
         raise ConfigError(f"{source}[llm] api_key: not in a file: set OPENAI_API_KEY in the environment",
                           section="llm", key="api_key", source=source)
+    if section == "llm" and isinstance(check.get("temperature"), str):  # "none": TOML has no null
+        from crawlqa.config import parse_temperature
+
+        try:
+            check["temperature"] = parse_temperature(check["temperature"])
+        except ValueError as exc:
+            raise ConfigError(f"{source}[llm] temperature: {exc}", section="llm", key="temperature",
+                              source=source) from None
     if section == "e2h":
         for k in E2H_EXTRA:
             if k in check and not isinstance(check.pop(k), str | None):

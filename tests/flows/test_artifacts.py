@@ -63,9 +63,15 @@ def test_table_artifact(thread_run):
 
 
 def test_progress_artifact_of_the_shard_stage(thread_run):
-    (progress,) = _by_type(thread_run)["progress"]
+    (progress,) = [a for a in _by_type(thread_run)["progress"] if "write shards" in a.description]
     assert float(progress.data) == 100.0
-    assert "write shards" in progress.description
+
+
+def test_progress_artifact_of_the_crawl(thread_run):
+    (progress,) = [a for a in _by_type(thread_run)["progress"] if a.key == "crawlqa-flow-a-crawl-progress"]
+    assert float(progress.data) == 100.0
+    pages = thread_run.manifest["funnel"]["pages_fetched"]
+    assert progress.description == f"crawl of run flow-a: crawl: done, {pages} pages"
 
 
 def test_cli_prints_the_same_summary(thread_run):
