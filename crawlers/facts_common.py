@@ -231,11 +231,16 @@ def split_values(s: str) -> list[str]:
 _NAME_SUFFIX = re.compile(r"^(?:jr|sr|snr|jnr|ii|iii|iv|v|esq|ph\.?\s?d|m\.?\s?d)\.?$", re.I)
 
 
+_LEAD_AND = re.compile(r"^(?:and|&)\s+(?=\S)", re.I)
+
+
 def merge_name_suffixes(items: list[str]) -> list[str]:
     """Items split at commas with a name suffix glued back: ["Robert Sharp", "Jr.", "X"] →
     ["Robert Sharp, Jr.", "X"] (a suffix alone is never an item)."""
     out: list[str] = []
     for it in items:
+        if out:  # "Herb Abramson, Ahmet Ertegün, and Jerry Wexler": the last is "Jerry Wexler"
+            it = _LEAD_AND.sub("", it) or it
         if out and _NAME_SUFFIX.match(it.strip()):
             out[-1] = f"{out[-1]}, {it.strip()}"
         else:

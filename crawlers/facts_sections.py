@@ -39,6 +39,7 @@ _CONTAINER_SKIP_CLASSES = {
     "quotebox", "sidebar", "catlinks", "printfooter", "mw-references-wrap", "navigation-not-searchable",
 }
 _MAX_ITEM_LEN = 300
+_TRACKS_NOTE = re.compile(r"^(?:tracks?|sides?|discs?|cds?)\s+\d+(?:\s*(?:[-–—,&]|and|to)\s*\d+)*\b", re.I)
 
 
 def _container_skipped(el: etree._Element) -> bool:
@@ -180,6 +181,8 @@ class _SectionWalker:
             t = _item_text(li)
             if not t or len(t) > _MAX_ITEM_LEN:
                 continue
+            if _TRACKS_NOTE.match(t):
+                continue  # "tracks 1-10 live at Newport Jazz Festival 1958": a note on the list, no entry
             if t.endswith(":") and any(isinstance(c.tag, str) and c.tag in ("ul", "ol", "dl") for c in li):
                 # "77th Academy Awards:" over a nested list: a header line, not an item; the list's
                 # entries are of two levels, so no count of it is right
@@ -335,6 +338,8 @@ def _table_enumeration(table: etree._Element, ctx: _Ctx, label: str, section: st
         cell = line[key_col] if key_col < len(line) else None
         if cell is None:
             continue
+        if width > 1 and _span(cell.el, "colspan") >= width:
+            continue  # a note across the whole table ('"—" denotes a release that did not chart.')
         if id(cell.el) in seen_cells and _span(cell.el, "rowspan") > 1:
             continue  # a key cell spanning several rows is one item
         seen_cells.add(id(cell.el))

@@ -4,7 +4,8 @@ multi-valued infobox field, navbox group, arXiv authors/subjects/versions, GitHu
 The answer is ``len(items)``, computed here from the page structure; the items travel as evidence
 so a filter can recount. Drops: ``count_out_of_range``, ``ambiguous_label`` (two enumerations of
 the page share label and section), ``duplicate_enumeration`` (the same navbox on many pages: kept
-once, on the page it is about), ``label_too_long``, ``no_subject``, ``volatile`` (a count the live site
+once, on the page it is about), ``label_too_long``, ``no_subject``, ``several_per_item`` (a list of
+people with a line naming two: "A & B - trumpet"), ``volatile`` (a count the live site
 changes: versions, releases, contributors, topics, "current"/"–present" lists; ``synth.volatile``).
 """
 
@@ -17,8 +18,12 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Enumeration, Evidence
 from synth.miners.base import Graph, MineContext, Node, enum_ambiguous, lang, make_candidate
-from synth.text import enum_noun, norm
+from synth.text import enum_noun, item_name, norm
 from synth.volatile import volatile_enumeration
+
+# lists whose entries are each one person
+_PEOPLE = re.compile(r"\b(people|members|writers|producers|authors|composers|personnel|musicians)$", re.I)
+_SEVERAL = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|\s&\s|\s(?:and|or|with)\s", re.I)
 
 
 def enumeration_evidence(node: Node, enum: Enumeration) -> Evidence:
@@ -70,6 +75,13 @@ class CountMiner:
                 if len(set(keys)) < len(keys):
                     ctx.reject("duplicate_items", key, url=node.url, payload=payload,
                                detail="two items read the same: the count would be ambiguous")
+                    continue
+                several = next((it for it in enum.items if _PEOPLE.search(enum_noun(enum.label, enum.section))
+                                and _SEVERAL.search(item_name(it))), "")
+                if several:
+                    # "Joseph Bridgewater & John Hunt - trumpet": a line is not one person, the count
+                    # of "credited people" would be the count of lines
+                    ctx.reject("several_per_item", key, url=node.url, payload=payload, detail=several[:200])
                     continue
                 if enum_ambiguous(node, enum):
                     ctx.reject("ambiguous_label", key, url=node.url, payload=payload,

@@ -13,6 +13,7 @@ Drops: ``target_named`` (B's name is in the start page's name or a heading of th
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from synth.text import clean, contains, enum_noun, singular
 from synth.volatile import volatile_fact
 
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
+_TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
 _NO_EDGE_KEYS = {"website", "cite as", "related doi", "chronology"}
 # what a track list's entry is, and the facts of a song page that are the track's own (not the
 # single's release: its date, length, label, B-side belong to one release of the song)
@@ -56,7 +58,17 @@ def item_type(enum) -> tuple[str, ...]:
     () when the list says nothing of what its entries are."""
     noun = enum_noun(enum.label, enum.section)
     last = singular(noun).split()[-1:] if noun else []
-    return _ITEM_TYPES.get(last[0], ()) if last else ()
+    found = _ITEM_TYPES.get(last[0], ()) if last else ()
+    if not found and _TRACK_LIST.search(f"{enum.label} {enum.section}"):
+        found = _ITEM_TYPES["track"]  # "LP side A" under "Original LP track listing", "Disc one"
+    return found
+
+
+def song_hop(edge: Edge) -> bool:
+    """Whether ``edge`` reaches a song as an entry of a track list: the song's page then stands for
+    the track, and only what the song is (its writers, its genre) may be asked or followed, never
+    its single release (the single's date, length, label, B-side, album, chronology)."""
+    return edge.via == "item" and "song" in item_type(edge)
 
 
 @dataclass(frozen=True)
@@ -117,8 +129,11 @@ class MultiHopMiner:
                     here = chain[-1].dst if chain else start.url
                     seen = {start.url, *(e.dst for e in chain)}
                     items = sum(1 for e in chain if e.via == "item")
+                    # from a song reached as a track, only the song's own relations (its writers)
+                    song = bool(chain) and song_hop(chain[-1])
                     nxt.extend([*chain, e] for e in edges(here)
-                               if e.dst not in seen and (e.via != "item" or items < cfg.max_item_hops))
+                               if e.dst not in seen and (e.via != "item" or items < cfg.max_item_hops)
+                               and not (song and (e.via != "fact" or e.key.lower() not in SONG_KEYS)))
                 nxt.sort(key=lambda c: ctx.rank("chain", [(e.src, e.dst, e.position, e.key) for e in c]))
                 frontier = nxt[:beam]
                 chains.extend(c for c in frontier if len(c) + 1 >= cfg.min_hops)
@@ -207,7 +222,7 @@ class MultiHopMiner:
                 # "the artist of the album X by Ray Charles": a hop to a page the question names
                 ctx.reject("bridge_named", cid, url=e.dst, detail=f"{graph.nodes[e.dst].name!r} is named ({hit!r})")
                 return None
-        track = chain[-1].via == "item" and "song" in item_type(chain[-1])
+        track = song_hop(chain[-1])
         facts: list[tuple[Fact, str]] = []
         leak = trivial = False
         shown = " ".join([e.anchor for e in chain] + [f.value for f in start.facts])
