@@ -131,3 +131,25 @@ def test_query_variants_arxiv_shows_are_one_page() -> None:
     assert canonicalize("https://example.com/abs/x?context=1") == "https://example.com/abs/x?context=1"
     assert canonicalize("https://arxiv.org/prevnext?id=0704.0003&function=next&context=physics.gen-ph") == (
         "https://arxiv.org/prevnext?context=physics.gen-ph&function=next&id=0704.0003")
+
+
+def test_a_note_across_a_chart_table_is_no_entry() -> None:
+    html = (D / "Modern_Sounds_in_Country_and_Western_Music.html").read_text(encoding="utf-8")
+    assert "denotes a release that did not chart" in html
+    s = wiki("Modern_Sounds_in_Country_and_Western_Music.html")
+    singles = next(e for e in s.enumerations if e.label == "Singles")
+    assert singles.items == ['"Born to Lose"', '"Careless Love"', '"I Can\'t Stop Loving You"', '"You Don\'t Know Me"']
+
+
+def test_a_tracks_note_is_no_track() -> None:
+    html = (D / "Ray_Charles_Live.html").read_text(encoding="utf-8")
+    assert "tracks 1-10 live at Newport Jazz Festival 1958" in html
+    tracks = next(e for e in wiki("Ray_Charles_Live.html").enumerations if e.label == "Track listing")
+    assert len(tracks.items) == 16 and tracks.items[0] == '"Hot Rod" (Charles) – 3:43'
+    assert not [t for t in tracks.items if t.lower().startswith("tracks")]
+
+
+def test_a_closing_and_is_not_part_of_the_last_name() -> None:
+    # "Producer: Herb Abramson, Ahmet Ertegün, and Jerry Wexler"
+    producers = next(e for e in wiki("The_Birth_of_Soul.html").enumerations if e.label == "Producer")
+    assert producers.items == ["Herb Abramson", "Ahmet Ertegün", "Jerry Wexler"]

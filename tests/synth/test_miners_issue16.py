@@ -172,3 +172,26 @@ def test_one_text_under_two_urls_is_mined_once() -> None:
     assert len(graph) == 1 and graph.get(variant.url).url == url
     assert [(r.reason, r.url) for r in rejects] == [("duplicate_text", variant.url)]
     assert counters.get("mine/dropped/duplicate_text") == 1
+
+
+def test_a_people_count_is_not_a_count_of_lines_naming_two() -> None:
+    # "Joseph Bridgewater & John Hunt - trumpet", "Oscar Pettiford or Roosevelt Sheffield - bass"
+    cands, rejects, _ = mine(CountMiner(), [page("The_Genius_After_Hours.html")])
+    assert "Personnel" not in {c.relation for c in cands}
+    assert [r.detail for r in rejects if r.reason == "several_per_item"] == [
+        "Joseph Bridgewater & John Hunt - trumpet"]
+
+
+def test_a_track_is_not_a_step_in_its_singles_chronology() -> None:
+    # track 7 of the 2006 "Ray Sings, Basie Swings" is "I Can't Stop Loving You": "the single Ray
+    # Charles released just before the seventh track" would date the 1962 single's predecessor
+    album = page("Ray_Sings,_Basie_Swings.html", root=A + "Ray_Sings,_Basie_Swings.html")
+    single = page("I_Can't_Stop_Loving_You.html", root=album.url).model_copy(update={"parent_url": album.url})
+    prev = make_page(A + "Hit_the_Road_Jack.html", "Hit the Road Jack", root=album.url, parent=single.url, depth=2,
+                     facts=[extract_structure((D / "Georgia_on_My_Mind.html").read_bytes(), A + "x", "wikipedia")
+                            .facts[3].model_copy(update={"value": "1961"})])
+    assert prev.facts[0].key == "Released"
+    cands, _, _ = mine(MultiHopMiner(), [album, single, prev], max_paths_per_start=50)
+    assert not [c for c in cands if c.source_urls == [album.url, single.url, prev.url]]
+    # from the single itself the step is right: "the single Ray Charles released just before “I Can't Stop …”"
+    assert [c for c in cands if c.source_urls == [single.url, prev.url]]
