@@ -580,7 +580,8 @@ def export(
 
 @app.command()
 def audit(
-    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    run_dirs: Annotated[list[Path], typer.Argument(
+        help="a run folder (several: one sheet, stratified by run and type)", metavar="RUN_DIR...")],
     sample: Annotated[int | None, typer.Option(
         "--sample", help="write an audit sheet of this many kept questions (stratified by type)")] = None,
     seed: Annotated[int, typer.Option("--seed", help="sampling seed (same run + seed = same sheet)")] = 0,
@@ -594,11 +595,12 @@ def audit(
 
     if (sample is None) == (score is None):
         raise _fail("give --sample N (write a sheet) or --score SHEET (score a filled one)")
-    if not run_dir.is_dir():
-        raise _fail(f"no run folder at {run_dir}")
+    for run_dir in run_dirs:
+        if not run_dir.is_dir():
+            raise _fail(f"no run folder at {run_dir}")
     try:
         if sample is not None:
-            sheet = A.make_sheet(run_dir, sample, seed, output)
+            sheet = A.make_sheet(run_dirs, sample, seed, output)
             console.print(f"wrote {sheet.rows} questions ({', '.join(f'{t} {n}' for t, n in sheet.by_type.items())}) "
                           f"to {sheet.html}, {sheet.csv.name}, {sheet.jsonl.name}; {sheet.pages_saved} pages saved "
                           f"in {sheet.out / 'pages'}" + (f"; {len(sheet.pages_missing)} source pages not in the run"

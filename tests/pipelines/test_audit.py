@@ -205,3 +205,15 @@ def test_sheet_of_several_runs_is_stratified_by_run_and_type(tmp_path: Path) -> 
     assert all(r["saved_pages"] for r in rows)
     rep = score_sheet(sheet.csv)
     assert rep["overall"]["unjudged"] == 10 and rep["overall"]["judged"] == 0 and rep["overall"]["ci95"] is None
+
+
+def test_cli_sheet_of_two_runs(tmp_path: Path) -> None:
+    from tests.pipelines.conftest import make_run
+
+    a, b = make_run(tmp_path / "a", "run-a"), make_run(tmp_path / "b", "run-b")
+    out = tmp_path / "two"
+    res = CliRunner().invoke(app, ["audit", str(a), str(b), "--sample", "4", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert {r["run"] for r in _csv(out / "audit.csv")} == {"run-a", "run-b"}
+    res = CliRunner().invoke(app, ["audit", str(a), str(tmp_path / "nope"), "--sample", "4"])
+    assert res.exit_code == 2 and "no run folder" in res.output
