@@ -49,14 +49,15 @@ T = TypeVar("T")
 # --- sampling ---------------------------------------------------------------------------------------
 def allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
     """``n`` shared between strata as equally as their sizes allow (water-filling; the remainder goes
-    to the strata first in name order). Never more than a stratum has, never more than ``n`` in all."""
+    to the strata first in type, then name order). Never more than a stratum has, nor ``n`` in all."""
     n = max(0, min(n, sum(sizes.values())))
     level = 0  # the largest per-stratum level the sample can fill everywhere
     while level < max(sizes.values(), default=0) and sum(min(v, level + 1) for v in sizes.values()) <= n:
         level += 1
     out = {k: min(v, level) for k, v in sizes.items()}
     left = n - sum(out.values())  # fewer than the strata still above the level
-    for k in sorted(k for k, v in sizes.items() if v > level):
+    # the remainder goes by type first ("run/type" strata: one run does not take it all), then name
+    for k in sorted((k for k, v in sizes.items() if v > level), key=lambda k: (k.rsplit("/", 1)[-1], k)):
         if left == 0:
             break
         out[k] += 1
