@@ -272,7 +272,10 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         if fam in LOCATION_FAMILIES:
             resolves = 1 if row.pos == 0 else 2
         elif fam == "artist" and norm_key(row.key) == "type":
-            resolves = max(row.nlinks, 1)
+            # 'Studio album by Ray Charles, Milt Jackson': two artists, so 'the artist of X' is not one person
+            makers = re.split(r"\bby\s+", row.value, maxsplit=1)
+            resolves = max(row.nlinks, value_count(re.sub(r"\s+(?:and|&)\s+", ", ", makers[1]))
+                           if len(makers) > 1 else 1)
         else:
             resolves = max(row.nlinks, value_count(row.value))
         out.append(Clue("inverse_relation", doc.url, row.src, f"{row.key}: {row.value}", key=row.key,

@@ -33,8 +33,8 @@ class E2HConfig(BaseModel):
     max_description_chars: int = Field(160, ge=10, description="longer clue descriptions are shortened or skipped")
     min_rounds_to_keep: int = Field(1, ge=1, description="a seed surviving fewer rounds yields no record")
     search_top_k: int = Field(5, ge=1, le=100, description="hits read per search")
-    max_attempts_per_round: int = Field(6, ge=1, description="(entity, clue) pairs tried before a round fails")
-    max_entities_per_round: int = Field(3, ge=1, description="entity candidates tried per round")
+    max_attempts_per_round: int = Field(12, ge=1, description="(entity, clue) pairs tried before a round fails")
+    max_entities_per_round: int = Field(4, ge=1, description="entity candidates tried per round")
     ambiguity_margin: float = Field(
         0.0, ge=0.0, lt=1.0,
         description="a text description is 'ambiguous' when another entity's bm25 score is within this "
@@ -51,6 +51,10 @@ class E2HConfig(BaseModel):
                                                description="keyword arguments for the web_search class")
     web_search_mode: Literal["fallback", "primary"] = "fallback"
     rebuild_index: bool = Field(False, description="rebuild the local search index even when it is current")
+    one_search_gate: bool = Field(
+        True, description="a rewrite whose own text, searched once in the local index, brings up a page "
+                          "giving the answer away is 'answer_in_top3' (the filter stage's gate would drop it)")
+    one_search_top: int = Field(3, ge=1, le=10, description="results the one-search check reads")
     ground_seeds: bool = Field(
         True, description="find the page and snippet stating each seed's answer before rewriting it; a seed "
                           "without one is rejected as 'seed_ungrounded' (no writer call is spent on it)")

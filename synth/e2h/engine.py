@@ -18,6 +18,14 @@ A round, for each seed still alive:
                              page, whose row names this one)
    ``too_long``              the question outgrew ``max_question_chars``
    ``no_growth``             the question did not grow (no hop added)
+   ``answer_in_top3``        one search of the rewritten question (the filter stage's one-search gate,
+                             ``filters/shortcut.py``) brings up a page giving the answer away in its
+                             top ``one_search_top`` results. Other attempts are tried first; when none
+                             hides the answer, the round still goes on with the first such rewrite (a
+                             later round may hide it), and the record ends at the last round whose
+                             question passes the gate (none: no record, reason ``answer_in_top3``)
+   ``self_reference``        every clue left describes the entity through one the question already names
+                             ("In what year did Buck Owens write the song whose writer is Buck Owens?")
    ``no_entity`` / ``no_search_hit`` / ``no_description`` / ``writer_failed``  nothing to try
 
 Several (entity, clue) attempts may be tried per round (``max_attempts_per_round``); the round fails
@@ -36,13 +44,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from filters.shortcut import shortcut_rank
 from pipelines.counters import Counters
 from schemas.ids import qa_id, reject_id, stable_hash
 from schemas.records import Evidence, LineageStep, QARecord, Reject
 from synth.e2h.clues import RELATION_KINDS, Clue, clues_for
 from synth.e2h.config import E2HConfig
 from synth.e2h.entities import EntitySpan, capitalised_spans, find_entities, occurs
-from synth.e2h.grounding import Grounding, SeedGrounder
+from synth.e2h.grounding import Grounding, SeedGrounder, states
 from synth.e2h.seeds import Seed
 from synth.e2h.writers import (
     DescribeRequest,
@@ -69,7 +78,7 @@ STAGE = "e2h"
 UNGROUNDED = "seed_ungrounded"  # no page states the seed's answer: rejected before any writer call
 REASONS: tuple[str, ...] = (
     "no_entity", "no_search_hit", "no_description", "writer_failed", "entity_still_present", "answer_leaked",
-    "ambiguous", "not_unique", "too_long", "no_growth",
+    "ambiguous", "not_unique", "too_long", "no_growth", "answer_in_top3", "self_reference",
 )
 _RANK = {r: i for i, r in enumerate(REASONS)}
 
@@ -126,6 +135,8 @@ class _State:
     failure: RoundFailure | None = None
     n_attempts: int = 0
     grounding: Grounding | None = None
+    fallback: tuple | None = None   # the round's first rewrite that passed every check but the gate
+    gate_ok: list[bool] = field(default_factory=list)  # per step: its question passes the one-search gate
 
     @property
     def answers(self) -> tuple[str, ...]:
@@ -154,6 +165,7 @@ class E2HEngine:
         if grounder is None and self.cfg.ground_seeds:
             grounder = SeedGrounder(search)
         self.grounder = grounder
+        self._gives: dict[tuple, bool] = {}
 
     # --- driver -------------------------------------------------------------------------------------
     def run(self, seeds: Iterable[Seed]) -> Iterator[E2HOutcome]:
@@ -174,7 +186,7 @@ class E2HEngine:
             if not active:
                 break
             for s in active:
-                s.done_round, s.log, s.n_attempts = False, [], 0
+                s.done_round, s.log, s.n_attempts, s.fallback = False, [], 0, None
                 s.gen = self._attempts(s, r)
                 c.inc(f"{STAGE}/rounds/attempted/r{r}")
             for wave in range(self.cfg.max_attempts_per_round):
@@ -192,6 +204,9 @@ class E2HEngine:
                     break
                 self._wave(todo, r, wave)
             for s in active:
+                if not s.done_round and s.fallback is not None:  # no rewrite hid the answer: go on
+                    self._succeed(*s.fallback, gate=False)
+                    c.inc(f"{STAGE}/rounds/gated/r{r}")
                 if s.done_round:
                     c.inc(f"{STAGE}/rounds/passed/r{r}")
                     continue
@@ -236,7 +251,10 @@ class E2HEngine:
         def inside(sp: EntitySpan) -> bool:
             return last is not None and sp.start >= last[0] and sp.end <= last[1]
 
-        spans.sort(key=lambda sp: (not inside(sp), -sp.length, sp.start))
+        # an entity whose page gives the answer away goes first: searching its name (which the
+        # question holds) is the shortcut the one-search gate looks for
+        gives = {sp: self.cfg.one_search_gate and self._gives_away(sp, answer) for sp in spans}
+        spans.sort(key=lambda sp: (not gives[sp], not inside(sp), -sp.length, sp.start))
         candidates = spans + caps
         if not candidates:
             s.fail("no_entity", f"no indexed entity in {q!r}")
@@ -256,7 +274,14 @@ class E2HEngine:
             if not clues:
                 s.fail("no_description", f"no usable clue on {page.url}", entity=sp.text)
                 continue
+            rest = q[:sp.start] + " … " + q[sp.end:]
             for clue in self._rank(clues, r, s):
+                named = self._named_elsewhere(clue, rest)
+                if named:
+                    s.fail("self_reference", f"{clue.kind} '{clue.snippet[:120]}' names {named!r}, which the "
+                                             f"question already names", entity=sp.text, kind=clue.kind)
+                    self.counters.inc(f"{STAGE}/attempts/self_reference")
+                    continue
                 amb = self._structural_ambiguity(clue)
                 if amb:
                     s.fail("ambiguous", amb, entity=sp.text, kind=clue.kind, snippet=clue.snippet)
@@ -319,6 +344,25 @@ class E2HEngine:
                                              relation(c.kind, c.key, c.relation) in used, order[c.kind],
                                              rot[c.snippet], len(c.predicate)))
 
+    def _gives_away(self, sp: EntitySpan, answer: str) -> bool:
+        key = (sp.urls, answer)
+        if key not in self._gives:
+            if len(self._gives) > 50_000:
+                self._gives.clear()
+            self._gives[key] = any(states(answer, self.index.body(u)) for u in sp.urls)
+        return self._gives[key]
+
+    def _named_elsewhere(self, clue: Clue, rest: str) -> str:
+        """A name the clue describes its entity through that the rest of the question already holds."""
+        names = [clue.anchor, base_name(clue.anchor)] if clue.anchor else []
+        if clue.kind == "fact" and clue.value[:1].isupper():
+            names.append(clue.value)
+        for u in clue.mentions:
+            doc = self.index.doc(u)
+            if doc is not None:
+                names += [doc.subject, base_name(doc.subject)]
+        return next((n for n in names if n and len(fold(n)) >= 3 and occurs(n, rest)), "")
+
     def _structural_ambiguity(self, clue: Clue) -> str:
         if clue.kind in RELATION_KINDS and clue.resolves > 1:
             return f"{clue.kind} '{clue.snippet[:120]}' can denote {clue.resolves} entities"
@@ -355,6 +399,10 @@ class E2HEngine:
         routs = self.writer.rewrite(rreqs)
         for (s, a, desc, info), out in zip(second, routs, strict=True):
             reason, detail = self._check_question(s, a, desc, out)
+            if not reason:
+                reason, detail = self._gate(s, out.text or "")
+                if reason and s.fallback is None:
+                    s.fallback = (s, r, a, desc, out.text or "", info)
             if reason:
                 self._attempt_failed(s, a, reason, detail, 3, description=desc, question=out.text or "",
                                      raw=out.raw)
@@ -440,7 +488,15 @@ class E2HEngine:
             return "no_growth", f"the rewrite dropped the description {desc!r}: {q2!r}"
         return "", ""
 
-    def _succeed(self, s: _State, r: int, a: Attempt, desc: str, q2: str, info: dict) -> None:
+    def _gate(self, s: _State, q2: str) -> tuple[str, str]:
+        """The filter stage's one-search gate on a rewrite: ('', '') when it hides the answer."""
+        if self.cfg.one_search_gate:
+            rank = shortcut_rank(self.index, q2, s.seed.answer, aliases=s.seed.aliases)
+            if rank is not None and rank <= self.cfg.one_search_top:
+                return "answer_in_top3", f"one search of {q2!r} gives the answer away at rank {rank}"
+        return "", ""
+
+    def _succeed(self, s: _State, r: int, a: Attempt, desc: str, q2: str, info: dict, *, gate: bool = True) -> None:
         s.steps.append(LineageStep(
             round=r, entity=a.entity.text, query=a.query, evidence_url=a.clue.evidence_url, snippet=a.clue.snippet,
             snippet_hash=stable_hash(a.clue.snippet), description=desc, question_before=s.question,
@@ -450,6 +506,7 @@ class E2HEngine:
             "relation": a.clue.relation, "anchor": a.clue.anchor, "anchor_url": a.clue.anchor_url,
             "unique_via": info.get("unique_via", ""), "attempts": s.n_attempts,
         })
+        s.gate_ok.append(gate)
         s.replaced.add(a.page.key)
         s.replaced_names.extend(self._names(a))
         if a.page.local:
@@ -465,6 +522,14 @@ class E2HEngine:
     def _finish(self, s: _State) -> E2HOutcome:
         if s.failure is not None and s.failure.reason == UNGROUNDED:
             return E2HOutcome(s.seed, None, [], s.failure)
+        keep = max((i + 1 for i, ok in enumerate(s.gate_ok) if ok), default=0)
+        if keep < len(s.steps):  # the record ends at the last question that hides the answer
+            cut = s.steps[keep]
+            s.failure = RoundFailure(keep + 1, "answer_in_top3",
+                                     f"from round {keep + 1} on, one search of the question gives the answer "
+                                     f"away: {cut.question_after!r}", cut.question_before, list(s.log))
+            self.counters.inc(f"{STAGE}/{'dropped' if keep == 0 else 'trimmed'}/answer_in_top3")
+            s.steps, s.rounds_meta, s.gate_ok = s.steps[:keep], s.rounds_meta[:keep], s.gate_ok[:keep]
         n = len(s.steps)
         self.counters.inc(f"{STAGE}/survived/{n}")
         rec = None

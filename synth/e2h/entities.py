@@ -136,6 +136,8 @@ def find_entities(question: str, answer: str, aliases: dict[str, list[str]], *,
             s, e = toks[i][1], toks[i + n - 1][2]
             if question[s:e].count("(") > question[s:e].count(")") and question[e:e + 1] == ")":
                 e += 1  # 'Side by Side (1927 song)': the closing parenthesis belongs to the name
+            while question[e:e + 1] == "!":
+                e += 1  # 'Yes Indeed!' : a title's own exclamation marks belong to it
             surface = question[s:e]
             if not _looks_named(question, s, surface) or _inside_longer_name(question, s, e, quotes):
                 continue
@@ -219,6 +221,11 @@ def _non_overlapping(spans: list[EntitySpan]) -> list[EntitySpan]:
 _CHUNK_END = frozenset(_ws(
     "in of by from for with at on near known who whose which that located based founded released born "
     "where when and or but to as since"))
+_IRREGULAR_PARTICIPLES = frozenset(_ws("written known sung made given taken shown drawn grown sold held built led "
+                                       "run won begun born set put cut hit sent spent kept"))
+# heads that say what a phrase is *of*, not what the entity is ('the title of a 1951 song')
+_RELATIONAL_HEADS = frozenset(_ws("title name term version part member one kind sort form subject "
+                                  "first second third last best most"))
 
 
 def type_noun(text: str) -> str:
@@ -231,11 +238,16 @@ def type_noun(text: str) -> str:
     """
     toks = re.findall(r"[A-Za-z][A-Za-z&-]*|[,;:()]", text)
     chunk: list[str] = []
+    stop = ""
     for i, t in enumerate(toks):
         lt = t.lower()
         if t in ",;:()" or (lt in _CHUNK_END and i > 0 and lt not in ("and",)):
+            stop = t
             break
         if lt == "and" and chunk and chunk[-1].lower() in _TYPE_SET:
+            break
+        if i > 1 and (lt.endswith("ed") or lt in _IRREGULAR_PARTICIPLES) and len(chunk) > 1 and lt not in _TYPE_SET:
+            stop = t  # 'a 1980 American musical comedy film directed by ...': the phrase ends at 'directed'
             break
         chunk.append(t)
     words_ = [w for w in chunk if w.lower() not in ("a", "an", "the")]
@@ -243,11 +255,18 @@ def type_noun(text: str) -> str:
         head = words_[-1]
         if head.lower() in _TYPE_SET:
             return head.lower()
+        plain_head = head.isalpha() and head.islower() and len(head) > 3 and \
+            not head.endswith(("ed", "ing", "ly")) and head not in _RELATIONAL_HEADS
+        if plain_head and stop not in (",", ";", ":"):  # 'a 1950 country standard': 'standard', not 'country'
+            return head
+        for w in (t.lower() for t in toks[len(chunk):len(chunk) + 8]):
+            if w in _TYPE_SET:  # 'the title of a 1951 popular song' -> 'song'; 'a bluesy, proto-soul single'
+                return w
         for j, w in enumerate(words_):
             nxt = words_[j + 1].lower() if j + 1 < len(words_) else ""
             if w.lower() in _TYPE_SET and nxt not in _TYPE_SET:
                 return w.lower()
-        if head.isalpha() and head.islower() and len(head) > 3 and not head.endswith(("ed", "ing", "ly")):
+        if plain_head:
             return head
     for i, t in enumerate(toks):
         lw = t.lower()

@@ -30,8 +30,12 @@ from synth.search import norm_key
 
 
 def display_key(key: str) -> str:
-    """An infobox key as prose: 'Producer(s)' -> 'producer', 'B-side' kept, 'ISBN' kept."""
+    """An infobox key as prose: 'Producer(s)' -> 'producer', 'B-side' kept, 'ISBN' kept, 'No. of
+    seasons' -> 'number of seasons'."""
     k = " ".join(re.sub(r"\(s\)", "", key, flags=re.I).split()).strip(" :")
+    k = re.sub(r"^No\.\s+of\b", "number of", k, flags=re.I)
+    if re.match(r"^[A-Z]-", k):  # 'B-side', 'A-side'
+        return k
     return k if (k[1:] != k[1:].lower() or k.isupper()) else k.lower()
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
@@ -47,6 +51,7 @@ _PARTICIPLES = re.compile(
     r"^(born|raised|based|located|situated|known|released|recorded|founded|established|written|directed|"
     r"produced|named|built|formed|composed|published|performed|set|held)\b", re.I)
 _IRREGULAR_PARTICIPLES = frozenset(_ws("lit built born made held begun run won sung written known set founded"))
+_VERBISH = frozenset(_ws("record play show track set star film"))  # type nouns that are verbs too
 _CUTS = (";", ", who ", ", which ", ", whose ", " who ", " which ", " that ", " before ", " after ",
          " until ", " while ", " during ", ", best known", ", known", ", released", ", recorded")
 
@@ -117,24 +122,47 @@ def shorten(phrase: str, max_chars: int) -> str | None:
     return best or None
 
 
+_SECOND_CLAUSE = re.compile(r",?\s+and\s+(?:was|is|were|are|has|had|became|becomes|later|first|then|also)\b.*$",
+                            re.I)
+
+
 def the_phrase(pred: str, type_: str, max_chars: int) -> str | None:
-    """A definite description from a predicate: 'a coastal city in X' -> 'the coastal city in X'."""
-    p = pred.strip()
+    """A definite description from a predicate: 'a coastal city in X' -> 'the coastal city in X'.
+
+    Only a noun phrase ('a/an/the ...') or a participle ('born in X' -> 'the singer born in X') can
+    stand where the entity stood; 'best known in the version ...' cannot (None). A second clause
+    (', and was a hit ...') is cut off."""
+    p = _SECOND_CLAUSE.sub("", pred.strip()).strip(" ,")
     low = p.lower()
     if low.startswith(("a ", "an ")):
         p = "the " + p.split(" ", 1)[1]
     elif low.startswith("the "):
         p = "the " + p[4:]
-    elif _PARTICIPLES.match(p):
-        p = f"the {type_ or 'one'} {p}"
+    elif _PARTICIPLES.match(p) and type_:
+        p = f"the {type_} {p}"
     else:
-        p = "the " + p
+        return None
     return shorten(p, max_chars)
 
 
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_DAY_DATE = re.compile(rf"^(?:\d{{1,2}}\s+(?:{_MONTHS})\b|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b)", re.I)
+_RANGE = re.compile(r"^(.*?\d.*?)\s+[-–]\s+(.*\d.*)$|^(\d{4})\s*[-–]\s*(\d{2,4}\b.*)$")
+
+
 def _year_or_date(value: str) -> str:
-    v = value.strip()
-    return f"in {v}" if re.fullmatch(r"\d{4}", v) else f"on {v}" if re.search(r"\d{4}", v) else v
+    """'in 1977', 'in March 1964', 'on June 19, 1953', 'between 1952 and 1959', or the value itself."""
+    v = value.strip().rstrip(".;,")
+    m = _RANGE.match(v)
+    if m:
+        a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return f"between {a.strip(' ,')} and {b.strip(' ,')}"
+    if _DAY_DATE.match(v):
+        return f"on {v}"
+    if re.search(r"\d{4}", v) and re.match(rf"^(?:(?:early|mid|late)[- ])?(?:{_MONTHS}|\d{{4}}|the\s)", v, re.I):
+        return f"in {v}"
+    return v
 
 
 def _is_verbal(k: str) -> bool:
@@ -154,7 +182,8 @@ def _fact_phrase(clue: Clue) -> str:
     if k in ("founded", "established", "formed"):
         return f"the {t} founded {_year_or_date(v)}"
     if k in ("recorded",):
-        return f"the {t} recorded {v}"
+        when = _year_or_date(v)
+        return f"the {t} recorded {'in ' + v if when == v and v[:1].isupper() else when}"
     if k in ("born",):
         return f"the {t} born {v}"
     if k in ("died",):
@@ -197,12 +226,25 @@ _MENTION = {
 _PLACE_FAMILIES = frozenset({"born", "died", "buried", "country", "origin", "headquarters"})
 
 
+_DISAMBIGUATED = re.compile(r"^(.+?)\s+\(([^()]+)\)$")
+
+
+def title_text(name: str) -> str:
+    """A title as it can stand in a sentence: quoted when it holds sentence punctuation ('Yes Indeed!')."""
+    return f'"{name}"' if re.search(r"[!?]", name) and not name.startswith('"') else name
+
+
 def _anchor_phrase(clue: Clue) -> str:
-    """The other entity as the description names it: 'the 2004 film Ray' reads better than 'Ray'."""
+    """The other entity as the description names it: 'the 2004 film Ray' reads better than 'Ray';
+    a disambiguated title reads 'the Ray Charles album Dedicated to You', not 'Dedicated to You
+    (Ray Charles album)'."""
     at = clue.anchor_type
+    m = _DISAMBIGUATED.match(clue.anchor)
+    if m:
+        return f"the {m.group(2)} {title_text(m.group(1))}"
     if at in ("album", "song", "single", "film", "ep", "compilation", "soundtrack", "novel", "book", "documentary"):
-        return f"the {at} {clue.anchor}"
-    return clue.anchor
+        return f"the {at} {title_text(clue.anchor)}"
+    return title_text(clue.anchor)
 
 
 def template_description(clue: Clue, max_chars: int = 160) -> str | None:
@@ -249,6 +291,8 @@ def _swallow_start(before: str) -> int:
         return len(before)
     if toks[-1].group().lower() not in _TYPE_SET:
         return len(before)
+    if toks[-1].group().lower() in _VERBISH and len(toks) > 1 and toks[-2].group()[:1].isupper():
+        return len(before)  # 'did Louis Jordan and his Tympany Five record "X"': a verb, not a noun
     i = len(toks) - 1
     j = i
     while j > 0 and len(toks) - j <= 4:
@@ -256,7 +300,7 @@ def _swallow_start(before: str) -> int:
         lw = w.lower()
         if lw in ("the", "a", "an"):
             return toks[j - 1].start()
-        if lw in QUESTION_WORDS or lw in _STOP_BEFORE or not (w.isalpha() or "-" in w):
+        if lw in QUESTION_WORDS or lw in _STOP_BEFORE or not (w.isalpha() or "-" in w or w.isdigit()):
             break
         j -= 1
     # no article: keep the plain noun phrase run of type nouns and known modifiers only
@@ -293,9 +337,15 @@ def template_rewrite(question: str, start: int, end: int, description: str) -> s
             if cut < len(before) and re.search(r"(?:\d|\w['’]s?)\s+$", rest):
                 desc = desc[4:]  # "Charles' 1984 album X" -> "Charles' 1984 album whose ..." (no second article)
             before = rest
+    if desc.lower().startswith("the ") and re.search(r"\w(?:['’]s|s['’])\s*$", before):
+        desc = desc[4:]  # "the Beatles' X" -> "the Beatles' ballad written by ...", not "the Beatles' the ballad"
     if not before.strip():
         desc = desc[:1].upper() + desc[1:]
     after = _drop_repeat(desc, after)
+    if re.search(r"\sby\s", desc) and re.match(r"\s*by\s", after):
+        # "the sixth album by Ray Charles" + " by Ray Charles and Milt Jackson?": one 'by' phrase is enough
+        after = re.sub(r"^\s*by\s+[A-Z][\w.'’&-]*(?:(?:\s+|\s*,\s*|\s+and\s+|\s*&\s*)[A-Z][\w.'’&-]*)*"
+                       r"(?=[?.,;:!]|\s+[a-z]|$)", "", after)
     if after[:1].isalnum():
         after = " " + after
     if before and not before[-1].isspace() and before[-1] not in "([{\"“‘'«":

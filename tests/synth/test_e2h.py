@@ -33,6 +33,7 @@ def index(tmp_path_factory):
 
 
 def engine(index, writer=None, web=None, mode="fallback", counters=None, **cfg):
+    cfg.setdefault("one_search_gate", False)  # a 27-page site: one search finds nearly every answer
     return E2HEngine(SearchRouter(index, web, mode), writer or TemplateE2HWriter(), E2HConfig(**cfg),
                      counters if counters is not None else Counters(), run_id="test-run")
 
@@ -152,8 +153,13 @@ CASES = {
     "ambiguous": (dict(clue_order=["inverse_relation"]), seed("tw", "When did Tidewave emerge?", "2008", "Tidewave"),
                   None),
     "not_unique": (dict(clue_order=["first_sentence"], max_attempts_per_round=1), KB, None),
-    "too_long": (dict(max_question_chars=60), KB, None),
+    "too_long": (dict(max_question_chars=60, max_attempts_per_round=6), KB, None),
     "no_growth": (dict(), KB, ScriptedWriter(rewrite=lambda r, o: WriterOutput(r.key, "What is its elevation?"))),
+    "answer_in_top3": (dict(one_search_gate=True), NG, None),
+    # every clue left goes through Jonas Brandt or Northern Glass, which the question already names
+    "self_reference": (dict(clue_order=["inverse_relation"]),
+                       seed("sr", "When was Northern Glass, produced by Jonas Brandt, released?", "19 April 2013",
+                            "Northern_Glass"), None),
 }
 
 
@@ -170,6 +176,19 @@ def test_every_reject_reason(index, reason):
     rej = failure_reject(out, "test-run")
     assert rej.reason == reason and rej.stage == "e2h" and rej.record_id == s.id
     assert json.loads(rej.payload_json)["attempts"] or reason == "no_entity"
+    if reason == "self_reference":
+        assert "names 'Jonas Brandt'" in out.failure.detail or "names 'Northern Glass'" in out.failure.detail
+
+
+def test_one_search_gate_reads_the_rewrite(index):
+    (out,) = list(engine(index, rounds=1, one_search_gate=True).run([NG]))
+    assert out.failure.reason == "answer_in_top3" and out.record is None
+    from filters.shortcut import shortcut_rank
+    gated = [a for a in out.failure.attempts if a["reason"] == "answer_in_top3"]
+    assert gated
+    for a in gated:  # the filter stage's own gate would drop each of these rewrites
+        rank = shortcut_rank(index, a["question"], NG.answer)
+        assert rank is not None and rank <= 3 and a["detail"].endswith(f"at rank {rank}")
 
 
 def test_failure_details_name_the_cause(index):

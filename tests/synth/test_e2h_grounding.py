@@ -123,7 +123,7 @@ def test_ungrounded_seed_costs_no_llm_call(index, tmp_path):
         client = LLMClient(config_for(srv, tmp_path / "cache.sqlite"))
         try:
             c = Counters()
-            eng = E2HEngine(SearchRouter(index), LLME2HWriter(client), E2HConfig(rounds=1), c, run_id="r")
+            eng = E2HEngine(SearchRouter(index), LLME2HWriter(client), E2HConfig(rounds=1, one_search_gate=False), c, run_id="r")
             (bad,) = list(eng.run([UNGROUNDED]))
             assert srv.chat_calls == []  # rejected before the writer was asked anything
             assert (bad.record, bad.failure.round, bad.failure.reason) == (None, 0, "seed_ungrounded")
@@ -155,7 +155,7 @@ def test_stage_writes_the_ungrounded_reject(tmp_path):
         {"question": GROUNDED.question, "answers": [GROUNDED.answer, "April 2013"]},
     ]) + "\n")
     run = RunDir(tmp_path / "data", "e2h").create()
-    rep = run_e2h(run, seeds=f, corpus=corpus, cfg=E2HConfig(rounds=1), counters=Counters(), run_id="e2h")
+    rep = run_e2h(run, seeds=f, corpus=corpus, cfg=E2HConfig(rounds=1, one_search_gate=False), counters=Counters(), run_id="e2h")
     rejects = list(iter_records(run.sub("rejects"), Reject))
     assert [r.reason for r in rejects] == ["seed_ungrounded"]
     assert rep.counters["e2h/dropped/seed_ungrounded"] == 1 and rep.counters["e2h/seeds/grounded/search"] == 1

@@ -54,7 +54,7 @@ def corpus(tmp_path_factory) -> RunDir:
 def test_stage_from_corpus_single_hop_records(corpus, tmp_path):
     run = RunDir(tmp_path, "e2h").create()
     counters = Counters({"crawl/pages": 27})
-    rep = run_e2h(run, seeds=None, corpus=corpus, cfg=E2HConfig(rounds=2), counters=counters, run_id="e2h",
+    rep = run_e2h(run, seeds=None, corpus=corpus, cfg=E2HConfig(rounds=2, one_search_gate=False), counters=counters, run_id="e2h",
                   created_at=T0)
     assert (run.path / "_index" / INDEX_FILE).is_file()
     assert [p.name for p in shard_paths(run.sub("drafts"))] == [f"part-{BLOCK}.parquet"]
@@ -82,7 +82,7 @@ def test_stage_from_corpus_single_hop_records(corpus, tmp_path):
         w.write(drafts[0])
     with ShardWriter(run.sub("drafts"), QARecord, start_index=7) as w:  # another stage's shard stays
         w.write(drafts[0])
-    run_e2h(run, seeds=None, corpus=corpus, cfg=E2HConfig(rounds=2), counters=Counters(), run_id="e2h",
+    run_e2h(run, seeds=None, corpus=corpus, cfg=E2HConfig(rounds=2, one_search_gate=False), counters=Counters(), run_id="e2h",
             created_at=T0)
     again = {p.name: file_sha256(p) for p in shard_paths(run.sub("drafts")) + shard_paths(run.sub("rejects"))
              if p.name != "part-00007.parquet"}
@@ -101,7 +101,7 @@ def test_stage_with_a_user_seed_file_with_bad_rows(corpus, tmp_path):
     ]) + "\n")
     run = RunDir(tmp_path, "e2h-file").create()
     c = Counters()
-    rep = run_e2h(run, seeds=f, corpus=corpus, cfg=E2HConfig(rounds=3), counters=c, run_id="e2h-file")
+    rep = run_e2h(run, seeds=f, corpus=corpus, cfg=E2HConfig(rounds=3, one_search_gate=False), counters=c, run_id="e2h-file")
     (rec,) = list(iter_records(run.sub("drafts"), QARecord))
     assert rec.difficulty == 3 and rec.answer == "412 km" and rec.source_urls[0] == W + "Tamsel_River.html"
     assert "Tamsel River" not in rec.question
