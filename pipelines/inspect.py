@@ -282,8 +282,13 @@ def inspect_run(run_dir: Path, *, samples: int = 5,
     cfg = manifest.get("config") or {}
     llm_cfg = cfg.get("llm_config") if isinstance(cfg.get("llm_config"), dict) else {}
 
+    kind = run_kind(manifest)
+    if kind == "e2hqa":  # no crawl of its own: its pages are the corpus run's
+        crawl = {"roots": [], "pages_per_root": {}, "empty_roots": [], "stats": {},
+                 "corpus": manifest.get("corpus"), "e2h": manifest.get("e2h") or {}}
     return {
         "run_id": manifest.get("run_id", run.name),
+        "kind": kind,
         "path": str(run),
         "written_at": manifest.get("written_at"),
         "config": {"roots": cfg.get("roots", []), "llm": cfg.get("llm"), "model": (llm_cfg or {}).get("model"),
@@ -316,6 +321,12 @@ def inspect_run(run_dir: Path, *, samples: int = 5,
     }
 
 
+def run_kind(manifest: dict) -> str:
+    """``e2hqa`` (rewrites over a corpus run: ``corpus`` and ``e2h`` in its manifest) or ``crawlqa``."""
+    stages = manifest.get("stages") or {}
+    return "e2hqa" if manifest.get("corpus") or "e2h" in stages or "e2h" in manifest else "crawlqa"
+
+
 def _agents(run: Path) -> dict:
     """Shortcut ranks per type, seeds, reference trajectories, solve rates (``agents.summary``)."""
     from agents.summary import agents_report
@@ -339,7 +350,8 @@ def render_report(report: dict, console: Any) -> None:
             t.add_row(*(c if isinstance(c, Text) else Text(str(c)) for c in r))
         return t
 
-    console.rule(Text(f"crawlqa run {report['run_id']}", style="bold"))
+    e2hqa = report.get("kind") == "e2hqa"
+    console.rule(Text(f"crawlqa {'E2HQA ' if e2hqa else ''}run {report['run_id']}", style="bold"))
     console.print(Text(f"{report['path']}  ·  manifest written {report.get('written_at') or 'n/a'}", style="dim"))
     for w in report.get("warnings", []):
         console.print(Text(f"warning: {w}", style="yellow"))
@@ -347,6 +359,8 @@ def render_report(report: dict, console: Any) -> None:
     f = report["funnel"]
     steps = [("pages fetched", f["pages_fetched"]), ("candidates mined", f["candidates"]),
              ("questions written", f["written"]), ("kept", f["kept"])]
+    if e2hqa:  # rewrites: no pages or candidates of its own
+        steps = [("questions written", f["written"]), ("kept", f["kept"])]
     rows = []
     prev = None
     for name, n in steps:
@@ -375,7 +389,10 @@ def render_report(report: dict, console: Any) -> None:
         console.print(table("reject reasons", ["stage/reason", "n"], report["reject_reasons"].items()))
 
     crawl = report["crawl"]
-    if crawl["pages_per_root"]:
+    if e2hqa:
+        info = {k: v for k, v in (crawl.get("e2h") or {}).items() if isinstance(v, str | int | float)}
+        console.print(table("E2HQA", ["", ""], [("corpus run", crawl.get("corpus") or "?"), *info.items()]))
+    elif crawl["pages_per_root"]:
         empty = set(crawl["empty_roots"])
         console.print(table("crawl", ["root", "pages"], [
             (Text(r, style="yellow" if r in empty else ""), n) for r, n in crawl["pages_per_root"].items()]))
