@@ -49,8 +49,11 @@ def meta_for(c: Candidate) -> dict:
     elif c.type == "intersection":
         a, b = s.get("a", {}), s.get("b", {})
         meta.update(
-            a={"url": a.get("url", ""), "label": a.get("label", ""), "items": a.get("items", [])},
-            b={"url": b.get("url", ""), "label": b.get("label", ""), "items": b.get("items", [])},
+            # "keys": the entity key of each item (aliases, links resolved), read by intersection_recount
+            a={"url": a.get("url", ""), "label": a.get("label", ""), "items": a.get("items", []),
+               "keys": a.get("keys", [])},
+            b={"url": b.get("url", ""), "label": b.get("label", ""), "items": b.get("items", []),
+               "keys": b.get("keys", [])},
             shared=s.get("shared", []), excluded=s.get("excluded", []),
         )
     elif c.type == "single_hop":

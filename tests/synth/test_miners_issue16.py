@@ -195,3 +195,27 @@ def test_a_track_is_not_a_step_in_its_singles_chronology() -> None:
     assert not [c for c in cands if c.source_urls == [album.url, single.url, prev.url]]
     # from the single itself the step is right: "the single Ray Charles released just before “I Can't Stop …”"
     assert [c for c in cands if c.source_urls == [single.url, prev.url]]
+
+
+def test_an_alias_matched_intersection_passes_the_recount() -> None:
+    # the recount filter compares the miner's entity keys and finds each side's own wording in its evidence
+    from datetime import UTC, datetime
+
+    from filters.grounding import IntersectionRecount
+    from synth.assemble import to_record
+
+    a = page("Live_in_Concert_(Ray_Charles_album).html")
+    b = page("Ray_Charles_at_Newport.html")
+    cands, _, _ = mine(IntersectionMiner(), [a, b])
+    c = next(c for c in cands if c.relation == "Personnel")
+    w = TemplateWriter().write_one(c)
+    rec = to_record(w, writer_name="template", prompt_version="t", run_id="r", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    meta = json.loads(rec.meta_json)
+    assert "david newman" in meta["a"]["keys"] and "david newman" in meta["b"]["keys"]
+    verdict = IntersectionRecount().check(rec)
+    assert verdict.keep, (verdict.reason, verdict.detail)
+    # without the keys the two spellings are two people and the claim does not recount
+    for side in ("a", "b"):
+        meta[side].pop("keys")
+    bare = rec.model_copy(update={"meta_json": json.dumps(meta)})
+    assert IntersectionRecount().check(bare).reason == "shared_mismatch"
