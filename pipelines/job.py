@@ -133,8 +133,21 @@ def _clear_folder(run: RunDir, name: str) -> None:
     folder.mkdir(parents=True)
 
 
+_REDO: dict[tuple[str, str], str] = {}  # (run folder, stage) -> why this process redoes a "done" stage
+
+
 def _resumed(run: RunDir, stage: str, counters: Counters) -> StageReport | None:
-    done = run.stage_result(stage)
+    """The report of a stage already done (its marker, with every shard it lists verified), else None.
+
+    A garbage marker, or a listed shard that is missing, truncated or altered (size and sha256 as
+    recorded), means the stage is not done: it is redone from its inputs, logged, and counted
+    (``resume/redone`` in its report, ``redone_because`` in the manifest's stage entry)."""
+    done, problem = run.verified_result(stage)
+    if problem is not None:
+        log.warning("stage %s in %s is redone: %s", stage, run.path, problem)
+        _REDO[(str(run.path), stage)] = problem
+        run.marker(stage).unlink(missing_ok=True)
+        return None
     if done is None:
         return None
     report = StageReport.from_dict(done)
@@ -145,6 +158,10 @@ def _resumed(run: RunDir, stage: str, counters: Counters) -> StageReport | None:
 
 
 def _finish(run: RunDir, report: StageReport, counters: Counters) -> StageReport:
+    why = _REDO.pop((str(run.path), report.stage), None)
+    if why is not None:
+        report.counters["resume/redone"] = report.counters.get("resume/redone", 0) + 1
+        report.info["redone_because"] = why
     run.mark_done(report.stage, report.to_dict())
     counters.merge(report.counters)
     stage_done(report)  # live progress (pipelines.progress)

@@ -103,8 +103,32 @@ class RunDir:
         return self.marker(stage).exists()
 
     def stage_result(self, stage: str) -> dict | None:
+        """The stage's marker (its report), or None when there is none or it is not readable."""
+        return self.verified_result(stage, check_shards=False)[0]
+
+    def verified_result(self, stage: str, *, check_shards: bool = True) -> tuple[dict | None, str | None]:
+        """``(report, None)`` for a stage that is done and whose shards are intact; ``(None, why)``
+        when its marker is garbage or a shard it lists is missing, truncated or altered (checked
+        against the size and sha256 the marker recorded): the stage must be redone; ``(None, None)``
+        when it has no marker."""
+        from pipelines.shards import shard_problem
+
         m = self.marker(stage)
-        return json.loads(m.read_text()) if m.exists() else None
+        try:
+            done = json.loads(m.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None, None
+        except (OSError, ValueError) as exc:  # garbage (or unreadable) marker = stage not done
+            return None, f"marker {m.name} is not readable: {exc}"[:300]
+        if not isinstance(done, dict) or not isinstance(done.get("shards", {}), dict) or "stage" not in done:
+            return None, f"marker {m.name} is not a stage report"
+        if check_shards:
+            for folder, shards in done.get("shards", {}).items():
+                for info in shards if isinstance(shards, list) else [shards]:
+                    why = shard_problem(self.path, info) if isinstance(info, dict) else f"bad entry in {folder}"
+                    if why:
+                        return None, why
+        return done, None
 
     def mark_done(self, stage: str, result: dict) -> None:
         self.sub("_state").mkdir(parents=True, exist_ok=True)

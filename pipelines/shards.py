@@ -53,6 +53,33 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def shard_problem(base: Path | str, info: ShardInfo | dict) -> str | None:
+    """Why the shard a stage marker lists does not match what is on disk (None: it matches).
+
+    ``info``: the shard's ``path`` (relative to ``base``, the run folder), ``bytes`` and ``sha256``
+    as recorded when it was written. Checked: the file exists, has that size and that checksum (the
+    checksum covers the rows)."""
+    d = info.to_dict() if isinstance(info, ShardInfo) else info
+    try:
+        path, size, digest = Path(base) / str(d["path"]), int(d["bytes"]), str(d["sha256"])
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"bad shard entry {d!r}: {exc!r}"[:300]
+    try:
+        actual = path.stat().st_size
+    except FileNotFoundError:
+        return f"{d['path']}: missing"
+    except OSError as exc:
+        return f"{d['path']}: {exc.strerror or exc}"
+    if actual != size:
+        return f"{d['path']}: {actual} bytes, {size} recorded"
+    try:
+        if file_sha256(path) != digest:
+            return f"{d['path']}: sha256 differs from the recorded one"
+    except OSError as exc:
+        return f"{d['path']}: {exc.strerror or exc}"
+    return None
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_FORMAT = 1
+log = logging.getLogger("crawlqa.llm")
 
 
 def canonical_json(payload: dict[str, Any]) -> str:
@@ -50,16 +52,20 @@ class ResponseCache:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = sqlite3.connect(
-            str(self.path) if self.path is not None else ":memory:",
-            timeout=30.0, isolation_level=None, check_same_thread=False)
-        if self.path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS responses ("
-            " key TEXT PRIMARY KEY, model TEXT NOT NULL, mode TEXT NOT NULL DEFAULT '',"
-            " value TEXT NOT NULL, created REAL NOT NULL)")
+        self.corrupt = 0  # rows that could not be read back (each one a miss, asked again)
+        try:
+            self._db: sqlite3.Connection | None = self._open()
+        except sqlite3.DatabaseError as exc:  # not a database any more: keep it aside, start afresh
+            if self.path is None:
+                raise
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            log.warning("llm cache %s is unreadable (%s): moved to %s, starting an empty cache",
+                        self.path, exc, aside.name)
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(f"{self.path}{suffix}")
+                if src.exists():
+                    src.replace(f"{aside}{suffix}")
+            self._db = self._open()
         self._pending: dict[str, tuple[str, str, str, float]] = {}
         self._flush_every = max(1, flush_every)
         self._flush_seconds = flush_seconds
@@ -68,18 +74,54 @@ class ResponseCache:
         self.misses = 0
         self.writes = 0
 
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path) if self.path is not None else ":memory:",
+                             timeout=30.0, isolation_level=None, check_same_thread=False)
+        try:
+            if self.path is not None:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS responses ("
+                " key TEXT PRIMARY KEY, model TEXT NOT NULL, mode TEXT NOT NULL DEFAULT '',"
+                " value TEXT NOT NULL, created REAL NOT NULL)")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
     def get(self, key: str) -> dict[str, Any] | None:
+        """The stored answer, or None (a miss). A row that cannot be read back (not JSON, not an
+        object, a damaged database page) is a miss too: counted in ``corrupt``, logged once, and
+        replaced when the answer is stored again."""
         with self._lock:
             if self._db is None:
                 raise RuntimeError("cache is closed")
             pending = self._pending.get(key)
-            row = (pending[2],) if pending else self._db.execute(
-                "SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+            try:
+                row = (pending[2],) if pending else self._db.execute(
+                    "SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+            except sqlite3.DatabaseError as exc:
+                return self._corrupt(key, exc)
         if row is None:
             self.misses += 1
             return None
+        try:
+            value = json.loads(row[0])
+        except (TypeError, ValueError) as exc:
+            return self._corrupt(key, exc)
+        if not isinstance(value, dict):
+            return self._corrupt(key, TypeError(f"a JSON {type(value).__name__}, not an object"))
         self.hits += 1
-        return json.loads(row[0])
+        return value
+
+    def _corrupt(self, key: str, exc: Exception) -> None:
+        self.corrupt += 1
+        self.misses += 1
+        if self.corrupt == 1:
+            log.warning("llm cache %s: unreadable entry %s… (%s): asked again (further ones are counted)",
+                        self.path or ":memory:", key[:12], str(exc)[:200])
+        return None
 
     def put(self, key: str, value: dict[str, Any], *, model: str = "", mode: str = "") -> None:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -119,8 +161,11 @@ class ResponseCache:
                 raise RuntimeError("cache is closed")
             if any(v[0] == model and v[1] == mode for v in self._pending.values()):
                 return True
-            return self._db.execute("SELECT 1 FROM responses WHERE model = ? AND mode = ? LIMIT 1",
-                                    (model, mode)).fetchone() is not None
+            try:
+                return self._db.execute("SELECT 1 FROM responses WHERE model = ? AND mode = ? LIMIT 1",
+                                        (model, mode)).fetchone() is not None
+            except sqlite3.DatabaseError:  # a damaged page: look up each key (get() treats it as a miss)
+                return True
 
     @property
     def closed(self) -> bool:
