@@ -25,7 +25,7 @@ from typing import ClassVar
 from schemas.records import Candidate, Constraint, Evidence
 from synth.graph.entities import EntityGraph, build_entity_graph
 from synth.graph.sample import SampleConfig, needed, sample_queries, shape_signature
-from synth.graph.values import value_phrase
+from synth.graph.values import person_names, value_phrase
 from synth.miners.base import Graph, MineContext, make_candidate
 from synth.text import norm
 from synth.writers import obfuscated as W
@@ -129,7 +129,8 @@ class ObfuscatedMiner:
                 continue
             for query, binding in got:
                 query, binding = _renumber(query, binding)
-                if W.ambiguous({"vars": {v: {"noun": eg.entities[i].noun} for v, i in binding.items()}}):
+                if W.ambiguous({"vars": {v: {"noun": eg.entities[i].noun} for v, i in binding.items()},
+                                "constraints": query["constraints"]}):
                     ctx.reject("ambiguous_nouns", shape_signature(query) + ent.url, url=ent.url)
                     continue
                 query["constraints"] = [_display(c) if c["t"] == "attr" else c for c in query["constraints"]]
@@ -165,7 +166,11 @@ class ObfuscatedMiner:
                 a = ent.attrs.get(key)
                 if a is None or key in used_attrs:
                     continue
-                value = re.split(r"\s*[,;(&/]\s*|\s+and\s+", a.raw)[0].strip().strip('"')
+                if key != "label" and len(person_names(a.raw)) != 1:
+                    continue  # "Nick Ashford, Valerie Simpson and Jo Armstead": no single answer
+                if re.search(r",|;|/|&|\band\b", re.sub(r"\(.*?\)", "", a.raw)):
+                    continue  # several labels or several people
+                value = re.sub(r"\(.*?\)", "", a.raw).strip().strip('"')
                 value = re.sub(r"\s+[A-Z]{0,4}[-\s]?\d[\w./-]*$", "", value).strip()
                 if not value or len(value.split()) > ctx.cfg.max_answer_words or norm(value) in forbidden:
                     continue

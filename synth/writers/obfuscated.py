@@ -54,7 +54,7 @@ ATTR: dict[str, list[tuple[str, str]]] = {
     "budget": [("made on a budget of {o}", "was made for {o}")],
     "box_office": [("that grossed {o}", "took in {o} at the box office")],
     "population": [("with a population of {o}", "has a population of {o}")],
-    "birthplace": [("born in {o}", "was born in {o}"), ("a native of {o}", "is a native of {o}")],
+    "birthplace": [("born in {o}", "was born in {o}"), ("who is a native of {o}", "is a native of {o}")],
     "deathplace": [("who died in {o}", "died in {o}")],
     "origin": [("from {o}", "comes from {o}"), ("hailing from {o}", "hails from {o}")],
     "location": [("located in {o}", "is located in {o}"), ("based in {o}", "is based in {o}")],
@@ -241,7 +241,7 @@ class Realiser:
         rng.shuffle(edges)
         xnoun = self.noun("?x")
         same = [v for v in self.vars if v != "?x" and self.noun(v) == xnoun]
-        follow = (["The {noun} I have in mind", "The first {noun}"] if same else
+        follow = (["The {noun} I have in mind"] if same else
                   ["This {noun}", "The {noun} in question"] if self.vars["?x"].get("kind") in PERSON_KINDS
                   else FOLLOW_SUBJECT)
         sentences: list[str] = []
@@ -315,11 +315,14 @@ class Realiser:
         ask = self.s.get("ask") or {}
         if ask.get("what") == "attr":
             same = any(v != "?x" and self.noun(v) == self.noun("?x") for v in self.vars)
-            which = ("the first " if same else "this ") + self.noun("?x")
+            which = f"the {self.noun('?x')} I have in mind" if same else f"this {self.noun('?x')}"
             return self.rng.choice(ASK_ATTR.get(ask.get("p", ""), ["What is the {p} of {t}?"])).format(
                 p=ask.get("p", ""), t=which)
         kind = self.vars["?x"].get("kind", "")
         opts = ASK_NAME["person"] if kind in PERSON_KINDS else ASK_NAME["_"]
+        if any(v != "?x" and self.noun(v) == self.noun("?x") for v in self.vars):
+            opts = ["What is the title of the {noun} I have in mind?", "Which {noun} do I mean?",
+                    "Which {noun} is the one I mean?"]
         return self.rng.choice(opts).format(noun=self.noun("?x"))
 
 
@@ -333,9 +336,16 @@ def tidy(q: str) -> str:
 
 
 def ambiguous(slots: dict) -> bool:
-    """Two described neighbours share a noun, or two share the target's: the prose could not tell them apart."""
-    nouns = [v.get("noun") for k, v in slots["vars"].items() if k != "?x"]
-    return len(nouns) != len(set(nouns))
+    """The prose could not tell two variables apart: two neighbours share a noun, or a neighbour shares
+    the target's noun without being directly related to it ("another single" must be next to it)."""
+    vars_ = slots["vars"]
+    nouns = [v.get("noun") for k, v in vars_.items() if k != "?x"]
+    if len(nouns) != len(set(nouns)):
+        return True
+    xnoun = vars_.get("?x", {}).get("noun")
+    adjacent = {c["o"] if c["s"] == "?x" else c["s"] for c in slots.get("constraints", [])
+                if c.get("t") == "rel" and "?x" in (c["s"], c["o"])}
+    return any(v.get("noun") == xnoun and k not in adjacent for k, v in vars_.items() if k != "?x")
 
 
 # --- checks ------------------------------------------------------------------------------------

@@ -83,18 +83,26 @@ def test_check_question_reasons() -> None:
     assert LLMWriter.check(c, "Which " + "very " * 30 + "thing is it?")[0] == "missing_constraint"
 
 
-def test_llm_request_states_constraints_and_forbidden_strings() -> None:
-    from synth.llm.client import LLMRequest
+def test_llm_writer_prompt_and_post_checks(writer, srv) -> None:
+    """The scripted model on 127.0.0.1 gets every constraint and the forbidden strings; its question is
+    kept only when it states every constraint and names nothing forbidden (counted rejects otherwise)."""
+    from tests.llm_server import data_of, ok
 
     cands, _, _ = mined()
     c = cands[0]
-    writer = LLMWriter.__new__(LLMWriter)
-    writer.prompt_version, writer._prompts = "v1", {}
-    req = writer.request(c)
-    assert isinstance(req, LLMRequest)
-    data = writer.data(c, json.loads(c.slots_json))
-    assert len(data["constraints"]) == len(c.constraints) and c.answer in data["forbidden"]
-    assert req.prompt_version == "obfuscated.v1"
+    good = write_obfuscated(c).question
+    srv.script(ok({"question": good}), ok({"question": "Which " + "very " * 30 + "thing is it?"}),
+               ok({"question": good[:-1] + f" (hint: {c.answer})?"}))
+    [w1] = writer.write([c])
+    assert w1.ok and w1.question == good and w1.extra["prompt"] == "obfuscated.v1"
+    data = data_of(srv.chat_calls[0].messages[1]["content"])
+    assert data["type"] == "obfuscated" and len(data["constraints"]) == len(c.constraints)
+    assert c.answer in data["forbidden"] and all(k["must_mention_one_of"] for k in data["constraints"])
+    assert "answer" not in data  # the model never sees the answer except as a forbidden string
+    [w2] = writer.write([c.model_copy(update={"id": c.id + "-2"})])
+    assert w2.reject_reason == "missing_constraint" and w2.raw
+    [w3] = writer.write([c.model_copy(update={"id": c.id + "-3"})])
+    assert w3.reject_reason == "forbidden_string"
 
 
 def test_recheck_keeps_good_records_and_drops_tampered_ones() -> None:
