@@ -366,9 +366,9 @@ def read_sheet(path: Path | str) -> list[dict]:
 def _stats(verdicts: Counter) -> dict:
     judged = sum(verdicts[v] for v in VERDICTS)
     ci = wilson(verdicts["correct"], judged)
-    return {"judged": judged, "correct": verdicts["correct"],
+    return {"n": judged, "correct": verdicts["correct"],
             "precision": round(verdicts["correct"] / judged, 4) if judged else None,
-            "ci95": [round(ci[0], 4), round(ci[1], 4)] if ci else None,
+            "ci_low": round(ci[0], 4) if ci else None, "ci_high": round(ci[1], 4) if ci else None,
             "verdicts": {v: verdicts[v] for v in VERDICTS}, "unjudged": verdicts[""]}
 
 
@@ -391,7 +391,7 @@ def score_sheet(path: Path | str) -> dict:
             not_correct.append({"id": r["id"], "type": r["type"], "verdict": v, "question": r.get("question", ""),
                                 "answer": r.get("answer", ""), "note": r.get("note", "")})
     return {"sheet": str(path), "rows": len(rows), "overall": _stats(overall),
-            "by_type": {t: _stats(c) for t, c in sorted(by_type.items())}, "not_correct": not_correct}
+            "per_type": {t: _stats(c) for t, c in sorted(by_type.items())}, "not_correct": not_correct}
 
 
 def write_score(report: dict, out: Path | str) -> Path:
@@ -403,17 +403,17 @@ def write_score(report: dict, out: Path | str) -> Path:
 
 def format_score(report: dict) -> str:
     """The score report as a small plain-text table."""
-    head = f"{'type':<14}{'judged':>7}{'correct':>8}{'precision':>10}  {'95% CI':<15}" + "".join(
+    head = f"{'type':<14}{'n':>7}{'correct':>8}{'precision':>10}  {'95% CI':<15}" + "".join(
         f"{v:>10}" for v in VERDICTS[1:])
     lines = [head]
 
     def line(name: str, s: dict) -> str:
         prec = f"{s['precision']:.3f}" if s["precision"] is not None else "-"
-        ci = f"{s['ci95'][0]:.3f}–{s['ci95'][1]:.3f}" if s["ci95"] else "-"
-        return (f"{name:<14}{s['judged']:>7}{s['correct']:>8}{prec:>10}  {ci:<15}"
+        ci = f"{s['ci_low']:.3f}–{s['ci_high']:.3f}" if s["ci_low"] is not None else "-"
+        return (f"{name:<14}{s['n']:>7}{s['correct']:>8}{prec:>10}  {ci:<15}"
                 + "".join(f"{s['verdicts'][v]:>10}" for v in VERDICTS[1:]))
 
-    lines += [line(t, s) for t, s in report["by_type"].items()]
+    lines += [line(t, s) for t, s in report["per_type"].items()]
     lines.append(line("overall", report["overall"]))
     if report["overall"]["unjudged"]:
         lines.append(f"({report['overall']['unjudged']} rows without a verdict are not counted)")

@@ -137,13 +137,13 @@ def test_score_filled_csv_and_jsonl(fresh_run: Path, tmp_path: Path) -> None:
         w.writeheader()
         w.writerows(big)
     rep = score_sheet(path)
-    a, b, all_ = rep["by_type"]["A"], rep["by_type"]["B"], rep["overall"]
-    assert (a["judged"], a["correct"], a["precision"]) == (20, 18, 0.9)
+    a, b, all_ = rep["per_type"]["A"], rep["per_type"]["B"], rep["overall"]
+    assert (a["n"], a["correct"], a["precision"]) == (20, 18, 0.9)
     assert a["verdicts"] == {"correct": 18, "wrong": 1, "ambiguous": 0, "stale": 1, "unnatural": 0}
-    assert (b["judged"], b["correct"], b["unjudged"]) == (7, 5, 2)
+    assert (b["n"], b["correct"], b["unjudged"]) == (7, 5, 2)
     assert b["verdicts"] == {"correct": 5, "wrong": 0, "ambiguous": 1, "stale": 0, "unnatural": 1}
-    assert (all_["judged"], all_["correct"], all_["unjudged"]) == (27, 23, 2)
-    assert all_["ci95"] == [round(x, 4) for x in wilson(23, 27)]
+    assert (all_["n"], all_["correct"], all_["unjudged"]) == (27, 23, 2)
+    assert [all_["ci_low"], all_["ci_high"]] == [round(x, 4) for x in wilson(23, 27)]
     assert sorted(x["verdict"] for x in rep["not_correct"]) == ["ambiguous", "stale", "unnatural", "wrong"]
 
     # the same verdicts in the JSONL form give the same numbers
@@ -152,7 +152,7 @@ def test_score_filled_csv_and_jsonl(fresh_run: Path, tmp_path: Path) -> None:
     pj = tmp_path / "filled.jsonl"
     pj.write_text("".join(json.dumps(r) + "\n" for r in bigj), encoding="utf-8")
     rj = score_sheet(pj)
-    assert rj["by_type"] == rep["by_type"] and rj["overall"] == rep["overall"]
+    assert rj["per_type"] == rep["per_type"] and rj["overall"] == rep["overall"]
 
 
 def test_unknown_verdict_is_an_error(tmp_path: Path) -> None:
@@ -181,7 +181,7 @@ def test_cli_sheet_then_score(fresh_run: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["audit", str(fresh_run), "--score", str(out / "audit.csv")])
     assert res.exit_code == 0, res.output
     rep = json.loads((out / "audit.score.json").read_text())
-    assert rep["overall"]["judged"] == 5 and rep["overall"]["correct"] == 3
+    assert rep["overall"]["n"] == 5 and rep["overall"]["correct"] == 3
     assert rep["overall"]["verdicts"]["wrong"] == 1 and rep["overall"]["verdicts"]["stale"] == 1
     assert "overall" in res.output and "0.600" in res.output
     assert set(VERDICTS) == {"correct", "wrong", "ambiguous", "stale", "unnatural"}
@@ -204,7 +204,7 @@ def test_sheet_of_several_runs_is_stratified_by_run_and_type(tmp_path: Path) -> 
     assert [(r["run"], r["type"]) for r in rows] == [tuple(k.split("/")) for k in sheet.by_type]
     assert all(r["saved_pages"] for r in rows)
     rep = score_sheet(sheet.csv)
-    assert rep["overall"]["unjudged"] == 10 and rep["overall"]["judged"] == 0 and rep["overall"]["ci95"] is None
+    assert rep["overall"]["unjudged"] == 10 and rep["overall"]["n"] == 0 and rep["overall"]["ci_low"] is None
 
 
 def test_cli_sheet_of_two_runs(tmp_path: Path) -> None:
