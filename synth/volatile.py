@@ -30,6 +30,7 @@ VOLATILE_KINDS = frozenset({"versions", "releases", "contributors", "topics", "l
 _OPEN_ENDED_LABEL = re.compile(r"\b(current|present|upcoming|ongoing|latest|new submissions|"
                                r"cross submissions|replacement submissions)\b", re.I)
 _PRESENT = re.compile(r"[–—-]\s*present\b|\bpresent\s*$|\bto date\b|\bongoing\b", re.I)
+_ROLLING_LISTING = re.compile(r"/list/[^/?#]+/(?:new|recent|pastweek)\b")
 _DATED = re.compile(r"\b(1[5-9]|20)\d{2}\b")
 
 
@@ -41,13 +42,14 @@ def volatile_fact(fact: Fact) -> bool:
 
 def volatile_enumeration(enum: Enumeration, page_url: str = "") -> bool:
     """Whether a list's count or content goes stale: a kind the site keeps adding to, a label that
-    says "current"/"new", an item that runs "–present", or a listing of papers not tied to a date
-    (``/list/cs/new``: today's papers)."""
+    says "current"/"new", an item that runs "–present", or a listing of papers of a rolling listing
+    (``/list/cs/new``, ``/list/cs/recent``: this week's papers) or not tied to a date."""
     if enum.kind in VOLATILE_KINDS:
         return True
     where = f"{enum.label} {enum.section}"
     if enum.kind == "papers":
-        return not _DATED.search(where)
+        # /list/cs/new and /list/cs/recent show other papers every day, whatever their day headers say
+        return bool(_ROLLING_LISTING.search(page_url)) or not _DATED.search(where)
     if _OPEN_ENDED_LABEL.search(where):
         return True
     return any(_PRESENT.search(it) for it in enum.items)

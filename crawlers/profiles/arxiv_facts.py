@@ -173,6 +173,29 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     return s
 
 
+_PERIODS = {"new": "new submissions", "recent": "recent submissions", "pastweek": "past week"}
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"]
+
+
+def listing_period(url: str) -> str:
+    """What a listing URL lists: ``/list/cs/new`` → "new submissions", ``/list/gr-qc/2009-06`` →
+    "June 2009", ``/list/hep-th/99`` → "1999"; '' for another URL."""
+    m = re.search(r"/list/[^/?#]+/([^/?#]+?)(?:\.html|/index\.html)?/?(?:[?#].*)?$", url)
+    if not m:
+        return ""
+    period = m.group(1)
+    if period in _PERIODS:
+        return _PERIODS[period]
+    ym = re.fullmatch(r"(\d{2}|\d{4})(?:-?(\d{2}))?", period)
+    if not ym:
+        return ""
+    year = int(ym.group(1))
+    year = year if year > 999 else (1900 + year if year >= 91 else 2000 + year)
+    month = int(ym.group(2)) if ym.group(2) else 0
+    return f"{_MONTH_NAMES[month - 1]} {year}" if 1 <= month <= 12 else str(year)
+
+
 _SHOWING = re.compile(r"showing\s+(\d+)\s+of\s+(\d+)\s+entries", re.I)
 _TOTAL = re.compile(r"Total of (\d+) entries", re.I)
 
@@ -180,7 +203,9 @@ _TOTAL = re.compile(r"Total of (\d+) entries", re.I)
 def _arxiv_listing(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     """A listing (new submissions, an author's papers): one enumeration of papers per section."""
     h1 = doc.xpath("//h1")
-    s = Structure(subject=_text(h1[-1]) if h1 else _norm(doc.findtext(".//title") or ""))
+    name = _text(h1[-1]) if h1 else _norm(doc.findtext(".//title") or "")
+    # "Computer Science" is the name of /list/cs/new, /list/cs/recent and /list/cs/2009-06 alike
+    s = Structure(subject=f"{name} ({which})" if name and (which := listing_period(ctx.page)) else name)
     enums: list[Enumeration] = []
     skipped: list[Enumeration] = []  # sections the page shows only in part
     label = ""

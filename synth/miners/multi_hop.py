@@ -40,7 +40,7 @@ from synth.miners.single_hop import (
     fact_priority,
 )
 from synth.text import clean, contains, enum_noun, singular
-from synth.volatile import volatile_fact
+from synth.volatile import volatile_enumeration, volatile_fact
 
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
 _TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
@@ -181,6 +181,11 @@ class MultiHopMiner:
                 continue
             if enum.kind == "navbox":
                 continue  # navigation boxes repeat on every page of a topic: not a page's own content
+            if volatile_enumeration(enum, node.url):
+                # "the first paper listed under “New submissions”" is another paper tomorrow
+                ctx.reject("volatile", ("enum", node.url, enum.kind, enum.label, enum.section), url=node.url,
+                           detail=f"{enum.kind} {enum.label!r} changes on the live site")
+                continue
             for i, (item, link) in enumerate(zip(enum.items, enum.item_links, strict=False)):
                 if i >= ctx.cfg.max_ordinal:
                     break

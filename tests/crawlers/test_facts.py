@@ -175,7 +175,7 @@ def test_arxiv_abstract_page() -> None:
 
 def test_arxiv_listing_page() -> None:
     s = extract_structure(load("arxiv_listing.html"), "https://arxiv.org/list/math.NT/new", "arxiv")
-    assert s.subject == "Number Theory"
+    assert s.subject == "Number Theory (new submissions)"  # /list/math.NT/recent is "Number Theory" too
     new = enum(s, "New submissions")
     assert new.kind == "papers"
     assert new.items == ["On the parity of partition functions", "Gaps between zeros of the zeta function"]
