@@ -153,3 +153,13 @@ def test_a_closing_and_is_not_part_of_the_last_name() -> None:
     # "Producer: Herb Abramson, Ahmet Ertegün, and Jerry Wexler"
     producers = next(e for e in wiki("The_Birth_of_Soul.html").enumerations if e.label == "Producer")
     assert producers.items == ["Herb Abramson", "Ahmet Ertegün", "Jerry Wexler"]
+
+
+def test_an_arxiv_listing_is_named_with_its_period() -> None:
+    from crawlers.profiles.arxiv_facts import listing_period
+
+    html = (D / "arxiv_list_math_recent.html").read_text(encoding="utf-8")
+    assert extract_structure(html, ARXIV + "list/math/recent", "arxiv").subject == "Mathematics (recent submissions)"
+    assert listing_period("https://arxiv.org/list/cs/new") == "new submissions"
+    assert listing_period("https://arxiv.org/list/gr-qc/2009-06") == "June 2009"
+    assert listing_period("https://arxiv.org/abs/0704.0003") == ""

@@ -219,3 +219,17 @@ def test_an_alias_matched_intersection_passes_the_recount() -> None:
         meta[side].pop("keys")
     bare = rec.model_copy(update={"meta_json": json.dumps(meta)})
     assert IntersectionRecount().check(bare).reason == "shared_mismatch"
+
+
+def test_papers_of_a_rolling_listing_are_no_hop_and_no_count() -> None:
+    # /list/math/recent shows other papers next week: "the first paper listed under “Thu, 3 Feb 2011”
+    # on the listing" does not hold on the live site
+    url = "https://arxiv.org/list/math/recent"
+    listing = page("arxiv_list_math_recent.html", url=url, site="arxiv", root=url)
+    paper = page("arxiv_abs_0704.0003.html", url=listing.enumerations[0].item_links[0], site="arxiv", root=url)
+    paper = paper.model_copy(update={"parent_url": url})
+    cands, rejects, _ = mine(MultiHopMiner(), [listing, paper], max_paths_per_start=50)
+    assert not [c for c in cands if c.source_urls[0] == url]
+    assert any(r.reason == "volatile" and r.url == url for r in rejects)
+    counts, crej, _ = mine(CountMiner(), [listing])
+    assert counts == [] and {r.reason for r in crej} == {"volatile"}
