@@ -11,7 +11,7 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
-from crawlers.safety import AddressPolicy
+from crawlers.safety import AddressPolicy, is_localhost, origin_of
 from crawlers.urls import host_of, ip_literal
 
 
@@ -38,7 +38,7 @@ class SafetyMiddleware:
     def __init__(self, policy: AddressPolicy, resolve: Resolve | None = None) -> None:
         self.policy = policy
         self._resolve = resolve
-        self._verdicts: dict[str, str | None] = {}
+        self._verdicts: dict[tuple | None, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler) -> SafetyMiddleware:
@@ -66,25 +66,37 @@ class SafetyMiddleware:
         reason = self.policy.check_url(request.url)
         if reason:
             raise Refused(reason, host)
-        if self.policy.exempt(host) or ip_literal(host) is not None:
+        if self.policy.allow_private or ip_literal(host) is not None:
             return None
-        if host not in self._verdicts:
+        # verdicts per origin: a name a root allows (localhost:PORT) is refused on another port
+        origin = origin_of(request.url)
+        if origin not in self._verdicts:
             try:
                 address = await self._lookup(host)
             except DNSLookupError:
                 return None  # the download fails the same way and is counted as dns_error
-            self._verdicts[host] = self.policy.check_resolved(host, [address])
-        if self._verdicts[host]:
-            raise Refused(self._verdicts[host], host)
+            self._verdicts[origin] = self.policy.check_resolved(host, [address], request.url)
+        if self._verdicts[origin]:
+            raise Refused(self._verdicts[origin], host)
         return None
 
 
-class OfflineResolver(CachingThreadedResolver):
-    """Resolves IP literals and ``localhost`` only: any other name fails without a DNS query."""
+class LiteralResolver(CachingThreadedResolver):
+    """Scrapy's threaded resolver, except that an IP literal is its own address (``gethostbyname``
+    knows no IPv6: a ``[::1]`` root failed as ``dns_error``)."""
 
     def getHostByName(self, name: str, timeout=()):
         if ip_literal(name) is not None:
             return defer.succeed(name.strip("[]"))
-        if name == "localhost":
+        return super().getHostByName(name, timeout)
+
+
+class OfflineResolver(LiteralResolver):
+    """Resolves IP literals and ``localhost`` names only: any other name fails without a DNS query."""
+
+    def getHostByName(self, name: str, timeout=()):
+        if ip_literal(name) is not None:
+            return defer.succeed(name.strip("[]"))
+        if is_localhost(name.lower().rstrip(".")):  # RFC 6761: localhost names are loopback, never looked up
             return defer.succeed("127.0.0.1")
         return defer.fail(DNSLookupError(f"{name}: not resolved (offline_dns)"))

@@ -38,7 +38,7 @@ from crawlers.frontier import Admission, Frontier
 from crawlers.middlewares import Refused
 from crawlers.pipeline import Extractor
 from crawlers.profiles import Profile, get_profile, profile_for, sniff_profile
-from crawlers.safety import PRIVATE_ADDRESS, AddressPolicy, make_policy
+from crawlers.safety import MAX_URL_CHARS, PRIVATE_ADDRESS, URL_TOO_LONG, AddressPolicy, make_policy
 from crawlers.scope import sitemap_url, sitemap_urls, with_patterns
 from crawlers.spool import SpoolWriter
 from crawlers.urls import canonicalize, fetch_url, host_of, is_http, registered_domain
@@ -227,6 +227,9 @@ class CrawlqaSpider(scrapy.Spider):
         for root, url, reason in new:
             if reason == PRIVATE_ADDRESS:
                 self.reject(reason, url, root, "link to a private/loopback/link-local address", key=url)
+            elif reason == URL_TOO_LONG:
+                self.reject(reason, url[:MAX_URL_CHARS], root, f"link of {len(url):,} characters "
+                            f"(limit {MAX_URL_CHARS:,})", key=url[:MAX_URL_CHARS])
             else:
                 self.counters[f"crawl/links_skipped/{reason}"] += 1
 

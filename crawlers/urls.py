@@ -51,6 +51,27 @@ def host_of(url: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=4_096)
+def ascii_host(host: str) -> str:
+    """A host name in its one comparable form: IDNA (punycode) ASCII, lower case, no trailing dot.
+
+    ``bücher.example`` and ``xn--bcher-kva.example`` are the same host (links and redirects arrive
+    punycoded by w3lib, roots as the user typed them). UTS #46 mapping (the ``idna`` package), else
+    Python's IDNA 2003 codec; a name neither can encode stays as it is."""
+    host = host.strip().rstrip(".").lower()
+    if host.isascii():
+        return host
+    import idna
+
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        try:
+            return host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return host
+
+
 def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(host.strip("[]"))

@@ -70,8 +70,8 @@ def scrapy_settings(cfg: Any, roots: list[str], *, cache_dir: Path, log_file: Pa
     }
     if cfg.download_slots():  # per-host concurrency/delay ([crawl.domains."host"])
         settings["DOWNLOAD_SLOTS"] = cfg.download_slots()
-    if cfg.offline_dns:
-        settings["TWISTED_DNS_RESOLVER"] = "crawlers.middlewares.OfflineResolver"
+    settings["TWISTED_DNS_RESOLVER"] = (  # both resolve IP literals (IPv6 included) themselves
+        "crawlers.middlewares.OfflineResolver" if cfg.offline_dns else "crawlers.middlewares.LiteralResolver")
     return settings
 
 

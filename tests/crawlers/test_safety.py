@@ -40,9 +40,11 @@ def test_public_addresses_pass() -> None:
     assert policy.check_url("http://93.184.216.34/") is None
 
 
-def test_a_root_on_a_private_address_allows_that_host_only() -> None:
+def test_a_root_on_a_private_address_allows_that_origin_only() -> None:
     policy = AddressPolicy.for_roots(["http://127.0.0.1:8765/wiki/index.html"])
-    assert policy.check_url("http://127.0.0.1:9999/other") is None
+    assert policy.check_url("http://127.0.0.1:8765/other") is None
+    assert policy.check_url("http://127.0.0.1:9999/other") == PRIVATE_ADDRESS  # another port (issue 20)
+    assert policy.check_url("https://127.0.0.1:8765/other") == PRIVATE_ADDRESS  # another scheme
     assert policy.check_url("http://169.254.169.254/") == PRIVATE_ADDRESS
     assert policy.check_url("http://10.0.0.1/") == PRIVATE_ADDRESS
 
