@@ -179,3 +179,16 @@ def test_config_show_prints_a_file_that_loads_back_to_the_same_config(env, tmp_p
     reloaded = load(again)  # every table and key of the printed config is valid input ...
     assert effective_tables(resolve(reloaded, {}, Settings()), Settings()) == tables  # ... and the same config
     assert tomllib.loads(text)["crawl"]["domains"]["a.org"] == {"delay": 2.0}
+
+
+def test_the_readmes_config_examples_load(env, tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S) + re.findall(r"<<'TOML'\n(.*?)\nTOML\n", readme, re.S)
+    assert len(blocks) == 2
+    for text in blocks:
+        fc = load(write(tmp_path, text))
+        assert fc.sections
+        job(fc)  # every value is valid for its model
