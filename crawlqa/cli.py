@@ -612,7 +612,7 @@ def audit(
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
     path = A.write_score(report, output or score.with_name(score.stem + ".score.json"))
-    console.print(A.format_score(report), markup=False, highlight=False)
+    sys.stdout.write(A.format_score(report) + "\n")  # a plain table: not wrapped to the terminal
     console.print(f"wrote {path}")
 
 
