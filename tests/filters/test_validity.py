@@ -208,6 +208,14 @@ CASES: list[tuple[str, str, dict]] = [
      {"meta": {**_meta("proposed"), "b": {"url": PAPER, "quotes": ["a quote that is not in the evidence"]}}}),
     ("proposal_grounded/answer_not_in_evidence", "proposed",
      {"answer": "1931", "question": "In which year was the pianist studied in the arXiv paper Crawling for Questions born?"}),
+    # fluency
+    ("fluency/doubled_word", "single_hop", {"question": "Which record label did Ray Charles sign with in in 1952?"}),
+    ("fluency/doubled_phrase", "single_hop",
+     {"question": "Which record label did Ray Charles by Ray Charles sign with in 1952?"}),
+    ("fluency/unbalanced_quotes", "single_hop", {"question": 'Which record label did "Ray Charles sign with in 1952?'}),
+    ("fluency/unbalanced_brackets", "single_hop",
+     {"question": "Which record label did Ray Charles (the singer sign with in 1952?"}),
+    ("fluency/stray_punctuation", "single_hop", {"question": "Which record label did Ray Charles sign with in 1952! then?"}),
     # language
     ("wrong_language", "single_hop", {"question": "Bei welchem Plattenlabel unterschrieb Ray Charles im Jahr 1952?"}),
 ]
