@@ -29,7 +29,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.env import BrowseEnv
-from filters.base import KEEP, Filter, Verdict, drop, register
+from filters.base import KEEP, Filter, Verdict, drop
 from filters.shortcut import fold_text
 from schemas.ids import stable_hash
 from schemas.records import QARecord
@@ -196,7 +196,6 @@ def replay(env: BrowseEnv, record: QARecord) -> ReplayResult:
     return Replayer(env).replay(record)
 
 
-@register
 class ReplayFilter(Filter):
     """Drops records whose golden path cannot be replayed in the env (``unreplayable``); hands the
     reference trajectory of every replayed record to ``sink`` (the ``trajectories/`` writer)."""

@@ -19,7 +19,10 @@ from filters.config import FilterConfig
 
 __all__ = ["Filter", "FilterChain", "FilterConfig", "Verdict", "build_filters", "drop", "registered"]
 
-_NOT_FILTER_MODULES = frozenset({"base", "config", "text", "dedup", "closed_book"})
+_NOT_FILTER_MODULES = frozenset({"base", "config", "text", "dedup", "closed_book", "shortcut"})
+# Filters the filter stage adds itself (they need the run's search index / browsing env, agents/gate.py):
+# not in the registry, but their names may be listed in ``disabled``.
+STAGE_FILTERS = frozenset({"shortcut", "replay"})
 
 
 def _discover() -> None:
@@ -38,7 +41,7 @@ def build_filters(cfg: FilterConfig, *, links: Mapping[str, set[str]] | None = N
     """The validity chain for ``cfg``, cheap checks first; ``links`` (url -> out-link urls) enables
     the multi-hop link check. Names in ``cfg.disabled`` are left out (an unknown name is an error)."""
     known = registered()
-    unknown = set(cfg.disabled) - set(known)
+    unknown = set(cfg.disabled) - set(known) - STAGE_FILTERS
     if unknown:
         raise ValueError(f"unknown filter(s) in disabled: {sorted(unknown)}; known: {sorted(known)}")
     chain = []

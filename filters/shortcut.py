@@ -14,9 +14,9 @@ record is kept and only tagged (its ``shortcut_rank``), counted as ``filter/shor
 Single-hop records are never dropped here: they are E2HQA seeds (the filter stage writes them to
 ``seeds/``), tagged all the same.
 
-The filter needs the run's search index, so ``build_filters`` does not build it (``from_config`` returns
-None); the filter stage adds it with the index (``ShortcutFilter.for_index``). ``disabled: [shortcut]``
-leaves it out.
+The filter needs the run's search index, so it is not in the registry ``build_filters`` reads; the
+filter stage adds it with the index (``ShortcutFilter.for_index``, agents/gate.py). ``disabled: [shortcut]``
+leaves it out (``filters.STAGE_FILTERS``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from filters.base import KEEP, Filter, Verdict, drop, register
+from filters.base import KEEP, Filter, Verdict, drop
 from schemas.records import QARecord
 
 if TYPE_CHECKING:
@@ -156,7 +156,6 @@ def shortcut_rank(index: LocalSearchIndex, question: str, answer: str, *, aliase
     return None
 
 
-@register
 class ShortcutFilter(Filter):
     """Sets ``shortcut_rank``; drops records whose answer one search of the question finds in the top 3."""
 
