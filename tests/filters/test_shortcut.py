@@ -94,6 +94,7 @@ def test_not_built_by_build_filters_but_disabled_by_name(index):
     from filters import FilterConfig, build_filters
 
     assert all(f.name != "shortcut" for f in build_filters(FilterConfig()))
+    build_filters(FilterConfig(disabled=["shortcut", "replay"]))  # stage filters: known names
     assert ShortcutFilter.for_index(FilterConfig(disabled=["shortcut"]), index) is None
     f = ShortcutFilter.for_index(FilterConfig(keep_easy=True), index)
     assert f is not None and f.keep_easy and f.top == 3
