@@ -71,7 +71,7 @@ def item_name(item: str) -> str:
     return strip_quotes(s).strip(" ,;")
 
 
-_NICKNAME = re.compile(r"(?<=\w)\s+[\"“‘']\w[^\"“”‘’]{0,30}?[\"”’']\s+(?=\w)")
+_NICKNAME = re.compile(r"(?<=\w)\s+[\"“‘']\w[^\"“”‘’]{1,30}?[\"”’']\s+(?=\w)")  # not "rock 'n' roll"
 
 
 def without_nickname(name: str) -> str:
@@ -83,7 +83,15 @@ def item_key(item: str) -> str:
     """Comparable key of an item's entity ('' for bare numbers such as catalogue numbers); a quoted
     nickname does not count ('David "Fathead" Newman' and 'David Newman' are one key)."""
     k = norm(without_nickname(item_name(item)))
+    k = _SYNONYMS.get(k, k)
     return "" if re.fullmatch(r"[\d ]*", k) else k
+
+
+# one key for names a page writes two ways ("R&B" in one infobox, "Rhythm and blues" in the next)
+_SYNONYMS = {"r b": "rhythm and blues", "rnb": "rhythm and blues", "r n b": "rhythm and blues",
+             "rock n roll": "rock and roll", "rock n' roll": "rock and roll", "rock & roll": "rock and roll",
+             "c w": "country and western", "hip hop music": "hip hop", "soul music": "soul",
+             "pop music": "pop", "jazz music": "jazz", "blues music": "blues", "country music": "country"}
 
 
 # ----------------------------------------------------------------------------------------------

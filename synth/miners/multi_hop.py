@@ -45,12 +45,13 @@ from synth.volatile import volatile_enumeration, volatile_fact
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
 _TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
 _NO_EDGE_KEYS = {"website", "cite as", "related doi", "chronology"}
-# what a track list's entry is, and the facts of a song page that are the track's own (not the
-# single's release: its date, length, label, B-side belong to one release of the song)
+# what a track list's entry is, and the facts of a song page that are the track's own: who wrote it
+# (the single's date, length, label, B-side belong to one release of the song, and its genre to one
+# recording: a Ray Charles cover of "The Long and Winding Road" is not the Beatles' pop single)
 _ITEM_TYPES = {"track": ("single", "song"), "song": ("single", "song"), "single": ("single", "song"),
                "album": ("album",)}
 SONG_KEYS = {"writer(s)", "writer", "writers", "songwriter(s)", "songwriter", "songwriters", "composer(s)",
-             "composer", "composers", "lyricist(s)", "lyricist", "written by", "music by", "lyrics by", "genre"}
+             "composer", "composers", "lyricist(s)", "lyricist", "written by", "music by", "lyrics by"}
 
 
 def item_type(enum) -> tuple[str, ...]:

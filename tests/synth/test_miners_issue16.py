@@ -233,3 +233,33 @@ def test_papers_of_a_rolling_listing_are_no_hop_and_no_count() -> None:
     assert any(r.reason == "volatile" and r.url == url for r in rejects)
     counts, crej, _ = mine(CountMiner(), [listing])
     assert counts == [] and {r.reason for r in crej} == {"volatile"}
+
+
+def test_r_and_b_and_rhythm_and_blues_are_one_genre() -> None:
+    # "Genius Loves Company" lists "Rhythm and blues", the Ray Charles article "R&B": shared, and the
+    # answer is not missing it
+    cands, _, _ = mine(IntersectionMiner(), [page("Genius_Loves_Company.html"), page("Ray_Charles.html", url=ROOT)],
+                       max_shared=10)
+    c = next(c for c in cands if json.loads(c.slots_json)["group"] == "genre")
+    shared = json.loads(c.slots_json)["shared"]
+    assert "Rhythm and blues" in shared and {"soul", "country", "blues", "jazz", "pop"} <= set(shared)
+
+
+def test_a_tracks_genre_is_not_asked_from_the_songs_page() -> None:
+    # a track is one recording; the song page's genre is another's ("The Long and Winding Road" as a
+    # Beatles pop single): only who wrote it passes from the song to the track
+    from schemas.records import Fact
+    from synth.miners.multi_hop import SONG_KEYS
+
+    assert "genre" not in SONG_KEYS and "writer(s)" in SONG_KEYS
+    album = page("Ray_Sings,_Basie_Swings.html", root=A + "Ray_Sings,_Basie_Swings.html")
+    single = page("I_Can't_Stop_Loving_You.html", root=album.url)
+    facts = [f for f in single.facts if f.key == "Type"] + [Fact(key="Genre", value="Country soul"),
+                                                             Fact(key="Writer", value="Don Gibson")]
+    single = single.model_copy(update={"parent_url": album.url, "enumerations": [], "facts": facts})
+    cands, rejects, _ = mine(MultiHopMiner(), [album, single], max_paths_per_start=50)
+    got = {c.relation: c.answer for c in cands if c.source_urls == [album.url, single.url]}
+    # the writer is shown on the path already ('"I Can't Stop Loving You" (Don Gibson) – 4:02'), the
+    # genre is not the track's: nothing to ask
+    assert got == {}
+    assert ("answer_on_path", single.url) in {(r.reason, r.url) for r in rejects}
