@@ -93,6 +93,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="print the version and exit")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress and no summary: errors and the run folder only")] = False,
@@ -100,22 +101,24 @@ def main_options(
         "--log-level", help="crawlqa log lines shown on stderr from this level up")] = LogLevel.WARNING,
 ) -> None:
     """Manufacture hard, verifiable QA data for web-browsing agents (CRAWLQA + E2HQA)."""
+    from rich.logging import RichHandler
+
     STATE["quiet"] = quiet
     level = logging.ERROR if quiet else getattr(logging, log_level.value)
     lg = logging.getLogger("crawlqa")
-    lg.setLevel(level)
-    if not any(getattr(h, "_crawlqa_cli", False) for h in lg.handlers):
-        from rich.logging import RichHandler
+    saved = (lg.level, lg.propagate)
+    handler = RichHandler(console=err, show_path=False, show_time=False, markup=False, level=level)
+    lg.addHandler(handler)
+    lg.propagate = False  # Prefect's root console handler would print every line a second time
+    if lg.getEffectiveLevel() > level:  # never raised: Prefect's run-log forwarding wants INFO
+        lg.setLevel(level)
 
-        h = RichHandler(console=err, show_path=False, show_time=False, markup=False)
-        h._crawlqa_cli = True  # type: ignore[attr-defined]
-        h.setLevel(level)
-        lg.addHandler(h)
-        lg.propagate = False
-    else:
-        for h in lg.handlers:
-            if getattr(h, "_crawlqa_cli", False):
-                h.setLevel(level)
+    def restore() -> None:  # the command is over (matters when the CLI runs in-process, as in tests)
+        lg.removeHandler(handler)
+        lg.setLevel(saved[0])
+        lg.propagate = saved[1]
+
+    ctx.call_on_close(restore)
 
 
 def _quiet_prefect() -> None:
