@@ -130,13 +130,15 @@ def page_text_dump(p: Page) -> str:
 def save_pages(folders: list[Path], urls: set[str], dest: Path) -> dict[str, dict[str, str]]:
     """Write the pages among ``urls`` (matched by canonical or final URL, loosely) to ``dest``:
     ``<id>.html`` and ``<id>.txt``. Returns url → {"html", "text"} paths relative to ``dest.parent``."""
-    want = {url_key(u): u for u in urls}
+    want: dict[str, set[str]] = defaultdict(set)  # "Sweet_&_Sour" and "Sweet_%26_Sour" share a key
+    for u in urls:
+        want[url_key(u)].add(u)
     found: dict[str, dict[str, str]] = {}
     dest.mkdir(parents=True, exist_ok=True)
     for folder in folders:
         for p in iter_records(folder, Page):
             keys = {url_key(p.url), url_key(p.final_url or p.url)}
-            hits = [want[k] for k in keys if k in want and want[k] not in found]
+            hits = sorted({u for k in keys for u in want.get(k, ()) if u not in found})
             if not hits:
                 continue
             (dest / f"{p.id}.html").write_text(p.html or "", encoding="utf-8")

@@ -217,3 +217,18 @@ def test_cli_sheet_of_two_runs(tmp_path: Path) -> None:
     assert {r["run"] for r in _csv(out / "audit.csv")} == {"run-a", "run-b"}
     res = CliRunner().invoke(app, ["audit", str(a), str(tmp_path / "nope"), "--sample", "4"])
     assert res.exit_code == 2 and "no run folder" in res.output
+
+
+def test_both_spellings_of_a_url_find_the_saved_page(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pipelines.audit import save_pages
+    from pipelines.shards import ShardWriter
+
+    url, final = "http://h/A/Sweet_&_Sour_Tears.html", "http://h/A/Sweet_%26_Sour_Tears.html"
+    page = Page(id="p1", url=url, final_url=final, root_url=url, depth=0, status=200, content_type="text/html",
+                fetched_at=datetime(2026, 1, 1, tzinfo=UTC), html="<p>x</p>", text="x")
+    with ShardWriter(tmp_path / "pages", Page) as w:
+        w.write(page)
+    saved = save_pages([tmp_path / "pages"], {url, final}, tmp_path / "out" / "pages")
+    assert set(saved) == {url, final} and saved[url] == saved[final] == {"html": "pages/p1.html", "text": "pages/p1.txt"}
