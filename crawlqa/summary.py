@@ -6,10 +6,16 @@ from rich.console import Console
 from rich.table import Table
 
 
+def is_e2hqa(manifest: dict) -> bool:
+    """An E2HQA run: rewrites over a corpus run, with no pages or candidates of its own."""
+    return bool(manifest.get("corpus")) or "e2h" in (manifest.get("stages") or {})
+
+
 def _funnel_rows(manifest: dict) -> list[tuple[str, int]]:
     f = manifest["funnel"]
-    return [("pages fetched", f["pages_fetched"]), ("candidates mined", f["candidates"]),
+    rows = [("pages fetched", f["pages_fetched"]), ("candidates mined", f["candidates"]),
             ("questions written", f.get("written", 0)), ("kept", f["kept"]), ("rejects", f["rejects"])]
+    return rows[2:] if is_e2hqa(manifest) else rows
 
 
 def _qa_types(manifest: dict) -> dict[str, int]:
@@ -52,11 +58,15 @@ def print_summary(manifest: dict, console: Console | None = None, run_path: str 
     for root in (manifest.get("crawl") or {}).get("empty_roots", []):
         console.print(f"[yellow]root yielded no page:[/yellow] {root}")
     if run_path:
-        console.print(f"shards: [bold]{run_path}[/bold] (qa/, rejects/, pages/, manifest.json, README.md)")
+        folders = "qa/, rejects/" if is_e2hqa(manifest) else "qa/, rejects/, pages/"
+        console.print(f"shards: [bold]{run_path}[/bold] ({folders}, manifest.json, README.md)")
+    if is_e2hqa(manifest) and manifest.get("corpus"):
+        console.print(f"corpus run: {manifest['corpus']}", highlight=False)
 
 
 def summary_markdown(manifest: dict) -> str:
-    lines = [f"# crawlqa run `{manifest['run_id']}`", "", "| funnel | count |", "|---|---:|"]
+    kind = "E2HQA run" if is_e2hqa(manifest) else "run"
+    lines = [f"# crawlqa {kind} `{manifest['run_id']}`", "", "| funnel | count |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in _funnel_rows(manifest)]
     types = _qa_types(manifest)
     if types:

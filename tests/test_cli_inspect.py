@@ -42,3 +42,21 @@ def test_inspect_of_an_e2hqa_run_has_no_crawl_table(tmp_path):
     report = json.loads(CliRunner().invoke(app, ["inspect", str(e2h_run), "--json"]).output)
     assert report["kind"] == "e2hqa" and report["crawl"]["pages_per_root"] == {}
     assert report["crawl"]["corpus"] == "/data/20260101T000000Z" and report["crawl"]["e2h"]["rounds"] == 3
+
+
+def test_the_run_summary_fits_the_kind_too(tmp_path):
+    from rich.console import Console
+
+    from crawlqa.summary import print_summary, summary_markdown
+
+    for run, e2h in ((make_run(tmp_path / "a"), False), (_as_e2h(make_run(tmp_path / "b")), True)):
+        m = json.loads((run / "manifest.json").read_text())
+        console = Console(record=True, width=200)
+        print_summary(m, console, run_path=str(run))
+        text = console.export_text()
+        assert ("pages fetched" in text) is not e2h and ("candidates mined" in text) is not e2h
+        assert "questions written" in text and "kept" in text
+        assert ("corpus run: /data/20260101T000000Z" in text) is e2h
+        md = summary_markdown(m)
+        assert md.startswith("# crawlqa E2HQA run" if e2h else "# crawlqa run")
+        assert ("| pages fetched |" in md) is not e2h
