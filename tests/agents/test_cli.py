@@ -74,3 +74,25 @@ def test_solve_flow_runs_a_prefect_task_per_shard(tmp_path, prefect_harness):
         out = solve_flow(run_dir=str(run), llm_cfg=llm, solve_cfg=SolveConfig(k=2, concurrency=1))
     assert out["shards"] == 1 and out["counters"]["solve/attempts"] == 8
     assert (run / "_state" / "solve-00000.json").is_file()
+
+
+@pytest.mark.slow
+def test_run_with_solve_fills_every_kept_record(tmp_path, monkeypatch, fixture_site):
+    """``crawlqa run --llm offline --solve 2``: the offline job, then agent rollouts with the model."""
+    import json
+
+    with LLMTestServer(responder=ScriptedAgent({})) as srv:  # answers "I do not know" at once
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        res = CliRunner().invoke(app, [
+            "run", "--roots", fixture_site.url.rstrip("/") + "/wiki/index.html", "--out", str(tmp_path),
+            "--run-id", "s", "--engine", "local", "--llm", "offline", "--model", srv.model, "--max-depth", "2",
+            "--max-pages", "40", "--delay", "0", "--allow-private", "--solve", "2"])
+        assert res.exit_code == 0, res.output + repr(res.exception)
+        assert srv.chat_calls, "the model was asked"
+    run = tmp_path / "s"
+    qa = read_table(run / "qa", QARecord).to_pylist()
+    assert qa and all(r["solve_rate"] == 0.0 and r["difficulty_tier"] == "unsolved" for r in qa)
+    m = json.loads((run / "manifest.json").read_text())
+    assert m["solve"]["counters"]["solve/failed"] == 2 * m["solve"]["counters"]["solve/records"]
+    assert sum(s["n"] for s in m["agents"]["solve"].values()) == len(qa)
