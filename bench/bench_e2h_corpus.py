@@ -2,6 +2,16 @@
 
     .venv/bin/python bench/bench_e2h_corpus.py --crawl [--work bench/out/e2h-crawl] [--sites ...]
     .venv/bin/python bench/bench_e2h_corpus.py [--pages-run DIR] [--rounds 3]
+    .venv/bin/python bench/bench_e2h_corpus.py --pages-run CRAWL_RUN --seeds-file bench/seeds/raycharles-seeds.jsonl \
+        [--gold bench/seeds/raycharles-gold.tsv] [--seed-base URL_PREFIX]
+
+``--seeds-file``: E2HQA from an external seeds file, end to end (``pipelines.e2h_job.run_e2hqa``: the
+e2h stage, then the default filter stage, one-search gate included) over a finished crawl run, offline
+writer. Reported: seeds grounded, grounding precision against ``--gold`` (``id<TAB>page file``),
+seeds kept in ``qa/`` with at least 2 and 3 rounds, kept answers found in their evidence and equal to
+the seed's answer string, kept questions failing the fluency check (must be 0), and every kept
+question for reading. ``--seed-base`` rewrites the seeds' URL prefix ``http://127.0.0.1:18500``
+to where the crawl run served the corpus.
 
 Pages: with ``--crawl``, the corpus is served on 127.0.0.1 (crawlqa.devserver, one document root in
 the scratch folder) and crawled with ``crawlers.crawl``; with ``--pages-run``, a crawl run folder's
@@ -207,6 +217,91 @@ def verify(rec: QARecord, idx: LocalSearchIndex) -> tuple[bool, bool, str]:
     return True, True, ""
 
 
+def seeds_bench(args: argparse.Namespace) -> None:
+    """E2HQA from an external seeds file over a crawl run, through the whole job (see the docstring)."""
+    import shutil
+    from urllib.parse import unquote
+
+    from filters.fluency import fluency_problem
+    from pipelines.e2h_job import run_e2hqa
+    from synth.e2h.grounding import SeedGrounder, states
+    from synth.e2h.seeds import Seed, load_seed_file
+    from synth.search import SearchRouter
+
+    seeds_file = args.seeds_file
+    if args.seed_base:
+        text = seeds_file.read_text(encoding="utf-8").replace("http://127.0.0.1:18500", args.seed_base.rstrip("/"))
+        seeds_file = args.work / f"seeds-rebased{seeds_file.suffix}"
+        args.work.mkdir(parents=True, exist_ok=True)
+        seeds_file.write_text(text, encoding="utf-8")
+    rid = f"e2h-{args.seeds_file.stem}-{args.seeds_file.suffix.lstrip('.')}"
+    out = args.work / rid
+    shutil.rmtree(out, ignore_errors=True)  # a fresh dedup index: a re-run must not dedup against itself
+    t = time.perf_counter()
+    manifest = run_e2hqa(corpus=args.pages_run, seeds=seeds_file, rounds=args.rounds, out=out, run_id=rid,
+                         llm="offline")
+    seconds = round(time.perf_counter() - t, 1)
+    run = RunDir.open(out / rid)
+    c = manifest.get("counters", {})
+    rows = list(load_seed_file(seeds_file))
+    seeds = [r for r in rows if isinstance(r, Seed)]
+    kept = list(iter_records(run.sub("qa"), QARecord))
+    by_seed = {json.loads(r.meta_json)["seed_id"]: r for r in kept}
+    answer_of = {s.id: s.answer for s in seeds}
+    n = len(rows)
+    grounded = sum(v for k, v in c.items() if k.startswith("e2h/seeds/grounded/"))
+    res: dict = {
+        "seeds_file": str(args.seeds_file), "rows": n, "seeds": len(seeds), "rounds": args.rounds,
+        "seconds": seconds, "grounded": grounded, "grounded_pct": round(100 * grounded / n, 1),
+        "grounded_via": {k.rsplit("/", 1)[1]: v for k, v in c.items() if k.startswith("e2h/seeds/grounded/")},
+        "ungrounded": c.get("e2h/dropped/seed_ungrounded", 0),
+        "drafts": count_rows(run.sub("drafts")), "kept_qa": len(kept),
+        "kept_ge_2": sum(r.difficulty >= 2 for r in kept), "kept_3": sum(r.difficulty >= 3 for r in kept),
+        "e2h_dropped": {k.split("e2h/dropped/")[1]: v for k, v in c.items() if k.startswith("e2h/dropped/")},
+        "filter_dropped": {k.split("filter/dropped/")[1]: v for k, v in c.items()
+                           if k.startswith("filter/dropped/")},
+        "answer_in_evidence": sum(any(states(r.answer, e.text) for e in r.evidence) for r in kept),
+        "answer_is_seed_answer": sum(r.answer == answer_of.get(sid) for sid, r in by_seed.items()),
+        "fluency_failures": [r.question for r in kept if fluency_problem(r.question)],
+    }
+    res["kept_ge_2_pct"] = round(100 * res["kept_ge_2"] / n, 1)
+    res["kept_3_pct"] = round(100 * res["kept_3"] / n, 1)
+    if args.gold and args.gold.is_file():
+        gold = dict(line.rstrip("\n").split("\t")[:2] for line in args.gold.read_text().splitlines()[1:] if line)
+        idx = LocalSearchIndex(run.sub("_index") / INDEX_FILE)
+        g = SeedGrounder(SearchRouter(idx))
+        by_q = {}
+        for line in args.gold.read_text().splitlines()[1:]:
+            by_q[line.split("\t")[0]] = line
+        right = wrong = 0
+        wrong_list = []
+        ids = list(gold)
+        for i, s in enumerate(seeds):
+            sid = s.id if s.id in gold else (ids[i] if i < len(ids) else "")
+            r = g.ground(s)
+            if not r.ok or not sid:
+                continue
+            if unquote(r.url).rsplit("/", 1)[-1] == unquote(gold[sid]):
+                right += 1
+            else:
+                wrong += 1
+                wrong_list.append({"id": sid, "question": s.question, "grounded": r.url, "snippet": r.snippet,
+                                   "gold": gold[sid]})
+        idx.close()
+        res["grounding_precision"] = {"right_page": right, "other_page": wrong,
+                                      "precision_pct": round(100 * right / max(right + wrong, 1), 1),
+                                      "other_pages": wrong_list}
+    res["kept"] = [{"rounds": r.difficulty, "question": r.question, "answer": r.answer,
+                    "seed": json.loads(r.meta_json)["seed_question"]}
+                   for r in sorted(kept, key=lambda r: (-r.difficulty, r.id))]
+    args.work.mkdir(parents=True, exist_ok=True)
+    (args.work / f"results-{rid}.json").write_text(json.dumps(res, indent=2, ensure_ascii=False))
+    print(json.dumps({k: v for k, v in res.items() if k != "kept"}, indent=2, ensure_ascii=False))
+    print("\nKept:")
+    for k in res["kept"]:
+        print(f"- [{k['rounds']}] {k['question']}  → {k['answer']}   (seed: {k['seed']})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
@@ -220,7 +315,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--fresh", action="store_true", help="rebuild pages, seeds and index")
+    ap.add_argument("--seeds-file", type=Path, default=None, help="E2HQA from this seeds file (needs --pages-run)")
+    ap.add_argument("--gold", type=Path, default=None, help="id<TAB>page file: the page stating each seed's answer")
+    ap.add_argument("--seed-base", default="", help="URL prefix replacing http://127.0.0.1:18500 in the seeds")
     args = ap.parse_args()
+    if args.seeds_file:
+        if not args.pages_run:
+            ap.error("--seeds-file needs --pages-run (a finished crawl run)")
+        seeds_bench(args)
+        return
 
     res: dict = {"sites": args.sites, "rounds": args.rounds}
     if args.pages_run:

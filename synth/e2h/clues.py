@@ -274,7 +274,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         elif fam == "artist" and norm_key(row.key) == "type":
             # 'Studio album by Ray Charles, Milt Jackson': two artists, so 'the artist of X' is not one person
             makers = re.split(r"\bby\s+", row.value, maxsplit=1)
-            resolves = max(row.nlinks, value_count(re.sub(r"\s+(?:and|&)\s+", ", ", makers[1]))
+            resolves = max(row.nlinks, value_count(re.sub(r"\s+(?:and|&|with|ft\.?|feat\.?|featuring)\s+", ", ",
+                                                          makers[1], flags=re.I))
                            if len(makers) > 1 else 1)
         else:
             resolves = max(row.nlinks, value_count(row.value))

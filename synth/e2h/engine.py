@@ -39,6 +39,7 @@ its requests concurrently.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -50,7 +51,7 @@ from schemas.ids import qa_id, reject_id, stable_hash
 from schemas.records import Evidence, LineageStep, QARecord, Reject
 from synth.e2h.clues import RELATION_KINDS, Clue, clues_for
 from synth.e2h.config import E2HConfig
-from synth.e2h.entities import EntitySpan, capitalised_spans, find_entities, occurs
+from synth.e2h.entities import _TYPE_SET, EntitySpan, capitalised_spans, find_entities, occurs
 from synth.e2h.grounding import Grounding, SeedGrounder, states
 from synth.e2h.seeds import Seed
 from synth.e2h.writers import (
@@ -244,7 +245,8 @@ class E2HEngine:
         q, answer = s.question, s.seed.answer
         spans = [sp for sp in (self._in_context(sp, s) for sp in
                                find_entities(q, answer, self.aliases, max_tokens=self._alias_len))
-                 if sp is not None and not ({self.index.entity_key(u) for u in sp.urls} & s.replaced)]
+                 if sp is not None and not ({self.index.entity_key(u) for u in sp.urls} & s.replaced)
+                 and not self._attributive(q, sp)]
         caps = capitalised_spans(q, answer, taken=spans) if self.search.web is not None else []
         last = s.last_span
 
@@ -343,6 +345,18 @@ class E2HEngine:
         return sorted(usable, key=lambda c: (0 if chaining and chains(c) else 1,
                                              relation(c.kind, c.key, c.relation) in used, order[c.kind],
                                              rot[c.snippet], len(c.predicate)))
+
+    def _attributive(self, q: str, sp: EntitySpan) -> bool:
+        """A name used as a modifier ('previously released Ray Charles tracks'): a description cannot
+        stand there ('previously released the artist of X tracks')."""
+        m = re.match(r"\s+([a-z][\w-]*)", q[sp.end:])
+        if not m:
+            return False
+        w = m.group(1)
+        if w in _TYPE_SET or (w.endswith("s") and w[:-1] in _TYPE_SET):
+            self.counters.inc(f"{STAGE}/entities/attributive")
+            return True
+        return False
 
     def _gives_away(self, sp: EntitySpan, answer: str) -> bool:
         key = (sp.urls, answer)

@@ -122,6 +122,7 @@ def shorten(phrase: str, max_chars: int) -> str | None:
     return best or None
 
 
+_PRONOUN_CLAUSE = re.compile(r",\s+(?:who|which|that|where)\s+[^,]*?\b(?:it|him|her|them|its|his|their)\b.*$", re.I)
 _SECOND_CLAUSE = re.compile(r",?\s+and\s+(?:was|is|were|are|has|had|became|becomes|later|first|then|also)\b.*$",
                             re.I)
 
@@ -133,6 +134,7 @@ def the_phrase(pred: str, type_: str, max_chars: int) -> str | None:
     stand where the entity stood; 'best known in the version ...' cannot (None). A second clause
     (', and was a hit ...') is cut off."""
     p = _SECOND_CLAUSE.sub("", pred.strip()).strip(" ,")
+    p = _PRONOUN_CLAUSE.sub("", p).strip(" ,")  # ', who first recorded it on ...': 'it' has nothing to point at
     low = p.lower()
     if low.startswith(("a ", "an ")):
         p = "the " + p.split(" ", 1)[1]
