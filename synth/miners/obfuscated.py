@@ -105,6 +105,12 @@ def _display(c: dict) -> dict:
     return c
 
 
+def _object(c: dict) -> str:
+    """The obfuscated object as words ("the early 1960s", "initials J. W.", "soul")."""
+    p = c["pred"]
+    return str(p.get("text") or p["v"]) if p["op"] == "has" else value_phrase(p)
+
+
 class ObfuscatedMiner:
     name: ClassVar[str] = "obfuscated"
 
@@ -188,7 +194,7 @@ class ObfuscatedMiner:
                 evidence.append(Evidence(url=c["url"], text=c["snippet"]))
         constraints = [
             Constraint(subject=c["s"], relation=c["p"],
-                       object=c["o"] if c["t"] == "rel" else W.Realiser({"vars": kinds, "constraints": []}, None).obj(c),
+                       object=c["o"] if c["t"] == "rel" else _object(c),
                        value=c["value"], evidence_url=c["url"], snippet=c["snippet"])
             for c in query["constraints"]
         ]

@@ -70,7 +70,8 @@ ATTR: dict[str, list[tuple[str, str]]] = {
               ("filed under {o}", "is usually filed under {o}")],
     "occupation": [("who worked as a {o}", "worked as a {o}"), ("known among other things as a {o}", "was also a {o}")],
     "instrument": [("who played {o}", "played {o}"), ("credited on {o}", "is credited on {o}")],
-    "label": [("issued on a label whose name begins with {o}", "was issued on a label whose name begins with {o}"),
+    "label": [("issued on a label whose name begins with the letter {o}",
+               "was issued on a label whose name begins with the letter {o}"),
               ("on a label starting with the letter {o}", "came out on a label starting with the letter {o}")],
     "nationality": [("of {o} nationality", "was {o}"), ("with {o} roots", "is {o}")],
     "language": [("in the {o} language", "is in {o}")],
@@ -78,8 +79,8 @@ ATTR: dict[str, list[tuple[str, str]]] = {
 # people and groups: the same attributes read differently
 ATTR_PERSON: dict[str, list[tuple[str, str]]] = {
     "genre": [("working in {o}", "worked in {o}"), ("associated with {o}", "is associated with {o}")],
-    "label": [("signed at some point to a label whose name begins with {o}",
-               "was signed at some point to a label whose name begins with {o}")],
+    "label": [("signed at some point to a label whose name begins with the letter {o}",
+               "was signed at some point to a label whose name begins with the letter {o}")],
     "released": [("whose debut came in {o}", "debuted in {o}")],
 }
 # relation clauses seen from the fact holder (s) or from the linked page (o): {y} = the other side
@@ -166,7 +167,7 @@ class Realiser:
         if p["op"] == "initials":
             return ". ".join(p["v"]) + "."
         if p["op"] == "initial":
-            return f"“{p['v']}”"
+            return p["v"]
         return value_phrase(p)
 
     def attr_clause(self, c: dict, form: int) -> str:
@@ -237,8 +238,7 @@ class Realiser:
         attrs = {v: [c for c in self.cons if c["t"] == "attr" and c["s"] == v] for v in self.vars}
         for v in attrs:
             rng.shuffle(attrs[v])
-        edges, extra = self.tree()
-        rng.shuffle(edges)
+        edges, extra = self.tree()  # breadth-first: a node is introduced before its own edges are told
         xnoun = self.noun("?x")
         same = [v for v in self.vars if v != "?x" and self.noun(v) == xnoun]
         follow = (["The {noun} I have in mind"] if same else
@@ -256,6 +256,7 @@ class Realiser:
                         rng.choice(NEIGHBOUR_SUBJECT).format(noun=self.noun(child)))
                 later.append(f"{subj} {self.attr_clause(c2, 1)}.")
         x_rel_edges = [e for e in edges if e[1] == "?x"]
+        rng.shuffle(x_rel_edges)
         deep_edges = [e for e in edges if e[1] != "?x"]
         x_attrs = list(attrs["?x"])
         plan = rng.randrange(5)
@@ -380,7 +381,7 @@ def cues(c: dict) -> list[str]:
     if op == "initials":
         return [". ".join(p["v"]) + ".", ".".join(p["v"]) + ".", " ".join(p["v"]), p["v"]]
     if op == "initial":
-        return [f"“{p['v']}”", f"\"{p['v']}\"", f"'{p['v']}'", f"letter {p['v']}"]
+        return [f"letter {p['v']}", f"“{p['v']}”", f"\"{p['v']}\""]
     if op == "has":
         return [p.get("text") or p["v"], p["v"]]
     return [str(p.get("v", ""))]
