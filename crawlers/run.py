@@ -169,6 +169,12 @@ def crawl(
     """
     if not roots:
         raise ValueError("crawl() needs at least one root URL")
+    from crawlers.urls import has_userinfo, redact_url
+
+    for root in roots:
+        if has_userinfo(root):  # a configuration error; the message never shows the password
+            raise ValueError(f"root URL carries a user name/password (credentials in root URLs are not "
+                             f"supported): {redact_url(root)[:200]}")
     work_dir = Path(work_dir).resolve()
     work_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(cache_dir).resolve()

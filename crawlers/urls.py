@@ -7,8 +7,9 @@ no trailing slash (except the root), mobile host variants folded into the deskto
 (``en.m.wikipedia.org`` → ``en.wikipedia.org``, ``m.example.com`` → ``example.com``) and MediaWiki's
 ``/w/index.php?title=X`` folded into ``/wiki/X``.
 
-``fetch_url(url)`` is what is requested: the link as written, less its fragment and tracking
-parameters (a server may care about a trailing slash, so that stays).
+``fetch_url(url)`` is what is requested: the link as written, less its fragment, tracking
+parameters and any ``user:password@`` (a server may care about a trailing slash, so that stays).
+``redact_url`` is a URL as it may be shown or written anywhere: credentials replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,19 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").rstrip(".")
     except ValueError:
         return ""
+
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#]*@)", re.S)
+
+
+def has_userinfo(url: str) -> bool:
+    """The URL carries a user name and/or password (``http://user:pw@host/``)."""
+    return _USERINFO.match(url.strip()) is not None
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its user name and password replaced by ``***`` (what may be shown or written)."""
+    return _USERINFO.sub(r"\1***@", url.strip(), count=1)
 
 
 @lru_cache(maxsize=4_096)
@@ -208,5 +222,6 @@ def fetch_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url.split("#", 1)[0]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", _clean_query(parts.query), ""))
+        return redact_url(url.split("#", 1)[0])
+    netloc = parts.netloc.rpartition("@")[2]  # credentials in a link are never sent (nor logged, cached)
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", _clean_query(parts.query), ""))

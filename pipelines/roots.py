@@ -13,8 +13,11 @@ MAX_ROOTS_FILE_BYTES = 16 * 1024 * 1024
 
 
 def shown(text: str, limit: int = 120) -> str:
-    """``repr(text)``, cut to ``limit`` characters (a 10 MB line stays a one-line message)."""
-    r = repr(text)
+    """``repr(text)``, cut to ``limit`` characters (a 10 MB line stays a one-line message), with any
+    URL credentials (``user:password@``) replaced by ``***``."""
+    from crawlers.urls import redact_url
+
+    r = repr(redact_url(text))
     return r if len(r) <= limit else f"{r[:limit]}... ({len(text):,} characters)"
 
 
@@ -40,6 +43,10 @@ def check_url(url: str) -> str | None:
         return "not an http(s) URL"
     if not parts.hostname:
         return "URL has no host"
+    if "@" in parts.netloc:
+        # refused, not redacted: the crawler would send them to every page of the site and they would
+        # end up in logs, caches and the dataset's provenance (the message shows the URL without them)
+        return "URL carries a user name/password (credentials in root URLs are not supported)"
     if any(c.isspace() for c in url):
         return "URL contains spaces"
     return None
