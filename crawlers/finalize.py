@@ -10,12 +10,16 @@ identical shards.
 A page that declared another canonical URL (``<link rel="canonical">``) is written under that URL,
 once per canonical URL (``crawlers/frontier.py`` says which fetched page is shown).
 
+A page whose extracted text equals an earlier page's of the same site profile (one page under two
+URLs) is an ``extract`` reject ``duplicate_text``, written once under the first URL.
+
 A page whose extraction failed is an ``extract`` reject whose payload keeps its click path
 (``root_url``, ``depth``, ``parent_url``, ``anchor_text``), so paths through it can still be rebuilt.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import Counter
@@ -116,6 +120,7 @@ def finalize(
 
         order = sorted(claims, key=lambda k: (claims[k].root, claims[k].depth, k))
         per_root = Counter()
+        texts: dict[tuple[str, bytes], str] = {}  # (site, digest of the extracted text) → first URL
         # rows carry the raw HTML: small row groups keep the writer's buffer to a few MB
         with ShardWriter(pages_dir, Page, rows_per_shard=cfg.pages_per_shard, row_group_rows=100) as pw:
             for key in order:
@@ -134,6 +139,14 @@ def finalize(
                     add_reject("extract", reason, key, key, detail, nav)
                     continue
                 ex = Extracted.unpack(data)
+                if ex.text.strip():
+                    # the same page under two URLs the canonicalisation could not fold (a mirror
+                    # that ignores ?skip=2): written once, under the first URL in crawl order
+                    digest = (row.site, hashlib.blake2b(ex.text.encode(), digest_size=16).digest())
+                    first = texts.setdefault(digest, key)
+                    if first != key:
+                        add_reject("extract", "duplicate_text", key, key, f"same extracted text as {first}", nav)
+                        continue
                 if ex.facts_error:
                     counters["extract/facts_error"] += 1
                 facts, enums = _structure(ex, counters)
