@@ -510,7 +510,7 @@ def link_map(run: RunDir, only: set[tuple[str, str]] | None = None) -> dict[str,
 def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str = "drafts") -> StageReport:
     if (r := _resumed(run, "filter", counters)) is not None:
         return r
-    from agents.gate import AgentGates  # first: registers the agent filters' names
+    from agents.gate import AgentGates  # the one-search gate and the golden-path replay
     from filters import build_filters
     from filters.base import FilterChain
     from filters.dedup import MinHashDeduper, attempt_owner
