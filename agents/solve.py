@@ -502,10 +502,26 @@ def update_manifest(run: RunDir, summary: dict) -> None:
 
     if not run.manifest_path.is_file():
         return
+    import pyarrow.parquet as pq
+
+    from pipelines.card import write_card
+    from pipelines.run import _reject_reasons
+    from pipelines.shards import file_sha256
+
     manifest = json.loads(run.manifest_path.read_text())
     manifest["agents"] = agents_report(run.path)
     manifest["solve"] = {"counters": summary["counters"], "tokens": summary["tokens"].get(STAGE, {})}
+    # the qa shards were rewritten and the solve rejects added: the shard list and the funnel follow
+    shards = manifest.setdefault("shards", {})
+    for folder in ("qa", "rejects"):
+        shards[folder] = [{"path": str(p.relative_to(run.path)), "rows": pq.ParquetFile(p).metadata.num_rows,
+                           "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in shard_paths(run.sub(folder))]
+    funnel = manifest.setdefault("funnel", {})
+    funnel["kept"] = sum(s["rows"] for s in shards["qa"])
+    funnel["rejects"] = sum(s["rows"] for s in shards["rejects"])
+    funnel["reject_reasons"] = _reject_reasons(run)
     write_manifest(run, manifest)
+    write_card(run, manifest)
 
 
 def solve_one_shard(run_dir: Path | str, index: int, llm_cfg: Any, cfg: SolveConfig | None = None, *,

@@ -96,3 +96,27 @@ def test_run_with_solve_fills_every_kept_record(tmp_path, monkeypatch, fixture_s
     m = json.loads((run / "manifest.json").read_text())
     assert m["solve"]["counters"]["solve/failed"] == 2 * m["solve"]["counters"]["solve/records"]
     assert sum(s["n"] for s in m["agents"]["solve"].values()) == len(qa)
+
+
+def test_solve_updates_the_manifest_shards_and_funnel(tmp_path, monkeypatch):
+    import json
+
+    from pipelines import job as J
+    from pipelines.counters import Counters
+    from pipelines.inspect import inspect_run
+    from pipelines.run import RunDir
+
+    run_path = make_run(tmp_path)
+    run = RunDir.open(run_path)
+    J.finalize(run, {"roots": []}, [], Counters())
+    with LLMTestServer(responder=ScriptedAgent(plans())) as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
+        res = CliRunner().invoke(app, ["solve", str(run_path), "--k", "4", "--engine", "local", "--model", srv.model])
+        assert res.exit_code == 0, res.output + repr(res.exception)
+    m = json.loads((run_path / "manifest.json").read_text())
+    assert m["funnel"]["kept"] == 2 and m["funnel"]["reject_reasons"] == {
+        "solve/all_attempts_solved": 1, "solve/unsolved_unreplayable": 1}
+    assert m["agents"]["solve"]["multi_hop"]["tiers"] == {"medium": 1, "unsolved": 1}
+    report = inspect_run(run_path)
+    assert not [w for w in report["warnings"] if "manifest funnel" in w]
+    assert "solve_rate" in (run_path / "README.md").read_text()
