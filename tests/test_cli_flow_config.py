@@ -8,8 +8,6 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-pytestmark = pytest.mark.slow
-
 TOML = """
 [job]
 roots = ["{root}"]
@@ -31,6 +29,7 @@ def _pages(run) -> list[str]:
     return [u for p in sorted((run / "pages").glob("*.parquet")) for u in pq.read_table(p).column("url").to_pylist()]
 
 
+@pytest.mark.slow
 def test_the_flow_reads_its_config_file_and_parameters_win(prefect_harness, fixture_site, tmp_path, monkeypatch):
     from flows import crawlqa_flow
 
@@ -53,3 +52,14 @@ def test_the_flow_reads_its_config_file_and_parameters_win(prefect_harness, fixt
     state = crawlqa_flow(run_id="from-cwd", max_pages=4, return_state=True)
     assert state.is_completed(), state
     assert len(_pages(out / "from-cwd")) == 4
+
+
+@pytest.mark.parametrize("name", ["crawlqa_flow", "e2hqa_flow"])
+def test_every_flow_parameter_is_described_for_the_prefect_ui(name):
+    from prefect.utilities.callables import parameter_schema
+
+    import flows
+
+    props = parameter_schema(getattr(flows, name).fn).model_dump()["properties"]
+    assert "config" in props
+    assert {k for k, v in props.items() if not v.get("description")} == set()
