@@ -15,7 +15,8 @@ delay = 1.0
 ```
 
 The file is read from ``--config FILE`` (or the flows' ``config`` parameter), else ``crawlqa.toml`` in
-the working folder when there is one. Every table is validated by its model when the file is read;
+the working folder when there is one. Input files it names (``[job] roots``, ``[e2h] seeds``) are
+relative to the file's folder; ``out`` and ``corpus`` to the working folder. Every table is validated by its model when the file is read;
 an error names the file, the table and the key. Precedence: command line > environment
 (``CRAWLQA_*``, ``OPENAI_BASE_URL``) > file > the models' defaults (``resolve``).
 """
@@ -160,7 +161,22 @@ def load(path: str | Path | None = None, *, cwd: Path | None = None) -> FileConf
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
     source = f"{p}: "
     sections = {name: validate_section(name, values, source=source) for name, values in data.items()}
+    _inputs_relative_to(p.parent, sections)
     return FileConfig(path=p, sections=sections)
+
+
+def _inputs_relative_to(folder: Path, sections: dict[str, dict]) -> None:
+    """Input files the file names (``[job] roots``, ``[e2h] seeds``) are relative to its folder;
+    output locations (``out``, ``corpus``) stay relative to the working folder."""
+    from pipelines.roots import is_url_spec
+
+    job, e2h = sections.get("job", {}), sections.get("e2h", {})
+    if isinstance(job.get("roots"), str) and not is_url_spec(job["roots"]):
+        job["roots"] = str(folder / job["roots"]) if not Path(job["roots"]).is_absolute() else job["roots"]
+    if isinstance(job.get("roots"), list):
+        job["roots"] = [r if is_url_spec(r) or Path(r).is_absolute() else str(folder / r) for r in job["roots"]]
+    if isinstance(e2h.get("seeds"), str) and not Path(e2h["seeds"]).is_absolute():
+        e2h["seeds"] = str(folder / e2h["seeds"])
 
 
 # Keys the environment also sets: a set environment variable wins over the file.

@@ -192,3 +192,15 @@ def test_the_readmes_config_examples_load(env, tmp_path):
         fc = load(write(tmp_path, text))
         assert fc.sections
         job(fc)  # every value is valid for its model
+
+
+def test_input_files_are_relative_to_the_config_file(env, tmp_path):
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    p = folder / "job.toml"
+    p.write_text('[job]\nroots = "roots.txt"\nout = "data"\n[e2h]\nseeds = "seeds.jsonl"\ncorpus = "data/latest"\n')
+    fc = load(p)
+    assert fc.get("job") == {"roots": str(folder / "roots.txt"), "out": "data"}
+    assert fc.get("e2h") == {"seeds": str(folder / "seeds.jsonl"), "corpus": "data/latest"}
+    p.write_text('[job]\nroots = ["http://127.0.0.1:9/", "more.txt", "/abs/roots.txt"]\n')
+    assert load(p).get("job")["roots"] == ["http://127.0.0.1:9/", str(folder / "more.txt"), "/abs/roots.txt"]
