@@ -467,6 +467,10 @@ def e2h(
     model: ModelOpt = None,
     engine: EngineOpt = None,
     keep_easy: KeepEasy = False,
+    fetch_seeds: Annotated[bool, typer.Option(
+        "--fetch-seeds", help="fetch, through the crawler (polite, depth 0), the page of a seed url the corpus "
+                              "lacks before grounding the seed (default: offline, such a seed is grounded by "
+                              "search or rejected as seed_ungrounded)")] = False,
 ) -> None:
     """E2HQA: rewrite single-hop seeds into multi-hop questions, round by round (\\[e2h] in the config file)."""
     from crawlqa.config import e2h_config, make_job_config
@@ -477,7 +481,8 @@ def e2h(
     r = _resolve(fc, {"job": {"out": out and str(out), "run_id": run_id, "llm": llm and llm.value,
                               "engine": engine and engine.value},
                       "llm": {"model": model}, "filter": {"keep_easy": keep_easy or None},
-                      "e2h": {"rounds": rounds, "corpus": corpus and str(corpus), "seeds": seeds and str(seeds)}})
+                      "e2h": {"rounds": rounds, "corpus": corpus and str(corpus), "seeds": seeds and str(seeds),
+                              "fetch_seed_urls": fetch_seeds or None}})
     e2h_opts = dict(r.e2h)
     corpus_s = e2h_opts.pop("corpus", None) or str(Path(r.job.get("out") or "data") / "latest")
     seeds_s = e2h_opts.pop("seeds", None)

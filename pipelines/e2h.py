@@ -8,6 +8,9 @@
 * seeds: the ``seeds`` file (JSONL/JSON/CSV/TSV/Parquet), else the corpus run's single-hop
   records (``seeds/`` when the filter stage wrote it, else ``qa/``, else ``drafts/``); bad rows become
   ``bad_seed/<why>`` rejects;
+* with ``cfg.fetch_seed_urls`` and a crawl config, the pages of seed URLs the corpus lacks are fetched
+  first through the crawler (``crawlers.crawl``: robots.txt, politeness, safety checks; depth 0) into
+  ``run/seed_pages/``, and the index covers the corpus and those pages (counted ``e2h/seeds/fetched``);
 * records go to ``run/drafts/`` (shards ``part-40000``…) and rejects to ``run/rejects/`` (block
   40000–49999); the filter stage turns drafts into ``qa/``.
 
@@ -71,11 +74,61 @@ def clear_outputs(run: RunDir) -> int:
 
 
 def open_index(run: RunDir, corpus: RunDir, cfg: E2HConfig) -> LocalSearchIndex:
-    """The local search index over the corpus run's pages, kept in ``run/_index/``."""
+    """The local search index over the corpus run's pages (and the seed pages this run fetched), kept
+    in ``run/_index/``."""
     pages = corpus.sub("pages")
     if not shard_paths(pages):
         raise FileNotFoundError(f"no pages shards in {pages}: e2h needs a crawled corpus run")
-    return LocalSearchIndex.for_pages(pages, run.sub("_index"), rebuild=cfg.rebuild_index)
+    extra = run.sub("seed_pages")
+    if not shard_paths(extra):
+        return LocalSearchIndex.for_pages(pages, run.sub("_index"), rebuild=cfg.rebuild_index)
+    from itertools import chain
+
+    from pipelines.shards import iter_records
+    from schemas.records import Page
+    from synth.search import INDEX_FILE, pages_fingerprint
+
+    path = run.sub("_index") / INDEX_FILE
+    fp = stable_hash("pages+seed_pages", pages_fingerprint(pages), pages_fingerprint(extra))
+    if path.exists() and not cfg.rebuild_index:
+        try:
+            idx = LocalSearchIndex(path)
+        except (ValueError, OSError):
+            idx = None
+        if idx is not None and idx.meta("fingerprint") == fp:
+            return idx
+        if idx is not None:
+            idx.close()
+    pages_iter = chain(iter_records(pages, Page), iter_records(extra, Page))
+    return LocalSearchIndex.build(pages_iter, path, fingerprint=fp)  # type: ignore[arg-type]
+
+
+SEED_FETCH_REJECTS = BLOCK + 5_000  # the seed fetch's crawl rejects, inside this stage's block
+
+
+def fetch_seed_pages(run: RunDir, corpus: RunDir, cfg: E2HConfig, rows: list[SeedRow], crawl_cfg: Any,
+                     counters: Counters, run_id: str) -> int:
+    """Fetch (through the crawler, depth 0) the pages of seed URLs the corpus does not hold into
+    ``run/seed_pages/``; returns how many pages were written."""
+    from crawlers import crawl
+
+    urls = list(dict.fromkeys(r.source_url for r in rows if isinstance(r, Seed) and r.source_url))
+    if not urls:
+        return 0
+    with open_index(run, corpus, cfg) as index:
+        missing = [u for u in urls if index.resolve(u) is None]
+    counters.inc(f"{STAGE}/seeds/url_not_in_corpus", len(missing))
+    if not missing:
+        return 0
+    ccfg = crawl_cfg.model_copy(update={"max_depth": 0, "max_pages": len(missing), "max_pages_per_root": 1,
+                                        "sitemap": False})
+    res = crawl(missing, ccfg, pages_dir=run.sub("seed_pages"), rejects_dir=run.sub("rejects"),
+                cache_dir=run.path.parent / ".httpcache", work_dir=run.work("seed-fetch"), run_id=run_id,
+                rejects_start_index=SEED_FETCH_REJECTS)
+    n = sum(sh.rows for sh in res.pages)
+    counters.inc(f"{STAGE}/seeds/fetched", n)
+    log.info("e2h: fetched %d of %d seed page(s) the corpus lacks", n, len(missing))
+    return n
 
 
 def bad_seed_reject(bad: BadSeed, run_id: str) -> Reject:
@@ -89,19 +142,29 @@ def bad_seed_reject(bad: BadSeed, run_id: str) -> Reject:
 def run_e2h(run: RunDir, *, seeds: Path | None, corpus: RunDir, cfg: E2HConfig,
             writer: E2HWriter | None = None, counters: Counters, run_id: str,
             web: WebSearch | None = None, created_at: datetime | None = None,
-            rows_per_shard: int = 50_000) -> StageReport:
+            rows_per_shard: int = 50_000, crawl_cfg: Any = None) -> StageReport:
     """Rewrite seeds round by round; write e2h drafts and rejects to ``run``. See the module docstring."""
     writer = writer or TemplateE2HWriter()
     local = Counters()
     clear_outputs(run)
     if web is None and cfg.web_search:
         web = load_web_search(cfg.web_search, cfg.web_search_options)
+    import shutil
+
+    shutil.rmtree(run.sub("seed_pages"), ignore_errors=True)
+    fetched: list[SeedRow] | None = None
+    if seeds is not None and cfg.fetch_seed_urls:
+        if crawl_cfg is None:
+            raise ValueError("fetch_seed_urls needs a crawl config (the job's)")
+        fetched = list(load_seed_file(seeds, max_answer_chars=cfg.max_answer_chars))
+        fetch_seed_pages(run, corpus, cfg, fetched, crawl_cfg, local, run_id)
     with timed() as t, open_index(run, corpus, cfg) as index:
         dates = AsOfIndex.from_pages_folder(corpus.sub("pages"))  # the records' as_of (synth.asof)
         router = SearchRouter(index, web, cfg.web_search_mode)
         engine = E2HEngine(router, writer, cfg, local, run_id=run_id, created_at=created_at)
         if seeds is not None:
-            rows: Iterator[SeedRow] = load_seed_file(seeds, max_answer_chars=cfg.max_answer_chars)
+            rows: Iterator[SeedRow] = iter(fetched) if fetched is not None else \
+                load_seed_file(seeds, max_answer_chars=cfg.max_answer_chars)
             seeds_from = str(seeds)
         else:
             rows, folder = seeds_from_run(corpus.path, max_answer_chars=cfg.max_answer_chars)

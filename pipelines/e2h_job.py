@@ -147,7 +147,7 @@ def stage_e2h(run: RunDir, cfg: E2HJobConfig, counters: Counters) -> StageReport
     try:
         report = run_e2h(run, seeds=cfg.seeds, corpus=RunDir.open(cfg.corpus), cfg=cfg.e2h, writer=writer,
                          counters=Counters(), run_id=cfg.run_id, created_at=J._run_created_at(run),
-                         rows_per_shard=cfg.job.rows_per_shard)
+                         rows_per_shard=cfg.job.rows_per_shard, crawl_cfg=cfg.job.crawl)
     finally:
         if client is not None:
             client.close()

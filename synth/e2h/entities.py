@@ -259,13 +259,13 @@ def type_noun(text: str) -> str:
             not head.endswith(("ed", "ing", "ly")) and head not in _RELATIONAL_HEADS
         if plain_head and stop not in (",", ";", ":"):  # 'a 1950 country standard': 'standard', not 'country'
             return head
-        for w in (t.lower() for t in toks[len(chunk):len(chunk) + 8]):
-            if w in _TYPE_SET:  # 'the title of a 1951 popular song' -> 'song'; 'a bluesy, proto-soul single'
-                return w
         for j, w in enumerate(words_):
             nxt = words_[j + 1].lower() if j + 1 < len(words_) else ""
             if w.lower() in _TYPE_SET and nxt not in _TYPE_SET:
-                return w.lower()
+                return w.lower()  # 'a song originally recorded by the group X' -> 'song'
+        for w in (t.lower() for t in toks[len(chunk):len(chunk) + 8]):
+            if w in _TYPE_SET:  # 'the title of a 1951 popular song' -> 'song'; 'a bluesy, proto-soul single'
+                return w
         if plain_head:
             return head
     for i, t in enumerate(toks):

@@ -282,7 +282,7 @@ def template_description(clue: Clue, max_chars: int = 160) -> str | None:
     return text if len(text) <= max_chars else None
 
 
-def _swallow_start(before: str) -> int:
+def _swallow_start(before: str, head: str = "") -> int:
     """Where a 'the studio album' / 'American singer' run ending ``before`` starts (len(before) if none).
 
     The run ends with a type noun right before the replaced span; it reaches back over adjectives
@@ -291,8 +291,8 @@ def _swallow_start(before: str) -> int:
     toks = list(re.finditer(r"[\w'’&-]+", before))
     if not toks or before[toks[-1].end():].strip(" \"“‘'«"):
         return len(before)
-    if toks[-1].group().lower() not in _TYPE_SET:
-        return len(before)
+    if toks[-1].group().lower() not in _TYPE_SET and toks[-1].group().lower() != head:
+        return len(before)  # ('the 1950 country standard X' + 'the standard whose ...': 'standard' is the head)
     if toks[-1].group().lower() in _VERBISH and len(toks) > 1 and toks[-2].group()[:1].isupper():
         return len(before)  # 'did Louis Jordan and his Tympany Five record "X"': a verb, not a noun
     i = len(toks) - 1
@@ -330,7 +330,7 @@ def template_rewrite(question: str, start: int, end: int, description: str) -> s
     before, after = question[:start], question[end:]
     desc = description
     if description.lower().startswith("the "):
-        cut = _swallow_start(before)
+        cut = _swallow_start(before, description.split()[1].lower() if len(description.split()) > 1 else "")
         rest = before[:cut]
         m = re.search(r"\b(the|a|an)\s+$", rest, re.I)
         if m:

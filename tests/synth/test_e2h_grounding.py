@@ -162,3 +162,50 @@ def test_stage_writes_the_ungrounded_reject(tmp_path):
     (rec,) = list(iter_records(run.sub("drafts"), QARecord))
     assert (rec.answer, rec.aliases) == ("19 April 2013", ["April 2013"])
     assert rec.evidence[0].url == W + "Northern_Glass.html" and states(rec.answer, rec.evidence[0].text)
+
+
+FAST_CRAWL = {"download_delay": 0.0, "autothrottle": False, "offline_dns": True, "extract_workers": 1,
+              "timeout": 5, "retries": 0}
+
+
+@pytest.fixture
+def served():
+    from crawlqa.devserver import serve
+
+    with serve(FIXTURE_SITE) as site:  # the fixture site on a free loopback port
+        yield site
+
+
+def test_seed_url_outside_the_corpus_is_fetched_through_the_crawler(served, tmp_path):
+    from crawlers.config import CrawlConfig
+
+    fixture_site = served
+    base = fixture_site.url.rstrip("/")
+    corpus = RunDir(tmp_path / "data", "crawl").create()
+    files = [f for f in sorted((FIXTURE_SITE / "wiki").glob("*.html")) if f.name != "Lumen_Records.html"]
+    with ShardWriter(corpus.sub("pages"), Page, relative_to=corpus.path) as w:
+        w.write_all(pages_from_files(FIXTURE_SITE, files, base))
+    f = tmp_path / "seeds.jsonl"
+    f.write_text(json.dumps({"question": "In what year was Lumen Records founded?", "answer": "2001",
+                             "url": base + "/wiki/Lumen_Records.html"}) + "\n")
+    cfg = dict(rounds=1, one_search_gate=False)
+    # fetching off (the default): the corpus lacks the page and nothing else states the answer
+    run = RunDir(tmp_path / "data", "off").create()
+    before = fixture_site.requests
+    rep = run_e2h(run, seeds=f, corpus=corpus, cfg=E2HConfig(**cfg), counters=Counters(), run_id="off",
+                  crawl_cfg=CrawlConfig(**FAST_CRAWL))
+    assert fixture_site.requests == before  # nothing was fetched
+    assert rep.counters["e2h/dropped/seed_ungrounded"] == 1
+    (rej,) = [r for r in iter_records(run.sub("rejects"), Reject)]
+    assert rej.reason == "seed_ungrounded" and "is not in the corpus" in rej.detail
+    # fetching on: the crawler fetches that one page (depth 0) into the run, and the seed is grounded by it
+    run = RunDir(tmp_path / "data", "on").create()
+    rep = run_e2h(run, seeds=f, corpus=corpus, cfg=E2HConfig(**cfg, fetch_seed_urls=True), counters=Counters(),
+                  run_id="on", crawl_cfg=CrawlConfig(**FAST_CRAWL))
+    assert rep.counters["e2h/seeds/url_not_in_corpus"] == 1 and rep.counters["e2h/seeds/fetched"] == 1
+    assert rep.counters["e2h/seeds/grounded/url"] == 1
+    (page,) = list(iter_records(run.sub("seed_pages"), Page))
+    assert page.url == base + "/wiki/Lumen_Records.html" and page.depth == 0
+    recs = list(iter_records(run.sub("drafts"), QARecord))
+    assert all(r.evidence[0].url == page.url and states("2001", r.evidence[0].text) for r in recs)
+    assert rep.counters.get("e2h/dropped/seed_ungrounded", 0) == 0
