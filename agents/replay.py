@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -115,7 +116,7 @@ def snippet_parts(snippet: str) -> list[str]:
     return parts or ([snippet.strip()] if snippet.strip() else [])
 
 
-def seen_on(snippet: str, folded_content: str, content_words: set[str]) -> bool:
+def seen_on(snippet: str, folded_content: str, content_words: set[str] | Callable[[], set[str]]) -> bool:
     """Is every part of ``snippet`` on the page (as a phrase, or as all its content words)?"""
     hay = f" {folded_content} "
     for part in snippet_parts(snippet):
@@ -123,9 +124,25 @@ def seen_on(snippet: str, folded_content: str, content_words: set[str]) -> bool:
         if not fp or f" {fp} " in hay:
             continue
         words = [w for w in fp.split() if w not in STOPWORDS]
-        if not words or not all(w in content_words for w in words):
+        vocab = content_words() if callable(content_words) else content_words
+        if not words or not all(w in vocab for w in words):
             return False
     return True
+
+
+class _Read:
+    __slots__ = ("_words", "folded", "links")
+
+    def __init__(self, folded: str, links: dict[str, str]) -> None:
+        self.folded = folded
+        self.links = links
+        self._words: set[str] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = set(self.folded.split())
+        return self._words
 
 
 class Replayer:
@@ -135,18 +152,24 @@ class Replayer:
         self.env = env
         self.k = k
         self.max_steps = max_steps
-        self._pages: dict[str, tuple[str, set[str], list[str]]] = {}
+        self._pages: OrderedDict[str, _Read] = OrderedDict()
 
-    def _read(self, doc: str) -> tuple[str, set[str], list[str]]:
+    def _read(self, doc: str) -> _Read:
+        """A visited page, folded, with its links resolved to stored pages (LRU of 128 pages)."""
         got = self._pages.get(doc)
-        if got is None:
-            v = self.env.visit(doc, max_chars=10**9)
-            folded = fold_text(v.get("content", ""))
-            links = [lk["url"] for lk in v.get("links", [])]
-            got = (folded, set(folded.split()), links)
-            if len(self._pages) > 512:
-                self._pages.clear()
-            self._pages[doc] = got
+        if got is not None:
+            self._pages.move_to_end(doc)
+            return got
+        v = self.env.visit(doc, max_chars=10**9)
+        links: dict[str, str] = {}  # resolved doc -> the link's URL as written on the page
+        for lk in v.get("links", []):
+            r = self.env.resolve(lk["url"])
+            if r is not None and r not in links:
+                links[r] = lk["url"]
+        got = _Read(fold_text(v.get("content", "")), links)
+        self._pages[doc] = got
+        if len(self._pages) > 128:  # bounded: a folded page is tens of KB
+            self._pages.popitem(last=False)
         return got
 
     def replay(self, record: QARecord) -> ReplayResult:
@@ -175,16 +198,11 @@ class Replayer:
                                             f"page reached by no link and no search: {goal.url}", steps)
                 steps.append({"tool": "visit", "args": {"url": via or doc}})
                 visited.append(doc)
-                _, _, links = self._read(doc)
-                link_of[doc] = {}
-                for u in links:
-                    r = env.resolve(u)
-                    if r is not None and r not in link_of[doc]:
-                        link_of[doc][r] = u
+                link_of[doc] = self._read(doc).links
                 if len(steps) > self.max_steps:
                     return ReplayResult(False, "unreplayable", f"more than {self.max_steps} steps", steps)
-            folded, words, _ = self._read(doc)
-            if not seen_on(goal.snippet, folded, words):
+            page = self._read(doc)
+            if not seen_on(goal.snippet, page.folded, lambda p=page: p.words):
                 return ReplayResult(False, "unreplayable",
                                     f"evidence not on the page {goal.url}: {goal.snippet[:160]!r}", steps)
             seen.append(goal.url)

@@ -44,10 +44,15 @@ _HOW_MANY_RE = re.compile(r"\bhow many\s+(\w+)(?:\s+(\w+))?(?:\s+(\w+))?")
 _SKIP = frozenset(["of", "the", "a", "an", "different", "distinct", "separate", "unique"])
 
 
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold_text(text: str) -> str:
-    """Lower-case, accents removed, punctuation as spaces, spaces collapsed (uncached: page bodies)."""
-    t = unicodedata.normalize("NFKD", text)
-    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    """Lower-case, accents removed, punctuation as spaces, spaces collapsed (uncached: page bodies).
+
+    Accents: NFKD, then the combining diacritical marks removed (one regex pass; a page body is
+    tens of KB). Answers and pages are folded by this same function, so they compare alike."""
+    t = text if text.isascii() else _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
     return " ".join(_WORD_RE.findall(t.lower().replace("_", " ")))
 
 
