@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,6 +151,9 @@ def finalize(
                 if ex.facts_error:
                     counters["extract/facts_error"] += 1
                 facts, enums = _structure(ex, counters)
+                # a fact's or list item's link to a redirect stub ("David_Newman_(jazz_musician)")
+                # names the page the stub leads to, as the page's out-links do
+                _resolve_links(facts, enums, lambda u: frontier.identity(frontier.resolve(u)))
                 links, seen = [], {key}
                 for lk, _url, text in unpack_links(row.links):
                     target = frontier.identity(frontier.resolve(lk))
@@ -212,3 +216,14 @@ def _structure(ex: Extracted, counters: Counter[str]) -> tuple[list[Fact], list[
         except (ValidationError, TypeError):
             counters["extract/facts_invalid"] += 1
     return facts, enums
+
+
+def _resolve_links(facts: list[Fact], enums: list[Enumeration], resolve: Callable[[str], str]) -> None:
+    """Facts' links and enumeration items' links through the crawl's redirects and canonical URLs,
+    in place ('' stays '')."""
+    for f in facts:
+        if f.links:
+            f.links = list(dict.fromkeys(resolve(u) for u in f.links))
+    for e in enums:
+        if any(e.item_links):
+            e.item_links = [resolve(u) if u else "" for u in e.item_links]
