@@ -3,7 +3,8 @@
 Followed on the same host: ``/abs/<id>`` (latest version only: ``/abs/<id>v2`` is the same paper),
 ``/list/...``, ``/archive/...``, ``/year/...``, author listings ``/a/<id>`` and author searches
 (``/search/?searchtype=author``). Not followed: PDFs, other formats, help and account pages.
-The abstract page's metadata (title, authors, subjects, dates) comes from ``crawlers.facts``.
+The abstract page's metadata (title, authors, subjects, dates) and a listing's papers are read by
+``crawlers/profiles/arxiv_facts.py``; ``fold_query`` says which query variants are the same page.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Followed on the same host: everything but code browsing, account, settings and activity pages
 (``blob``, ``tree``, ``commit(s)``, ``pulls``, ``actions``, ``stargazers``, ``login``...). The
-repository facts (stars, forks, topics, languages, latest release) come from ``crawlers.facts``.
+repository facts (stars, forks, topics, languages, latest release) are read by
+``crawlers/profiles/github_facts.py``.
 """
 
 from __future__ import annotations

@@ -7,8 +7,13 @@ released?" needs A0 (to find the link) and B (for the date). ``hops`` = pages th
 (A0 … B); ``golden_path`` = the click path root → … → A0 → … → B.
 
 Drops: ``target_named`` (B's name is in the start page's name or a heading of the path),
-``answer_on_path`` (the answer already shows on a page before B), ``no_askable_fact``,
-``path_cap`` (more chains than the per-start / per-target caps keep).
+``bridge_named`` (a hop reaches an entity the question names: "the artist credited on the album X by
+Ray Charles"), ``answer_on_path`` (the answer already shows on a page before B), ``answer_is_root``
+(the only answers name the crawl's root entity), ``no_askable_fact``, ``item_type_mismatch`` (a
+track-list entry that links to a page that is not a song), ``chronology_owner_unknown`` (previous/next
+of a record by several artists, no "<artist> chronology" header), ``volatile`` (a link row or list
+the live site changes), ``path_cap`` (more chains than the per-start / per-target caps keep).
+A song reached as a track-list entry stands for the track: only who wrote it is asked or followed.
 """
 
 from __future__ import annotations
