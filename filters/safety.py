@@ -1,15 +1,21 @@
 """Text copied from the page that must never ship: injected instructions and site boilerplate.
 
-Both filters look at the question AND the answer. Pages are untrusted input: a planted "ignore all
-previous instructions and ..." can travel through an LLM writer into a question; a cookie banner or
-a footer can be mined as a "fact". The pattern lists are deliberately broad: a false drop costs one
-question, a false keep ships an attack.
+Both filters look at the question AND the answer; the injection filter also reads everything else
+of a record that ships as text: its evidence passages (an LLM proposal's quotes become evidence)
+and the strings of its ``meta_json`` (the proposal's quotes per page, a path's facts...). Pages are
+untrusted input: a planted "ignore all previous instructions and ..." can travel through an LLM
+writer into a question, or be quoted verbatim as "evidence" by a model that obeys it (issue 20: a
+proposal whose quotes carried the instruction was kept), and an agent trained on the record reads
+both. A cookie banner or a footer can be mined as a "fact" (boilerplate is checked in the question
+and the answer only: evidence is page text, where a footer next to a fact is harmless). The pattern
+lists are deliberately broad: a false drop costs one question, a false keep ships an attack.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from filters.base import KEEP, Filter, Verdict, drop, register
@@ -60,17 +66,47 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
 )
 
 
+def _strings(x, path: str) -> Iterator[tuple[str, str]]:
+    """(where, text) of every string in a JSON value (keys included: a model can write those too)."""
+    if isinstance(x, str):
+        yield path, x
+    elif isinstance(x, dict):
+        for k, v in x.items():
+            yield f"{path}.{k}", str(k)
+            yield from _strings(v, f"{path}.{k}")
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            yield from _strings(v, f"{path}[{i}]")
+
+
 class _PatternFilter(Filter):
-    """Drop when any pattern matches the question or the answer."""
+    """Drop when any pattern matches the question or the answer (``screen_all``: or any other text
+    the record ships: evidence passages and ``meta_json`` strings)."""
 
     reason: ClassVar[str] = ""
     default_patterns: ClassVar[tuple[str, ...]] = ()
+    screen_all: ClassVar[bool] = False
 
     def __init__(self, extra_patterns: list[str] | tuple[str, ...] = ()) -> None:
         self.patterns = [re.compile(p, re.I | re.M) for p in (*self.default_patterns, *extra_patterns)]
 
+    def texts(self, record: QARecord) -> Iterator[tuple[str, str]]:
+        yield "question", record.question
+        yield "answer", str(record.answer)
+        if not self.screen_all:
+            return
+        for i, ev in enumerate(record.evidence):
+            yield f"evidence[{i}]", ev.text
+        for i, alias in enumerate(record.aliases):
+            yield f"aliases[{i}]", alias
+        try:
+            meta = json.loads(record.meta_json or "{}")
+        except ValueError:  # not JSON: screened as one text
+            meta = record.meta_json
+        yield from _strings(meta, "meta")
+
     def check(self, record: QARecord) -> Verdict:
-        for field, text in (("question", record.question), ("answer", str(record.answer))):
+        for field, text in self.texts(record):
             for p in self.patterns:
                 m = p.search(text)
                 if m:
@@ -87,6 +123,7 @@ class InjectionFilter(_PatternFilter):
     reason: ClassVar[str] = "prompt_injection"
     reasons: ClassVar[tuple[str, ...]] = ("prompt_injection",)
     default_patterns = INJECTION_PATTERNS
+    screen_all = True  # question, answer, evidence (a proposal's quotes), aliases, meta_json
 
     @classmethod
     def from_config(cls, cfg: FilterConfig, *, links: Mapping[str, set[str]] | None = None) -> InjectionFilter:

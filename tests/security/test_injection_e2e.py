@@ -61,9 +61,15 @@ def set_page(site, html: str) -> None:
     (site.root / PAGE).write_text(html, encoding="utf-8")
 
 
+def shipped(run) -> list[dict]:
+    """Kept records: qa/ and the single-hop seeds/ (both ship)."""
+    return read_rows(run, "qa") + (read_rows(run, "seeds") if (run / "seeds").is_dir() else [])
+
+
 def assert_nothing_hostile_kept(run) -> None:
-    for r in read_rows(run, "qa"):
-        for text in (r["question"], r["answer"]):
+    for r in shipped(run):
+        # the question, the answer, and what ships with them: evidence passages and meta_json (issue 20)
+        for text in (r["question"], r["answer"], *(e["text"] for e in r["evidence"]), r["meta_json"]):
             assert not HOSTILE.search(text) and not LEAKED.search(text), text
 
 
@@ -74,7 +80,7 @@ def test_offline_run_never_keeps_planted_instructions(site, tmp_path, netguard):
     pages = {p["url"]: p for p in read_rows(run, "pages")}
     page = pages[site.url + "/" + PAGE]
     assert HOSTILE.search(page["text"]), "the planted text was crawled and extracted"
-    kept = read_rows(run, "qa")
+    kept = shipped(run)
     assert any(site.url + "/" + PAGE in r["source_urls"] for r in kept), "the page was used, not dropped"
     assert_nothing_hostile_kept(run)
     assert_every_reject_counted(manifest)
@@ -115,7 +121,7 @@ def split_prompt(call) -> tuple[str, str, str, str]:
 def fixed_parts() -> set[tuple[str, str, str]]:
     """(system, before, after) of every prompt file, with the data left out."""
     out = set()
-    for t in (*PROMPT_TYPES, *MULTI_SOURCE_PROMPT_TYPES, PROPOSAL_PROMPT):
+    for t in (*PROMPT_TYPES, *MULTI_SOURCE_PROMPT_TYPES, PROPOSAL_PROMPT, "obfuscated"):
         system, user = (m["content"] for m in load_prompt(t).messages(data="\0"))
         before, after = user.split("\0")
         out.add((system, before, after))
