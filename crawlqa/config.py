@@ -68,6 +68,28 @@ def parse_temperature(value: str) -> float | None:
         raise ValueError(f"temperature must be a number or 'none', not {value!r}") from None
 
 
+ENV_TABLE_PREFIX = "CRAWLQA_"
+
+
+def env_tables(environ: dict[str, str] | None = None) -> dict[str, dict[str, tuple[str, object]]]:
+    """Config-file keys set in the environment: ``CRAWLQA_<TABLE>__<KEY>`` (``CRAWLQA_CRAWL__MAX_PAGES=500``,
+    ``CRAWLQA_JOB__OUT=/srv/data``); the value is read as a TOML value (``500``, ``true``,
+    ``["/tag/"]``), else taken as a string. Returns table -> key -> (variable, value)."""
+    import tomllib
+
+    out: dict[str, dict[str, tuple[str, object]]] = {}
+    for var, raw in (os.environ if environ is None else environ).items():
+        if not var.startswith(ENV_TABLE_PREFIX) or "__" not in var:
+            continue
+        table, _, key = var[len(ENV_TABLE_PREFIX):].partition("__")
+        try:
+            value: object = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        out.setdefault(table.lower(), {})[key.lower()] = (var, value)
+    return out
+
+
 def load_settings() -> Settings:
     """The environment settings; a bad value is a ``ConfigError`` naming the variable."""
     try:

@@ -18,7 +18,8 @@ The file is read from ``--config FILE`` (or the flows' ``config`` parameter), el
 the working folder when there is one. Input files it names (``[job] roots``, ``[e2h] seeds``) are
 relative to the file's folder; ``out`` and ``corpus`` to the working folder. Every table is validated by its model when the file is read;
 an error names the file, the table and the key. Precedence: command line > environment
-(``CRAWLQA_*``, ``OPENAI_BASE_URL``) > file > the models' defaults (``resolve``).
+(``CRAWLQA_*``, ``OPENAI_BASE_URL``, and any key as ``CRAWLQA_<TABLE>__<KEY>``) > file > the models'
+defaults (``resolve``).
 """
 
 from __future__ import annotations
@@ -210,13 +211,34 @@ class Resolved:
         return kw | extra
 
 
-def resolve(fc: FileConfig, cli: dict[str, dict] | None = None, settings: Any = None) -> Resolved:
-    """File values, minus those a set environment variable overrides, under the command line's
-    (``cli``: section -> {key: value} of the options given, None values ignored)."""
-    from crawlqa.config import load_settings
+def environment_values(env: dict[str, dict[str, tuple[str, Any]]]) -> dict[str, dict]:
+    """``CRAWLQA_<TABLE>__<KEY>`` values (``crawlqa.config.env_tables``), validated; an error names
+    the variable."""
+    out: dict[str, dict] = {}
+    for section, keys in env.items():
+        for key, (var, value) in keys.items():
+            try:
+                validate_section(section, {key: value})
+            except ConfigError as exc:
+                msg = str(exc)
+                if section not in SECTIONS:
+                    msg = f"no table [{section}] (known: {', '.join(f'[{s}]' for s in SECTIONS)})"
+                elif ": " in msg:
+                    msg = msg.split(": ", 1)[1]
+                raise ConfigError(f"environment {var}: {msg}", section=section, key=key, source="env") from None
+            out.setdefault(section, {})[key] = value
+    return out
+
+
+def resolve(fc: FileConfig, cli: dict[str, dict] | None = None, settings: Any = None,
+            env: dict[str, dict[str, tuple[str, Any]]] | None = None) -> Resolved:
+    """Defaults < file < environment (``CRAWLQA_*``/``OPENAI_*`` settings, ``CRAWLQA_<TABLE>__<KEY>``)
+    < command line (``cli``: section -> {key: value} of the options given, None values ignored)."""
+    from crawlqa.config import env_tables, load_settings
 
     settings = settings or load_settings()
     env_set = settings.model_fields_set
+    from_env = environment_values(env_tables() if env is None else env)
     cli = {s: {k: v for k, v in (vals or {}).items() if v is not None} for s, vals in (cli or {}).items()}
     merged: dict[str, dict] = {}
     sources: dict[tuple[str, str], str] = {}
@@ -224,6 +246,8 @@ def resolve(fc: FileConfig, cli: dict[str, dict] | None = None, settings: Any = 
         values = {k: v for k, v in fc.get(section).items()
                   if ENV_OVERRIDES.get((section, k)) not in env_set}
         sources.update({(section, k): "file" for k in values})
+        values |= from_env.get(section, {})
+        sources.update({(section, k): "env" for k in from_env.get(section, {})})
         given = cli.get(section, {})
         sources.update({(section, k): "cli" for k in given})
         merged[section] = values | given

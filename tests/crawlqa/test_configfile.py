@@ -204,3 +204,32 @@ def test_input_files_are_relative_to_the_config_file(env, tmp_path):
     assert fc.get("e2h") == {"seeds": str(folder / "seeds.jsonl"), "corpus": "data/latest"}
     p.write_text('[job]\nroots = ["http://127.0.0.1:9/", "more.txt", "/abs/roots.txt"]\n')
     assert load(p).get("job")["roots"] == ["http://127.0.0.1:9/", str(folder / "more.txt"), "/abs/roots.txt"]
+
+
+def test_any_key_from_the_environment_between_file_and_command_line(env, tmp_path):
+    fc = load(write(tmp_path, '[crawl]\nmax_pages = 500\nmax_depth = 3\n[job]\nout = "file-out"\n'))
+    env.setenv("CRAWLQA_CRAWL__MAX_PAGES", "42")
+    env.setenv("CRAWLQA_CRAWL__DENY", '["/tag/", "/page/"]')
+    env.setenv("CRAWLQA_CRAWL__SITEMAP", "true")
+    env.setenv("CRAWLQA_JOB__OUT", "/srv/data")  # not TOML: taken as a string
+    cfg = job(fc)
+    assert (cfg.crawl.max_pages, cfg.crawl.max_depth, cfg.crawl.deny, cfg.crawl.sitemap) == (42, 3, ["/tag/", "/page/"], True)
+    assert str(cfg.out) == "/srv/data"
+    assert job(fc, {"crawl": {"max_pages": 7}}).crawl.max_pages == 7  # the command line wins
+    r = resolve(fc, {}, Settings())
+    assert r.sources[("crawl", "max_pages")] == "env" and r.sources[("crawl", "max_depth")] == "file"
+
+
+@pytest.mark.parametrize(("var", "value", "message"), [
+    ("CRAWLQA_CRAWL__MAX_PAGES", "-1",
+     "environment CRAWLQA_CRAWL__MAX_PAGES: Input should be greater than or equal to 1 (got -1)"),
+    ("CRAWLQA_CRAWL__MAX_PAGEZ", "1", "environment CRAWLQA_CRAWL__MAX_PAGEZ: unknown key"),
+    ("CRAWLQA_CRAWLER__MAX_PAGES", "1",
+     "environment CRAWLQA_CRAWLER__MAX_PAGES: no table [crawler] (known: [job], [crawl], [synth], [filter], [llm], [e2h])"),
+    ("CRAWLQA_LLM__API_KEY", "sk-x", "environment CRAWLQA_LLM__API_KEY: not in a file: set OPENAI_API_KEY in the environment"),
+])
+def test_bad_environment_keys_name_the_variable(env, var, value, message):
+    env.setenv(var, value)
+    with pytest.raises(ConfigError) as exc:
+        resolve(configfile.FileConfig(), {}, Settings())
+    assert str(exc.value) == message
