@@ -57,6 +57,7 @@ RELATION_FAMILIES: dict[str, tuple[str, ...]] = {
     "preceded": ("preceded by", "predecessor"),
     "succeeded": ("succeeded by", "successor"),
 }
+_PEOPLE_FAMILIES = frozenset({"writer", "composer", "producer", "director", "founder", "spouse"})
 LOCATION_FAMILIES = frozenset({"born", "died", "buried", "country", "origin", "headquarters"})
 _FAMILY_OF = {k: fam for fam, keys in RELATION_FAMILIES.items() for k in keys}
 
@@ -277,6 +278,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
             resolves = max(row.nlinks, value_count(re.sub(r"\s+(?:and|&|with|ft\.?|feat\.?|featuring)\s+", ", ",
                                                           makers[1], flags=re.I))
                            if len(makers) > 1 else 1)
+        elif fam in _PEOPLE_FAMILIES:  # 'Writer(s): Ray Charles and Renald Richard': two writers
+            resolves = max(row.nlinks, value_count(re.sub(r"\s+(?:and|&)\s+", ", ", row.value)))
         else:
             resolves = max(row.nlinks, value_count(row.value))
         out.append(Clue("inverse_relation", doc.url, row.src, f"{row.key}: {row.value}", key=row.key,

@@ -349,6 +349,9 @@ class E2HEngine:
     def _attributive(self, q: str, sp: EntitySpan) -> bool:
         """A name used as a modifier ('previously released Ray Charles tracks'): a description cannot
         stand there ('previously released the artist of X tracks')."""
+        if re.match(r"['’]s?\b", q[sp.end:]):  # "Ray Charles's song X": a description takes no possessive
+            self.counters.inc(f"{STAGE}/entities/attributive")
+            return True
         m = re.match(r"\s+([a-z][\w-]*)", q[sp.end:])
         if not m:
             return False
