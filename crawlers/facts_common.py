@@ -35,7 +35,7 @@ class Structure:
 
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button", "input", "select", "textarea"}
 _SKIP_CLASSES = {
-    "reference", "mw-editsection", "noprint", "navbar", "sortkey", "mw-cite-backlink",
+    "reference", "mw-editsection", "editsection", "noprint", "navbar", "sortkey", "mw-cite-backlink",
     "visually-hidden", "sr-only", "reflist", "references", "printfooter", "catlinks",
 }
 _BLOCK_TAGS = {

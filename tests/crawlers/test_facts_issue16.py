@@ -163,3 +163,13 @@ def test_an_arxiv_listing_is_named_with_its_period() -> None:
     assert listing_period("https://arxiv.org/list/cs/new") == "new submissions"
     assert listing_period("https://arxiv.org/list/gr-qc/2009-06") == "June 2009"
     assert listing_period("https://arxiv.org/abs/0704.0003") == ""
+
+
+def test_old_mediawiki_edit_links_are_not_part_of_headings() -> None:
+    # 2008 static dumps write "[edit]" as <span class="editsection">: "edit] External links" was a
+    # heading, so the external links were counted as a list of the article
+    name = "wiki2008_Cardonald_railway_station.html"
+    s = extract_structure((D / name).read_bytes(), "http://127.0.0.1:8767/en/articles/c/a/r/" + name, "wikipedia")
+    assert s.subject == "Cardonald railway station"
+    assert not [e.label for e in s.enumerations if "edit]" in e.label or "edit]" in e.section]
+    assert not [e.label for e in s.enumerations if e.section.startswith(("External links", "See also"))]
