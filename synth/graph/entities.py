@@ -192,13 +192,21 @@ class EntityGraph:
         return self.by_kind.get(kind, [])
 
     def related(self, i: int, rel: str, direction: str = "out") -> list[int]:
-        """Targets of ``rel`` from entity ``i`` (direction "out"), or its sources ("in")."""
+        """Targets of ``rel`` from entity ``i`` (direction "out"), or its sources ("in"). Inverse
+        relations count from either page ("Next album: B" on A is "Previous album: A" on B, even when
+        B's own row links a URL that was not crawled); ``associated`` is symmetric."""
         if rel == "links":
             if direction == "out":
                 return list(self.entities[i].links)
             return list(self.linked_from.get(i, ()))
-        edges = self.entities[i].rels if direction == "out" else self.incoming.get(i, [])
-        return [j for r, j, _ in edges if r == rel]
+        out_edges, in_edges = self.entities[i].rels, self.incoming.get(i, [])
+        edges = out_edges if direction == "out" else in_edges
+        found = [j for r, j, _ in edges if r == rel]
+        inverse = INVERSE_RELS.get(rel)
+        if inverse:
+            other = in_edges if direction == "out" else out_edges
+            found += [j for r, j, _ in other if r == inverse and j not in found]
+        return found
 
     def title_hits(self, text: str) -> list[str]:
         """Crawled page titles (normalised) that occur as whole words in ``text``."""
@@ -294,11 +302,11 @@ def _noun(kind: str, type_what: str, attrs: dict[str, Attr], description: str) -
 
 def _parse_attr(kind: str, canon: str, value: str) -> object:
     if kind == "date":
-        return V.parse_year(value)
+        return V.parse_years(value)
     if kind == "num":
         unit = NUMBER_UNIT[canon]
         if unit == "s":
-            return V.parse_duration_s(value)
+            return V.parse_durations_s(value)
         if unit == "$":
             return V.parse_money(value)
         return V.parse_count(value)
@@ -309,10 +317,13 @@ def _parse_attr(kind: str, canon: str, value: str) -> object:
         return tuple(sorted({V.initials(n) for n in names if V.initials(n)})) or None
     if kind == "set":
         return tuple(V.genre_words(value)) or None
-    if kind == "label":
-        first = re.split(r",|;|\(", value or "")[0].strip()
-        letters = [w[0].upper() for w in re.findall(r"[A-Za-z]\w*", first)]
-        return letters[0] if letters else None
+    if kind == "label":  # the initial of every label listed ("ABC Records (USA), Stateside/EMI" → A, S)
+        out = []
+        for part in re.split(r",|;|/", re.sub(r"\(.*?\)", "", value or "")):
+            letters = [w[0].upper() for w in re.findall(r"[A-Za-z]\w*", part)]
+            if letters and letters[0] not in out:
+                out.append(letters[0])
+        return tuple(out) or None
     return None
 
 
@@ -338,8 +349,9 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
     for f in facts:
         k = f.key.strip().lower()
         line = clip_line(clean(f"{f.key}: {f.value}"))
-        if k == "type" and f.links:
-            pending.append(("by", list(f.links[:2]), line))
+        if k == "type":
+            if f.links or _by:
+                pending.append(("by", list(f.links[:2]), line))
             continue
         got = _KEY_TO.get(k)
         if got is not None:
@@ -352,7 +364,7 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
                 if place:
                     attrs["birthplace"] = Attr("place", place, f.key, _raw_of(line, f.value), line)
         rel = _REL_OF.get(k)
-        if rel and f.links:
+        if rel:  # without links, resolved later by the name the value gives (same kind rules)
             pending.append((rel, list(f.links[:6]), line))
         elif f.links and k not in ("website", "type") and not got:
             pending.append((f"fact:{k}", list(f.links[:3]), line))
@@ -369,6 +381,31 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
                  noun=_noun(kind, type_what, attrs, description), site=site, attrs=attrs,
                  description=description[:SNIPPET_CHARS])
     return ent, pending
+
+
+INVERSE_RELS = {"next": "previous", "previous": "next", "associated": "associated"}
+_PERSONS = ("person", "band")
+REL_TARGET_KINDS = {"by": _PERSONS, "writer": _PERSONS, "producer": _PERSONS, "director": _PERSONS,
+                    "starring": _PERSONS, "associated": _PERSONS, "member": _PERSONS, "album": ("album",),
+                    "birthplace": ("place",), "label": ("organisation",)}
+
+
+def _by_name(g: EntityGraph, names: dict[str, list[int]], ent: Entity, rel: str, line: str) -> list[int]:
+    """Targets of a relation fact without links, by the names its value gives ("Next album: X" → the
+    crawled page titled X), when exactly one crawled entity of a fitting kind has that name."""
+    value = line.split(": ", 1)[-1]
+    if rel == "by":
+        value = _type_line(value)[1]
+    kinds = REL_TARGET_KINDS.get(rel, (ent.kind,) if rel in ("next", "previous") else ())
+    if not kinds:
+        return []
+    out = []
+    for part in re.split(r",|;|/| and | & | ft\.? | feat\.? | featuring ", value):
+        n = norm(re.sub(r"\(.*?\)|\[.*?\]", "", part).strip().strip('"“”'))
+        hits = [j for j in names.get(n, ()) if g.entities[j].kind in kinds] if n else []
+        if len(hits) == 1:
+            out.append(hits[0])
+    return out
 
 
 def build_entity_graph(pages: PageSource) -> EntityGraph:
@@ -397,14 +434,19 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
             u = lk.url if hasattr(lk, "url") else lk[0]
             ids.append(link_ids.setdefault(url_key(u), len(link_ids)))
         pending_links.append(ids)
+    names: dict[str, list[int]] = defaultdict(list)
+    for e in g.entities:
+        for n in {norm(e.name), norm(e.title)}:
+            if n:
+                names[n].append(e.idx)
     id_to_idx = {lid: g.by_key[k] for k, lid in link_ids.items() if k in g.by_key}
     del link_ids
     linked_from: dict[int, set[int]] = defaultdict(set)
     for ent, pending, ids in zip(g.entities, pending_rels, pending_links, strict=True):
         seen: set[tuple[str, int]] = set()
         for rel, urls, line in pending:
-            for u in urls:
-                j = g.by_key.get(url_key(u))
+            targets = [g.by_key.get(url_key(u)) for u in urls] if urls else _by_name(g, names, ent, rel, line)
+            for j in targets:
                 if j is None or j == ent.idx or (rel, j) in seen:
                     continue
                 seen.add((rel, j))

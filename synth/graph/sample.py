@@ -44,6 +44,8 @@ class SampleConfig:
 def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> list[dict]:
     """Obfuscated predicates for one attribute value (loosest first after shuffling within kinds)."""
     v = a.value
+    if isinstance(v, tuple) and a.kind in ("date", "num", "label"):
+        v = v[0]  # described by the first value the page gives; matched on any (solve.attr_ok)
     if a.kind == "date" and isinstance(v, int):
         preds = V.obfuscate_year(v, rng)
     elif a.kind == "num" and isinstance(v, int | float):

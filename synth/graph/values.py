@@ -84,6 +84,26 @@ def parse_year(value: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def parse_years(value: str) -> tuple[int, ...] | None:
+    """Every year a value gives, in order (a range "1954-1960", a reissue "1957, 1962"), at most four."""
+    out: list[int] = []
+    for m in YEAR.finditer(value or ""):
+        y = int(m.group(1))
+        if y not in out:
+            out.append(y)
+    return tuple(out[:4]) or None
+
+
+def parse_durations_s(value: str) -> tuple[int, ...] | None:
+    """Every length a value gives ("2:37 (single version); 4:12 (album version)"), in seconds."""
+    out = [(int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3))) if m.group(3) is not None
+           else int(m.group(1)) * 60 + int(m.group(2)) for m in DURATION.finditer(value or "")]
+    if not out:
+        one = parse_duration_s(value)
+        return (one,) if one is not None else None
+    return tuple(out[:4])
+
+
 def parse_duration_s(value: str) -> int | None:
     """A track or running length in seconds ("3:03", "2:01:30", "118 minutes")."""
     m = DURATION.search(value or "")
@@ -163,11 +183,18 @@ def nationality(description: str) -> str:
     return m.group(1) if m else ""
 
 
+GENRE_SYNONYMS = {"r b": "rhythm and blues", "rnb": "rhythm and blues", "r n b": "rhythm and blues",
+                  "rock n roll": "rock and roll", "rock roll": "rock and roll", "country music": "country",
+                  "hip hop music": "hip hop", "rap music": "hip hop", "pop music": "pop"}
+
+
 def genre_words(value: str) -> list[str]:
+    """Genre-like items, normalised, with common spellings merged ("R&B" = "rhythm and blues")."""
     out = []
     for part in re.split(r",|;|/|\n", value or ""):
         g = norm(re.sub(r"\(.*?\)|\[.*?\]", "", part))
-        if g and len(g) <= 30:
+        g = GENRE_SYNONYMS.get(g, g)
+        if g and len(g) <= 30 and g not in out:
             out.append(g)
     return out
 
@@ -179,6 +206,8 @@ def holds(pred: dict, value: object) -> bool:
     if value is None:
         return False
     op = pred.get("op")
+    if op in ("year", "num") and isinstance(value, tuple):  # several dates or lengths: any of them
+        return any(holds(pred, v) for v in value)
     if op == "year":
         return isinstance(value, int) and pred["lo"] <= value <= pred["hi"]
     if op == "num":
@@ -193,9 +222,10 @@ def holds(pred: dict, value: object) -> bool:
     if op == "initial":  # first letter of a name
         vals = value if isinstance(value, list | tuple) else [value]
         return any(isinstance(v, str) and v[:1].upper() == pred["v"] for v in vals)
-    if op == "has":
+    if op == "has":  # "soul" is also said of "country soul": a genre inside a longer one counts
         vals = value if isinstance(value, list | tuple | set | frozenset) else [value]
-        return pred["v"] in vals
+        v = GENRE_SYNONYMS.get(pred["v"], pred["v"])
+        return any(isinstance(x, str) and f" {v} " in f" {x} " for x in vals)
     if op == "eq":
         return value == pred["v"]
     raise ValueError(f"unknown predicate op {op!r}")

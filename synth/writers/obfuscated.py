@@ -123,7 +123,7 @@ OPENERS = [
     "Here is a riddle about {np}.", "Try to track down {np}.", "Identify {np}.",
     "This puzzle is about {np}.", "Somebody asked me about {np}.",
 ]
-FOLLOW_SUBJECT = ["It", "This {noun}", "The {noun} in question", "The same {noun}"]
+FOLLOW_SUBJECT = ["This {noun}", "The {noun} in question", "The same {noun}"]  # never "It": the last NP may be a neighbour
 NEIGHBOUR_SUBJECT = ["That {noun}", "This {noun}", "The {noun}"]
 ASK_NAME = {
     "person": ["Who is this {noun}?", "What is this {noun}'s name?", "Who am I describing?",

@@ -13,13 +13,13 @@ def test_kinds_attributes_and_relations() -> None:
         "person": ["Ann Ray", "Bo Tate"], "album": ["Blue Dawn", "Grey Noon", "Red Road"],
         "song": ["High Tide", "Low Tide", "Stone Song"]}
     ann = g.get(W + "Ann_Ray.html")
-    assert ann.attrs["born"].value == 1931 and ann.attrs["died"].value == 2004
+    assert ann.attrs["born"].value == (1931,) and ann.attrs["died"].value == (2004,)
     assert ann.attrs["birthplace"].value == {"region": "the American South", "country": "the United States"}
     assert ann.attrs["nationality"].value == "American" and ann.noun == "singer and pianist"
     low = g.get(W + "Low_Tide_(song).html")
     assert low.name == "Low Tide" and low.title == "Low Tide (song)" and low.noun == "single"
-    assert low.attrs["length"].value == 178 and low.attrs["producer"].value == ("JW",)
-    assert low.attrs["genre"].value == ("soul",) and low.attrs["label"].value == "A"
+    assert low.attrs["length"].value == (178,) and low.attrs["producer"].value == ("JW",)
+    assert low.attrs["genre"].value == ("soul",) and low.attrs["label"].value == ("A",)
     assert low.attrs["released"].snippet == "Released: 1961"
     rels = sorted((r, g.entities[j].name) for r, j, _ in low.rels)
     assert rels == [("album", "Blue Dawn"), ("by", "Ann Ray"), ("next", "High Tide")]
@@ -60,9 +60,39 @@ def test_real_kiwix_album_page() -> None:
     g = build_entity_graph([make_page(url, s.subject, facts=s.facts, enumerations=s.enumerations)])
     e = g.entities[0]
     assert (e.kind, e.noun, e.name) == ("album", "studio album", "The Genius of Ray Charles")
-    assert e.attrs["released"].value == 1959 and e.attrs["genre"].value[0] == "swingin pop"
+    assert e.attrs["released"].value == (1959,) and e.attrs["genre"].value[0] == "swingin pop"
 
 
 def test_base_name() -> None:
     assert base_name("Unchain My Heart (song)") == "Unchain My Heart"
     assert base_name('"Crying Time"') == "Crying Time"
+
+
+def test_relation_facts_without_links_resolve_by_name_and_kind() -> None:
+    from tests.synth.graph.world import fact, page
+
+    extra = page("Late_Album.html", "Late Album", [
+        fact("Type", "Studio album by Ann Ray"), fact("Previous album", "Grey Noon"),
+        fact("Album", "Nowhere To Be Found"), fact("Producer", "Ann Ray")])
+    g = build_entity_graph([*music_world(), extra])
+    late = g.get(W + "Late_Album.html")
+    got = sorted((r, g.entities[j].name) for r, j, _ in late.rels)
+    # "by" and "producer" name a person, "previous" an album; an unknown name resolves to nothing
+    assert got == [("by", "Ann Ray"), ("previous", "Grey Noon"), ("producer", "Ann Ray")]
+    # a name of the wrong kind is not taken: an album called like a person is not its "by"
+    odd = page("Odd.html", "Odd", [fact("Type", "Single by Blue Dawn")])
+    g2 = build_entity_graph([*music_world(), odd])
+    assert g2.get(W + "Odd.html").rels == []
+
+
+def test_inverse_relations_count_from_either_page() -> None:
+    from tests.synth.graph.world import fact, page
+
+    # B says "Previous album: A" with a link to an uncrawled URL; A says "Next album: B" with a good link
+    a = page("A.html", "Alpha", [fact("Type", "Studio album by Ann Ray"), fact("Next album", "Beta", "B.html")])
+    b = page("B.html", "Beta", [fact("Type", "Studio album by Ann Ray"),
+                                fact("Previous album", "Alpha, Vol. 1", "Alpha,_Vol._1.html")])
+    g = build_entity_graph([*music_world(), a, b])
+    ia, ib = g.get(W + "A.html").idx, g.get(W + "B.html").idx
+    assert g.related(ib, "previous", "out") == [ia] and g.related(ia, "previous", "in") == [ib]
+    assert g.related(ia, "next", "out") == [ib]

@@ -51,3 +51,16 @@ def test_parsers() -> None:
 def test_holds_rejects_an_unknown_op() -> None:
     with pytest.raises(ValueError, match="unknown predicate op"):
         V.holds({"op": "nope"}, 1)
+
+
+def test_several_values_match_on_any_and_genres_merge_spellings() -> None:
+    assert V.parse_years("1954-1960") == (1954, 1960) and V.parse_years("1957, 1962") == (1957, 1962)
+    assert V.parse_durations_s("2:37 (single version); 4:12 (album version)") == (157, 252)
+    late50s = {"op": "year", "lo": 1957, "hi": 1959, "style": "late"}
+    assert V.holds(late50s, (1954, 1958)) and not V.holds(late50s, (1954, 1960))
+    assert V.genre_words("R&B, Rock 'n' roll, rhythm and blues") == ["rhythm and blues", "rock and roll"]
+    # "rhythm and blues" answers to R&B; "soul" is said of "country soul" too (a solver must not
+    # refute an entity a reader would count)
+    assert V.holds({"op": "has", "v": "r b"}, ("rhythm and blues",))
+    assert V.holds({"op": "has", "v": "soul"}, ("country soul",))
+    assert not V.holds({"op": "has", "v": "soul"}, ("soulful jazz",))
