@@ -214,7 +214,8 @@ def render_html(rows: list[dict], info: dict) -> str:
            f"<style>{_STYLE}</style></head><body>",
            f"<h1>Audit sheet: run <code>{html.escape(str(info.get('run_id', '')))}</code></h1>",
            f"<p class=\"meta\">{len(rows)} questions sampled from {info.get('population_total', '?')} kept "
-           f"(seed {info.get('seed')}; stratified by type). Fill the <code>verdict</code> column of "
+           f"(seed {info.get('seed')}; stratified by {'run and type' if isinstance(info.get('run_dir'), list) else 'type'}). "
+           "Fill the <code>verdict</code> column of "
            "<code>audit.csv</code> or <code>audit.jsonl</code> with one of "
            + ", ".join(f"<code>{v}</code>" for v in VERDICTS)
            + " (and a <code>note</code> for anything not correct), then run <code>crawlqa audit RUN_DIR --score "
@@ -228,6 +229,7 @@ def render_html(rows: list[dict], info: dict) -> str:
         needles = [r["answer"], *r["aliases"]]
         out += [f"<div class=\"q\" id=\"{html.escape(r['id'])}\">",
                 f"<h2>{i}. <span class=\"type\">{html.escape(r['type'])}</span> {html.escape(r['question'])}</h2>",
+                f"<div class=\"meta\">run <code>{html.escape(r.get('run', ''))}</code></div>",
                 f"<div>Answer: <span class=\"ans\">{html.escape(r['answer'])}</span>"
                 + (f" <span class=\"meta\">(also: {html.escape('; '.join(r['aliases']))})</span>" if r["aliases"] else "")
                 + "</div>",
