@@ -178,11 +178,13 @@ def _time_section(run: RunDir, reasons: dict) -> list[str]:
     if lo:
         out += ["", f"`as_of` ranges from {lo} to {hi}" + (f"; {missing} records have none." if missing else ".")]
     volatile = sum(n for k, n in reasons.items() if k.rsplit("/", 1)[-1] == "volatile")
-    out += ["", "Volatile facts are not asked: values that change while the page stays the same (a "
-            "repository's stars, forks, watchers, open issues and pull requests, a \"latest\" version or "
-            "release, ranges that run to \"present\", counts of ongoing lists) are skipped by the miners "
-            f"with the reason `volatile` ({volatile} in this run), so no kept answer goes stale silently "
-            "by such a fact; every other answer holds as of its `as_of`.", ""]
+    out += ["", "Volatile facts are not asked: values a site changes without the page saying when (a "
+            "repository's stars, forks, watchers, commits, releases, contributors, open issues and pull "
+            "requests, an issue's state; a paper's latest version and revision date; the papers of a "
+            "rolling listing such as `/list/cs/new`; anything that runs to \"present\"; lists labelled "
+            "current, upcoming or ongoing) are skipped by the miners (`synth/volatile.py`) with the reason "
+            f"`volatile` ({volatile} in this run), so no kept answer goes stale silently by such a fact; "
+            "every other answer holds as of its `as_of`.", ""]
     return out
 
 
