@@ -81,6 +81,9 @@ class ProgressDisplay:
             if stage == "crawl":
                 self._crawl(ev)
                 return
+            if stage == "writing":
+                self._writing(ev)
+                return
             if stage == "mine":
                 self.synth["candidates"] = ev.get("candidates", 0)
             elif stage in ("write", "e2h"):
@@ -110,6 +113,19 @@ class ProgressDisplay:
         if ev.get("final") or ev.get("done") or now - self.last_line >= self.interval:
             self.last_line = now
             self.console.print(crawl_line(ev), markup=False, highlight=False, soft_wrap=True)
+
+    def _writing(self, ev: dict) -> None:
+        """Within a write shard (the LLM calls): ``writing: shard 0 · 120/2000 candidates``."""
+        line = f"shard {ev.get('shard', 0)} · {ev.get('done', 0)}/{ev.get('total', 0)} candidates"
+        if self._progress is not None:
+            if self._synth_task is None:
+                self._synth_task = self._progress.add_task("synth", total=None, info="")
+            self._progress.update(self._synth_task, info=" · ".join(x for x in (self.synth_line(), f"writing {line}") if x))
+            return
+        now = time.monotonic()
+        if now - self.last_line >= self.interval:
+            self.last_line = now
+            self.console.print(f"writing: {line}", markup=False, highlight=False, soft_wrap=True)
 
     def synth_line(self) -> str:
         s = self.synth

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.counters import Counters
-from pipelines.progress import stage_done
+from pipelines.progress import Ticker, stage_done
 from pipelines.run import RunDir, StageReport, build_manifest, run_lock, timed, write_manifest
 from pipelines.shards import (
     ShardWriter,
@@ -364,8 +364,10 @@ def stage_write_shard(run: RunDir, cfg: JobConfig, index: int, counters: Counter
                 ShardWriter(scratch / "rejects", Reject, start_index=REJECT_BLOCKS["write"] + start,
                             rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej:
             kept: list[QARecord] = []  # one candidate shard's drafts, written in id order (the filter merges them)
+            ticker = Ticker("writing", len(candidates), shard=index)  # live progress, at most once a second
             for w in writer.write(candidates):
                 local.inc("write/total")
+                ticker.tick(local.get("write/total"))
                 if w.ok:
                     local.inc("write/ok")
                     kept.append(to_record(w, writer_name=writer.name,

@@ -87,3 +87,24 @@ def stage_done(report: Any) -> None:
     event = stage_event(report)
     if event is not None:
         publish(event)
+
+
+class Ticker:
+    """Progress within a stage (``stage``, ``done``, ``total`` and fields), published at most every
+    ``every`` seconds: cheap enough to call once per record."""
+
+    def __init__(self, stage: str, total: int, every: float = 1.0, **fields: Any) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.stage, self.total, self.every, self.fields = stage, total, every, fields
+        self.last = self._clock()
+        self.targets = listeners()
+
+    def tick(self, done: int) -> None:
+        if not self.targets:
+            return
+        now = self._clock()
+        if now - self.last >= self.every:
+            self.last = now
+            publish({"stage": self.stage, "done": done, "total": self.total, **self.fields}, self.targets)

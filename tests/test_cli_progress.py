@@ -7,6 +7,7 @@ reads the progress lines it printed while the crawl ran.
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -171,3 +172,24 @@ def test_the_crawl_progress_artifact_is_updated_while_the_crawl_runs(monkeypatch
         ("artifact-id", 50.0, f"crawl of run run-7: {crawl_line(snap(25))}"),
         ("artifact-id", 100.0, "crawl of run run-7: crawl: done, 30 pages"),
     ]
+
+
+def test_progress_within_a_write_shard(monkeypatch):
+    from rich.console import Console
+
+    clock = Clock()
+    monkeypatch.setattr("time.monotonic", clock)
+    console = Console(record=True, width=200)
+    with ProgressDisplay(console, live=False, interval=4.0):
+        ticker = progress.Ticker("writing", 300, every=1.0, shard=2)
+        for n in range(1, 301):  # one record every 0.05 s: a tick at most every second
+            clock.t += 0.05
+            ticker.tick(n)
+    lines = console.export_text().splitlines()
+    done = [int(m.group(1)) for m in (re.fullmatch(r"writing: shard 2 · (\d+)/300 candidates", ln) for ln in lines) if m]
+    assert len(done) == len(lines) and 3 <= len(done) <= 4, lines
+    assert done[0] <= 21  # the first tick, after ~1 s
+    assert all(b - a >= 79 for a, b in itertools.pairwise(done)), done  # lines >= 4 s (80 records) apart
+    silent = progress.Ticker("writing", 5)  # nobody listening: nothing is built or sent
+    clock.t += 10
+    silent.tick(1)
