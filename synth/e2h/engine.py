@@ -24,6 +24,8 @@ A round, for each seed still alive:
                              hides the answer, the round still goes on with the first such rewrite (a
                              later round may hide it), and the record ends at the last round whose
                              question passes the gate (none: no record, reason ``answer_in_top3``)
+   ``not_fluent``            the rewrite fails the fluency check (``filters/fluency.py``: doubled words
+                             or phrases, unbalanced quotes, stray punctuation) — template or LLM
    ``self_reference``        every clue left describes the entity through one the question already names
                              ("In what year did Buck Owens write the song whose writer is Buck Owens?")
    ``no_entity`` / ``no_search_hit`` / ``no_description`` / ``writer_failed``  nothing to try
@@ -45,6 +47,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from filters.fluency import fluency_problem
 from filters.shortcut import shortcut_rank
 from pipelines.counters import Counters
 from schemas.ids import qa_id, reject_id, stable_hash
@@ -79,7 +82,7 @@ STAGE = "e2h"
 UNGROUNDED = "seed_ungrounded"  # no page states the seed's answer: rejected before any writer call
 REASONS: tuple[str, ...] = (
     "no_entity", "no_search_hit", "no_description", "writer_failed", "entity_still_present", "answer_leaked",
-    "ambiguous", "not_unique", "too_long", "no_growth", "answer_in_top3", "self_reference",
+    "ambiguous", "not_unique", "too_long", "no_growth", "answer_in_top3", "self_reference", "not_fluent",
 )
 _RANK = {r: i for i, r in enumerate(REASONS)}
 
@@ -497,6 +500,9 @@ class E2HEngine:
             return "answer_leaked", f"question contains the answer: {q2!r}"
         if len(q2) > self.cfg.max_question_chars:
             return "too_long", f"{len(q2)} chars > {self.cfg.max_question_chars}: {q2[:120]!r}..."
+        problem = fluency_problem(q2)
+        if problem is not None:
+            return "not_fluent", f"{problem[0]}: {problem[1]} in {q2!r}"
         if q2 == s.question or len(desc.split()) <= len(a.entity.text.split()):
             return "no_growth", f"{desc!r} says no more than {a.entity.text!r}: {q2!r}"
         content = [w for w in words(desc) if w not in STOPWORDS]

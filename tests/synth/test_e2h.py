@@ -156,6 +156,8 @@ CASES = {
     "too_long": (dict(max_question_chars=60, max_attempts_per_round=6), KB, None),
     "no_growth": (dict(), KB, ScriptedWriter(rewrite=lambda r, o: WriterOutput(r.key, "What is its elevation?"))),
     "answer_in_top3": (dict(one_search_gate=True), NG, None),
+    "not_fluent": (dict(), KB, ScriptedWriter(rewrite=lambda r, o: WriterOutput(
+        r.key, f"What is the elevation of {r.description} by Petra Lind by Petra Lind?"))),
     # every clue left goes through Jonas Brandt or Northern Glass, which the question already names
     "self_reference": (dict(clue_order=["inverse_relation"]),
                        seed("sr", "When was Northern Glass, produced by Jonas Brandt, released?", "19 April 2013",
@@ -176,6 +178,8 @@ def test_every_reject_reason(index, reason):
     rej = failure_reject(out, "test-run")
     assert rej.reason == reason and rej.stage == "e2h" and rej.record_id == s.id
     assert json.loads(rej.payload_json)["attempts"] or reason == "no_entity"
+    if reason == "not_fluent":
+        assert out.failure.detail.startswith("doubled_phrase: 'by Petra Lind' repeated")
     if reason == "self_reference":
         assert "names 'Jonas Brandt'" in out.failure.detail or "names 'Northern Glass'" in out.failure.detail
 

@@ -22,7 +22,7 @@ BASE = "http://127.0.0.1:8765"
 W = BASE + "/wiki/"
 
 GOOD = {
-    "Northern Glass": "the third studio album by Norvanian singer-songwriter Mira Volkova",
+    "Northern Glass": "the third studio album by Mira Volkova",
     "Mira Volkova": "the Norvanian singer-songwriter and pianist who was formerly of The Driftwood Choir",
     "Dunmoor": "the capital and largest city of Norvania",
 }
@@ -81,7 +81,7 @@ def run(index, writer, seeds, **cfg):
 
 def test_prompts_are_versioned_files():
     d, r = load_prompt("e2h_describe"), load_prompt("e2h_rewrite")
-    assert (d.version, r.version) == ("e2h_describe.v1", "e2h_rewrite.v1")
+    assert (d.version, r.version) == ("e2h_describe.v2", "e2h_rewrite.v2")
     msgs = d.messages(entity="Ulm", subject="Ulm", evidence_kind="k", snippet="s", anchor="-", first_sentence="f",
                       facts="- a: b", avoid='"Ulm"', max_chars="160")
     assert [m["role"] for m in msgs] == ["system", "user"] and "$" not in msgs[1]["content"]
@@ -92,9 +92,9 @@ def test_llm_output_that_passes_the_checks(index, writer):
     ng = Seed("ng", "When was Northern Glass released?", "19 April 2013", source_url=W + "Northern_Glass.html")
     (out,), c = run(index, w, [ng], rounds=2)
     assert [st.description for st in out.steps] == [GOOD["Northern Glass"], GOOD["Mira Volkova"]]
-    assert out.record.question == ("When was the third studio album by Norvanian singer-songwriter the Norvanian "
-                                   "singer-songwriter and pianist who was formerly of The Driftwood Choir released?")
-    assert (out.record.writer, out.record.prompt_version) == ("test-model", "e2h_describe.v1+e2h_rewrite.v1")
+    assert out.record.question == ("When was the third studio album by the Norvanian singer-songwriter and pianist "
+                                   "who was formerly of The Driftwood Choir released?")
+    assert (out.record.writer, out.record.prompt_version) == ("test-model", "e2h_describe.v2+e2h_rewrite.v2")
     assert out.record.difficulty == 2 and c.get("e2h/kept") == 1
     # the evidence is the clue's, whatever the model wrote
     assert all(st.snippet and st.evidence_url.startswith(W) for st in out.steps)
