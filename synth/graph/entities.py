@@ -60,8 +60,8 @@ PLACE_KEYS = {
 }
 CREDIT_KEYS = {
     "producer": ("producer", "producer(s)", "produced by"),
-    "writer": ("writer(s)", "writer", "written by", "songwriter(s)", "composer", "composer(s)", "music by",
-               "author", "lyrics by", "written"),
+    "writer": ("writer(s)", "writer", "written by", "songwriter(s)", "author", "lyrics by", "written"),
+    "composer": ("composer", "composer(s)", "music by"),
     "director": ("directed by", "director"),
     "starring": ("starring",),
     "discoverer": ("discovered by",),
@@ -385,7 +385,7 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
 
 INVERSE_RELS = {"next": "previous", "previous": "next", "associated": "associated"}
 _PERSONS = ("person", "band")
-REL_TARGET_KINDS = {"by": _PERSONS, "writer": _PERSONS, "producer": _PERSONS, "director": _PERSONS,
+REL_TARGET_KINDS = {"by": _PERSONS, "writer": _PERSONS, "composer": _PERSONS, "producer": _PERSONS, "director": _PERSONS,
                     "starring": _PERSONS, "associated": _PERSONS, "member": _PERSONS, "album": ("album",),
                     "birthplace": ("place",), "label": ("organisation",)}
 

@@ -24,11 +24,11 @@ from synth.graph.entities import Attr, Entity, EntityGraph
 from synth.graph.solve import unique
 
 # relations a question can state (fact holder → linked page), with the kinds that make sense
-PHRASABLE_RELS = ("by", "album", "writer", "producer", "director", "starring", "next", "previous",
+PHRASABLE_RELS = ("by", "album", "writer", "composer", "producer", "director", "starring", "next", "previous",
                   "associated", "member", "birthplace", "based_on", "label", "links")
 ASKABLE_ATTRS = ("released", "born", "died", "recorded", "founded", "active_from", "discovered", "length",
                  "running_time", "budget", "box_office", "population", "birthplace", "deathplace", "origin",
-                 "location", "country", "producer", "writer", "director", "discoverer", "genre", "occupation",
+                 "location", "country", "producer", "writer", "composer", "director", "discoverer", "genre", "occupation",
                  "instrument", "label", "nationality", "language")
 VARS = ("?x", "?y", "?z", "?w", "?v")
 
@@ -59,7 +59,7 @@ def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> li
         preds = [{"op": "initials", "v": v[0]}]
     elif a.kind == "set" and isinstance(v, tuple) and v:
         preds = [{"op": "has", "v": g} for g in v[:4] if 1 <= len(g.split()) <= 3
-                 and not (key == "occupation" and g in noun)]
+                 and f" {g} " not in f" {noun} "]  # not "a jazz singer ... associated with jazz"
     elif a.kind == "label" and isinstance(v, str):
         preds = [{"op": "initial", "v": v}]
     elif a.kind == "nationality" and isinstance(v, str):
@@ -279,6 +279,7 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
     rng = random.Random(f"{seed}|{graph.entities[target].url}")
     out: list[tuple[dict, dict[str, int]]] = []
     seen: set[str] = set()
+    facts_kept: list[set[tuple[int, str]]] = []
     for _ in range(tries):
         got = Walker(graph, target, rng, cfg).walk()
         if got is None:
@@ -293,7 +294,12 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
         sig = shape_signature(query)
         if sig in seen:
             continue
+        # questions about one target should not lean on the same facts: at most half shared
+        facts = {(binding[c["s"]], c["p"]) for c in query["constraints"] if c["t"] == "attr"}
+        if any(len(facts & f) * 2 > min(len(facts), len(f)) for f in facts_kept):
+            continue
         seen.add(sig)
+        facts_kept.append(facts)
         out.append((query, binding))
         if len(out) >= keep:
             break

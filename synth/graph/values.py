@@ -25,7 +25,7 @@ from synth.text import norm
 YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 DURATION = re.compile(r"(?<![\d:])(\d{1,3}):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
 MINUTES = re.compile(r"(\d{1,4}(?:\.\d+)?)\s*(?:min|minutes)\b", re.I)
-MONEY = re.compile(r"(?:US)?\$\s?(\d+(?:[.,]\d+)?)\s*(million|billion|thousand)?", re.I)
+MONEY = re.compile(r"(?:US)?\$\s?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(million|billion|thousand)?", re.I)
 PLAIN_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?![\d])")
 
 US_STATE_REGION: dict[str, str] = {}
@@ -210,8 +210,8 @@ def holds(pred: dict, value: object) -> bool:
         return any(holds(pred, v) for v in value)
     if op == "year":
         return isinstance(value, int) and pred["lo"] <= value <= pred["hi"]
-    if op == "num":
-        return isinstance(value, int | float) and pred["lo"] <= value < pred["hi"]
+    if op == "num":  # bounds count as inside: a reader takes "between $20 and $40 million" to include 40
+        return isinstance(value, int | float) and pred["lo"] <= value <= pred["hi"]
     if op == "region":
         return isinstance(value, dict) and value.get("region") == pred["v"]
     if op == "country":

@@ -61,6 +61,7 @@ ATTR: dict[str, list[tuple[str, str]]] = {
     "country": [("from {o}", "comes from {o}"), ("associated with {o}", "is associated with {o}")],
     "producer": [("produced by someone with the initials {o}", "was produced by someone with the initials {o}"),
                  ("whose producer has the initials {o}", "had a producer with the initials {o}")],
+    "composer": [("with music by someone with the initials {o}", "has music by someone with the initials {o}")],
     "writer": [("written by someone with the initials {o}", "was written by someone with the initials {o}"),
                ("credited to a writer with the initials {o}", "is credited to a writer whose initials are {o}")],
     "director": [("directed by someone with the initials {o}", "was directed by someone with the initials {o}")],
@@ -92,6 +93,8 @@ REL: dict[str, dict[str, list[tuple[str, str]]]] = {
               "o": [("that contains {y}", "contains {y}"), ("featuring {y} among its tracks", "features {y}")]},
     "writer": {"s": [("written by {y}", "was written by {y}"), ("penned by {y}", "was penned by {y}")],
                "o": [("who wrote {y}", "wrote {y}"), ("credited as the writer of {y}", "is credited with writing {y}")]},
+    "composer": {"s": [("with music by {y}", "has music by {y}")],
+                 "o": [("who composed the music of {y}", "composed the music of {y}")]},
     "producer": {"s": [("produced by {y}", "was produced by {y}")],
                  "o": [("who produced {y}", "produced {y}")]},
     "director": {"s": [("directed by {y}", "was directed by {y}")], "o": [("who directed {y}", "directed {y}")]},
@@ -303,7 +306,7 @@ class Realiser:
         for c in extra:  # a cycle-closing edge between two described neighbours
             a_noun, b_noun = self.noun(c["s"]), self.noun(c["o"])
             if c["o"] == "?x":
-                b_np = f"the same {b_noun}" if a_noun != b_noun else "the target itself"
+                b_np = f"the same {b_noun}" if a_noun != b_noun else f"the {b_noun} I have in mind"
             else:
                 b_np = f"the same {b_noun}" if b_noun != a_noun else f"the {b_noun} mentioned above"
             who = ((f"That other {a_noun}" if a_noun == xnoun else f"The {a_noun}") if c["s"] != "?x"
@@ -357,6 +360,7 @@ def cues(c: dict) -> list[str]:
             "by": ["record", "credit", "by ", "catalogue", "release", "perform", "sang", "sung", "artist"],
             "album": ["album", "record", "LP", "contain", "track", "featur", "taken from", "included"],
             "writer": ["writ", "wrote", "penn", "compos", "author"], "producer": ["produc"],
+            "composer": ["music", "compos"],
             "director": ["direct"], "starring": ["star", "appear", "cast", "act"],
             "next": ["follow", "after", "next", "succe", "before", "preced"],
             "previous": ["follow", "after", "next", "succe", "before", "preced"],
