@@ -461,10 +461,11 @@ def e2hqa_flow(
     run = E.run_dir(cfg)
     logger.info("e2hqa run %s in %s over corpus %s (seeds: %s, %d rounds, llm=%s)", cfg.job.run_id, run.path,
                 cfg.corpus, cfg.seeds or "the corpus's single-hop questions", cfg.e2h.rounds, cfg.job.llm)
-    reports = [e2h_task(cfg)]
-    logger.info("e2h: %d drafts%s", _rows(reports[-1], "drafts"), _resumed(reports[-1]))
-    reports.append(e2h_filter_task(cfg))
-    manifest = e2h_finalize_task(cfg, reports)
+    with run_lock(run):  # one process per run id (RunLocked otherwise)
+        reports = [e2h_task(cfg)]
+        logger.info("e2h: %d drafts%s", _rows(reports[-1], "drafts"), _resumed(reports[-1]))
+        reports.append(e2h_filter_task(cfg))
+        manifest = e2h_finalize_task(cfg, reports)
     logger.info("kept %d e2h questions → %s", manifest["funnel"]["kept"], run.sub("qa"))
     return manifest
 
