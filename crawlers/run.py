@@ -21,7 +21,7 @@ from pathlib import Path
 
 from crawlers.config import CrawlConfig
 from crawlers.finalize import finalize
-from crawlers.progress import PROGRESS_FILE
+from crawlers.progress import PROGRESS_FILE, budget_of
 from crawlers.progress import watch as watch_progress
 from pipelines.shards import ShardInfo
 
@@ -191,7 +191,10 @@ def crawl(
     t0 = time.monotonic()
     warm = threading.Thread(target=_warm_finalize, name="crawlqa-warm-finalize", daemon=True)
     warm.start()  # while the crawl runs in its subprocess
-    with watch_progress(Path(job["progress"]), _progress_publisher()):
+    publish = _progress_publisher()
+    publish({"stage": "crawl", "starting": True, "pages": 0, "budget": budget_of(cfg, len(roots)),
+             "roots": len(roots)})
+    with watch_progress(Path(job["progress"]), publish):
         result = run_subprocess(job, work_dir, cfg.run_timeout)
     t1 = time.monotonic()
     warm.join()

@@ -31,6 +31,8 @@ def crawl_line(ev: dict) -> str:
     """``crawl: 120/1000 pages · 3.4 pages/s · ETA 4m18s · queue 12 · rejects 3``."""
     if ev.get("final"):
         return f"crawl: done, {ev.get('pages', 0)} pages{' (resumed)' if ev.get('resumed') else ''}"
+    if ev.get("starting"):
+        return f"crawl: starting, {ev.get('roots', 0)} root(s), budget {ev.get('budget', 0)} pages"
     eta = "done" if ev.get("done") else f"ETA {fmt_duration(ev.get('eta_s'))}"
     return (f"crawl: {ev.get('pages', 0)}/{ev.get('budget', 0)} pages · {ev.get('rate', 0.0):.1f} pages/s · {eta}"
             f" · queue {ev.get('queue', 0)} · rejects {ev.get('rejects', 0)} · {fmt_duration(ev.get('elapsed_s'))}")
@@ -98,7 +100,7 @@ class ProgressDisplay:
     def _crawl(self, ev: dict) -> None:
         if self._progress is not None:
             budget = max(1, int(ev.get("budget") or ev.get("pages") or 1))
-            info = ("done" if ev.get("final") else
+            info = ("done" if ev.get("final") else "starting" if ev.get("starting") else
                     f"{ev.get('rate', 0.0):.1f} pages/s · ETA {fmt_duration(ev.get('eta_s'))} · "
                     f"queue {ev.get('queue', 0)} · rejects {ev.get('rejects', 0)}")
             if self._crawl_task is None:
@@ -110,7 +112,7 @@ class ProgressDisplay:
                 self._progress.update(self._crawl_task, total=budget, completed=int(ev.get("pages", 0)), info=info)
             return
         now = time.monotonic()
-        if ev.get("final") or ev.get("done") or now - self.last_line >= self.interval:
+        if ev.get("final") or ev.get("done") or ev.get("starting") or now - self.last_line >= self.interval:
             self.last_line = now
             self.console.print(crawl_line(ev), markup=False, highlight=False, soft_wrap=True)
 

@@ -46,6 +46,7 @@ max_pages = 24
             cwd=PROJECT, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()
+    assert lines[0] == "crawl: starting, 1 root(s), budget 24 pages"  # at once, before Scrapy is up
     ticks = [m for m in map(LINE.match, lines) if m]
     running = [m for m in ticks if m.group(4) != "done"]
     assert len(running) >= 2, proc.stderr  # ~5 s of crawling at 2 x 0.4 s a request: a line every <= 4 s
