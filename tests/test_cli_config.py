@@ -74,8 +74,9 @@ out = "{tmp_path / 'out'}"
     assert crawl["domains"] == {"127.0.0.1": {"concurrency": 2, "delay": None}}
     assert manifest["counters"]["crawl/links_skipped/url_denied"] >= 2
     # the same file without the deny pattern, the budget from the command line (command line > file)
-    res = invoke("crawl", "--config", str(cfg), "--run-id", "allowed", "--max-pages", "30", "--deny", "Lumen")
+    res = invoke("-q", "crawl", "--config", str(cfg), "--run-id", "allowed", "--max-pages", "30", "--deny", "Lumen")
     assert res.exit_code == 0, res.output
+    assert res.output == f"{tmp_path / 'out' / 'allowed'}\n"  # --quiet: no progress, no summary, the run folder
     got = pages(tmp_path / "out" / "allowed")
     assert any("Mira_Volkova" in u for u in got) and not any("Lumen" in u for u in got)
     assert len(got) > 12
