@@ -97,9 +97,10 @@ def fluency_problem(question: str, *, question_mark: bool = True) -> tuple[str, 
         # 'The the' and '1994 1994' are slips; 'Bye Bye' (a title's own words) is not
         if (m.group(2)[:1].islower() or m.group(2)[:1].isdigit()) and m.group(1).lower() not in _KEEP_DOUBLED:
             return "doubled_word", f"{m.group(0)!r}"
-    phrase = _doubled_phrase(masked)
-    if phrase:
-        return "doubled_phrase", f"{phrase!r} repeated"
+    for clause in re.split(r"(?<!\d)[.;:!?](?!\d)", masked):  # 'a singer. This singer ...' is not a doubling
+        phrase = _doubled_phrase(clause)
+        if phrase:
+            return "doubled_phrase", f"{phrase!r} repeated"
     for rx, what in _STRAY:
         m = rx.search(masked if "quotes" not in what else q)
         if m:

@@ -25,6 +25,9 @@ GOOD = [
     "How many albums did Ray Charles release between 1957 and 1959?",
     "In what year was the 3.5 km long bridge (the old one) opened?",
     "Which label released the next album of the album whose next album is True to Life?",
+    # several sentences (obfuscated questions): a phrase taken up again in the next sentence is no slip
+    "Consider a Norvanian singer-songwriter and pianist. This Norvanian singer-songwriter and pianist was born "
+    "in a place established in the 1340s. Can you name this Norvanian singer-songwriter and pianist?",
 ]
 BAD = [
     ("Who wrote the 1977 studio album by American recording artist Ray Charles by Ray Charles?", "doubled_phrase"),
