@@ -17,9 +17,8 @@ import typer
 from rich.console import Console
 from typer.core import TyperOption
 
+# importing crawlqa.config also turns Prefect's server analytics off (before Prefect is imported)
 from crawlqa.config import quiet_third_parties
-
-quiet_third_parties()  # before anything imports Prefect
 
 
 def _no_bool_metavar(self: TyperOption, ctx: Any) -> str | None:
@@ -122,6 +121,7 @@ def main_options(
 
 
 def _quiet_prefect() -> None:
+    """No banners and Prefect's logs from WARNING up on the terminal; called before Prefect is imported."""
     quiet_third_parties()
 
 

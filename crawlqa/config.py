@@ -8,23 +8,23 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Third-party defaults for a quiet terminal, set before Prefect is imported (it reads them at import
-# time); a value the user set wins. No telemetry, no banners, Prefect's own logs from WARNING up.
+# No telemetry from Prefect's (ephemeral) server, whoever imports crawlqa: set before Prefect is
+# imported (it reads its settings then); a value the user set wins.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+# The command line's quiet terminal (``crawlqa.cli`` applies them before importing Prefect): no
+# banners, Prefect's own logs from WARNING up, no UI for the temporary server of a CLI run.
 PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_UI_ENABLED": "false",  # the ephemeral server of a CLI run serves no UI
+    "PREFECT_UI_ENABLED": "false",
 }
 
 
 def quiet_third_parties() -> None:
     for k, v in PREFECT_DEFAULTS.items():
         os.environ.setdefault(k, v)
-
-
-quiet_third_parties()
 
 
 class Settings(BaseSettings):
