@@ -38,7 +38,7 @@ _CONTAINER_SKIP_CLASSES = {
     "thumb", "gallery", "references", "reflist", "refbegin", "hatnote", "dablink", "portal", "succession-box",
     "quotebox", "sidebar", "catlinks", "printfooter", "mw-references-wrap", "navigation-not-searchable",
 }
-_MAX_ITEM_LEN = 300
+_MAX_LONG_ITEM_LEN = 2000  # a list entry longer than this makes the list no enumeration
 _TRACKS_NOTE = re.compile(r"^(?:tracks?|sides?|discs?|cds?)\s+\d+(?:\s*(?:[-–—,&]|and|to)\s*\d+)*\b", re.I)
 
 
@@ -179,8 +179,13 @@ class _SectionWalker:
             if not isinstance(li.tag, str) or li.tag != "li" or _skipped(li):
                 continue
             t = _item_text(li)
-            if not t or len(t) > _MAX_ITEM_LEN:
+            if not t:
                 continue
+            if len(t) > _MAX_LONG_ITEM_LEN:
+                # an entry of a paragraph's length is kept (the list is still that many entries: a
+                # count of the short ones only would be wrong); a list of whole essays is no enumeration
+                self._open = None
+                return
             if _TRACKS_NOTE.match(t):
                 continue  # "tracks 1-10 live at Newport Jazz Festival 1958": a note on the list, no entry
             if t.endswith(":") and any(isinstance(c.tag, str) and c.tag in ("ul", "ol", "dl") for c in li):
@@ -344,8 +349,10 @@ def _table_enumeration(table: etree._Element, ctx: _Ctx, label: str, section: st
             continue  # a key cell spanning several rows is one item
         seen_cells.add(id(cell.el))
         t = _text(cell.el)
-        if not t or len(t) > _MAX_ITEM_LEN:
+        if not t:
             continue
+        if len(t) > _MAX_LONG_ITEM_LEN:
+            return None  # a key cell of an essay's length: not a table of entities
         if re.match(r"^(total|sum|overall)\b", t, re.I) or _ATTR_GARBAGE.match(t):
             continue
         items.append(t)

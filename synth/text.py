@@ -53,6 +53,8 @@ def url_key(url: str) -> str:
 # entity keys for items ("Clark Terry - trumpet" → "clark terry")
 
 _ROLE_SPLIT = re.compile(r"\s+[-–—]\s+")
+# a title in quotes opening the item, followed by credits, a duration, a featured artist or nothing
+_QUOTED_TITLE = re.compile(r"^[\"“]([^\"“”]+)[\"”](?=\s*(?:$|\(|[-–—:,]|with\b|feat\b|featuring\b))")
 _TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
 
 
@@ -63,12 +65,16 @@ def item_name(item: str) -> str:
     if head and len(head) <= 4 and all(w.islower() for w in head[1:]) and not head[0][0].isdigit():
         # "Sleeve notes: Nat Hentoff" → "Nat Hentoff" (not "Crawling for Questions: Mining …")
         s = s.split(": ", 1)[1]
+    m = _QUOTED_TITLE.match(s)
+    if m:
+        # '"You Are My Sunshine" (Davis/Mitchell) with Chris Isaak' → the quoted title
+        s = m.group(1)
     s = _ROLE_SPLIT.split(s, maxsplit=1)[0]
     prev = None
-    while prev != s:
+    while prev != s:  # '"Swanee River Rock (Talkin' 'Bout That River)" (Charles)' → 'Swanee River Rock'
         prev = s
-        s = _TRAILING_PAREN.sub("", s)
-    return strip_quotes(s).strip(" ,;")
+        s = strip_quotes(_TRAILING_PAREN.sub("", s))
+    return s.strip(" ,;")
 
 
 _NICKNAME = re.compile(r"(?<=\w)\s+[\"“‘']\w[^\"“”‘’]{1,30}?[\"”’']\s+(?=\w)")  # not "rock 'n' roll"

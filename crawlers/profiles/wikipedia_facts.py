@@ -153,11 +153,21 @@ def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[
             items = [x for x in items if x]
         elif _MULTI_KEYS.match(key):
             items = split_values(" ".join(lines))
+        shown = ", ".join(items)
+        if _LABEL_KEY.match(key) and len(items) >= 2:
+            # "Label: ABC-Paramount 45-10330": a catalogue number is no second label (the value still
+            # shows it: "ABC-Paramount, 45-10330")
+            keep = [i for i, it in enumerate(items) if not _CATALOGUE_NO.match(it)]
+            if len(keep) < len(items):
+                items = [items[i] for i in keep]
+                item_links = [item_links[i] for i in keep] if item_links else []
         if len(items) >= 2:
             item_links = item_links or _match_links(items, val, ctx)
             value = ", ".join(items)
             enums.append(Enumeration(kind="infobox", label=key, section="Infobox", items=items,
                                      item_links=item_links))
+        elif items and shown != ", ".join(items):
+            value = shown  # a label and its catalogue number
         else:
             value = _tidy("; ".join(lines))
         if value:
@@ -165,6 +175,9 @@ def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[
     return facts, enums
 
 
+_LABEL_KEY = re.compile(r"^(?:record )?labels?$", re.I)
+# "45-10330", "335", "SD-8052", "ABC 335", "(US)": a release's catalogue number, not a label
+_CATALOGUE_NO = re.compile(r"^\(?(?:[A-Z]{1,5}[- ]?)?\d[\w./-]*\)?$")
 _ARROW = re.compile(r"\s[→←]\s")
 _PLACE_KEYS = {"born": "Birthplace", "died": "Place of death"}
 

@@ -7,6 +7,7 @@ where it was reached from): never the text or the HTML, so a crawl of many pages
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class Graph:
 
     def __init__(self, nodes: Iterable[Node] = ()) -> None:
         self._aliases = None
+        self._chrono = None
         self.nodes: dict[str, Node] = {}
         self._by_key: dict[str, str] = {}
         self._paths: dict[str, list[str] | None] = {}
@@ -77,7 +79,7 @@ class Graph:
         if node.url in self.nodes:
             return
         self.nodes[node.url] = node
-        self._aliases = None
+        self._aliases = self._chrono = None
         for u in (node.url, node.final_url):
             if u:
                 self._by_key.setdefault(url_key(u), node.url)
@@ -146,6 +148,47 @@ class Graph:
 
     def root_of(self, node: Node) -> Node | None:
         return self.get(node.root_url)
+
+    # -- chronology: what every page says comes before and after what ---------------------------
+    _chrono: dict[tuple[str, str], set[str]] | None = None
+
+    def _chronology(self) -> dict[tuple[str, str], set[str]]:
+        """(page URL, "next"|"prev") → the pages any crawled page places there: a page's own
+        "Next album" row, and every page whose "Previous album" row names it (and vice versa)."""
+        if self._chrono is not None:
+            return self._chrono
+        out: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for node in self.nodes.values():
+            for f in node.facts:
+                m = _CHRONO_ROW.match(f.key)
+                if not m or not f.links:
+                    continue
+                dst = self.get(f.links[0])
+                if dst is None or dst.url == node.url:
+                    continue
+                side = "next" if m.group(1).lower() == "next" else "prev"
+                other = "prev" if side == "next" else "next"
+                out[(node.url, side)].add(dst.url)
+                out[(dst.url, other)].add(node.url)
+        self._chrono = dict(out)
+        return self._chrono
+
+    def chronology_conflict(self, node: Node, key: str, dst: Node) -> str:
+        """'' when every crawled page agrees that ``dst`` is ``node``'s ``key`` ("Next album"),
+        else what another page says instead (two pages, two answers: the step is ambiguous)."""
+        m = _CHRONO_ROW.match(key)
+        if not m:
+            return ""
+        side = "next" if m.group(1).lower() == "next" else "prev"
+        other = "prev" if side == "next" else "next"
+        chron = self._chronology()
+        here = chron.get((node.url, side), set()) - {dst.url}
+        there = chron.get((dst.url, other), set()) - {node.url}
+        if here:
+            return f"another page places {sorted(here)[0]} {side} to {node.url}"
+        if there:
+            return f"another page places {sorted(there)[0]} {other} to {dst.url}"
+        return ""
 
     def __iter__(self) -> Iterator[Node]:
         for url in sorted(self.nodes):
@@ -216,6 +259,8 @@ class Graph:
                     queue.append(n.url)
         return None
 
+
+_CHRONO_ROW = re.compile(r"^(previous|next)\s+\S", re.I)
 
 RejectFn = Callable[[Reject], None]
 

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Enumeration, Evidence
 from synth.miners.base import Graph, MineContext, Node, enum_ambiguous, lang, make_candidate
-from synth.text import enum_noun, item_name, norm
+from synth.text import enum_noun, item_key, item_name, norm
 from synth.volatile import volatile_enumeration
 
 # lists whose entries are each one person
@@ -72,6 +72,9 @@ class CountMiner:
                     ctx.reject("label_too_long", key, url=node.url, payload=payload)
                     continue
                 keys = [re.sub(r"^(the|a|an) ", "", norm(it)) for it in enum.items]
+                if _PEOPLE.search(enum_noun(enum.label, enum.section)):
+                    # "David Newman - tenor saxophone" and "David Newman - baritone saxophone" are one person
+                    keys = [item_key(it) or k for it, k in zip(enum.items, keys, strict=True)]
                 if len(set(keys)) < len(keys):
                     ctx.reject("duplicate_items", key, url=node.url, payload=payload,
                                detail="two items read the same: the count would be ambiguous")

@@ -11,7 +11,9 @@ Drops: ``target_named`` (B's name is in the start page's name or a heading of th
 Ray Charles"), ``answer_on_path`` (the answer already shows on a page before B), ``answer_is_root``
 (the only answers name the crawl's root entity), ``no_askable_fact``, ``item_type_mismatch`` (a
 track-list entry that links to a page that is not a song), ``chronology_owner_unknown`` (previous/next
-of a record by several artists, no "<artist> chronology" header), ``volatile`` (a link row or list
+of a record by several artists, no "<artist> chronology" header), ``chronology_conflict`` (another page
+places another record there), ``chronology_owner_mismatch`` (the linked page is another artist's
+record of that title), ``volatile`` (a link row or list
 the live site changes), ``path_cap`` (more chains than the per-start / per-target caps keep).
 A song reached as a track-list entry stands for the track: only who wrote it is asked or followed.
 """
@@ -44,11 +46,13 @@ from synth.miners.single_hop import (
     fact_evidence,
     fact_priority,
 )
-from synth.text import clean, contains, enum_noun, singular
+from synth.text import clean, contains, enum_noun, item_key, singular
 from synth.volatile import volatile_enumeration, volatile_fact
 
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
 _TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
+_VERSIONS_LIST = re.compile(r"\b(covers?|cover versions?|other versions?|versions|recordings?( of)?|renditions?|"
+                            r"covered by|recorded by)\b", re.I)
 _NO_EDGE_KEYS = {"website", "cite as", "related doi", "chronology"}
 # what a track list's entry is, and the facts of a song page that are the track's own: who wrote it
 # (the single's date, length, label, B-side belong to one release of the song, and its genre to one
@@ -181,12 +185,29 @@ class MultiHopMiner:
                 ctx.reject("chronology_owner_unknown", ("edge", node.url, fact.key), url=node.url,
                            detail=f"{fact.key} of {node.name!r}")
                 continue
+            if CHRONO_KEY.match(fact.key):
+                conflict = graph.chronology_conflict(node, fact.key, dst)
+                if conflict:  # two pages, two answers
+                    ctx.reject("chronology_conflict", ("edge", node.url, fact.key), url=node.url, detail=conflict)
+                    continue
+                mine_, theirs = chronology_owner(node), chronology_owner(dst)
+                if mine_ and theirs and item_key(mine_) != item_key(theirs):
+                    # What'd I Say's previous single links a page whose infobox is Nappy Brown's version
+                    ctx.reject("chronology_owner_mismatch", ("edge", node.url, fact.key), url=dst.url,
+                               detail=f"{node.name!r} walks {mine_!r}, {dst.name!r} is {theirs!r}'s")
+                    continue
             out.append(Edge(node.url, dst.url, "fact", clean(fact.value), key=fact.key))
         for enum in node.enumerations:
             if enum.kind in _NO_EDGE_KINDS or enum_ambiguous(node, enum):
                 continue
             if enum.kind == "navbox":
                 continue  # navigation boxes repeat on every page of a topic: not a page's own content
+            if _VERSIONS_LIST.search(f"{enum.label} {enum.section}"):
+                # a "Cover versions" entry links its artist: "the article on the second cover version"
+                # would be a biography, not a version
+                ctx.reject("item_type_mismatch", ("enum", node.url, enum.label, enum.section), url=node.url,
+                           detail=f"{enum.label!r}: an entry is a recording, its link is its artist")
+                continue
             if volatile_enumeration(enum, node.url):
                 # "the first paper listed under “New submissions”" is another paper tomorrow
                 ctx.reject("volatile", ("enum", node.url, enum.kind, enum.label, enum.section), url=node.url,

@@ -3,7 +3,8 @@
 Also the seeds of E2HQA. ``askable`` decides which facts make a short, checkable answer; the
 multi-hop miner uses it for the fact at the end of a path. Drops: ``ambiguous_key`` (the key occurs
 twice on the page), ``multi_valued``, ``value_not_atomic`` (also a date list, several running times),
-``answer_too_long``, ``answer_in_subject``, ``volatile`` (``synth.volatile``: stars, latest version,
+``answer_too_long``, ``answer_in_subject``, ``chronology_conflict`` (another page places another
+record there), ``volatile`` (``synth.volatile``: stars, latest version,
 "–present"...), ``chronology_owner_unknown`` (a previous/next release of a record by several
 artists, with no "<artist> chronology" header), ``fact_cap`` (more askable facts than
 ``max_facts_per_page``).
@@ -131,6 +132,10 @@ class SingleHopMiner:
                 answer, why = askable(node, fact, cfg)
                 if why == "skipped_key":
                     continue
+                if not why and CHRONO_KEY.match(fact.key) and fact.links:
+                    dst = graph.get(fact.links[0])
+                    if dst is not None and graph.chronology_conflict(node, fact.key, dst):
+                        why = "chronology_conflict"  # another page places another record there
                 if why:
                     ctx.reject(why, (node.url, fact.key), url=node.url,
                                payload={"page": node.url, "key": fact.key, "value": fact.value})

@@ -173,3 +173,22 @@ def test_old_mediawiki_edit_links_are_not_part_of_headings() -> None:
     assert s.subject == "Cardonald railway station"
     assert not [e.label for e in s.enumerations if "edit]" in e.label or "edit]" in e.section]
     assert not [e.label for e in s.enumerations if e.section.startswith(("External links", "See also"))]
+
+
+def test_a_catalogue_number_is_no_second_label() -> None:
+    # "Label: ABC-Paramount 45-10330" (I Can't Stop Loving You): one label and its catalogue number
+    s = wiki("I_Can't_Stop_Loving_You.html")
+    assert facts(s)["Label"] == "ABC-Paramount, 45-10330"
+    assert not [e for e in s.enumerations if e.label == "Label"]
+    genius = wiki("Georgia_on_My_Mind.html")  # two real labels stay two
+    assert next(e for e in genius.enumerations if e.label == "Label").items == [
+        "ABC Records (USA)", "Stateside/EMI (UK & Europe)"]
+
+
+def test_track_titles_are_the_entities_of_track_lists() -> None:
+    from synth.text import item_key, item_name
+
+    assert item_name('"You Are My Sunshine" (Davis/Mitchell) with Chris Isaak') == "You Are My Sunshine"
+    assert item_key('"Swanee River Rock (Talkin\' \'Bout That River)" (Charles) – 2:18') == item_key(
+        '"Swanee River Rock" (Charles) - 2:07')
+    assert item_name('"Weird Al" Yankovic – accordion') == '"Weird Al" Yankovic'  # a name, not a title

@@ -50,9 +50,6 @@ def meta(r: QARecord) -> dict:
 
 
 # --- arXiv ------------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "facts: list items longer than ~340 characters are dropped from an enumeration, so the count is "
-    "of the short ones only (astro-ph: 2 of 6 categories; physics 10 of 22; math 31 of 32)"))
 def test_arxiv_archive_counts_every_category() -> None:
     # audit 2026-12-06 (arXiv run): "How many categories within astrophysics are listed in the
     # “Categories within Astrophysics” section of the arXiv listing “Astrophysics (since April 1992)”?"
@@ -94,9 +91,6 @@ def test_the_case_pages_are_crawled_and_asked(rc_pages: list[Page], rc_questions
     assert {r.type for r in rc_questions} >= {"count", "multi_hop", "intersection"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "facts: list items over 300 characters are dropped (crawlers/facts_sections.py _MAX_ITEM_LEN), "
-    "so a list with a long entry is counted short"))
 def test_wikipedia_list_with_a_long_entry_is_counted_whole(rc_questions: list[QARecord]) -> None:
     # audit: "How many covers are listed in the “Covers” section of … “Lonely Avenue”?" → 19; the section
     # has 20 entries (the Van Morrison one is 330 characters long)
@@ -105,9 +99,6 @@ def test_wikipedia_list_with_a_long_entry_is_counted_whole(rc_questions: list[QA
     assert all(r.answer == "20" for r in asked), [(r.question, r.answer) for r in asked]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "facts: the infobox 'Label: ABC-Paramount 45-10330' is split into two labels; 45-10330 is the "
-    "single's catalogue number"))
 def test_catalogue_number_is_not_a_label(rc_pages: list[Page], rc_questions: list[QARecord]) -> None:
     # audit: "How many labels does the Wikipedia article “I Can't Stop Loving You” list in its infobox?" → 2
     asked = [r for r in rc_questions if r.type == "count" and _from(r, "I_Can't_Stop_Loving_You.html")
@@ -117,9 +108,6 @@ def test_catalogue_number_is_not_a_label(rc_pages: list[Page], rc_questions: lis
     assert not any("45-10330" in item for e in page.enumerations if e.label == "Label" for item in e.items)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "count miner: 'How many credited people' counts the list's entries; a musician listed twice "
-    "(David Newman, tenor and baritone saxophone) is one person"))
 def test_a_person_listed_twice_is_counted_once(rc_questions: list[QARecord]) -> None:
     # audit: "How many credited people are listed in the “Personnel” section of … “Yes Indeed! (Ray
     # Charles album)”?" → 31; the 31 entries name 30 people
@@ -130,9 +118,6 @@ def test_a_person_listed_twice_is_counted_once(rc_questions: list[QARecord]) -> 
         assert int(r.answer) == len(names), (r.question, r.answer, len(names))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "intersection miner: the same song under two titles ('Swanee River Rock' / 'Swanee River Rock "
-    "(Talkin' 'Bout That River)') is not matched, so the shared tracks are incomplete"))
 def test_intersection_matches_a_title_with_its_subtitle(rc_questions: list[QARecord]) -> None:
     # audit: "Which tracks are listed in the “Track listing” section of both … “The Birth of Soul” and
     # “The Genius Hits the Road”?" → "Lonely Avenue and I'm Movin' On"
@@ -215,9 +200,6 @@ def test_no_chronology_step_that_another_page_contradicts(rc_pages: list[Page],
     assert not bad, bad[:5]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "multi_hop miner: a 'Cover versions' entry links its artist, so 'the Wikipedia article on the "
-    "second cover version' is Ray Charles's biography: the relation loses its type"))
 def test_a_cover_version_is_not_its_artists_article(rc_questions: list[QARecord]) -> None:
     # audit: "What is the running time of the album that includes the third release listed in the
     # “Discography” section of the Wikipedia article on the second cover version listed in the “Cover
@@ -226,9 +208,6 @@ def test_a_cover_version_is_not_its_artists_article(rc_questions: list[QARecord]
     assert not bad, bad[:3]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "obfuscated miner: the film Ray's 'Music by: Craig Armstrong, Songs: Ray Charles' is read as "
-    "'the film was written by' Ray Charles"))
 def test_music_by_is_not_written_by(rc_questions: list[QARecord]) -> None:
     # audit: "A film was written by a singer born in the American South. … Who produced this film?"
     bad = [r.question for r in rc_questions for c in r.constraints
@@ -266,10 +245,6 @@ def test_attribute_answer_is_not_one_of_several_values(rc_questions: list[QAReco
     assert not bad, bad[:3]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "intersection miner: track titles are compared with their credits ('\"You Are My Sunshine\" "
-    "(Davis/Mitchell) with Chris Isaak' vs '(Jimmie Davis/Charles Mitchell)'), so shared songs are missed "
-    "and the answer is raw list text"))
 def test_intersection_of_track_lists_compares_titles() -> None:
     # audit: "Which tracks are listed in the “Track listing” section of both … “Genius & Friends” and “Ray
     # Charles Anthology”?" → '"Busted" (Live) (Howard) with Willie Nelson and "America the Beautiful"

@@ -263,3 +263,27 @@ def test_a_tracks_genre_is_not_asked_from_the_songs_page() -> None:
     # genre is not the track's: nothing to ask
     assert got == {}
     assert ("answer_on_path", single.url) in {(r.reason, r.url) for r in rejects}
+
+
+def test_a_chronology_step_two_pages_disagree_on_is_not_asked() -> None:
+    # Soul Meeting's page: previous album The Genius Sings the Blues; Do the Twist!'s page: Soul
+    # Meeting came just after it; The Genius Sings the Blues's page: Soul Meeting came after it
+    root = A + "Do_the_Twist!_with_Ray_Charles.html"
+    pages = [page("Soul_Meeting.html", root=root), page("Do_the_Twist!_with_Ray_Charles.html", root=root),
+             page("The_Genius_Sings_the_Blues.html", root=root)]
+    single, rejects, _ = mine(SingleHopMiner(), pages, max_facts_per_page=20)
+    assert ("Soul Meeting", "Previous album") not in {(c.subject, c.relation) for c in single}
+    assert ("chronology_conflict", A + "Soul_Meeting.html") in {(r.reason, r.url) for r in rejects}
+    hops, mrej, _ = mine(MultiHopMiner(), pages, max_paths_per_start=50)
+    assert not [c for c in hops if c.source_urls[:2] == [A + "Soul_Meeting.html", A + "The_Genius_Sings_the_Blues.html"]]
+    assert any(r.reason == "chronology_conflict" for r in mrej)
+
+
+def test_a_chain_does_not_cross_to_another_artists_record() -> None:
+    # What'd I Say's "Previous single: Night Time Is the Right Time" links a page whose infobox is
+    # Nappy Brown's 1957 single: "the single Ray Charles released just before …" is not that page
+    root = A + "What'd_I_Say.html"
+    pages = [page("What'd_I_Say.html", root=root), page("Night_Time_Is_the_Right_Time.html", root=root)]
+    hops, rejects, _ = mine(MultiHopMiner(), pages, max_paths_per_start=50)
+    assert not [c for c in hops if A + "Night_Time_Is_the_Right_Time.html" in c.source_urls[1:]]
+    assert ("chronology_owner_mismatch", A + "Night_Time_Is_the_Right_Time.html") in {(r.reason, r.url) for r in rejects}
