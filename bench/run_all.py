@@ -64,7 +64,12 @@ SPECS: dict[str, Spec] = {
                         ["--n", "5000", "--out", "bench/RESULTS-dedup.md"], 240, "RESULTS-dedup.md", True),
     "bench_synth_corpus": Spec("CRAWLQA synthesis on wiki-raycharles-2015", [], ["--files"], 240, "RESULTS-synth.md"),
     "bench_e2h_corpus": Spec("E2HQA on the corpus", ["--rounds", "2"], ["--rounds", "1"], 300, ""),
+    "bench_quality": Spec("Question quality per family on the corpus", [], ["--quick"], 900, "RESULTS-quality.md"),
 }
+# Result files no benchmark writes (hand audits, one-off measurements): shown after the benchmarks, in
+# this order, then any other RESULTS-*.md nobody claims, so a re-render never drops them.
+NOTES_ORDER = ("RESULTS-audit.md", "RESULTS-correctness.md", "RESULTS-obfuscated.md", "RESULTS-agents.md",
+               "RESULTS-e2h-seeds.md")
 
 
 @dataclass
@@ -345,6 +350,12 @@ def render(outcomes: list[Outcome], quick: bool, total: float, started: datetime
     for o in outcomes:
         lines.append(f"| {o.name} | `{o.command}` | {o.status}{f' (exit {o.code})' if o.code else ''} | "
                      f"{o.seconds:.0f} |")
+    quality = _read("RESULTS-quality.md")
+    if quality:
+        lines += ["", "## Data quality per question family", "",
+                  "What a data engineer judges the questions by (from `bench/bench_quality.py`; definitions in "
+                  "`pipelines/quality.py`; audited precision from the sheets in `bench/audit/`).", "",
+                  demote(quality.strip())]
     for name in discover():
         spec = spec_of(name)
         o = by_name.get(name)
@@ -365,6 +376,16 @@ def render(outcomes: list[Outcome], quick: bool, total: float, started: datetime
         if o is not None and (o.status != "ok" or not texts):
             label = "Output (tail)" if o.status in ("ok", "skipped") else f"{o.status.upper()}: last lines of output"
             lines += ["", f"{label}:", "", "```", o.tail[-6000:], "```"]
+    claimed = {spec_of(n).results for n in discover()} | {p.name for o in outcomes for p in o.results}
+    notes = [BENCH / n for n in NOTES_ORDER] + sorted(BENCH.glob("RESULTS-*.md"))
+    for p in dict.fromkeys(notes):
+        if p.name in claimed or not p.is_file():
+            continue
+        text = p.read_text(encoding="utf-8").strip()
+        title = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")), p.stem)
+        body = "\n".join(ln for ln in text.splitlines() if ln.lstrip("# ").strip() != title or not ln.startswith("#"))
+        lines += ["", f"## {title}", "", f"From `bench/{p.name}` (not produced by a benchmark run: "
+                  "measurements and audits kept by hand).", "", demote(body.strip())]
     return "\n".join(lines) + "\n"
 
 
