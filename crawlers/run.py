@@ -191,7 +191,11 @@ def crawl(
     t0 = time.monotonic()
     warm = threading.Thread(target=_warm_finalize, name="crawlqa-warm-finalize", daemon=True)
     warm.start()  # while the crawl runs in its subprocess
-    publish = _progress_publisher()
+    to_listeners = _progress_publisher()
+
+    def publish(snap: dict) -> None:  # the source tells parallel crawls (crawl parts) apart
+        to_listeners(snap | {"source": work_dir.name})
+
     publish({"stage": "crawl", "starting": True, "pages": 0, "budget": budget_of(cfg, len(roots)),
              "roots": len(roots)})
     with watch_progress(Path(job["progress"]), publish):

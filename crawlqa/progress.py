@@ -38,6 +38,22 @@ def crawl_line(ev: dict) -> str:
             f" · queue {ev.get('queue', 0)} · rejects {ev.get('rejects', 0)} · {fmt_duration(ev.get('elapsed_s'))}")
 
 
+def combine(snaps: list[dict]) -> dict:
+    """One snapshot for crawls running side by side: counts and rates add up, the ETA follows."""
+    if len(snaps) == 1:
+        return snaps[0]
+    out: dict = {"stage": "crawl"}
+    for k in ("pages", "budget", "queue", "rejects", "roots", "requests"):
+        out[k] = sum(int(s.get(k) or 0) for s in snaps)
+    out["rate"] = round(sum(float(s.get("rate") or 0.0) for s in snaps), 2)
+    out["elapsed_s"] = max(float(s.get("elapsed_s") or 0.0) for s in snaps)
+    out["done"] = all(s.get("done") for s in snaps)
+    out["starting"] = all(s.get("starting") for s in snaps)
+    left = out["budget"] - out["pages"]
+    out["eta_s"] = left / out["rate"] if out["rate"] > 0 and left > 0 and not out["done"] else None
+    return out
+
+
 class ProgressDisplay:
     """``with ProgressDisplay(console): run()`` shows the run's progress on ``console`` (stderr)."""
 
@@ -51,6 +67,7 @@ class ProgressDisplay:
         self.last_line = 0.0
         self.synth = {"candidates": None, "written": 0, "shards": 0, "kept": None}
         self._progress: Any = None
+        self.crawls: dict[str, dict] = {}  # source (crawl work folder) -> its last snapshot
         self._crawl_task: Any = None
         self._synth_task: Any = None
         self._listening: Any = None
@@ -98,6 +115,9 @@ class ProgressDisplay:
             self._synth(stage)
 
     def _crawl(self, ev: dict) -> None:
+        if ev.get("source") and not ev.get("final"):  # parallel crawls (crawl parts): their sum
+            self.crawls[ev["source"]] = ev
+            ev = combine(list(self.crawls.values()))
         if self._progress is not None:
             budget = max(1, int(ev.get("budget") or ev.get("pages") or 1))
             info = ("done" if ev.get("final") else "starting" if ev.get("starting") else

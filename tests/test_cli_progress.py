@@ -194,3 +194,22 @@ def test_progress_within_a_write_shard(monkeypatch):
     silent = progress.Ticker("writing", 5)  # nobody listening: nothing is built or sent
     clock.t += 10
     silent.tick(1)
+
+
+def test_crawl_parts_are_shown_as_one_crawl(monkeypatch):
+    from rich.console import Console
+
+    clock = Clock()
+    monkeypatch.setattr("crawlqa.progress.time.monotonic", clock)
+    console = Console(record=True, width=200)
+    with ProgressDisplay(console, live=False, interval=4.0):
+        progress.publish(snap(4) | {"source": "crawl-part-000-of-002"})
+        clock.t += 5
+        progress.publish(snap(6) | {"source": "crawl-part-001-of-002"})
+        progress.publish(snap(50, done=True) | {"source": "crawl-part-000-of-002", "rate": 5.0})  # within 4 s
+        progress.publish(snap(40, done=True) | {"source": "crawl-part-001-of-002"})
+    assert console.export_text().splitlines() == [
+        "crawl: 4/50 pages · 2.0 pages/s · ETA 23s · queue 3 · rejects 1 · 2s",
+        "crawl: 10/100 pages · 4.0 pages/s · ETA 22s · queue 6 · rejects 2 · 3s",  # both parts
+        "crawl: 90/100 pages · 7.0 pages/s · done · queue 6 · rejects 2 · 25s",
+    ]
