@@ -280,3 +280,44 @@ def test_a_range_is_not_described_by_its_first_year(rc_questions: list[QARecord]
             if years and not all(pred["lo"] <= y <= pred["hi"] for y in years):
                 bad.append((c["p"], c["value"], pred.get("lo"), pred.get("hi"), r.question[:90]))
     assert not bad, bad[:5]
+
+
+# --- the obfuscated miner's entity graph (synth.graph) -----------------------------------------------
+@pytest.fixture(scope="module")
+def rc_graph(rc_pages: list[Page]):
+    from synth.graph.entities import build_entity_graph
+
+    return build_entity_graph(rc_pages)
+
+
+def test_graph_music_by_is_a_composer_not_a_writer(rc_graph) -> None:
+    # audit: "Try to track down an American film. The same film was written by a singer born in the
+    # American South. … Who directed this film?" (Ray: "Music by: Craig Armstrong, Songs: Ray Charles"),
+    # "… Who is credited as the writer of this film?" → Ennio Morricone (Love Affair: "Music by")
+    film = next(e for e in rc_graph if e.url.endswith("/A/Ray_(film).html"))
+    music = [(r, line) for r, _, line in film.rels if line.lower().startswith("music by")]
+    assert music and all(r == "composer" for r, _ in music), music
+    assert all(not a.snippet.lower().startswith("music by") for k, a in film.attrs.items() if k == "writer")
+
+
+def _credit(page: Page) -> str:
+    """Whose record the page's infobox describes: 'Single by Nappy Brown' → 'nappy brown'."""
+    t = next((f.value for f in page.facts if f.key == "Type"), "")
+    return t.split(" by ", 1)[1].strip().lower() if " by " in t else ""
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "obfuscated entity graph (synth/graph/entities.py): a next/previous row links the page of another "
+    "artist's record of the title (What'd I Say → Nappy Brown's Night Time Is the Right Time, Hank Snow's "
+    "I'm Moving On); a fix was in progress, uncommitted, at fbb97b7"))
+def test_graph_chronology_stays_with_one_artist(rc_pages: list[Page], rc_graph) -> None:
+    # audit: "A single came right after another single produced by someone with the initials J. W. …
+    # Who produced the single I have in mind?" → Stephen Sholes (What'd I Say's "Next single: I'm Moving
+    # On" is Ray Charles's record; the page's infobox is Hank Snow's 1950 single), and "… which label
+    # issued the single I have in mind?" → Savoy (Night Time Is the Right Time: Nappy Brown's single)
+    credit = {p.url: _credit(p) for p in rc_pages}
+    steps = [(e, r, rc_graph.entities[j]) for e in rc_graph for r, j, _ in e.rels if r in ("next", "previous")]
+    assert steps
+    crossing = [(e.name, r, t.name, credit.get(e.url), credit.get(t.url)) for e, r, t in steps
+                if credit.get(e.url) and credit.get(t.url) and credit[e.url] != credit[t.url]]
+    assert not crossing, crossing
