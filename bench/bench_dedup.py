@@ -319,7 +319,7 @@ def mem_child(args: argparse.Namespace) -> None:
 # end to end
 
 
-def to_records(rows: list[dict]) -> list[QARecord]:
+def to_records(rows: list[dict], run_id: str = "bench") -> list[QARecord]:
     t = datetime(2026, 1, 1, tzinfo=UTC)
     out = []
     for k, r in enumerate(rows):
@@ -327,8 +327,72 @@ def to_records(rows: list[dict]) -> list[QARecord]:
         out.append(QARecord(
             id=qa_id("single_hop", r["q"], r["a"], [url]), type="single_hop", question=r["q"], answer=r["a"],
             root_url="https://example.org/", source_urls=[url], evidence=[Evidence(url=url, text=r["a"])],
-            hops=1, writer="bench", prompt_version="b1", run_id="bench", created_at=t))
+            hops=1, writer="bench", prompt_version="b1", run_id=run_id, created_at=t))
     return out
+
+
+def populated_vs_empty(cfg: FilterConfig, rows: list[dict], repeats: int) -> dict:
+    """The daily-deployment case (issue 20): run ``day-2`` dedups the same questions against the
+    persistent index (``LocalIndex``) that run ``day-1`` populated, vs ``day-1`` against an empty one.
+    Index open (load), both passes, the claim and the commit are timed; building the records is not.
+    Alternating, each pair in a fresh folder; medians of wall and CPU (process) time."""
+    import shutil
+    import tempfile
+
+    wall: dict[str, list[float]] = {"empty": [], "populated": []}
+    cpu: dict[str, list[float]] = {"empty": [], "populated": []}
+    counters: dict[str, dict] = {}
+    for _ in range(repeats):
+        tmp = Path(tempfile.mkdtemp(prefix="bench-dedup-index-"))
+        try:
+            for case, run_id in (("empty", "day-1"), ("populated", "day-2")):
+                recs = to_records(rows, run_id)
+                c = Counters()
+                gc.collect()
+                t0, c0 = time.perf_counter(), time.process_time()
+                with MinHashDeduper(cfg, index_path=tmp / ".dedup") as dd:
+                    for _rec in dd.run(recs, c):
+                        pass
+                    dd.commit()
+                wall[case].append(time.perf_counter() - t0)
+                cpu[case].append(time.process_time() - c0)
+                counters[case] = c.to_dict()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def med(xs: list[float]) -> float:
+        return sorted(xs)[len(xs) // 2]
+
+    out = {"n": len(rows), "repeats": repeats, "counters": counters,
+           "wall": {k: med(v) for k, v in wall.items()}, "cpu": {k: med(v) for k, v in cpu.items()},
+           "wall_all": wall, "cpu_all": cpu}
+    out["ratio_wall"] = out["wall"]["populated"] / out["wall"]["empty"]
+    out["ratio_cpu"] = out["cpu"]["populated"] / out["cpu"]["empty"]
+    return out
+
+
+def index_lines(ix: dict) -> list[str]:
+    ce, cp = ix["counters"]["empty"], ix["counters"]["populated"]
+    runs = ", ".join(f"{e:.2f}/{p:.2f}" for e, p in zip(ix["cpu_all"]["empty"], ix["cpu_all"]["populated"],
+                                                        strict=True))
+    return [
+        "## Dedup against a populated index (the daily deployment)",
+        "",
+        f"{ix['n']:,} questions deduped by run `day-1` into an empty local index (then committed), then the "
+        f"same questions by run `day-2` against that index ({cp.get('dedup/index_entries', 0):,} entries); "
+        f"{ix['repeats']} alternating pairs, medians.",
+        "",
+        "| index | kept | dropped (matched earlier run) | LSH candidates verified | wall | CPU |",
+        "|---|---|---|---|---|---|",
+        f"| empty | {ce.get('dedup/kept', 0):,} | {ce.get('dedup/matched_earlier_run', 0):,} | "
+        f"{ce.get('dedup/lsh_candidates', 0):,} | {ix['wall']['empty']:.2f} s | {ix['cpu']['empty']:.2f} s |",
+        f"| populated | {cp.get('dedup/kept', 0):,} | {cp.get('dedup/matched_earlier_run', 0):,} | "
+        f"{cp.get('dedup/lsh_candidates', 0):,} | {ix['wall']['populated']:.2f} s | {ix['cpu']['populated']:.2f} s |",
+        "",
+        f"**Populated / empty: {ix['ratio_cpu']:.2f}x CPU, {ix['ratio_wall']:.2f}x wall** (target ≤ 1.5x). "
+        f"CPU s per pair (empty/populated): {runs}.",
+        "",
+    ]
 
 
 def end_to_end(cfg: FilterConfig, rows: list[dict], planted: list[tuple[int, int, str]]) -> dict:
@@ -371,10 +435,20 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--sample", type=int, default=2500, help="brute-force check of the exact join on a sample")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--index-n", type=int, default=4000,
+                    help="questions of the populated-index case (the issue's daily run had 3,212)")
+    ap.add_argument("--index-repeats", type=int, default=3)
+    ap.add_argument("--only-index", action="store_true", help="only the populated-vs-empty index case")
     ap.add_argument("--mem-child", choices=["lsh", "exact"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.mem_child:
         mem_child(args)
+        return
+    if args.only_index:
+        cfg = FilterConfig(dedup_threshold=args.threshold, dedup_num_perm=args.num_perm, shingle=args.shingle)
+        rows, _ = make_corpus(args.n, args.dup_rate, args.seed)
+        text = "\n".join(index_lines(populated_vs_empty(cfg, rows[:args.index_n], args.index_repeats)))
+        print(text)
         return
 
     started = time.perf_counter()
@@ -421,6 +495,7 @@ def main() -> None:
     mem_exact = peak_mb("exact", args)
 
     e2e = end_to_end(cfg, rows, planted)
+    ix = populated_vs_empty(cfg, rows[:args.index_n], args.index_repeats)
 
     # shingle comparison on the planted pairs (exact Jaccard)
     kinds = ["wchar3", "wchar4", "wchar5", "word", "char5", "word3"]
@@ -482,6 +557,7 @@ def main() -> None:
         "|---|---|---|",
         *[f"| {k} | {e2e['planted'][k]} | {e2e['caught'][k] / e2e['planted'][k]:.3f} |" for k in sorted(e2e["planted"])],
         "",
+        *index_lines(ix),
         f"## Which shingles catch small edits (planted pairs with exact J ≥ {cfg.dedup_threshold})",
         "",
         "| shingle | " + " | ".join(sorted(per_kind)) + " | all |",

@@ -1008,7 +1008,10 @@ class MinHashDeduper:
             # every candidate's intersection with ``sh`` in one numpy pass (a populated index gives
             # ~80 candidates a query: one intersect1d each was most of the dedup's time)
             lens = np.fromiter((len(c[3]) for c in sized), dtype=np.int64, count=len(sized))
-            hit = np.isin(np.concatenate([c[3] for c in sized]), sh)
+            cat = np.concatenate([c[3] for c in sized])
+            pos = np.searchsorted(sh, cat)  # ``sh`` is sorted (``compact``): a binary search per shingle
+            pos[pos == len(sh)] = 0
+            hit = sh[pos] == cat
             starts = np.zeros(len(sized), dtype=np.int64)
             np.cumsum(lens[:-1], out=starts[1:])
             inter = np.add.reduceat(hit.astype(np.int64), starts)
