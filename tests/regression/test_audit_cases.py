@@ -300,10 +300,14 @@ def test_graph_music_by_is_a_composer_not_a_writer(rc_graph) -> None:
     assert all(not a.snippet.lower().startswith("music by") for k, a in film.attrs.items() if k == "writer")
 
 
-def _credit(page: Page) -> str:
-    """Whose record the page's infobox describes: 'Single by Nappy Brown' → 'nappy brown'."""
+def _credit(page: Page) -> frozenset[str]:
+    """Whose record the page's infobox describes: 'Single by Nappy Brown' → {'nappy brown'};
+    'Studio album by Ray Charles and Milt Jackson' → {'ray charles', 'milt jackson'}."""
     t = next((f.value for f in page.facts if f.key == "Type"), "")
-    return t.split(" by ", 1)[1].strip().lower() if " by " in t else ""
+    if " by " not in t:
+        return frozenset()
+    names = re.split(r",|&|\band\b|\bft\.?\b|\bfeaturing\b|\bwith\b", t.split(" by ", 1)[1].lower())
+    return frozenset(n.strip() for n in names if n.strip())
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -319,5 +323,35 @@ def test_graph_chronology_stays_with_one_artist(rc_pages: list[Page], rc_graph) 
     steps = [(e, r, rc_graph.entities[j]) for e in rc_graph for r, j, _ in e.rels if r in ("next", "previous")]
     assert steps
     crossing = [(e.name, r, t.name, credit.get(e.url), credit.get(t.url)) for e, r, t in steps
-                if credit.get(e.url) and credit.get(t.url) and credit[e.url] != credit[t.url]]
+                if credit.get(e.url) and credit.get(t.url) and not credit[e.url] & credit[t.url]]
     assert not crossing, crossing
+
+
+# --- E2HQA clues (synth.e2h.clues) --------------------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason=(
+    "e2h clues (synth/e2h/clues.py): an inverse chronology row ('Previous single: Night Time Is the Right "
+    "Time' on What'd I Say) describes the page of another artist's record of the title (Nappy Brown's)"))
+def test_e2h_chronology_clue_stays_with_one_artist(rc_pages: list[Page], tmp_path_factory) -> None:
+    # audit: "On which record label was the previous single of the song whose next single is the 1950
+    # country standard written by Hank Snow released?" → Savoy, and "When was the previous single of the
+    # song whose next single is … released?" → 1957: both Nappy Brown's single, not Ray Charles's
+    from pipelines.shards import ShardWriter
+    from synth.e2h.clues import clues_for
+    from synth.search import LocalSearchIndex
+
+    folder = tmp_path_factory.mktemp("e2h-corpus")
+    with ShardWriter(folder / "pages", Page) as w:
+        w.write_all(rc_pages)
+    credit = {p.url: _credit(p) for p in rc_pages}
+    bad, chronology = [], 0
+    with LocalSearchIndex.for_pages(folder / "pages", folder / "index") as index:
+        for p in rc_pages:
+            doc = index.doc(p.url)
+            for c in clues_for(doc, index, answer="", exclude=set()) if doc is not None else ():
+                if c.is_relation and c.key in (*_NEXT, *_PREV):
+                    chronology += 1
+                    a, b = credit.get(c.entity_url, frozenset()), credit.get(c.evidence_url, frozenset())
+                    if a and b and not a & b:
+                        bad.append((p.subject, c.key, c.evidence_url.rsplit("/", 1)[-1], a, b))
+    assert chronology  # chronology clues are made
+    assert not bad, bad[:3]
