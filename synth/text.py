@@ -274,6 +274,16 @@ def page_ref(site: str, subject: str, url: str = "") -> str:
     return f"the online article {quote(subj)}"  # not "the web page": filters read that as context
 
 
+_CHART_NAME = re.compile(r"\b(charts?|billboard|hot 100|rpm|top \d+|oricon|ultratop|hitparade|"
+                         r"adult contemporary|country (singles|tracks))\b", re.I)
+
+
+def chart_items(items: list[str]) -> bool:
+    """Whether a list's entries are chart names ("U.S. Billboard Hot 100", "UK Albums Chart"): a
+    "Charts › Albums" table lists the charts an album entered, not albums."""
+    return bool(items) and sum(1 for it in items if _CHART_NAME.search(it)) * 2 > len(items)
+
+
 def enum_noun(label: str, section: str = "") -> str:
     """``label_noun`` of the label, else of the top heading ("Track listing › Side one" → "tracks")."""
     noun = label_noun(label)

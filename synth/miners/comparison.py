@@ -36,7 +36,16 @@ from synth.miners.base import (
 )
 from synth.miners.count import enumeration_evidence
 from synth.miners.single_hop import askable, entity_slots, fact_evidence
-from synth.text import clean, compare_dates, enum_noun, item_key, norm, parse_date, parse_measure
+from synth.text import (
+    chart_items,
+    clean,
+    compare_dates,
+    enum_noun,
+    item_key,
+    norm,
+    parse_date,
+    parse_measure,
+)
 from synth.volatile import volatile_enumeration
 
 # date keys → the event they date ({e}: how the subject is named)
@@ -158,7 +167,7 @@ class ComparisonMiner:
         for enum in node.enumerations:
             if enum.kind in _NO_TOTAL_KINDS or enum_ambiguous(node, enum) or volatile_enumeration(enum, node.url):
                 continue  # a volatile list is counted (mine/dropped/volatile) by the count miner
-            noun = enum_noun(enum.label, enum.section)
+            noun = "charts" if chart_items(enum.items) else enum_noun(enum.label, enum.section)
             keys = {item_key(it) for it in enum.items}
             keys.discard("")
             if not noun or len(keys) != len(enum.items) or not cfg.min_count <= len(enum.items) <= cfg.max_count:
@@ -208,7 +217,8 @@ class ComparisonMiner:
                    "entity": entity_slots(s.node), "key": s.key, "value": s.shown}
             if s.enum is not None:
                 out.update(label=s.enum.label, section=s.enum.section, kind=s.enum.kind,
-                           noun=enum_noun(s.enum.label, s.enum.section), items=list(s.enum.items))
+                           noun="charts" if chart_items(s.enum.items) else enum_noun(s.enum.label, s.enum.section),
+                           items=list(s.enum.items))
             return out
 
         def ev(s: _Side) -> Evidence:

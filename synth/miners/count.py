@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Enumeration, Evidence
 from synth.miners.base import Graph, MineContext, Node, enum_ambiguous, lang, make_candidate
-from synth.text import enum_noun, item_key, item_name, norm
+from synth.text import chart_items, enum_noun, item_key, item_name, norm
 from synth.volatile import volatile_enumeration
 
 # lists whose entries are each one person
@@ -118,7 +118,8 @@ class CountMiner:
         slots = {
             "page": node.url, "site": node.site, "subject": node.name, "page_ref": node.ref,
             "kind": enum.kind, "label": enum.label, "section": enum.section, "navbox": _navbox_title(enum),
-            "noun": enum_noun(enum.label, enum.section), "items": list(enum.items), "item_links": list(enum.item_links),
+            "noun": "charts" if chart_items(enum.items) else enum_noun(enum.label, enum.section),
+            "items": list(enum.items), "item_links": list(enum.item_links),
             "count": n,
         }
         return make_candidate(

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Evidence
 from synth.miners.base import Graph, MineContext, Node, lang, make_candidate, merge_paths
-from synth.text import contains, item_name, join_names, label_noun, norm, singular
+from synth.text import chart_items, contains, item_name, join_names, label_noun, norm, singular
 from synth.volatile import volatile_enumeration
 
 _SKIP_KINDS = {"versions", "navbox", "languages"}
@@ -66,6 +66,8 @@ class IntersectionMiner:
                                detail=f"{enum.kind} {enum.label!r} changes on the live site")
                     continue
                 group, label = group_of(enum.label, enum.section)
+                if chart_items(enum.items):  # "Charts › Albums" lists charts: compared with chart lists only
+                    group, label = "chart", "Charts"
                 if not group:
                     continue
                 s = mine.setdefault(group, _Set(node, group, label, enum.kind))

@@ -46,7 +46,7 @@ from synth.miners.single_hop import (
     fact_evidence,
     fact_priority,
 )
-from synth.text import clean, contains, enum_noun, item_key, singular
+from synth.text import chart_items, clean, contains, enum_noun, item_key, singular
 from synth.volatile import volatile_enumeration, volatile_fact
 
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
@@ -202,6 +202,8 @@ class MultiHopMiner:
                 continue
             if enum.kind == "navbox":
                 continue  # navigation boxes repeat on every page of a topic: not a page's own content
+            if chart_items(enum.items):
+                continue  # "Charts › Albums": its entries are charts, not what the label says
             if _VERSIONS_LIST.search(f"{enum.label} {enum.section}"):
                 # a "Cover versions" entry links its artist: "the article on the second cover version"
                 # would be a biography, not a version

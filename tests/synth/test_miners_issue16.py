@@ -287,3 +287,13 @@ def test_a_chain_does_not_cross_to_another_artists_record() -> None:
     hops, rejects, _ = mine(MultiHopMiner(), pages, max_paths_per_start=50)
     assert not [c for c in hops if A + "Night_Time_Is_the_Right_Time.html" in c.source_urls[1:]]
     assert ("chronology_owner_mismatch", A + "Night_Time_Is_the_Right_Time.html") in {(r.reason, r.url) for r in rejects}
+
+
+def test_a_charts_table_counts_charts() -> None:
+    # "Charts › Albums" of Modern Sounds in Country and Western Music lists the two charts the album
+    # entered ("U.S. Pop Albums chart", "UK Albums Chart"), not two albums
+    p = page("Modern_Sounds_in_Country_and_Western_Music.html")
+    cands, _, _ = mine(CountMiner(), [p])
+    by = {json.loads(c.slots_json)["section"]: c for c in cands}
+    assert question(by["Charts › Albums"]).startswith("How many charts does the table")
+    assert json.loads(by["Charts › Singles"].slots_json)["noun"] == "singles"  # that one lists singles
