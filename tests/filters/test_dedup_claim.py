@@ -65,7 +65,10 @@ def race(tmp: Path, store: str, target: str, runs: list[tuple[str, str]]) -> lis
     return [json.loads((tmp / f"p{i}.json").read_text()) for i in range(len(runs))]
 
 
-def assert_shipped_once(results: list[dict]) -> None:
+def assert_shipped_once(results: list[dict], *, live_index: bool = False) -> None:
+    """Every question ships from exactly one of the two runs. A local index is read once at open, so
+    the loser learns of the winner's claims at its own claim; Redis is read live, so the loser may
+    already see (some of) them during its first pass."""
     everything = {r.id for r in corpus("x")}
     kept = [set(r["kept"]) for r in results]
     assert kept[0] | kept[1] == everything, "every question ships"
@@ -73,8 +76,12 @@ def assert_shipped_once(results: list[dict]) -> None:
     loser = results[0] if not kept[0] else results[1]
     assert sorted(r[0] for r in loser["rejects"]) == sorted(everything)
     assert {r[1] for r in loser["rejects"]} == {"near_duplicate"}
-    assert all("claimed by the concurrent run" in r[3] for r in loser["rejects"])
-    assert loser["counters"]["dedup/lost_claim"] == len(everything)
+    lost = [r for r in loser["rejects"] if "claimed by the concurrent run" in r[3]]
+    assert loser["counters"].get("dedup/lost_claim", 0) == len(lost)
+    if not live_index:
+        assert len(lost) == len(everything)
+    else:
+        assert all(r in lost or "shipped in run" in r[3] for r in loser["rejects"])
 
 
 def test_two_concurrent_runs_on_one_folder_ship_each_question_once(tmp_path):
@@ -113,7 +120,7 @@ def test_a_killed_runs_claim_lapses(tmp_path):
 
 def test_two_machines_with_the_same_run_id_share_redis_and_ship_each_question_once(redis_db, tmp_path):  # noqa: F811
     results = race(tmp_path, "redis", redis_db, [("daily", "daily#machine-a"), ("daily", "daily#machine-b")])
-    assert_shipped_once(results)
+    assert_shipped_once(results, live_index=True)
     # a re-run of one attempt is idempotent: it ships its own questions again, nothing new is added
     with MinHashDeduper(FilterConfig(), redis_url=redis_db, owner="daily#machine-a") as dd:
         kept = list(dd.run(corpus("daily"), Counters()))
