@@ -49,10 +49,10 @@ class SynthConfig(BaseModel):
     min_proposal_text_chars: int = Field(300, ge=1, description="pages with less extracted text are not proposed")
 
     # OBFUSCATED (entity subgraphs, synth/graph; issue 17)
-    obfuscated_per_target: int = Field(5, ge=0, description="unique subgraphs kept per target entity")
-    obfuscated_tries: int = Field(60, ge=1, description="seeded random walks per target entity")
+    obfuscated_per_target: int = Field(8, ge=0, description="unique subgraphs kept per target entity")
+    obfuscated_tries: int = Field(120, ge=1, description="seeded random walks per target entity")
     obfuscated_min_constraints: int = Field(4, ge=2, description="constraints a question keeps at least")
-    obfuscated_max_constraints: int = Field(6, ge=2, description="constraints a walk adds at most")
+    obfuscated_max_constraints: int = Field(7, ge=2, description="constraints a walk adds at most")
     obfuscated_max_per_shape: int = Field(8, ge=1, description="candidates per subgraph shape, run-wide")
     obfuscated_attr_answers: bool = Field(True, description="also ask one attribute of the target (producer...)")
 

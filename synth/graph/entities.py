@@ -164,6 +164,8 @@ class Entity:
     rels: list[tuple[str, int, str]] = field(default_factory=list)   # (relation, target idx, fact line)
     links: array = field(default_factory=lambda: array("i"))        # crawled pages it links to
     description: str = ""
+    by: str = ""         # normalised credit of the "Type" row ("ray charles"): whose chronology it is in
+    unresolved: frozenset = frozenset()  # relations whose row names a page the crawl does not hold
 
 
 class EntityGraph:
@@ -379,7 +381,7 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
         kind = ""
     ent = Entity(idx=idx, url=getattr(page, "url", ""), name=name, title=subject or title, kind=kind,
                  noun=_noun(kind, type_what, attrs, description), site=site, attrs=attrs,
-                 description=description[:SNIPPET_CHARS])
+                 description=description[:SNIPPET_CHARS], by=norm(_by))
     return ent, pending
 
 
@@ -444,14 +446,24 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     linked_from: dict[int, set[int]] = defaultdict(set)
     for ent, pending, ids in zip(g.entities, pending_rels, pending_links, strict=True):
         seen: set[tuple[str, int]] = set()
+        unresolved: set[str] = set()
         for rel, urls, line in pending:
             targets = [g.by_key.get(url_key(u)) for u in urls] if urls else _by_name(g, names, ent, rel, line)
+            kept = 0
             for j in targets:
-                if j is None or j == ent.idx or (rel, j) in seen:
+                if j is None or j == ent.idx:
+                    continue
+                if rel in ("next", "previous") and ent.by != g.entities[j].by:
+                    continue  # "Next single: I'm Moving On" links the song's original by another artist
+                kept += 1
+                if (rel, j) in seen:
                     continue
                 seen.add((rel, j))
                 ent.rels.append((rel, j, line))
                 g.incoming[j].append((rel, ent.idx, line))
+            if not kept and line.split(": ", 1)[-1].strip():
+                unresolved.add(rel)
+        ent.unresolved = frozenset(unresolved)
         out = sorted({id_to_idx[i] for i in ids if i in id_to_idx and id_to_idx[i] != ent.idx})
         ent.links = array("i", out)
         for j in out:

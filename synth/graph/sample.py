@@ -109,8 +109,8 @@ class Walker:
         for rel, j, line in self.g.incoming.get(idx, []):
             if rel in PHRASABLE_RELS and j not in exclude and self.g.entities[j].kind:
                 out.append((rel, "in", j, line))
-        if self.cfg.link_relation and not out:
-            for j in self.g.linked_from.get(idx, ()):  # "the article on Y links to X"
+        if self.cfg.link_relation and not out:  # "the article on Y links to X" when nothing typed links
+            for j in self.g.linked_from.get(idx, ()):
                 if j not in exclude and self.g.entities[j].kind and self.g.entities[j].attrs:
                     out.append(("links", "in", j, ent.name))  # the link's anchor is the page's name
         return out

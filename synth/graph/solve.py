@@ -9,17 +9,21 @@ A *query* is a small conjunctive description with variables (WebShaper-style):
 
 :func:`matches` returns every entity of the target's kind for which some assignment of the other
 variables (distinct entities, of their kinds) satisfies every constraint. Relations are closed-world
-(only crawled pages and their links count); attributes are open-world: an entity whose page does not
-state the attribute is *not* ruled out by it (it might satisfy it), so a question is kept as unique
-only when every other entity is refuted by something its page states.
+(only crawled pages and their links count), except that a row naming a page the crawl does not hold
+("Next album: X", X not crawled) leaves an unknown entity that may satisfy anything said about it;
+attributes are open-world: an entity whose page does not state the attribute is *not* ruled out by it
+(it might satisfy it), so a question is kept as unique only when every other entity is refuted by
+something its page states.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from synth.graph.entities import EntityGraph
+from synth.graph.entities import INVERSE_RELS, EntityGraph
 from synth.graph.values import holds
+
+UNKNOWN = -1  # an entity a page row names but the crawl does not hold
 
 
 def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
@@ -61,6 +65,8 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
     budget = [limit]
 
     def consistent(var: str, ent: int, binding: dict[str, int]) -> bool:
+        if ent == UNKNOWN:
+            return True  # an uncrawled page: it may satisfy anything said about it
         if kinds.get(var) and graph.entities[ent].kind != kinds[var]:
             return False
         for c in cons:
@@ -69,6 +75,8 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
             if c["t"] == "rel":
                 s = ent if c["s"] == var else binding.get(c["s"])
                 o = ent if c["o"] == var else binding.get(c["o"])
+                if UNKNOWN in (s, o):
+                    continue
                 if var in (c["s"], c["o"]) and s is not None and o is not None and not _rel_ok(graph, s, c["p"], o):
                     return False
         return True
@@ -78,9 +86,22 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
             if c["t"] != "rel":
                 continue
             if c["s"] == var and c["o"] in binding:
-                return graph.related(binding[c["o"]], c["p"], "in")
+                known = binding[c["o"]]
+                if known == UNKNOWN:
+                    return [UNKNOWN]
+                found = graph.related(known, c["p"], "in")
+                inverse = INVERSE_RELS.get(c["p"])  # "Next album: <uncrawled>" may be the holder we look for
+                if inverse and inverse in graph.entities[known].unresolved:
+                    found = [*found, UNKNOWN]
+                return found
             if c["o"] == var and c["s"] in binding:
-                return graph.related(binding[c["s"]], c["p"], "out")
+                known = binding[c["s"]]
+                if known == UNKNOWN:
+                    return [UNKNOWN]
+                found = graph.related(known, c["p"], "out")
+                if c["p"] in graph.entities[known].unresolved:  # its row names a page we did not crawl
+                    found = [*found, UNKNOWN]
+                return found
         return ()
 
     def search(i: int, binding: dict[str, int]) -> bool:
@@ -90,7 +111,7 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
         if i == len(order):
             return True
         var = order[i]
-        used = set(binding.values())
+        used = set(binding.values()) - {UNKNOWN}
         for ent in ([candidate] if var == "?x" else domain(var, binding)):
             if ent in used or not consistent(var, ent, binding):
                 continue

@@ -27,10 +27,11 @@ from synth.graph.entities import EntityGraph, build_entity_graph
 from synth.graph.sample import SampleConfig, needed, sample_queries, shape_signature
 from synth.graph.values import person_names, value_phrase
 from synth.miners.base import Graph, MineContext, make_candidate
-from synth.text import norm
+from synth.text import contains, norm
 from synth.writers import obfuscated as W
 
-ATTR_ANSWERS = ("producer", "writer", "director", "label")
+ATTR_ANSWERS = ("producer", "writer", "director")  # not labels: "Atlantic" is on most pages (87% fail the one-search gate)
+MAX_ATTR_ASKS = 1  # questions per subgraph that ask an attribute of the target instead of its name
 TARGET_KINDS = ("song", "album", "film", "person", "band", "tv series", "place", "organisation", "paper",
                 "repository", "asteroid")
 
@@ -183,7 +184,15 @@ class ObfuscatedMiner:
                 if key == "label" and len(value) < 3:
                     continue
                 asks.append(({"what": "attr", "p": key}, value, [], a.snippet))
-                break
+                if len(asks) > MAX_ATTR_ASKS:
+                    break
+            bound = set(binding.values())
+            for rel, j, line in ent.rels:  # the album a single is on (not a node of this subgraph)
+                if rel == "album" and j not in bound and len(asks) <= MAX_ATTR_ASKS:
+                    name = eg.entities[j].name
+                    if name and norm(name) not in forbidden and contains(line, name):
+                        asks.append(({"what": "attr", "p": "album"}, name, [], line))
+                    break
         kinds = {v: {"kind": eg.entities[i].kind, "noun": eg.entities[i].noun} for v, i in binding.items()}
         pages = [ent.url, *sorted({c["url"] for c in query["constraints"]} - {ent.url})]
         evidence: list[Evidence] = []

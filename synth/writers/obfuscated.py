@@ -139,6 +139,7 @@ ASK_ATTR = {
     "writer": ["Who wrote {t}?", "Who is credited as the writer of {t}?"],
     "director": ["Who directed {t}?", "Who was the director of {t}?"],
     "label": ["On which label was {t} released?", "Which label issued {t}?"],
+    "album": ["On which album does {t} appear?", "Which album is {t} taken from?"],
 }
 
 

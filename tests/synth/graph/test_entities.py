@@ -96,3 +96,16 @@ def test_inverse_relations_count_from_either_page() -> None:
     ia, ib = g.get(W + "A.html").idx, g.get(W + "B.html").idx
     assert g.related(ib, "previous", "out") == [ia] and g.related(ia, "previous", "in") == [ib]
     assert g.related(ia, "next", "out") == [ib]
+
+
+def test_chronology_rows_link_only_works_of_the_same_artist() -> None:
+    from tests.synth.graph.world import fact, page
+
+    # Ray's "Next single: I'm Moving On" links the page of Hank Snow's original single
+    mine = page("Mine.html", "Mine", [fact("Type", "Single by Ann Ray", "Ann_Ray.html"),
+                                      fact("Next single", "Moving On", "Moving_On.html")])
+    orig = page("Moving_On.html", "Moving On", [fact("Type", "Single by Hank Snow"), fact("Released", "1950")])
+    g = build_entity_graph([*music_world(), mine, orig])
+    assert g.related(g.get(W + "Mine.html").idx, "next", "out") == []
+    low = g.get(W + "Low_Tide_(song).html")
+    assert [g.entities[j].name for j in g.related(low.idx, "next", "out")] == ["High Tide"]

@@ -73,3 +73,21 @@ def test_chain_is_not_a_valid_shape() -> None:
     assert not shape_ok(chain)
     chain["constraints"].append({"t": "attr", "s": "?y", "p": "genre"})
     assert shape_ok(chain)  # ?y now has 3 edges
+
+
+def test_a_row_naming_an_uncrawled_page_leaves_an_unknown_that_may_match() -> None:
+    from synth.graph.entities import build_entity_graph as build
+    from tests.synth.graph.world import fact, page
+
+    # Red Road's next album is not crawled: "an album followed by a rock album" cannot exclude it
+    pages = [p if not p.url.endswith("Red_Road.html") else page("Red_Road.html", "Red Road", [
+        fact("Type", "Studio album by Bo Tate", "Bo_Tate.html"), fact("Released", "1975"),
+        fact("Genre", "Rock"), fact("Next album", "Blue Sky", "Blue_Sky.html")]) for p in music_world()]
+    g = build(pages)
+    red, blue = g.get(W + "Red_Road.html"), g.get(W + "Blue_Dawn.html")
+    assert "next" in red.unresolved and "next" not in blue.unresolved
+    q = {"vars": {"?x": "album", "?y": "album"}, "constraints": [
+        {"t": "rel", "s": "?x", "p": "next", "o": "?y"},
+        {"t": "attr", "s": "?y", "p": "genre", "pred": {"op": "has", "v": "blues"}}]}
+    # Blue Dawn → Grey Noon (blues) matches; Red Road → an uncrawled album might be blues too
+    assert sorted(matches(g, q, stop_after=5)) == sorted([blue.idx, red.idx])
