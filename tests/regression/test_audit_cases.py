@@ -261,9 +261,6 @@ def test_intersection_of_track_lists_compares_titles() -> None:
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "obfuscated miner: a date range or list of dates ('Recorded: 1952–1960', '1958 … 1959 … 1962 … "
-    "1964') is described by its first year ('put on tape in the early 1950s / late 1950s')"))
 def test_a_range_is_not_described_by_its_first_year(rc_questions: list[QARecord]) -> None:
     # audit: "A singer … counts a compilation album put on tape in the late 1950s … Which compilation
     # album is it?" → Ray Charles in Concert (recorded 1958, 1959, 1962 and 1964); pre-run: "a box set
@@ -310,10 +307,6 @@ def _credit(page: Page) -> frozenset[str]:
     return frozenset(n.strip() for n in names if n.strip())
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "obfuscated entity graph (synth/graph/entities.py): a next/previous row links the page of another "
-    "artist's record of the title (What'd I Say → Nappy Brown's Night Time Is the Right Time, Hank Snow's "
-    "I'm Moving On); a fix was in progress, uncommitted, at fbb97b7"))
 def test_graph_chronology_stays_with_one_artist(rc_pages: list[Page], rc_graph) -> None:
     # audit: "A single came right after another single produced by someone with the initials J. W. …
     # Who produced the single I have in mind?" → Stephen Sholes (What'd I Say's "Next single: I'm Moving
