@@ -236,3 +236,14 @@ def test_run_and_e2h_share_the_engine_default():
              for name, cmd in _commands() if name in ("run", "e2h", "demo")}
     assert len(helps) == 3 and len(set(helps.values())) == 1
     assert f"[default: {DEFAULT_ENGINE.value}]" in helps["run"]
+
+
+def test_crawl_flags_map_to_config_fields():
+    from crawlqa.cli import _crawl_opts
+
+    assert _crawl_opts() == {}  # nothing given: the file and the defaults decide
+    assert _crawl_opts(no_robots=True, allow_private=True, autothrottle=False, sitemap=True, delay=0.0,
+                       allow=["/wiki/"], deny=["/tag/"], max_pages=5) == {
+        "obey_robots": False, "allow_private": True, "autothrottle": False, "sitemap": True, "download_delay": 0.0,
+        "allow": ["/wiki/"], "deny": ["/tag/"], "max_pages": 5}
+    assert _crawl_opts(autothrottle=True) == {"autothrottle": True}
