@@ -44,9 +44,16 @@ class SampleConfig:
 def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> list[dict]:
     """Obfuscated predicates for one attribute value (loosest first after shuffling within kinds)."""
     v = a.value
+    span = None
     if isinstance(v, tuple) and a.kind in ("date", "num", "label"):
+        if key == "recorded" and a.kind == "date" and len(v) > 1:
+            span = (min(v), max(v))  # sessions "1954-1960": the phrase covers both ends
         v = v[0]  # described by the first value the page gives; matched on any (solve.attr_ok)
-    if a.kind == "date" and isinstance(v, int):
+    if a.kind == "date" and span:
+        preds = [p for p in V.obfuscate_year(v, rng) if p["lo"] <= span[0] and span[1] <= p["hi"]]
+        preds.append({"op": "year", "lo": span[0] - rng.randint(0, 2), "hi": span[1] + rng.randint(0, 2),
+                      "style": "range"})
+    elif a.kind == "date" and isinstance(v, int):
         preds = V.obfuscate_year(v, rng)
     elif a.kind == "num" and isinstance(v, int | float):
         from synth.graph.entities import NUMBER_UNIT

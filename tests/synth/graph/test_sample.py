@@ -91,3 +91,14 @@ def test_a_row_naming_an_uncrawled_page_leaves_an_unknown_that_may_match() -> No
         {"t": "attr", "s": "?y", "p": "genre", "pred": {"op": "has", "v": "blues"}}]}
     # Blue Dawn → Grey Noon (blues) matches; Red Road → an uncrawled album might be blues too
     assert sorted(matches(g, q, stop_after=5)) == sorted([blue.idx, red.idx])
+
+
+def test_recording_spans_are_described_end_to_end() -> None:
+    import random
+
+    from synth.graph.entities import Attr
+    from synth.graph.sample import attr_predicates
+
+    a = Attr("date", (1997, 2005), "Recorded", "1997–2005", "Recorded: 1997–2005")
+    preds = attr_predicates(a, "recorded", random.Random(3))
+    assert preds and all(p["lo"] <= 1997 and p["hi"] >= 2005 for p in preds)
