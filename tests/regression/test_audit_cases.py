@@ -215,15 +215,33 @@ def test_music_by_is_not_written_by(rc_questions: list[QARecord]) -> None:
     assert not bad, bad[:3]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "miners: What'd I Say's 'Previous single: Night Time Is the Right Time' is Ray Charles's single, "
-    "but that page's infobox is Nappy Brown's 1957 Savoy single: a chain through it changes subject"))
-def test_chain_does_not_cross_to_another_artists_single(rc_questions: list[QARecord]) -> None:
+def _chronology_steps(pages: list[Page], records: list[QARecord]) -> list[tuple[QARecord, str, str | None, str | None]]:
+    """Every chronology step a record takes: (record, "next"|"prev", page, target page), from its
+    evidence lines ("X — Previous single: Y") and its constraints (relation next/previous)."""
+    step = re.compile(r"^(?P<a>.+?) — (?P<k>Next|Previous) (?:album|single): (?P<b>.+)$")
+    steps = []
+    for r in records:
+        for e in r.evidence:
+            if (m := step.match(e.text)):
+                side = "next" if m["k"] == "Next" else "prev"
+                steps.append((r, side, *_step_target(pages, e.url, side, m["b"])))
+        for c in r.constraints:
+            if c.relation in ("next", "previous") and c.evidence_url:
+                side = "next" if c.relation == "next" else "prev"
+                steps.append((r, side, *_step_target(pages, c.evidence_url, side, c.value)))
+    return steps
+
+
+def test_chain_does_not_cross_to_another_artists_single(rc_pages: list[Page], rc_questions: list[QARecord]) -> None:
     # audit: "A single put on tape in the 1950s was followed by another single … On which label was the
-    # first single released?" → Savoy (Nappy Brown's; Ray Charles's was on Atlantic)
-    bad = [(r.type, r.question, r.answer) for r in rc_questions
-           if r.type in ("multi_hop", "obfuscated", "comparison", "e2h")
-           and _from(r, "What'd_I_Say.html") and _from(r, "Night_Time_Is_the_Right_Time.html")]
+    # first single released?" → Savoy: What'd I Say's "Previous single: Night Time Is the Right Time" is
+    # Ray Charles's record, the page's infobox Nappy Brown's 1957 Savoy single (Ray Charles's was on
+    # Atlantic)
+    credit = {p.url: _credit(p) for p in rc_pages}
+    steps = _chronology_steps(rc_pages, rc_questions)
+    assert steps
+    bad = [(r.type, r.question[:90], r.answer, a.rsplit("/", 1)[-1], b.rsplit("/", 1)[-1])
+           for r, _, a, b in steps if a and b and credit.get(a) and credit.get(b) and not credit[a] & credit[b]]
     assert not bad, bad[:3]
 
 
@@ -261,6 +279,9 @@ def test_intersection_of_track_lists_compares_titles() -> None:
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "obfuscated miner: a date range ('Recorded: 1997–2005', '1952–1960') is described by a span that "
+    "holds only part of it ('sometime between 1993 and 2000', 'in the early 1950s'); fails at d68b65d"))
 def test_a_range_is_not_described_by_its_first_year(rc_questions: list[QARecord]) -> None:
     # audit: "A singer … counts a compilation album put on tape in the late 1950s … Which compilation
     # album is it?" → Ray Charles in Concert (recorded 1958, 1959, 1962 and 1964); pre-run: "a box set
