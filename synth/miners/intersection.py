@@ -67,7 +67,7 @@ class IntersectionMiner:
                     continue
                 group, label = group_of(enum.label, enum.section)
                 if chart_items(enum.items):  # "Charts › Albums" lists charts: compared with chart lists only
-                    group, label = "chart", "Charts"
+                    group, label = "chart", (enum.section or enum.label).split(" › ")[0].strip()
                 if not group:
                     continue
                 s = mine.setdefault(group, _Set(node, group, label, enum.kind))
@@ -149,7 +149,7 @@ class IntersectionMiner:
             return Evidence(url=s.node.url, text=f"{s.node.name} — {s.label}:\n" + "\n".join(f"- {x}" for x in s.raw))
 
         slots = {"a": side(a), "b": side(b), "shared": names, "excluded": [a.items[k] for k in excluded],
-                 "noun": label_noun(a.label) or label_noun(b.label),
+                 "noun": "charts" if a.group == "chart" else (label_noun(a.label) or label_noun(b.label)),
                  "group": a.group, "cross_root": a.node.root_url != b.node.root_url}
         golden = merge_paths(graph.path_to(a.node.url) or [a.node.url], graph.path_to(b.node.url) or [b.node.url])
         return make_candidate(

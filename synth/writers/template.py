@@ -328,11 +328,16 @@ class TemplateWriter:
             return f"Which subject categor{'ies do' if n > 1 else 'y do'} {both.removeprefix('both ')} share?"
         if kind == "papers":
             return f"Which paper{'s are' if n > 1 else ' is'} listed on {both}?"
+        if s.get("group") == "chart":  # every chart table of each page (original, covers), merged
+            return f"Which chart{'s are' if n > 1 else ' is'} named in the chart tables of {both}?"
         what = (noun if n > 1 else singular(noun)) if noun else ("entries" if n > 1 else "entry")
         verb = "are" if n > 1 else "is"
         if kind == "infobox":
             return (f"Which {what} do {both.removeprefix('both ')} both list under {quote(a['label'])} "
                     f"in their infoboxes?")
+        if a.get("label") != b.get("label"):  # "Chart positions" on one page, "Charts" on the other
+            return (f"Which {what} {verb} listed both in the {quote(a['label'])} section of {a['page_ref']} and "
+                    f"in the {quote(b['label'])} section of {b['page_ref']}?")
         return f"Which {what} {verb} listed in the {quote(a['label'])} section of {both}?"
 
     def _comparison(self, c: Candidate, s: dict) -> str:

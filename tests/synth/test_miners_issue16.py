@@ -297,3 +297,17 @@ def test_a_charts_table_counts_charts() -> None:
     by = {json.loads(c.slots_json)["section"]: c for c in cands}
     assert question(by["Charts › Albums"]).startswith("How many charts does the table")
     assert json.loads(by["Charts › Singles"].slots_json)["noun"] == "singles"  # that one lists singles
+
+
+def test_chart_tables_are_intersected_as_charts() -> None:
+    # the Lynn Anderson "Chart positions" of Cry and the "Chart positions" of Let's Go Get Stoned list
+    # charts; a chart table is compared with chart tables only, and asked as such
+    a = page("Cry_(Churchill_Kohlman_song).html")
+    b = page("Let's_Go_Get_Stoned_(R&B_song).html")
+    albums = page("Modern_Sounds_in_Country_and_Western_Music.html")  # "Charts › Albums": charts too
+    cands, _, _ = mine(IntersectionMiner(), [a, b, albums])
+    c = next(c for c in cands if {a.url, b.url} == set(c.source_urls))
+    assert c.answer == "U.S. Billboard Hot 100"
+    assert question(c) == ("Which chart is named in the chart tables of both the Wikipedia articles "
+                           "“Cry (Churchill Kohlman song)” and “Let's Go Get Stoned (R&B song)”?")
+    assert json.loads(c.slots_json)["group"] == "chart"
