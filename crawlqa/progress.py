@@ -105,9 +105,12 @@ class ProgressDisplay:
                 return
             if stage == "mine":
                 self.synth["candidates"] = ev.get("candidates", 0)
-            elif stage in ("write", "e2h"):
+            elif stage == "write":
                 self.synth["written"] = int(self.synth["written"] or 0) + int(ev.get("written", 0))
                 self.synth["shards"] = int(self.synth["shards"] or 0) + 1
+            elif stage == "e2h":  # the rewriting rounds: one stage, no shards
+                self.synth["written"] = int(ev.get("written", 0))
+                self.synth["shards"] = None
             elif stage == "filter":
                 self.synth["kept"] = ev.get("kept", 0)
             else:
@@ -156,6 +159,8 @@ class ProgressDisplay:
             parts.append(f"candidates {s['candidates']}")
         if s["shards"]:
             parts.append(f"written {s['written']} ({s['shards']} shard{'s' if s['shards'] != 1 else ''})")
+        elif s["shards"] is None:  # E2HQA
+            parts.append(f"written {s['written']}")
         if s["kept"] is not None:
             parts.append(f"kept {s['kept']}")
         return " · ".join(parts)

@@ -35,7 +35,7 @@ def _qa_types(manifest: dict) -> dict[str, int]:
 
 def print_summary(manifest: dict, console: Console | None = None, run_path: str | None = None) -> None:
     console = console or Console()
-    t = Table(title=f"crawlqa run {manifest['run_id']}", show_header=True)
+    t = Table(title=f"crawlqa {'E2HQA ' if is_e2hqa(manifest) else ''}run {manifest['run_id']}", show_header=True)
     t.add_column("funnel")
     t.add_column("count", justify="right")
     for k, v in _funnel_rows(manifest):

@@ -57,6 +57,7 @@ def test_the_run_summary_fits_the_kind_too(tmp_path):
         assert ("pages fetched" in text) is not e2h and ("candidates mined" in text) is not e2h
         assert "questions written" in text and "kept" in text
         assert ("corpus run: /data/20260101T000000Z" in text) is e2h
+        assert ("crawlqa E2HQA run" in text) is e2h
         md = summary_markdown(m)
         assert md.startswith("# crawlqa E2HQA run" if e2h else "# crawlqa run")
         assert ("| pages fetched |" in md) is not e2h

@@ -213,3 +213,13 @@ def test_crawl_parts_are_shown_as_one_crawl(monkeypatch):
         "crawl: 10/100 pages · 4.0 pages/s · ETA 22s · queue 6 · rejects 2 · 3s",  # both parts
         "crawl: 90/100 pages · 7.0 pages/s · done · queue 6 · rejects 2 · 25s",
     ]
+
+
+def test_e2hqa_progress_lines():
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    with ProgressDisplay(console, live=False):
+        progress.publish({"stage": "e2h", "written": 16})
+        progress.publish({"stage": "filter", "kept": 9})
+    assert console.export_text().splitlines() == ["e2h: written 16", "filter: written 16 · kept 9"]
