@@ -179,6 +179,30 @@ def value_count(value: str) -> int:
     return max(len(parts), 1)
 
 
+_CHRONOLOGY_KEYS = frozenset({"next single", "previous single", "next album", "previous album", "next release",
+                              "previous release", "preceded by", "followed by"})
+
+
+def _credit(index: LocalSearchIndex, url: str) -> frozenset[str]:
+    """Whose record a page's infobox describes ('Single by Nappy Brown' -> {'nappy brown'}), or empty."""
+    t = next((r.value for r in index.facts(url) if r.nkey == "type"), "")
+    m = re.search(r"\bby\s+(.+)$", t)
+    if not m:
+        return frozenset()
+    names = re.split(r",|&|\band\b|\bft\.?|\bfeat\.?|\bfeaturing\b|\bwith\b", m.group(1).lower())
+    return frozenset(fold(n) for n in names if fold(n))
+
+
+def _other_artists_record(index: LocalSearchIndex, key: str, a: str, b: str) -> bool:
+    """A chronology row ('Previous single: Night Time Is the Right Time' on What'd I Say) that links a
+    page describing another artist's record of the title (Nappy Brown's): the page's facts are not
+    those of the record the row means, so it describes nothing."""
+    if norm_key(key) not in _CHRONOLOGY_KEYS:
+        return False
+    ca, cb = _credit(index, a), _credit(index, b)
+    return bool(ca and cb and not ca & cb)
+
+
 def _anchor_name(index: LocalSearchIndex, url: str) -> str:
     """How a clue names another entity: its subject, without disambiguation when that is unique."""
     doc = index.doc(url)
@@ -256,7 +280,7 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
                             relation=relation_family(row.key, row.value)))
         if row.dst and row.dst != doc.url:
             akey = index.entity_key(row.dst)
-            if akey in exclude or akey in (own, fa):
+            if akey in exclude or akey in (own, fa) or _other_artists_record(index, row.key, doc.url, row.dst):
                 continue
             fam = relation_family(row.key, row.value)
             n = len(index.entities_linking(row.key, row.dst))
@@ -267,7 +291,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
     # other pages' rows linking here
     for row in index.inbound(doc.url)[:max_inbound]:
         akey = index.entity_key(row.src)
-        if akey in exclude or akey in (own, fa) or norm_key(row.key) in SKIP_FACT_KEYS:
+        if akey in exclude or akey in (own, fa) or norm_key(row.key) in SKIP_FACT_KEYS \
+                or _other_artists_record(index, row.key, row.src, doc.url):
             continue
         fam = relation_family(row.key, row.value)
         if fam in LOCATION_FAMILIES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -291,3 +292,39 @@ def test_entities_must_be_linked_from_the_questions_pages(index):
     free = Seed("free", "Who founded Lumen Records?", "Agnes Holm")  # no page known: any sense goes
     (out,) = list(engine(index, rounds=1, ground_seeds=False).run([free]))
     assert out.rounds == 1 and out.steps[0].entity == "Lumen Records"
+
+
+def test_chronology_rows_stay_with_one_artist(tmp_path):
+    """'Previous single: Night Time Is the Right Time' on Ray Charles's What'd I Say links a page whose
+    infobox is Nappy Brown's record of the title: no clue may describe either page through that row."""
+    from schemas.ids import page_id
+    from schemas.records import Fact, Page
+    from synth.e2h.clues import clues_for
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    base = "http://127.0.0.1:8765/A/"
+
+    def page(name: str, first: str, facts: list[tuple[str, str, list[str]]]) -> Page:
+        url = base + name.replace(" ", "_") + ".html"
+        return Page(id=page_id(url), url=url, final_url=url, root_url=url, depth=1, status=200,
+                    content_type="text/html", fetched_at=t0, title=name, subject=name, description=first,
+                    text=first, facts=[Fact(key=k, value=v, links=ln) for k, v, ln in facts])
+
+    wis, nt, gs = (base + n + ".html" for n in ("What'd_I_Say", "Night_Time", "Georgia_Song"))
+    pages = [
+        page("What'd I Say", "What'd I Say is a 1959 song by Ray Charles.",
+             [("Type", "Single by Ray Charles", []), ("Previous single", "Night Time", [nt]),
+              ("Next single", "Georgia Song", [gs])]),
+        page("Night Time", "Night Time is a 1957 song recorded by Nappy Brown.",
+             [("Type", "Single by Nappy Brown", []), ("Label", "Savoy", [])]),
+        page("Georgia Song", "Georgia Song is a 1960 single by Ray Charles and The Raelettes.",
+             [("Type", "Single by Ray Charles and The Raelettes", []), ("Previous single", "What'd I Say", [wis])]),
+    ]
+    with LocalSearchIndex.build(pages, tmp_path / "s.sqlite") as idx:
+        wis_clues = [(c.kind, c.key, c.anchor) for c in clues_for(idx.doc(wis), idx, answer="", exclude=set())
+                     if c.is_relation]
+        nt_clues = [(c.kind, c.key) for c in clues_for(idx.doc(nt), idx, answer="", exclude=set()) if c.is_relation]
+    # Ray Charles's own chronology stays (a shared artist: 'Ray Charles and The Raelettes')
+    assert ("forward_relation", "Next single", "Georgia Song") in wis_clues
+    assert ("inverse_relation", "Previous single", "Georgia Song") in wis_clues
+    assert not [c for c in wis_clues if c[2] == "Night Time"] and nt_clues == []
