@@ -371,6 +371,53 @@ def populated_vs_empty(cfg: FilterConfig, rows: list[dict], repeats: int) -> dic
     return out
 
 
+def stage_case(run_dir: Path, repeats: int) -> dict:
+    """The same comparison on the real filter stage (``pipelines.job.stage_filter``: every validity
+    filter + dedup) of a run folder with drafts (e.g. an offline synth of a crawl): each pair in a fresh
+    index folder, first as a new run attempt against the empty index (it commits its kept questions),
+    then as another attempt (a new ``_state/dedup-owner``) against the populated index."""
+    import json
+    import shutil
+    import tempfile
+
+    from crawlqa.config import make_job_config
+    from pipelines import job as J
+    from pipelines.run import RunDir
+
+    run = RunDir.open(run_dir)
+    conf = json.loads(run.manifest_path.read_text()).get("config", {}) if run.manifest_path.exists() else {}
+    cfg = make_job_config(conf.get("roots") or ["http://127.0.0.1/"], out=str(run.out), run_id=run.run_id,
+                          llm="offline", crawl=conf.get("crawl"))
+    wall: dict[str, list[float]] = {"empty": [], "populated": []}
+    cpu: dict[str, list[float]] = {"empty": [], "populated": []}
+    counters: dict[str, dict] = {}
+    for _ in range(repeats):
+        tmp = Path(tempfile.mkdtemp(prefix="bench-dedup-stage-"))
+        try:
+            local = cfg.model_copy(update={"out": str(tmp)})
+            for case in ("empty", "populated"):
+                (run.sub("_state") / "dedup-owner").unlink(missing_ok=True)  # another run attempt
+                (run.sub("_state") / "filter.json").unlink(missing_ok=True)
+                gc.collect()
+                t0, c0 = time.perf_counter(), time.process_time()
+                rep = J.stage_filter(run, local, Counters())
+                wall[case].append(time.perf_counter() - t0)
+                cpu[case].append(time.process_time() - c0)
+                counters[case] = dict(rep.counters)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def med(xs: list[float]) -> float:
+        return sorted(xs)[len(xs) // 2]
+
+    out = {"n": counters["empty"].get("dedup/total", 0), "repeats": repeats, "counters": counters,
+           "wall": {k: med(v) for k, v in wall.items()}, "cpu": {k: med(v) for k, v in cpu.items()},
+           "wall_all": wall, "cpu_all": cpu}
+    out["ratio_wall"] = out["wall"]["populated"] / out["wall"]["empty"]
+    out["ratio_cpu"] = out["cpu"]["populated"] / out["cpu"]["empty"]
+    return out
+
+
 def index_lines(ix: dict) -> list[str]:
     ce, cp = ix["counters"]["empty"], ix["counters"]["populated"]
     runs = ", ".join(f"{e:.2f}/{p:.2f}" for e, p in zip(ix["cpu_all"]["empty"], ix["cpu_all"]["populated"],
@@ -439,10 +486,21 @@ def main() -> None:
                     help="questions of the populated-index case (the issue's daily run had 3,212)")
     ap.add_argument("--index-repeats", type=int, default=3)
     ap.add_argument("--only-index", action="store_true", help="only the populated-vs-empty index case")
+    ap.add_argument("--stage-run", type=Path, default=None,
+                    help="a run folder with drafts: time its whole filter stage on an empty vs a populated "
+                         "index (rewrites the folder's qa/ and filter rejects)")
     ap.add_argument("--mem-child", choices=["lsh", "exact"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.mem_child:
         mem_child(args)
+        return
+    if args.stage_run is not None:
+        ix = stage_case(args.stage_run, args.index_repeats)
+        lines = index_lines(ix)
+        lines[2] = (f"Filter stage (`pipelines.job.stage_filter`, every filter + dedup) of `{args.stage_run}`: "
+                    f"{ix['n']:,} questions reach the dedup; a new run attempt against an empty index (it "
+                    f"commits), then another attempt against the populated index; {ix['repeats']} pairs, medians.")
+        print("\n".join(lines))
         return
     if args.only_index:
         cfg = FilterConfig(dedup_threshold=args.threshold, dedup_num_perm=args.num_perm, shingle=args.shingle)
