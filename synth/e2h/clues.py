@@ -275,12 +275,13 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         if nk in SKIP_FACT_KEYS or not row.value.strip() or len(row.value) > 120:
             continue
         snippet = f"{row.key}: {row.value}"
-        if row.pos == 0 and nk not in ("type", "chronology"):
+        crossing = bool(row.dst) and row.dst != doc.url and _other_artists_record(index, row.key, doc.url, row.dst)
+        if row.pos == 0 and nk not in ("type", "chronology") and not crossing:
             out.append(Clue("fact", doc.url, doc.url, snippet, key=row.key, value=row.value, type=doc_type,
                             relation=relation_family(row.key, row.value)))
         if row.dst and row.dst != doc.url:
             akey = index.entity_key(row.dst)
-            if akey in exclude or akey in (own, fa) or _other_artists_record(index, row.key, doc.url, row.dst):
+            if akey in exclude or akey in (own, fa) or crossing:
                 continue
             fam = relation_family(row.key, row.value)
             n = len(index.entities_linking(row.key, row.dst))

@@ -321,8 +321,11 @@ def test_chronology_rows_stay_with_one_artist(tmp_path):
              [("Type", "Single by Ray Charles and The Raelettes", []), ("Previous single", "What'd I Say", [wis])]),
     ]
     with LocalSearchIndex.build(pages, tmp_path / "s.sqlite") as idx:
-        wis_clues = [(c.kind, c.key, c.anchor) for c in clues_for(idx.doc(wis), idx, answer="", exclude=set())
-                     if c.is_relation]
+        wis_all = clues_for(idx.doc(wis), idx, answer="", exclude=set())
+        wis_clues = [(c.kind, c.key, c.anchor) for c in wis_all if c.is_relation]
+        # nor as a plain row: 'the song whose previous single is Night Time' would lead to Nappy Brown's page
+        assert not [c for c in wis_all if c.kind == "fact" and c.key == "Previous single"]
+        assert [c.value for c in wis_all if c.kind == "fact" and c.key == "Next single"] == ["Georgia Song"]
         nt_clues = [(c.kind, c.key) for c in clues_for(idx.doc(nt), idx, answer="", exclude=set()) if c.is_relation]
     # Ray Charles's own chronology stays (a shared artist: 'Ray Charles and The Raelettes')
     assert ("forward_relation", "Next single", "Georgia Song") in wis_clues
