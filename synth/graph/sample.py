@@ -106,12 +106,13 @@ class Walker:
                         "snippet": a.snippet, "value": _evidence_value(a)}
         return None
 
-    def _rel_options(self, idx: int, exclude: set[int]) -> list[tuple[str, str, int, str]]:
-        """(relation, direction, other entity, fact line) for phrasable relations of ``idx``."""
+    def _rel_options(self, idx: int, exclude: set[int], used: set[str] = frozenset()) -> list[tuple[str, str, int, str]]:
+        """(relation, direction, other entity, fact line) for phrasable relations of ``idx`` (not a
+        row already told as an attribute: "produced by a singer ... produced by R. C.")."""
         ent = self.g.entities[idx]
         out = []
         for rel, j, line in ent.rels:
-            if rel in PHRASABLE_RELS and j not in exclude and self.g.entities[j].kind:
+            if rel in PHRASABLE_RELS and rel not in used and j not in exclude and self.g.entities[j].kind:
                 out.append((rel, "out", j, line))
         for rel, j, line in self.g.incoming.get(idx, []):
             if rel in PHRASABLE_RELS and j not in exclude and self.g.entities[j].kind:
@@ -137,7 +138,8 @@ class Walker:
             idx = binding[var]
             ent = g.entities[idx]
             attrs = self._attr_options(ent, used_attrs[var])
-            rels = self._rel_options(idx, set(binding.values())) if len(binding) < len(VARS) else []
+            rels = (self._rel_options(idx, set(binding.values()), used_attrs[var])
+                    if len(binding) < len(VARS) else [])
             moves = (["attr"] * len(attrs[:3])) + (["rel"] * min(2, len(rels)))
             if var != "?x" and len(stack) > 1:
                 moves.append("back")
@@ -160,7 +162,8 @@ class Walker:
             rel, direction, j, line = rng.choice(rels)
             other = g.entities[j]
             new = VARS[len(binding)]
-            oattrs = self._attr_options(other, set())
+            # the neighbour holding the row ("in") must not repeat it as an attribute
+            oattrs = self._attr_options(other, {rel} if direction == "in" else set())
             first = None
             rng.shuffle(oattrs)
             for key, a in oattrs:
@@ -173,6 +176,7 @@ class Walker:
             kinds[new] = other.kind
             used_attrs[new] = {first["p"]}
             s, o = (var, new) if direction == "out" else (new, var)
+            used_attrs[s].add(rel)  # its row is told as a relation: not again as an attribute
             holder = g.entities[binding[s]]
             cons.append({"t": "rel", "s": s, "p": rel, "o": o, "url": holder.url, "snippet": line,
                          "value": line.split(": ", 1)[-1]})
@@ -182,9 +186,11 @@ class Walker:
                 if v2 in (var, new):
                     continue
                 for rel2, j2, line2 in other.rels:
-                    if j2 == i2 and rel2 in PHRASABLE_RELS and rel2 != "links" and rng.random() < 0.7:
+                    if (j2 == i2 and rel2 in PHRASABLE_RELS and rel2 != "links" and rel2 not in used_attrs[new]
+                            and rng.random() < 0.7):
                         cons.append({"t": "rel", "s": new, "p": rel2, "o": v2, "url": other.url,
                                      "snippet": line2, "value": line2.split(": ", 1)[-1]})
+                        used_attrs[new].add(rel2)
                         break
             stack.append(new)
         if not cons:

@@ -31,6 +31,7 @@ from synth.text import contains, norm
 from synth.writers import obfuscated as W
 
 ATTR_ANSWERS = ("producer", "writer", "director")  # not labels: "Atlantic" is on most pages (87% fail the one-search gate)
+COMMON_ANSWER = 3  # an attribute value shared by this many crawled entities is not asked
 MAX_ATTR_ASKS = 1  # questions per subgraph that ask an attribute of the target instead of its name
 TARGET_KINDS = ("song", "album", "film", "person", "band", "tv series", "place", "organisation", "paper",
                 "repository", "asteroid")
@@ -120,6 +121,11 @@ class ObfuscatedMiner:
         eg = build_entity_graph(graph.nodes.values())
         ctx.counters.inc("mine/obfuscated/entities", len(eg))
         titles = TitleIndex(eg, writer_vocabulary())
+        self._common: dict[tuple[str, str], int] = defaultdict(int)
+        for e in eg:
+            for key in ATTR_ANSWERS:
+                if key in e.attrs:
+                    self._common[(key, norm(re.sub(r"\(.*?\)", "", e.attrs[key].raw)))] += 1
         scfg = SampleConfig(min_constraints=cfg.obfuscated_min_constraints,
                             max_constraints=cfg.obfuscated_max_constraints)
         found: list[tuple[str, str, Candidate]] = []
@@ -181,6 +187,8 @@ class ObfuscatedMiner:
                 value = re.sub(r"\s+[A-Z]{0,4}[-\s]?\d[\w./-]*$", "", value).strip()
                 if not value or len(value.split()) > ctx.cfg.max_answer_words or norm(value) in forbidden:
                     continue
+                if self._common.get((key, norm(value)), 0) >= COMMON_ANSWER:
+                    continue  # "Sid Feller" produced many crawled records: a guess, and on every list page
                 if key == "label" and len(value) < 3:
                     continue
                 asks.append(({"what": "attr", "p": key}, value, [], a.snippet))

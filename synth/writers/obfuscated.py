@@ -40,13 +40,13 @@ NOT_STANDALONE = re.compile(r"\b(this (page|article|text|passage)|according to|t
 ATTR: dict[str, list[tuple[str, str]]] = {
     "released": [("released in {o}", "was released in {o}"), ("issued in {o}", "first appeared in {o}"),
                  ("that came out in {o}", "came out in {o}"), ("first published in {o}", "was first put out in {o}")],
-    "recorded": [("recorded in {o}", "was recorded in {o}"), ("put on tape in {o}", "was cut in the studio in {o}"),
+    "recorded": [("recorded in {o}", "was recorded in {o}"), ("put on tape in {o}", "was put on tape in {o}"),
                  ("whose recording sessions took place in {o}", "had its recording sessions in {o}")],
     "born": [("born in {o}", "was born in {o}"), ("who came into the world in {o}", "arrived in the world in {o}")],
     "died": [("who died in {o}", "died in {o}"), ("who passed away in {o}", "passed away in {o}")],
     "founded": [("founded in {o}", "was founded in {o}"), ("established in {o}", "was set up in {o}")],
     "active_from": [("whose career began in {o}", "began a professional career in {o}"),
-                    ("active from {o} onwards", "started performing in {o}")],
+                    ("who started performing in {o}", "started performing in {o}")],
     "discovered": [("discovered in {o}", "was discovered in {o}")],
     "length": [("running {o}", "runs {o}"), ("with a running time of {o}", "lasts {o}"),
                ("lasting {o}", "clocks in at {o}")],
@@ -167,6 +167,8 @@ class Realiser:
         p = c["pred"]
         if p["op"] == "has":
             t = p.get("text") or p["v"]
+            if c.get("p") == "language":  # "English" stays a proper noun
+                return t[:1].upper() + t[1:]
             return " ".join(w if sum(ch.isupper() for ch in w) >= 2 else w.lower() for w in t.split())
         if p["op"] == "initials":
             return ". ".join(p["v"]) + "."

@@ -89,19 +89,20 @@ def test_llm_writer_prompt_and_post_checks(writer, srv) -> None:
     from tests.llm_server import data_of, ok
 
     cands, _, _ = mined()
-    c = cands[0]
+    c, c2, c3 = cands[0], cands[1], cands[2]  # three requests with different data (no cache hits)
     good = write_obfuscated(c).question
+    leak = write_obfuscated(c3).question[:-1] + f" (hint: {c3.answer})?"
     srv.script(ok({"question": good}), ok({"question": "Which " + "very " * 30 + "thing is it?"}),
-               ok({"question": good[:-1] + f" (hint: {c.answer})?"}))
+               ok({"question": leak}))
     [w1] = writer.write([c])
     assert w1.ok and w1.question == good and w1.extra["prompt"] == "obfuscated.v1"
     data = data_of(srv.chat_calls[0].messages[1]["content"])
     assert data["type"] == "obfuscated" and len(data["constraints"]) == len(c.constraints)
     assert c.answer in data["forbidden"] and all(k["must_mention_one_of"] for k in data["constraints"])
     assert "answer" not in data  # the model never sees the answer except as a forbidden string
-    [w2] = writer.write([c.model_copy(update={"id": c.id + "-2"})])
+    [w2] = writer.write([c2])
     assert w2.reject_reason == "missing_constraint" and w2.raw
-    [w3] = writer.write([c.model_copy(update={"id": c.id + "-3"})])
+    [w3] = writer.write([c3])
     assert w3.reject_reason == "forbidden_string"
 
 

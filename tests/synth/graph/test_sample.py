@@ -102,3 +102,12 @@ def test_recording_spans_are_described_end_to_end() -> None:
     a = Attr("date", (1997, 2005), "Recorded", "1997–2005", "Recorded: 1997–2005")
     preds = attr_predicates(a, "recorded", random.Random(3))
     assert preds and all(p["lo"] <= 1997 and p["hi"] >= 2005 for p in preds)
+
+
+def test_a_row_is_told_once_as_a_relation_or_as_an_attribute() -> None:
+    g = graph()
+    for e in g:
+        for q, _ in sample_queries(g, e.idx, seed=1, tries=40, keep=4):
+            rel_rows = {(c["s"], c["p"]) for c in q["constraints"] if c["t"] == "rel"}
+            attr_rows = {(c["s"], c["p"]) for c in q["constraints"] if c["t"] == "attr"}
+            assert not rel_rows & attr_rows, q["constraints"]
