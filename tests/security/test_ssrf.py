@@ -27,6 +27,9 @@ LONG = "/ok.html?q=" + "x" * (MAX_URL_CHARS + 100)
 TEXT = ("<p>The Greywater lighthouse stands on the northern cape of the bay. It was built in 1871 from local "
         "granite, automated in 1962, and its lantern can be seen from twenty-two nautical miles away on a "
         "clear night. The keepers' cottages are now a small museum about the coast and its shipwrecks.</p>")
+OTHER_TEXT = ("<p>Dunmoor is a fishing town on the estuary of the Kell. Its harbour was rebuilt in 1904 after a "
+              "storm destroyed the old pier, and its market hall, opened in 1889, still hosts a weekly fish "
+              "auction. The town band has played at the summer regatta every year since 1921.</p>")
 
 
 def site_a(tmp: Path, b_url: str) -> Path:
@@ -43,7 +46,7 @@ def site_a(tmp: Path, b_url: str) -> Path:
     (root / "refresh.html").write_text(
         f'<html><head><meta http-equiv="refresh" content="0; url={b_url}/admin"><title>R</title></head>'
         "<body><p>Redirecting.</p>" + TEXT + "</body></html>", encoding="utf-8")
-    (root / "ok.html").write_text(f"<html><head><title>Ok</title></head><body>{TEXT}</body></html>",
+    (root / "ok.html").write_text(f"<html><head><title>Ok</title></head><body>{OTHER_TEXT}</body></html>",
                                   encoding="utf-8")
     return root
 
