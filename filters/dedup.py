@@ -27,18 +27,25 @@ Determinism: ``run`` sorts the run's records by id (a barrier: the first-by-id r
 them) and keeps the first of each group; greedy, against kept records only. The output order is
 id order.
 
-Persistence (``commit``): the kept records of the run are added to an index that the next run
-queries, so a daily run never re-emits a question shipped before. Entries carry their run id;
-entries of the current run id are ignored (a re-run of the same run is idempotent), ids already
-present are skipped. Two stores:
+Persistence (claim, then ``commit``): the kept records of the run are added to an index that the
+next run queries, so a daily run never re-emits a question shipped before. Entries carry their run
+id and owner (the run attempt, ``attempt_owner``); entries of the current owner are ignored (a
+re-run of the same run is idempotent), ids already present are skipped. Runs that overlap (two run
+ids on one ``--out``; one run id on two machines sharing Redis) ship each question once: between
+its two passes a run, under the index's mutex, drops its records that duplicate what others claimed
+since it opened the index, and claims the rest before any is emitted (``Index``); ``commit`` (after
+the shards are written) makes the claims permanent, a run that ends without committing withdraws
+them, and a dead run's claims lapse (local: its flock is gone; Redis: a lease, 1 h). Two stores:
   * local folder (``index_path``, e.g. ``DIR/.dedup/``): append-only Parquet segments (id, run id,
-    question, answer, signature), each written atomically (temp + fsync + rename); loaded into an
-    in-memory datasketch ``MinHashLSH`` on open. No pickle: a segment written under other MinHash
-    settings is re-signed from its question text.
+    question, answer, owner, signature), each written atomically (temp + fsync + rename); loaded into
+    an in-memory datasketch ``MinHashLSH`` on open. No pickle: a segment written under other MinHash
+    settings is re-signed from its question text. Claims are ``claim-*.parquet`` files renamed
+    ``seg-*.parquet`` at commit; the mutex is ``flock`` on ``.lock``.
   * Redis (``redis_url``): datasketch ``MinHashLSH`` with ``storage_config={'type': 'redis', ...}``,
     basename keyed by the MinHash settings, plus a hash ``<prefix>:meta`` (id -> run id, question,
-    answer). On open, entries in the meta hash missing from the LSH (another setting, a crash
-    between the two writes) are re-inserted.
+    answer, owner, lease). On open, entries in the meta hash missing from the LSH (another setting, a
+    crash between the two writes) are re-inserted. Claimed ids are appended to ``<prefix>:log``; the
+    mutex is redis-py's ``Lock`` on ``<prefix>:claim-lock``.
 Redis wins when both are given.
 """
 
