@@ -188,6 +188,17 @@ GENRE_SYNONYMS = {"r b": "rhythm and blues", "rnb": "rhythm and blues", "r n b":
                   "hip hop music": "hip hop", "rap music": "hip hop", "pop music": "pop"}
 
 
+# a genre counts as its parents too ("hard bop" is jazz): a reader would say so
+GENRE_PARENTS = {
+    "hard bop": ("jazz",), "post bop": ("jazz",), "bebop": ("jazz",), "bop": ("jazz",), "cool jazz": ("jazz",),
+    "swing": ("jazz",), "big band": ("jazz",), "free jazz": ("jazz",), "jazz fusion": ("jazz",),
+    "mainstream jazz": ("jazz",), "soul jazz": ("jazz", "soul"), "jazz blues": ("jazz", "blues"),
+    "jazz funk": ("jazz", "funk"), "bossa nova": ("jazz",), "rockabilly": ("rock and roll", "country"),
+    "countrypolitan": ("country",), "doo wop": ("rhythm and blues",), "jump blues": ("blues", "rhythm and blues"),
+    "swingin pop": ("pop",), "baroque pop": ("pop",), "traditional pop": ("pop",),
+}
+
+
 def genre_words(value: str) -> list[str]:
     """Genre-like items, normalised, with common spellings merged ("R&B" = "rhythm and blues")."""
     out = []
@@ -225,7 +236,7 @@ def holds(pred: dict, value: object) -> bool:
     if op == "has":  # "soul" is also said of "country soul": a genre inside a longer one counts
         vals = value if isinstance(value, list | tuple | set | frozenset) else [value]
         v = GENRE_SYNONYMS.get(pred["v"], pred["v"])
-        return any(isinstance(x, str) and f" {v} " in f" {x} " for x in vals)
+        return any(isinstance(x, str) and (f" {v} " in f" {x} " or v in GENRE_PARENTS.get(x, ())) for x in vals)
     if op == "eq":
         return value == pred["v"]
     raise ValueError(f"unknown predicate op {op!r}")

@@ -64,3 +64,10 @@ def test_several_values_match_on_any_and_genres_merge_spellings() -> None:
     assert V.holds({"op": "has", "v": "r b"}, ("rhythm and blues",))
     assert V.holds({"op": "has", "v": "soul"}, ("country soul",))
     assert not V.holds({"op": "has", "v": "soul"}, ("soulful jazz",))
+
+
+def test_a_genre_counts_as_its_parent() -> None:
+    # "another studio album in the jazz genre" must not rule out a hard bop album
+    assert V.holds({"op": "has", "v": "jazz"}, ("hard bop",))
+    assert V.holds({"op": "has", "v": "country"}, ("rockabilly",))
+    assert not V.holds({"op": "has", "v": "hard bop"}, ("jazz",))
