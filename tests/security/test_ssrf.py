@@ -42,6 +42,7 @@ def site_a(tmp: Path, b_url: str) -> Path:
         '<p><a href="refresh.html">refresh</a></p>'
         '<p><a href="ok.html">ok</a></p>'
         f'<p><a href="{LONG}">long</a></p>'
+        '<p><a href="/golong">moved far</a></p>'
         "</body></html>", encoding="utf-8")
     (root / "refresh.html").write_text(
         f'<html><head><meta http-equiv="refresh" content="0; url={b_url}/admin"><title>R</title></head>'
@@ -61,7 +62,8 @@ def site_b(tmp: Path) -> Path:
 
 def test_a_loopback_root_allows_its_own_origin_not_other_ports(tmp_path, netguard):
     with serve(site_b(tmp_path)) as b:
-        with serve(site_a(tmp_path, b.url), redirects={"/go302": (302, f"{b.url}/admin")}) as a:
+        with serve(site_a(tmp_path, b.url), redirects={"/go302": (302, f"{b.url}/admin"),
+                                                       "/golong": (302, LONG)}) as a:
             got = run_crawl(a, [f"{a.url}/index.html"], tmp_path / "out", max_depth=2)
         assert b.requests == 0, f"the other port was contacted: {b.paths}"
     urls = {p["url"] for p in got.pages}
@@ -74,9 +76,11 @@ def test_a_loopback_root_allows_its_own_origin_not_other_ports(tmp_path, netguar
     assert got.result.counters["crawl/dropped/private_address"] == 3
     # the over-long link is a reject row with a reason (it used to vanish)
     long = [r for r in got.rejects if r["reason"] == URL_TOO_LONG]
-    assert len(long) == 1 and long[0]["url"].startswith(f"{a.url}/ok.html?q=xxx")
-    assert long[0]["detail"] == f"link of {len(a.url + LONG):,} characters (limit {MAX_URL_CHARS:,})"
-    assert got.result.counters["crawl/dropped/url_too_long"] == 1
+    link = next(r for r in long if r["url"].startswith(f"{a.url}/ok.html?q=xxx"))
+    hop = next(r for r in long if r["url"] == f"{a.url}/golong")
+    assert link["detail"] == f"link of {len(a.url + LONG):,} characters (limit {MAX_URL_CHARS:,})"
+    assert hop["detail"].startswith(f"http_302 to {a.url}/ok.html?q=xxx")  # a redirect there: the same reason
+    assert len(long) == 2 and got.result.counters["crawl/dropped/url_too_long"] == 2
 
 
 @pytest.mark.parametrize("root", [
