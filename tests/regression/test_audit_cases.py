@@ -279,9 +279,6 @@ def test_intersection_of_track_lists_compares_titles() -> None:
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "obfuscated miner: a date range ('Recorded: 1997–2005', '1952–1960') is described by a span that "
-    "holds only part of it ('sometime between 1993 and 2000', 'in the early 1950s'); fails at d68b65d"))
 def test_a_range_is_not_described_by_its_first_year(rc_questions: list[QARecord]) -> None:
     # audit: "A singer … counts a compilation album put on tape in the late 1950s … Which compilation
     # album is it?" → Ray Charles in Concert (recorded 1958, 1959, 1962 and 1964); pre-run: "a box set
@@ -342,9 +339,6 @@ def test_graph_chronology_stays_with_one_artist(rc_pages: list[Page], rc_graph) 
 
 
 # --- E2HQA clues (synth.e2h.clues) --------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "e2h clues (synth/e2h/clues.py): an inverse chronology row ('Previous single: Night Time Is the Right "
-    "Time' on What'd I Say) describes the page of another artist's record of the title (Nappy Brown's)"))
 def test_e2h_chronology_clue_stays_with_one_artist(rc_pages: list[Page], tmp_path_factory) -> None:
     # audit: "On which record label was the previous single of the song whose next single is the 1950
     # country standard written by Hank Snow released?" → Savoy, and "When was the previous single of the
