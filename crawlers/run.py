@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from crawlers.config import CrawlConfig
 from crawlers.finalize import finalize
 from crawlers.progress import PROGRESS_FILE, budget_of
 from crawlers.progress import watch as watch_progress
+from crawlers.worker import EXIT_INTERRUPTED
 from pipelines.shards import ShardInfo
 
 log = logging.getLogger("crawlqa.crawl")
@@ -113,6 +115,9 @@ def run_subprocess(job: dict, work_dir: Path, timeout: float | None) -> dict:
                 _LIVE.discard(proc)
     if _STOPPING.is_set():  # killed by stop_crawls (Ctrl-C): stopped on purpose, not a crashed crawler
         raise CrawlInterrupted(f"crawl stopped (exit {proc.returncode})")
+    if proc.returncode in (EXIT_INTERRUPTED, -signal.SIGINT, -signal.SIGTERM):
+        raise CrawlInterrupted(f"the crawl process was stopped by a signal (exit {proc.returncode}); not retried, "
+                               f"re-run the run id to resume")
     if proc.returncode != 0 or not Path(job["result"]).is_file():
         raise CrawlError(
             f"crawl subprocess exited with {proc.returncode}\n{_tail(out_path)}\n{_tail(work_dir / 'crawl.log')}")

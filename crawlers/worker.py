@@ -101,6 +101,26 @@ def summarize_stats(stats: dict) -> dict:
     }
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: the parent reads it as "stopped on purpose", never retried
+
+
+def stop_on_signals() -> None:
+    """SIGINT / SIGTERM end the crawl process at once with exit code 130.
+
+    Scrapy's own handlers would finish the crawl "gracefully" and exit 0 with a partial result,
+    which the parent could only tell from a crash by guessing (and used to retry as a transient
+    error). An interrupted crawl keeps nothing anyway: its stage has no marker and is redone on
+    resume, from the HTTP cache (whose entries are written whole)."""
+    import os
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        os._exit(EXIT_INTERRUPTED)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+
+
 def run_job(job: dict) -> dict:
     import os
 
@@ -124,7 +144,7 @@ def run_job(job: dict) -> dict:
     crawler = process.create_crawler(CrawlqaSpider)
     t0 = time.monotonic()
     process.crawl(crawler, roots=roots, cfg=cfg.model_dump(mode="json"), spool_path=job["spool"])
-    process.start()
+    process.start(install_signal_handlers=False)  # ours (stop_on_signals) instead of Scrapy's
     spider = crawler.spider
     spider.spool.close()
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -146,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) != 1:
         print("usage: python -m crawlers.worker JOB.json", file=sys.stderr)
         return 2
+    stop_on_signals()  # first: a signal may come while Scrapy is still being imported
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     if job.get("parent_pid"):  # no crawl outlives the process that started it (kill -9 included)
         from crawlers.lifeline import die_with_parent

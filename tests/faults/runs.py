@@ -85,10 +85,18 @@ def wait_until(cond, timeout: float, what: str, run: Run | None = None) -> None:
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def is_crawler(p: psutil.Process) -> bool:
+    """``python -m crawlers.worker JOB``: the crawl subprocess (not a fork server naming it)."""
+    try:
+        return p.cmdline()[1:3] == ["-m", "crawlers.worker"]
+    except psutil.Error:
+        return False
+
+
 def crawling(run: Run, run_path: Path) -> bool:
     """The crawl subprocess of ``run`` is up and has started its crawl log."""
     return (run_path / "_work" / "crawl" / "crawl.log").exists() and any(
-        "crawlers.worker" in " ".join(p.cmdline()) for p in _alive(run.descendants()))
+        is_crawler(p) for p in _alive(run.descendants()))
 
 
 def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:

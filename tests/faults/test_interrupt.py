@@ -13,7 +13,7 @@ import pytest
 
 from crawlqa.devserver import FIXTURE_SITE, serve
 
-from .runs import Run, crawling, left_over, wait_until
+from .runs import Run, crawling, is_crawler, left_over, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def test_one_sigint_stops_the_run(slow_site, tmp_path, engine, group):
     try:
         wait_until(lambda: crawling(run, run_path), 180, "the crawl to start", run)
         children = run.descendants()
-        assert any("crawlers.worker" in " ".join(p.cmdline()) for p in children)
+        assert any(is_crawler(p) for p in children)
         run.signal(signal.SIGINT, group=group)
         code = run.wait(30)  # generous: ~1 s locally, ~4 s with Prefect, at most its 10 s grace
         assert code == 130, run.err[-3000:]
@@ -97,3 +97,23 @@ def test_kill_9_of_the_run_kills_its_crawler_and_workers(slow_site, tmp_path):
         assert left_over(children) == []
     finally:
         run.kill()
+
+
+def test_crawler_interrupted_alone_is_not_retried(slow_site, tmp_path):
+    """A SIGINT that reaches only the crawl subprocess (it used to come back as a transient
+    'crashed crawler' and be retried after 5 s and 30 s): the run stops, nothing is retried."""
+    run_path = tmp_path / "out" / "r1"
+    run = Run(_args(slow_site, tmp_path, "prefect"), tmp_path)
+    try:
+        wait_until(lambda: crawling(run, run_path), 180, "the crawl to start", run)
+        children = run.descendants()
+        crawler = next(p for p in children if is_crawler(p))
+        crawler.send_signal(signal.SIGINT)
+        assert run.wait(60) == 130, run.err[-3000:]
+        assert left_over(children) == []
+    finally:
+        run.kill()
+    assert "Retry 1/" not in run.out + run.err
+    assert "Crash detected! Execution was aborted by an interrupt signal" in run.err  # not a failure to retry
+    assert "interrupted: run r1 stopped" in " ".join(run.err.split())
+    assert not (run_path / "_state" / "crawl.json").exists()
