@@ -10,6 +10,8 @@
   resume (the same command with ``--run-id``) and exits 130. If the process has not exited
   ``grace`` seconds later (Prefect reporting the crash to an API server that the same Ctrl-C
   stopped), or at a second Ctrl-C, it kills its child processes and exits 130 at once;
+* **kill -9** — the crawl process and its workers die with the run (``crawlers.lifeline``); a small
+  watchdog process (``watch_parent``) kills what else the run left, Prefect's temporary API server;
 * **a failed job** — a write stage whose LLM calls mostly failed, an unusable LLM endpoint
   (``pipelines.job.JobFailed``): one line, exit 1; a re-run of the run id redoes what failed.
 """
@@ -22,6 +24,7 @@ import shlex
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +53,12 @@ def resume_command(argv: list[str], run_id: str) -> str:
 
 def _children(pid: int) -> list[int]:
     """Direct children of ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    return [child for child, _ in _children_started(pid)]
+
+
+def _children_started(pid: int) -> list[tuple[int, str]]:
+    """``(child pid, start time)`` of the direct children of ``pid`` (the start time tells a
+    process from a later one that reuses its pid)."""
     kids = []
     for d in Path("/proc").glob("[0-9]*"):
         try:
@@ -57,9 +66,54 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2:].split()
-        if len(fields) > 1 and fields[1] == str(pid):
-            kids.append(int(d.name))
+        if len(fields) > 19 and fields[1] == str(pid):
+            kids.append((int(d.name), fields[19]))
     return kids
+
+
+def _started(pid: int) -> str | None:
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def watch_parent(parent: int, every: float = 0.5) -> None:
+    """The watchdog process (``python -m crawlqa.runguard PID``): while ``parent`` lives, note its
+    children every ``every`` s; once it is gone (``kill -9``), SIGKILL those it left behind —
+    Prefect's temporary API server above all (the crawl process and its workers die by themselves,
+    ``crawlers.lifeline``). Linux only."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is for the run, not for us
+    me = os.getpid()
+    known: list[tuple[int, str]] = []
+    while os.getppid() == parent:
+        known = [(pid, start) for pid, start in _children_started(parent) if pid != me]
+        time.sleep(every)
+    for pid, start in known:
+        if _started(pid) == start:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:  # gone meanwhile
+                continue
+
+
+@contextmanager
+def _watchdog() -> Iterator[None]:
+    """A ``watch_parent`` process for the body's duration (stopped at its end)."""
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-m", "crawlqa.runguard", str(os.getpid())],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def _kill_children() -> None:
@@ -116,7 +170,7 @@ def guarded_run(out: Path | str, run_id: str, err, *, grace: float = 10.0) -> It
     run = RunDir(Path(out), run_id).create()
     hint = f"resume it with: {resume_command(sys.argv, run_id)}"
     try:
-        with run_lock(run), _interruptible(f"interrupted: run {run_id} stopped; {hint}", grace):
+        with run_lock(run), _watchdog(), _interruptible(f"interrupted: run {run_id} stopped; {hint}", grace):
             yield
     except RunLocked as exc:
         _say(err, f"error: {exc}")
@@ -132,3 +186,7 @@ def guarded_run(out: Path | str, run_id: str, err, *, grace: float = 10.0) -> It
 def _say(err, text: str) -> None:  # type: ignore[no-untyped-def]
     """Plain text (no rich markup: URLs and JSON parameters hold brackets), never wrapped."""
     err.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+if __name__ == "__main__":  # the watchdog process of _watchdog
+    watch_parent(int(sys.argv[1]))

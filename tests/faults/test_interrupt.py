@@ -84,14 +84,18 @@ def test_interrupted_run_resumes_with_the_printed_command(slow_site, tmp_path):
     assert m["funnel"]["pages_fetched"] > 20 and m["funnel"]["kept"] > 0
 
 
-def test_kill_9_of_the_run_kills_its_crawler_and_workers(slow_site, tmp_path):
+@pytest.mark.parametrize("engine", ["local", "prefect"])
+def test_kill_9_of_the_run_kills_its_crawler_and_workers(slow_site, tmp_path, engine):
+    """With Prefect, its temporary API server (uvicorn) goes too (the run's watchdog)."""
     run_path = tmp_path / "out" / "r1"
-    run = Run(_args(slow_site, tmp_path, "local"), tmp_path)
+    run = Run(_args(slow_site, tmp_path, engine), tmp_path)
     try:
         wait_until(lambda: crawling(run, run_path), 120, "the crawl to start", run)
         wait_until(lambda: sum("forkserver" in " ".join(p.cmdline()) for p in run.descendants()) >= 2, 60,
                    "the extraction workers", run)
         children = run.descendants()
+        if engine == "prefect":
+            assert any("uvicorn" in " ".join(p.cmdline()) for p in children)
         run.signal(signal.SIGKILL)  # the run's process only, not its group
         assert run.wait(10) == -signal.SIGKILL
         assert left_over(children) == []
