@@ -55,6 +55,7 @@ class SynthConfig(BaseModel):
     obfuscated_max_constraints: int = Field(7, ge=2, description="constraints a walk adds at most")
     obfuscated_max_per_shape: int = Field(8, ge=1, description="candidates per subgraph shape, run-wide")
     obfuscated_attr_answers: bool = Field(True, description="also ask one attribute of the target (producer...)")
+    obfuscated_links: bool = Field(False, description="plain hyperlinks as relations (unique only among crawled pages)")
 
     # SINGLE-HOP / answers
     max_answer_chars: int = Field(80, ge=1)

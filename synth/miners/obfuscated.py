@@ -126,7 +126,7 @@ class ObfuscatedMiner:
             for key in ATTR_ANSWERS:
                 if key in e.attrs:
                     self._common[(key, norm(re.sub(r"\(.*?\)", "", e.attrs[key].raw)))] += 1
-        scfg = SampleConfig(min_constraints=cfg.obfuscated_min_constraints,
+        scfg = SampleConfig(min_constraints=cfg.obfuscated_min_constraints, link_relation=cfg.obfuscated_links,
                             max_constraints=cfg.obfuscated_max_constraints)
         found: list[tuple[str, str, Candidate]] = []
         for ent in eg:
