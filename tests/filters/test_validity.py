@@ -11,6 +11,7 @@ from filters.base import FilterChain
 from pipelines.counters import Counters
 from schemas.ids import qa_id
 from schemas.records import Evidence, LineageStep
+from tests.filters import obfuscated_cases
 from tests.filters.conftest import ABC, ATL, BB, LINKS, RC, ROOT, T0
 from tests.filters.conftest import qa as _base_qa
 
@@ -74,6 +75,7 @@ def _proposed() -> dict:
 
 _MS_BASES = {"comparison": _comparison, "comparison_number": lambda: _comparison("number"),
              "comparison_total": lambda: _comparison("total"), "proposed": _proposed}
+_MS_BASES["obfuscated"] = obfuscated_cases.base
 
 
 def qa(type_: str = "single_hop", **kw):
@@ -219,6 +221,7 @@ CASES: list[tuple[str, str, dict]] = [
     # language
     ("wrong_language", "single_hop", {"question": "Bei welchem Plattenlabel unterschrieb Ray Charles im Jahr 1952?"}),
 ]
+CASES += obfuscated_cases.cases()  # filters/obfuscated.py (issue 17): one tampered record per reason
 
 
 def _build(type_: str, changes: dict):
@@ -240,7 +243,7 @@ def test_exact_reason(reason, type_, changes):
 
 
 @pytest.mark.parametrize("type_", ["single_hop", "count", "multi_hop", "intersection", "e2h", "comparison",
-                                   "comparison_number", "comparison_total", "proposed"])
+                                   "comparison_number", "comparison_total", "proposed", "obfuscated"])
 def test_valid_records_pass(type_):
     assert first_drop(qa(type_)) == ""
 
