@@ -118,7 +118,7 @@ class ObfuscatedMiner:
 
     def mine(self, graph: Graph, ctx: MineContext) -> Iterator[Candidate]:
         cfg = ctx.cfg
-        eg = build_entity_graph(graph.nodes.values())
+        eg = build_entity_graph(iter(graph))  # sorted by URL: the same graph whatever the page order
         ctx.counters.inc("mine/obfuscated/entities", len(eg))
         titles = TitleIndex(eg, writer_vocabulary())
         self._common: dict[tuple[str, str], int] = defaultdict(int)

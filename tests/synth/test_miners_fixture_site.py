@@ -113,6 +113,13 @@ class Recheck:
                 if contains(q, name):
                     return "answer_in_question"
             return ""
+        if r.type == "obfuscated":  # every constraint's exact value on its page, the answer on the target's
+            if contains(q, a) or len({c.evidence_url for c in r.constraints}) < 2:
+                return "answer_in_question_or_one_page"
+            if not all(on_page(self.text(c.evidence_url), c.value) for c in r.constraints):
+                return "constraint_value_not_on_page"
+            target = r.source_urls[0]
+            return "" if on_page(self.text(target), a) or contains(self.subject(target), a) else "answer_not_on_target"
         if contains(q, a):
             return "answer_in_question"
         if not any(contains(e.text, a) for e in r.evidence):
@@ -179,7 +186,7 @@ class Recheck:
 def test_every_type_is_mined_and_every_record_rechecks(default_run, fixture_site) -> None:
     recs, rejects, counters = default_run
     by_type = Counter(r.type for r in recs)
-    assert set(by_type) == {"count", "multi_hop", "intersection", "single_hop", "comparison"}
+    assert set(by_type) == {"count", "multi_hop", "intersection", "single_hop", "comparison", "obfuscated"}
     assert len(recs) >= 20 and min(by_type.values()) >= 5
     check = Recheck(fixture_site)
     failures = [(why, r.question) for r in recs if (why := check(r))]

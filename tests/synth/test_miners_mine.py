@@ -20,7 +20,7 @@ def run(pages, **cfg):
 
 def test_registry_holds_the_default_miners() -> None:
     assert set(DEFAULT_MINERS) == set(MINERS) == {"count", "multi_hop", "intersection", "single_hop", "comparison",
-                                                 "proposal"}
+                                                 "proposal", "obfuscated"}
 
 
 def test_deterministic_sorted_and_counted() -> None:
