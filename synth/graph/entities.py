@@ -210,6 +210,15 @@ class EntityGraph:
             found += [j for r, j, _ in other if r == inverse and j not in found]
         return found
 
+    def chronology_ok(self, a: int, rel: str, b: int) -> bool:
+        """``a next b`` / ``a previous b`` that no page contradicts: every crawled page agrees that the
+        later record follows the earlier one and nothing else does (a row naming an uncrawled page
+        counts as another claim), so "the album that came right after X" has one reading."""
+        early, late = (a, b) if rel == "next" else (b, a)
+        if "next" in self.entities[early].unresolved or "previous" in self.entities[late].unresolved:
+            return False
+        return set(self.related(early, "next", "out")) == {late} and set(self.related(late, "previous", "out")) == {early}
+
     def title_hits(self, text: str) -> list[str]:
         """Crawled page titles (normalised) that occur as whole words in ``text``."""
         words = norm(text).split()

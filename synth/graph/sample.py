@@ -31,6 +31,7 @@ ASKABLE_ATTRS = ("released", "born", "died", "recorded", "founded", "active_from
                  "location", "country", "producer", "writer", "composer", "director", "discoverer", "genre", "occupation",
                  "instrument", "label", "nationality", "language")
 VARS = ("?x", "?y", "?z", "?w", "?v")
+CHRONOLOGY = ("next", "previous")
 
 
 @dataclass
@@ -114,10 +115,12 @@ class Walker:
         ent = self.g.entities[idx]
         out = []
         for rel, j, line in ent.rels:
-            if rel in PHRASABLE_RELS and rel not in used and j not in exclude and self.g.entities[j].kind:
+            if rel in PHRASABLE_RELS and rel not in used and j not in exclude and self.g.entities[j].kind \
+                    and (rel not in CHRONOLOGY or self.g.chronology_ok(idx, rel, j)):
                 out.append((rel, "out", j, line))
         for rel, j, line in self.g.incoming.get(idx, []):
-            if rel in PHRASABLE_RELS and j not in exclude and self.g.entities[j].kind:
+            if rel in PHRASABLE_RELS and j not in exclude and self.g.entities[j].kind \
+                    and (rel not in CHRONOLOGY or self.g.chronology_ok(j, rel, idx)):
                 out.append((rel, "in", j, line))
         if self.cfg.link_relation and not out:  # "the article on Y links to X" when nothing typed links
             for j in self.g.linked_from.get(idx, ()):
@@ -189,7 +192,7 @@ class Walker:
                     continue
                 for rel2, j2, line2 in other.rels:
                     if (j2 == i2 and rel2 in PHRASABLE_RELS and rel2 != "links" and rel2 not in used_attrs[new]
-                            and rng.random() < 0.7):
+                            and (rel2 not in CHRONOLOGY or g.chronology_ok(j, rel2, j2)) and rng.random() < 0.7):
                         cons.append({"t": "rel", "s": new, "p": rel2, "o": v2, "url": other.url,
                                      "snippet": line2, "value": line2.split(": ", 1)[-1]})
                         used_attrs[new].add(rel2)

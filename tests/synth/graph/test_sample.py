@@ -111,3 +111,21 @@ def test_a_row_is_told_once_as_a_relation_or_as_an_attribute() -> None:
             rel_rows = {(c["s"], c["p"]) for c in q["constraints"] if c["t"] == "rel"}
             attr_rows = {(c["s"], c["p"]) for c in q["constraints"] if c["t"] == "attr"}
             assert not rel_rows & attr_rows, q["constraints"]
+
+
+def test_a_chronology_step_another_page_contradicts_is_never_told() -> None:
+    from synth.graph.entities import build_entity_graph as build
+    from tests.synth.graph.world import fact, page
+
+    # Grey Noon says Blue Dawn came before it; a third album says Blue Dawn came before *it*
+    rival = page("Rival.html", "Rival", [fact("Type", "Studio album by Ann Ray", "Ann_Ray.html"),
+                                         fact("Released", "1963"), fact("Previous album", "Blue Dawn", "Blue_Dawn.html")])
+    g = build([*music_world(), rival])
+    blue, grey = g.get(W + "Blue_Dawn.html").idx, g.get(W + "Grey_Noon.html").idx
+    assert not g.chronology_ok(blue, "next", grey)
+    assert graph().chronology_ok(blue, "next", grey)  # without the rival, the step is agreed on
+    for e in g:
+        for q, b in sample_queries(g, e.idx, seed=0, tries=40, keep=4):
+            for c in q["constraints"]:
+                if c["p"] in ("next", "previous"):
+                    assert g.chronology_ok(b[c["s"]], c["p"], b[c["o"]]), c
