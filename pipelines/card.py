@@ -29,6 +29,7 @@ from schemas.records import Candidate, Page, QARecord, Reject
 # folder -> (record model, one-line description); the order is the card's order
 FOLDERS: dict[str, tuple[type[BaseModel], str]] = {
     "qa": (QARecord, "kept questions with answer, evidence, click path and provenance"),
+    "seeds": (QARecord, "single-hop questions (the one-search gate keeps them out of qa/): E2HQA seeds"),
     "rejects": (Reject, "every dropped page, candidate or question, with stage and reason"),
     "candidates": (Candidate, "evidence mined by the program, with the computed answer"),
     "pages": (Page, "crawled pages: URL, depth, parent, extracted text, raw HTML, facts"),
@@ -264,7 +265,8 @@ def render_card(run: RunDir, manifest: dict) -> str:
 
     out += ["", "## Funnel", "", "| step | rows |", "|---|---:|"]
     for key, label in (("pages_fetched", "pages fetched"), ("candidates", "candidates mined"),
-                       ("written", "questions written"), ("kept", "kept"), ("rejects", "rejects")):
+                       ("written", "questions written"), ("kept", "kept"),
+                       ("seeds", "single-hop, to seeds/ (E2HQA seeds)"), ("rejects", "rejects")):
         if key in funnel:
             out.append(f"| {label} | {funnel[key]} |")
     if types:
@@ -289,6 +291,9 @@ def render_card(run: RunDir, manifest: dict) -> str:
     out += ["## Schema", ""]
     for folder, (model, what) in FOLDERS.items():
         if not shard_paths(run.sub(folder)) and folder != "qa":
+            continue
+        if folder == "seeds":  # the qa schema: not repeated
+            out += [f"### `{folder}/` — {model.__name__}", "", f"{what}; the same fields as `qa/`.", ""]
             continue
         out += [f"### `{folder}/` — {model.__name__}", "", what, "", "| field | Arrow type | description |",
                 "|---|---|---|", *_schema_rows(model), ""]

@@ -261,6 +261,7 @@ def inspect_run(run_dir: Path, *, samples: int = 5,
         "candidates": count_rows(run / "candidates"),
         "written": count_rows(run / "drafts"),
         "kept": qa.num_rows,
+        "seeds": count_rows(run / "seeds"),  # single-hop questions: E2HQA seeds, not qa/
         "rejects": reject_t.num_rows,
     }
     mf = manifest.get("funnel") or {}
@@ -366,6 +367,8 @@ def render_report(report: dict, console: Any) -> None:
     for name, n in steps:
         rows.append((name, n, f"{100 * n / prev:.0f}%" if prev else ""))
         prev = n or prev
+    if not e2hqa:  # the one-search gate routes single-hop questions to seeds/: never silently
+        rows.append(("seeds/ (single-hop, for E2HQA)", f.get("seeds", 0), ""))
     rows.append(("rejects (all stages)", f["rejects"], ""))
     console.print(table("funnel", ["stage", "rows", "of previous"], rows, right=2))
 

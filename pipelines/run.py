@@ -262,7 +262,7 @@ def build_manifest(run: RunDir, config: dict, reports: list[StageReport], counte
     from pipelines.shards import shard_paths
 
     shards: dict[str, list[dict]] = {}
-    for folder in ("pages", "candidates", "drafts", "qa", "rejects"):
+    for folder in ("pages", "candidates", "drafts", "qa", "seeds", "rejects"):  # seeds/: single-hop, for E2HQA
         shards[folder] = []
         for r in reports:
             shards[folder].extend(s.to_dict() for s in r.shards.get(folder, []))
@@ -284,6 +284,7 @@ def build_manifest(run: RunDir, config: dict, reports: list[StageReport], counte
         "candidates": sum(s["rows"] for s in shards["candidates"]),
         "written": sum(s["rows"] for s in shards["drafts"]),
         "kept": sum(s["rows"] for s in shards["qa"]),
+        "seeds": sum(s["rows"] for s in shards["seeds"]),  # single-hop questions routed to seeds/, not qa/
         "rejects": sum(s["rows"] for s in shards["rejects"]),
         "reject_reasons": _reject_reasons(run),
     }

@@ -124,7 +124,9 @@ def _german_or_refuse(call):
 
 def test_a_model_writes_questions_for_pages_in_other_languages(clean_env, fixture_site, tmp_path):
     """Offline, the German page is a counted ``unsupported_language`` reject (English templates); with
-    a model, its candidates are written in German and kept after the language filter checks them."""
+    a model, its candidates are written in German and kept after the language filter checks them. The
+    page's questions are single-hop (one infobox row each): the one-search gate ships them in ``seeds/``
+    (E2HQA seeds), not ``qa/``."""
     from pipelines.job import run_crawlqa
     from pipelines.shards import read_table
     from schemas.records import QARecord
@@ -144,8 +146,10 @@ def test_a_model_writes_questions_for_pages_in_other_languages(clean_env, fixtur
         manifest = run_crawlqa(cfg)
         german_prompts = [c for c in srv.calls if '"language": "de"' in c.user_text]
     assert german_prompts, "the model was asked to write in German"
-    kept = read_table(tmp_path / "llm" / "r" / "qa", QARecord).to_pylist()
-    assert manifest["funnel"]["kept"] == len(kept) >= 1, manifest["funnel"]
+    assert manifest["funnel"]["kept"] == 0 and not read_table(tmp_path / "llm" / "r" / "qa", QARecord).num_rows
+    kept = read_table(tmp_path / "llm" / "r" / "seeds", QARecord).to_pylist()
+    assert manifest["funnel"]["seeds"] == len(kept) >= 1, manifest["funnel"]
+    assert {r["type"] for r in kept} == {"single_hop"}
     assert {r["language"] for r in kept} == {"de"}
     expected = dict(GERMAN.values())
     assert all(expected.get(r["question"]) == r["answer"] for r in kept), [(r["question"], r["answer"]) for r in kept]

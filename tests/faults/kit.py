@@ -32,7 +32,8 @@ from . import netguard as ng
 FAST_CRAWL: dict[str, Any] = {"download_delay": 0.0, "autothrottle": False, "concurrency_per_domain": 16,
                               "offline_dns": True, "extract_workers": 1, "timeout": 5, "retries": 0}
 
-FOLDER_MODELS = {"pages": Page, "candidates": Candidate, "drafts": QARecord, "qa": QARecord, "rejects": Reject}
+FOLDER_MODELS = {"pages": Page, "candidates": Candidate, "drafts": QARecord, "qa": QARecord, "seeds": QARecord,
+                 "rejects": Reject}
 
 
 @contextmanager

@@ -5,9 +5,11 @@
 * a tiny tmpfs (only where ``mount`` is permitted, e.g. root in a VM; skipped otherwise): the write
   fails with ENOSPC.
 
-Both resume a finished run's copy whose filter stage never ran (its ``qa/`` shard is the largest file
-the stage writes), so the limit is crossed while the ``qa`` shard is being written. Expected: the
-job stops with a clear OS error; no ``qa`` shard and no temporary file is left; every earlier shard
+Both resume a finished run's copy whose filter stage never ran. The stage's largest file is the
+dedup's spool (every record that passed the chain, written first: the ``qa/`` records and the
+single-hop ones the one-search gate sends to ``seeds/``), so the limit is crossed while the spool (or a
+``qa`` shard) is being written. Expected: the
+job stops with a clear OS error; no ``qa`` or ``seeds`` shard and no temporary file is left; every earlier shard
 (pages, candidates, drafts, the other stages' rejects) is byte-identical; the stage is not marked
 done; and once there is room, re-running the run id finishes it with the very same bytes as the
 run that never hit the limit.
@@ -73,7 +75,8 @@ def prepared_copy(reference, dest: Path) -> Path:
     out, _ = reference
     shutil.copytree(out, dest, symlinks=True, ignore=shutil.ignore_patterns(".httpcache"))
     run = dest / "r1"
-    for p in [*(run / "qa").iterdir(), *(run / "rejects").glob("part-3*.parquet"), run / "_state" / "filter.json",
+    for p in [*(run / "qa").iterdir(), *(run / "seeds").iterdir(), *(run / "trajectories").glob("part-*.parquet"),
+              *(run / "rejects").glob("part-3*.parquet"), run / "_state" / "filter.json",
               run / "manifest.json", run / "README.md"]:
         p.unlink()
     return run
@@ -99,6 +102,7 @@ def check_failed_cleanly(proc, run: Path, before: dict[str, str], code: int) -> 
         "the error names the shard of the filter stage it failed to write"
     assert "stage_filter" in proc.stderr, "it failed in the filter stage"
     assert not list((run / "qa").iterdir()), "no qa shard, complete or partial, and no temporary file"
+    assert not list((run / "seeds").iterdir()), "no seeds shard either"
     assert not [p for p in run.rglob(".tmp-*")], "no temporary file anywhere in the run"
     assert shard_hashes(run) == before, "every earlier shard is intact"
     assert not (run / "_state" / "filter.json").exists() and not (run / "manifest.json").exists()
@@ -114,14 +118,30 @@ def check_resumes_identically(site, run: Path, reference) -> None:
     assert now == ref
 
 
+def spool_bytes(reference, scratch: Path) -> int:
+    """The size of the dedup's spool in the reference run: one shard of every record that passed the
+    chain (qa/ and seeds/), in id order, written as the filter stage writes it."""
+    from pipelines.shards import ShardWriter, read_table
+    from schemas.records import QARecord
+
+    out, _ = reference
+    rows = [*read_table(out / "r1" / "qa", QARecord).to_pylist(), *read_table(out / "r1" / "seeds", QARecord).to_pylist()]
+    with ShardWriter(scratch, QARecord, rows_per_shard=1_000_000) as w:
+        for r in sorted(rows, key=lambda r: r["id"]):
+            w.write(QARecord.model_validate(r))
+    return sum(p.stat().st_size for p in scratch.glob("part-*.parquet"))
+
+
 def test_file_size_limit_while_writing_a_shard(site, reference, tmp_path, netguard):
     run = prepared_copy(reference, tmp_path / "out")
     before = shard_hashes(run)
     _, ref_manifest = reference
-    qa_bytes = ref_manifest["shards"]["qa"][0]["bytes"]
-    others = max(s["bytes"] for f in ("drafts", "rejects") for s in ref_manifest["shards"][f])
-    assert others < qa_bytes, "the qa shard (and the spool, as large) must be the largest files of the filter stage"
-    limit = (others + qa_bytes) // 2
+    assert ref_manifest["funnel"]["seeds"] >= 1 and ref_manifest["funnel"]["kept"] >= 1
+    spool = spool_bytes(reference, tmp_path / "spool")
+    # the other files the resumed run writes (earlier stages are done: their shards are only read)
+    others = max(s["bytes"] for f in ("rejects", "qa", "seeds") for s in ref_manifest["shards"][f])
+    assert others < spool, "the spool (qa + seeds records) must be the largest file of the filter stage"
+    limit = (others + spool) // 2
 
     proc = run_child(site, tmp_path / "out", fsize=limit)
     check_failed_cleanly(proc, run, before, errno.EFBIG)

@@ -163,13 +163,16 @@ def test_dedup_index_in_redis_shared_by_output_folders(thread_run, redis_url, tm
     assert m1["funnel"]["kept"] == thread_run.manifest["funnel"]["kept"]  # an empty index drops nothing
     assert m1["config"]["dedup_redis_url"] == "***"
     assert not (tmp_path / "a" / ".dedup").exists()  # the index is in Redis, not in the output folder
+    assert m1["funnel"]["seeds"] == thread_run.manifest["funnel"]["seeds"] >= 1
     r = redis.Redis.from_url(redis_url)
-    assert r.hlen("crawlqa:dedup:meta") == m1["funnel"]["kept"]
+    # the index holds every question the dedup let through: qa/ and the single-hop ones in seeds/
+    assert r.hlen("crawlqa:dedup:meta") == m1["funnel"]["kept"] + m1["funnel"]["seeds"]
 
     _same_crawl(thread_run.run_path, tmp_path / "b", "another-day")
     m2 = crawlqa_flow(out=str(tmp_path / "b"), run_id="another-day", **params)
-    assert m2["funnel"]["written"] == m1["funnel"]["written"] and m2["funnel"]["kept"] == 0
-    assert sum(v for k, v in m2["funnel"]["reject_reasons"].items() if k.startswith("dedup/")) >= m1["funnel"]["kept"]
+    assert m2["funnel"]["written"] == m1["funnel"]["written"] and m2["funnel"]["kept"] == m2["funnel"]["seeds"] == 0
+    assert sum(v for k, v in m2["funnel"]["reject_reasons"].items() if k.startswith("dedup/")) \
+        >= m1["funnel"]["kept"] + m1["funnel"]["seeds"]
 
 
 def test_a_token_budget_writes_one_shard_at_a_time(prefect_harness):

@@ -29,7 +29,7 @@ def _edit_manifest(run: Path, **changes) -> None:
 def test_report_funnel_counts_and_reasons(fixture_run: Path) -> None:
     r = inspect_run(fixture_run)
     assert r["run_id"] == "20260101T000000Z-fixture"
-    assert r["funnel"] == {"pages_fetched": 11, "candidates": 9, "written": 8, "kept": 6, "rejects": 8}
+    assert r["funnel"] == {"pages_fetched": 11, "candidates": 9, "written": 8, "kept": 6, "seeds": 0, "rejects": 8}
     c = r["counts"]
     assert c["type"] == {"count": 2, "e2h": 1, "intersection": 1, "multi_hop": 1, "single_hop": 1}
     assert c["hops"] == {"1": 2, "2": 2, "3": 2}
@@ -135,7 +135,7 @@ def test_manifest_disagreeing_with_shards_is_a_warning(fresh_run: Path) -> None:
 def test_empty_run_folder(tmp_path: Path) -> None:
     run = RunDir(tmp_path, "empty").create()
     r = inspect_run(run.path)
-    assert r["funnel"] == {"pages_fetched": 0, "candidates": 0, "written": 0, "kept": 0, "rejects": 0}
+    assert r["funnel"] == {"pages_fetched": 0, "candidates": 0, "written": 0, "kept": 0, "seeds": 0, "rejects": 0}
     assert r["samples"] == [] and r["counts"]["type"] == {}
     assert "no kept questions in qa/" in r["warnings"]
     console = Console(record=True, width=100)
