@@ -163,11 +163,6 @@ def _step_target(pages: list[Page], url: str, side: str, value: str) -> tuple[st
     return a, None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "multi_hop/single_hop/obfuscated/e2h miners walk a chronology step that another page contradicts: "
-    "Soul Meeting's page says its previous album is The Genius Sings the Blues, Do the Twist!'s page "
-    "says Soul Meeting came just after it; I Can't Stop Loving You's page says its previous single is Hit "
-    "the Road Jack, Unchain My Heart's page that I Can't Stop Loving You came after it"))
 def test_no_chronology_step_that_another_page_contradicts(rc_pages: list[Page],
                                                           rc_questions: list[QARecord]) -> None:
     # audit: "When was the album that Ray Charles released just before the studio album “Soul Meeting”
