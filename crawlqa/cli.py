@@ -396,11 +396,13 @@ def crawl(
     _job_config(["http://127.0.0.1/"], r)  # the options first, then the roots
     urls = _load_roots(roots, r.job.get("roots"))
     cfg = _job_config(urls, r)
-    run = J.run_dir(cfg)
-    counters = Counters()
-    with _display():
+    from crawlqa.runguard import guarded_run
+
+    with guarded_run(cfg.out, cfg.run_id, err), _display():  # run lock, Ctrl-C, one-line failures
+        run = J.run_dir(cfg)
+        counters = Counters()
         report = J.stage_crawl(run, cfg, counters)
-    manifest = J.finalize(run, cfg, [report], counters)
+        manifest = J.finalize(run, cfg, [report], counters)
     _print(manifest, Path(cfg.out))
 
 
@@ -442,16 +444,20 @@ def synth(
     r = _resolve(fc, {"job": {"llm": llm and llm.value}, "llm": {"model": model},
                       "filter": {"keep_easy": keep_easy or None}})
     run, cfg = _job_from_run(run_dir, r)
-    if redo:
-        for m in run.sub("_state").glob("*.json"):
-            if m.stem != "crawl":
-                m.unlink()
-    counters = Counters()
-    with _display():
+    from crawlqa.runguard import guarded_run
+
+    # run lock (before --redo touches a marker), Ctrl-C, one-line failures
+    with guarded_run(run.out, run.run_id, err, with_run_id=False), _display():
+        if redo:
+            for m in run.sub("_state").glob("*.json"):
+                if m.stem != "crawl":
+                    m.unlink()
+        counters = Counters()
         reports = [J.stage_crawl(run, cfg, counters), J.stage_mine(run, cfg, counters)]
         reports += [J.stage_write_shard(run, cfg, i, counters) for i in range(J.candidate_shard_count(run))]
         reports.append(J.stage_filter(run, cfg, counters))
-    _print(J.finalize(run, cfg, reports, counters), run.out)
+        manifest = J.finalize(run, cfg, reports, counters)
+    _print(manifest, run.out)
 
 
 @app.command()
@@ -501,7 +507,9 @@ def e2h(
     common = dict(corpus=corpus_s, seeds=seeds_s, rounds=rounds_n, out=str(kw["out"]), run_id=run_id,
                   llm=kw["llm"] or "auto", model=kw["model"], e2h_options=e2h_opts or None,
                   filter_options=kw["filters"] or None, llm_options=kw["llm_options"] or None)
-    with _display():
+    from crawlqa.runguard import guarded_run
+
+    with guarded_run(kw["out"], run_id, err), _display():  # run lock, Ctrl-C, one-line failures
         if Engine(r.job.get("engine") or DEFAULT_ENGINE) is Engine.prefect:
             _quiet_prefect()
             from flows import e2hqa_flow

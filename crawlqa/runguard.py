@@ -33,9 +33,10 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
 
 
-def resume_command(argv: list[str], run_id: str) -> str:
+def resume_command(argv: list[str], run_id: str | None) -> str:
     """The command line that resumes this run: the same arguments with ``--run-id RUN_ID``
-    (any ``user:password@`` of a URL masked)."""
+    (any ``user:password@`` of a URL masked); ``run_id`` None: the same arguments (``crawlqa synth
+    RUN_DIR`` names its run by its folder)."""
     args: list[str] = []
     skip = False
     for a in argv[1:]:
@@ -48,7 +49,7 @@ def resume_command(argv: list[str], run_id: str) -> str:
         if a.startswith("--run-id="):
             continue
         args.append(_USERINFO.sub(r"\1***@", a))
-    return shlex.join(["crawlqa", *args, "--run-id", run_id])
+    return shlex.join(["crawlqa", *args, *(["--run-id", run_id] if run_id is not None else [])])
 
 
 def _children(pid: int) -> list[int]:
@@ -160,15 +161,17 @@ def _interruptible(message: str, grace: float) -> Iterator[None]:
 
 
 @contextmanager
-def guarded_run(out: Path | str, run_id: str, err, *, grace: float = 10.0) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """Run the body under the run lock and the Ctrl-C policy above; ``err`` is a rich console."""
+def guarded_run(out: Path | str, run_id: str, err, *, grace: float = 10.0,  # type: ignore[no-untyped-def]
+                with_run_id: bool = True) -> Iterator[None]:
+    """Run the body under the run lock and the Ctrl-C policy above; ``err`` is a rich console.
+    ``with_run_id`` False: the resume hint is the same command line (no ``--run-id``)."""
     import typer
 
     from pipelines.job import JobFailed
     from pipelines.run import RunDir, RunLocked, run_lock
 
     run = RunDir(Path(out), run_id).create()
-    hint = f"resume it with: {resume_command(sys.argv, run_id)}"
+    hint = f"resume it with: {resume_command(sys.argv, run_id if with_run_id else None)}"
     try:
         with run_lock(run), _watchdog(), _interruptible(f"interrupted: run {run_id} stopped; {hint}", grace):
             yield
@@ -179,7 +182,8 @@ def guarded_run(out: Path | str, run_id: str, err, *, grace: float = 10.0) -> It
         _say(err, f"\ninterrupted: run {run_id} stopped; finished stages are kept.\n{hint}")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except JobFailed as exc:
-        _say(err, f"error: {exc}\nre-run the same command with --run-id {run_id} to redo what failed")
+        again = f"with --run-id {run_id} " if with_run_id else ""
+        _say(err, f"error: {exc}\nre-run the same command {again}to redo what failed")
         raise typer.Exit(1) from None
 
 

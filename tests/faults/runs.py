@@ -21,10 +21,11 @@ CRAWLQA = str(Path(sys.executable).with_name("crawlqa"))
 
 
 class Run:
-    """``crawlqa run ...`` in the background; ``out``/``err`` are its captured streams."""
+    """``crawlqa run ...`` (or another ``command``) in the background; ``out``/``err`` are its captured streams."""
 
-    def __init__(self, args: list[str], logs: Path, name: str = "run", env: dict | None = None) -> None:
-        self.args = [CRAWLQA, "run", *args]
+    def __init__(self, args: list[str], logs: Path, name: str = "run", env: dict | None = None,
+                 command: str = "run") -> None:
+        self.args = [CRAWLQA, command, *args]
         self._out = logs / f"{name}.out"
         self._err = logs / f"{name}.err"
         base = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
