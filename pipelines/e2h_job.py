@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipelines import job as J
 from pipelines.counters import Counters
-from pipelines.run import RunDir, StageReport, atomic_write_text
+from pipelines.run import RunDir, StageReport, atomic_write_text, run_lock
 
 log = logging.getLogger("crawlqa")
 
@@ -153,6 +153,9 @@ def stage_e2h(run: RunDir, cfg: E2HJobConfig, counters: Counters) -> StageReport
             client.close()
     if ledger is not None:
         report.info["tokens"] = ledger.to_dict()
+        # the write stage's rule: a 401/404/no quota (LLMUnusable), or more than max_failed_calls of the
+        # requests unanswered (WriteShardFailed): the stage is not marked done, a re-run redoes it
+        J.check_llm_failures(STAGE, report.info["tokens"], J._max_failed_calls(cfg.job))
     report.info["corpus"] = str(cfg.corpus)
     return J._finish(run, report, counters)
 
@@ -179,5 +182,6 @@ def run_e2hqa(corpus: Path | str, seeds: Path | str | None, rounds: int, out: Pa
                               llm_options=llm_options)
     run = run_dir(cfg)
     counters = Counters()
-    reports = [stage_e2h(run, cfg, counters), stage_e2h_filter(run, cfg, counters)]
-    return finalize_e2h(run, cfg, reports, counters)
+    with run_lock(run):  # one process per run id (RunLocked otherwise), as the e2hqa flow
+        reports = [stage_e2h(run, cfg, counters), stage_e2h_filter(run, cfg, counters)]
+        return finalize_e2h(run, cfg, reports, counters)
