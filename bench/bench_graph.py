@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections import Counter
 from itertools import islice
 from pathlib import Path
 
@@ -54,6 +55,8 @@ def figures(run: Path) -> dict:
         "mean_words": statistics.mean(words) if words else 0, "min_words": min(words, default=0),
         "max_words": max(words, default=0),
         "skeletons_per_question": len({skeleton(r.question) for r in recs}) / n,
+        # the three most frequent 6-token openings: how much of the set they take
+        "top3_skeleton_share": sum(k for _, k in Counter(skeleton(r.question) for r in recs).most_common(3)) / n,
         "unique_by_solver": unique / n,
         "min_source_pages": min((len({c.evidence_url for c in r.constraints}) for r in recs), default=0),
         "ask_attribute": sum(1 for r in recs if json.loads(r.meta_json)["ask"].get("what") == "attr"),

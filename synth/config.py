@@ -13,7 +13,7 @@ class SynthConfig(BaseModel):
 
     miners: list[str] = Field(default_factory=lambda: list(DEFAULT_MINERS),
                               description="registered miner names (synth.miners.MINERS)")
-    max_candidates_per_page: int = Field(20, ge=1, description="cap per primary page, over all miners")
+    max_candidates_per_page: int = Field(20, ge=1, description="cap per primary page, over all miners but obfuscated (obfuscated_max_per_page)")
     seed: int = Field(0, description="tie-break of the deterministic sampling (paths, facts)")
     languages: list[str] = Field(default_factory=lambda: ["en"],
                                  description="page languages to mine ('' counts as en; [] = every language). The "
@@ -54,6 +54,8 @@ class SynthConfig(BaseModel):
     obfuscated_min_constraints: int = Field(4, ge=2, description="constraints a question keeps at least")
     obfuscated_max_constraints: int = Field(7, ge=2, description="constraints a walk adds at most")
     obfuscated_max_per_shape: int = Field(8, ge=1, description="candidates per subgraph shape, run-wide")
+    obfuscated_max_per_page: int = Field(16, ge=0, description="obfuscated candidates per target page: a budget of "
+                                         "their own, not shared with the other miners' max_candidates_per_page")
     obfuscated_attr_answers: bool = Field(True, description="also ask one attribute of the target (producer...)")
     obfuscated_links: bool = Field(False, description="plain hyperlinks as relations (unique only among crawled pages)")
 

@@ -85,8 +85,14 @@ def mine(
         by_page[_primary(c)].append(c)
     kept: list[Candidate] = []
     order = {t: i for i, t in enumerate(cfg.miners)}
+    own_budget = {"obfuscated": cfg.obfuscated_max_per_page}  # families that do not compete for a page's cap
     for url in sorted(by_page):
-        cands = by_page[url]
+        cands = [c for c in by_page[url] if c.type not in own_budget]
+        for t, budget in own_budget.items():
+            mine_t = sorted((c for c in by_page[url] if c.type == t), key=lambda c: ctx.rank("cap", c.id))
+            for c in mine_t[budget:]:
+                ctx.reject("page_cap", c.id, url=url, detail=f"{len(mine_t)} {t} candidates for the page")
+            kept.extend(mine_t[:budget])
         # round-robin over types so one miner cannot crowd the others out of a page
         seen: dict[str, int] = defaultdict(int)
         ranked = []

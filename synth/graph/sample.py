@@ -17,6 +17,7 @@ which ones are). Deterministic for a given seed.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from synth.graph import values as V
@@ -291,8 +292,11 @@ def shape_signature(query: dict) -> str:
 
 
 def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int, keep: int,
-                   cfg: SampleConfig | None = None) -> list[tuple[dict, dict[str, int]]]:
-    """Up to ``keep`` distinct unique subgraphs around ``target`` from ``tries`` seeded walks."""
+                   cfg: SampleConfig | None = None,
+                   accept: Callable[[dict, dict[str, int]], bool] | None = None) -> list[tuple[dict, dict[str, int]]]:
+    """Up to ``keep`` distinct unique subgraphs around ``target`` from ``tries`` seeded walks. ``accept``
+    (query, binding) → bool lets the caller refuse a subgraph (e.g. prose that could not tell two of its
+    entities apart) before it takes one of the ``keep`` places."""
     cfg = cfg or SampleConfig()
     rng = random.Random(f"{seed}|{graph.entities[target].url}")
     out: list[tuple[dict, dict[str, int]]] = []
@@ -311,6 +315,8 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
         binding = {v: i for v, i in binding.items() if v in query["vars"]}
         sig = shape_signature(query)
         if sig in seen:
+            continue
+        if accept is not None and not accept(query, binding):
             continue
         # questions about one target should not lean on the same facts: at most half shared
         facts = {(binding[c["s"]], c["p"]) for c in query["constraints"] if c["t"] == "attr"}

@@ -136,7 +136,8 @@ class ObfuscatedMiner:
             if node is None:
                 continue
             got = sample_queries(eg, ent.idx, seed=cfg.seed, tries=cfg.obfuscated_tries,
-                                 keep=cfg.obfuscated_per_target, cfg=scfg)
+                                 keep=cfg.obfuscated_per_target, cfg=scfg,
+                                 accept=lambda q, b: self._tellable(eg, ctx, q, b))
             if not got:
                 ctx.reject("no_subgraph", ent.url, url=ent.url, detail=f"{ent.kind} {ent.name!r}")
                 continue
@@ -157,6 +158,15 @@ class ObfuscatedMiner:
                 continue
             per_shape[sig] += 1
             yield c
+
+    @staticmethod
+    def _tellable(eg: EntityGraph, ctx: MineContext, query: dict, binding: dict[str, int]) -> bool:
+        """Prose can tell the subgraph's entities apart (refused walks leave the place to another walk)."""
+        if W.ambiguous({"vars": {v: {"noun": eg.entities[i].noun} for v, i in binding.items()},
+                        "constraints": query["constraints"]}):
+            ctx.counters.inc("mine/obfuscated/ambiguous_walks")
+            return False
+        return True
 
     def _candidates(self, eg: EntityGraph, graph: Graph, ctx: MineContext, titles: TitleIndex, target: int,
                     query: dict, binding: dict[str, int]) -> list[Candidate]:

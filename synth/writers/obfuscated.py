@@ -125,6 +125,8 @@ OPENERS = [
     "Somewhere out there is {np}.", "Start from {np}.", "My puzzle concerns {np}.",
     "Here is a riddle about {np}.", "Try to track down {np}.", "Identify {np}.",
     "This puzzle is about {np}.", "Somebody asked me about {np}.",
+    "Let me describe {np}.", "Imagine {np}.", "Suppose you are after {np}.", "I have in mind {np}.",
+    "Your target is {np}.", "Hunt down {np}.", "A friend once mentioned {np}.", "Take {np}.",
 ]
 FOLLOW_SUBJECT = ["This {noun}", "The {noun} in question", "The same {noun}"]  # never "It": the last NP may be a neighbour
 NEIGHBOUR_SUBJECT = ["That {noun}", "This {noun}", "The {noun}"]

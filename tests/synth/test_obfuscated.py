@@ -125,3 +125,20 @@ def test_recheck_keeps_good_records_and_drops_tampered_ones() -> None:
     assert f.check(leaked).reason == "forbidden_in_question"
     one_page = r.model_copy(update={"constraints": r.constraints[:1]})
     assert f.check(one_page).reason == "no_query"
+
+
+def test_obfuscated_candidates_have_a_page_budget_of_their_own() -> None:
+    """The shared per-page cap of the other miners does not take obfuscated candidates away, and the
+    obfuscated budget drops its surplus with page_cap rejects."""
+    alone, _, _ = mined()
+    with_all, rejects, _ = (lambda r, c: (list(mine(music_world(), SynthConfig(max_candidates_per_page=1), c,
+                                                    r.append)), r, c))([], Counters())
+    assert {c.id for c in alone} <= {c.id for c in with_all if c.type == "obfuscated"}
+    assert not any(r.reason == "page_cap" and r.record_id in {c.id for c in alone} for r in rejects)
+    capped, rejects, counters = mined(obfuscated_max_per_page=1)
+    per_page: dict[str, int] = {}
+    for c in capped:
+        per_page[c.source_urls[0]] = per_page.get(c.source_urls[0], 0) + 1
+    assert set(per_page.values()) == {1}
+    dropped = [r for r in rejects if r.reason == "page_cap"]
+    assert dropped and len(dropped) == len(alone) - len(capped) == counters.get("mine/dropped/page_cap")

@@ -129,3 +129,21 @@ def test_a_chronology_step_another_page_contradicts_is_never_told() -> None:
             for c in q["constraints"]:
                 if c["p"] in ("next", "previous"):
                     assert g.chronology_ok(b[c["s"]], c["p"], b[c["o"]]), c
+
+
+def test_a_refused_subgraph_leaves_its_place_to_another_walk() -> None:
+    g = graph()
+    t = g.get(W + "Low_Tide_(song).html").idx
+    every = sample_queries(g, t, seed=7, tries=80, keep=50)
+    assert len(every) >= 2
+    refused = shape_signature(every[0][0])
+    seen: list[str] = []
+
+    def accept(q: dict, binding: dict[str, int]) -> bool:
+        seen.append(shape_signature(q))
+        return shape_signature(q) != refused
+
+    assert len(every) >= 4
+    got = sample_queries(g, t, seed=7, tries=80, keep=3, accept=accept)
+    assert refused in seen  # it was offered and refused; the three places went to other walks
+    assert len(got) == 3 and refused not in [shape_signature(q) for q, _ in got]
