@@ -27,7 +27,7 @@ from synth.e2h.entities import _inside_longer_name, find_entities, occurs, quote
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, norm_key
 
 RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention"})
-TEXT_KINDS = frozenset({"first_sentence", "lead_sentence", "fact", "web_snippet"})
+TEXT_KINDS = frozenset({"first_sentence", "lead_sentence", "fact", "obfuscated_fact", "web_snippet"})
 
 SKIP_FACT_KEYS = frozenset({"website", "url", "image", "caption", "signature", "coordinates", "logo",
                             "homepage", "email", "map", "seal", "flag", "chronology", "audio sample"})
@@ -313,6 +313,9 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
                         type=doc_type, relation=fam, resolves=resolves, mentions=(row.src,),
                         anchor_type=_type_of(index, row.src)))
     out.extend(_inverse_mentions(doc, index, answer, exclude, doc_type))
+    from synth.e2h.obfuscate import obfuscated_clues  # imports this module
+
+    out.extend(obfuscated_clues(doc, index, doc_type=doc_type, answer=answer))
     return out
 
 

@@ -6,12 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ClueKind = Literal["inverse_relation", "inverse_mention", "forward_relation", "lead_sentence",
+ClueKind = Literal["inverse_relation", "inverse_mention", "forward_relation", "obfuscated_fact", "lead_sentence",
                    "first_sentence", "fact", "web_snippet"]
 
 DEFAULT_CLUE_ORDER: tuple[str, ...] = (
-    "inverse_relation", "inverse_mention", "forward_relation", "lead_sentence", "first_sentence", "fact",
-    "web_snippet",
+    "inverse_relation", "inverse_mention", "forward_relation", "obfuscated_fact", "lead_sentence", "first_sentence",
+    "fact", "web_snippet",
 )
 
 

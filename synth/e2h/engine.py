@@ -56,6 +56,8 @@ from synth.e2h.clues import RELATION_KINDS, Clue, clues_for
 from synth.e2h.config import E2HConfig
 from synth.e2h.entities import _TYPE_SET, EntitySpan, capitalised_spans, find_entities, occurs
 from synth.e2h.grounding import Grounding, SeedGrounder, states
+from synth.e2h.obfuscate import KIND as OBFUSCATED
+from synth.e2h.obfuscate import PERSON_VERB
 from synth.e2h.seeds import Seed
 from synth.e2h.writers import (
     DescribeRequest,
@@ -140,6 +142,7 @@ class _State:
     n_attempts: int = 0
     grounding: Grounding | None = None
     fallback: tuple | None = None   # the round's first rewrite that passed every check but the gate
+    dead_end: tuple | None = None   # a rewrite that passed every check, gate included, but leaves no entity
     gate_ok: list[bool] = field(default_factory=list)  # per step: its question passes the one-search gate
 
     @property
@@ -190,7 +193,7 @@ class E2HEngine:
             if not active:
                 break
             for s in active:
-                s.done_round, s.log, s.n_attempts, s.fallback = False, [], 0, None
+                s.done_round, s.log, s.n_attempts, s.fallback, s.dead_end = False, [], 0, None, None
                 s.gen = self._attempts(s, r)
                 c.inc(f"{STAGE}/rounds/attempted/r{r}")
             for wave in range(self.cfg.max_attempts_per_round):
@@ -208,6 +211,13 @@ class E2HEngine:
                     break
                 self._wave(todo, r, wave)
             for s in active:
+                if not s.done_round and s.dead_end is not None and \
+                        (s.fallback is None or not self._chains(s, s.fallback[2]) or r > 1):
+                    # from round 2 on the sure round makes a multi-hop record (the record keeps every
+                    # round up to its last question that hides the answer); in round 1 a gated rewrite
+                    # that chains goes on instead (a later round may hide the answer)
+                    self._succeed(*s.dead_end)  # hides the answer; the seed ends with this round
+                    c.inc(f"{STAGE}/rounds/dead_end/r{r}")
                 if not s.done_round and s.fallback is not None:  # no rewrite hid the answer: go on
                     self._succeed(*s.fallback, gate=False)
                     c.inc(f"{STAGE}/rounds/gated/r{r}")
@@ -344,10 +354,17 @@ class E2HEngine:
         # tried before the whole predicate
         used = {relation(m["kind"], m["key"], m["relation"]) for m in s.rounds_meta}
         usable = [c for c in clues if c.kind in order]
-        rot = {c.snippet: stable_hash(s.seed.id, c.kind, c.snippet, c.anchor_url) for c in usable}
+        # (an obfuscated clue shares its row's snippet: it has its own rotation key, so the order of
+        # the other clues stays what it was without it)
+        rot = {c.snippet: stable_hash(s.seed.id, c.kind, c.snippet, c.anchor_url) for c in usable
+               if c.kind != OBFUSCATED}
+
+        def turn(c: Clue) -> str:
+            return stable_hash(s.seed.id, c.kind, c.predicate) if c.kind == OBFUSCATED else rot[c.snippet]
+
         return sorted(usable, key=lambda c: (0 if chaining and chains(c) else 1,
                                              relation(c.kind, c.key, c.relation) in used, order[c.kind],
-                                             rot[c.snippet], len(c.predicate)))
+                                             turn(c), len(c.predicate)))
 
     def _attributive(self, q: str, sp: EntitySpan) -> bool:
         """A name used as a modifier ('previously released Ray Charles tracks'): a description cannot
@@ -421,13 +438,36 @@ class E2HEngine:
             reason, detail = self._check_question(s, a, desc, out)
             if not reason:
                 reason, detail = self._gate(s, out.text or "")
-                if reason and s.fallback is None:
+                if reason and (s.fallback is None or (self._chains(s, a) and not self._chains(s, s.fallback[2]))):
+                    # a gated rewrite whose description names another indexed entity is the better one
+                    # to go on with: a later round replaces that name and may hide the answer
                     s.fallback = (s, r, a, desc, out.text or "", info)
             if reason:
                 self._attempt_failed(s, a, reason, detail, 3, description=desc, question=out.text or "",
                                      raw=out.raw)
                 continue
+            if r < self.cfg.rounds and not self._chains(s, a) and not self._entity_left(s, a, out.text or ""):
+                # it hides the answer but leaves the next round nothing to replace: keep looking for one
+                # that also names another entity; at the round's end a gated rewrite that chains is
+                # preferred to it (later rounds may hide the answer), else this one ends the seed
+                if s.dead_end is None:
+                    s.dead_end = (s, r, a, desc, out.text or "", info)
+                self._attempt_failed(s, a, "dead_end", f"{out.text!r} leaves no entity for round {r + 1}", 3,
+                                     description=desc, question=out.text or "")
+                continue
             self._succeed(s, r, a, desc, out.text or "", info)
+
+    def _entity_left(self, s: _State, a: Attempt, q2: str) -> bool:
+        """The rewritten question still names an indexed entity a next round could replace."""
+        gone = s.replaced | {a.page.key}
+        return any(not ({self.index.entity_key(u) for u in sp.urls} & gone)
+                   for sp in find_entities(q2, s.seed.answer, self.aliases, max_tokens=self._alias_len))
+
+    def _chains(self, s: _State, a: Attempt) -> bool:
+        """The attempt's clue names an indexed entity the question has not gone through yet."""
+        fa = fold(s.seed.answer)
+        return any((k := self.index.entity_key(u)) and k not in s.visited and k != fa and k != a.page.key
+                   for u in a.clue.mentions)
 
     def _attempt_failed(self, s: _State, a: Attempt, reason: str, detail: str, step: int, **extra: Any) -> None:
         """Log a failed attempt; ``step`` says how far it got (1 describe, 2 description checked,
@@ -460,6 +500,16 @@ class E2HEngine:
     def _uniqueness(self, a: Attempt, desc: str) -> tuple[str, str, str]:
         """('', '', how) when searching ``desc`` singles out the entity's page; else a reason."""
         page, clue = a.page, a.clue
+        if clue.kind == OBFUSCATED:
+            # the clue exists only when no other page's row of its key family satisfies the loose value
+            # (synth.e2h.obfuscate): an exact check over the index; a search would find no page first,
+            # which is the point. The description must not state the exact value again (an LLM's).
+            exact = [y for y in re.findall(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b", clue.value)] + \
+                ([clue.value] if clue.relation in PERSON_VERB else [])
+            said = next((v for v in exact if occurs(v, desc)), "")
+            if said:
+                return "not_unique", f"description {desc!r} states the exact value {said!r} it should hide", ""
+            return "", "", "predicate"
         if clue.kind not in RELATION_KINDS and page.local:
             core = fold(desc)
             core = core[4:] if core.startswith("the ") else core

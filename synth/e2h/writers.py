@@ -255,6 +255,8 @@ def template_description(clue: Clue, max_chars: int = 160) -> str | None:
         return the_phrase(clue.predicate, clue.type, max_chars)
     if clue.kind == "fact":
         return shorten(_fact_phrase(clue), max_chars)
+    if clue.kind == "obfuscated_fact":  # worded by synth.e2h.obfuscate (the value said loosely)
+        return clue.predicate if len(clue.predicate) <= max_chars else None
     fam = clue.relation
     if clue.kind == "forward_relation":
         tmpl = _FORWARD.get(fam, "the {t} whose {k} is {a}")
@@ -416,6 +418,8 @@ def _clue_brief(c: Clue) -> str:
         "first_sentence": "the first sentence of the entity's own page",
         "lead_sentence": "a sentence of the entity's own page",
         "fact": "an infobox row of the entity's own page",
+        "obfuscated_fact": f"an infobox row of the entity's own page, to be said only as loosely as "
+                           f"'{c.predicate}' (never the exact value)",
         "forward_relation": f"an infobox row of the entity's own page naming {c.anchor}",
         "inverse_relation": f"an infobox row of the page about {c.anchor}, which names the entity",
         "inverse_mention": f"the first sentence of the page about {c.anchor}, which names the entity",

@@ -1,0 +1,132 @@
+"""Obfuscated fact clues (issue 17 item 7): an infobox value stated loosely, only when still unique.
+
+A description written from the entity's own infobox row ("the song released in October 1951",
+"the song whose producer is Mitch Miller") is unique *because* searching it finds the entity's page,
+and that page states the seed's answer: the one-search gate drops such a question. Said loosely —
+"the song released in the early 1950s", "the song produced by someone with the initials M. M." —
+the search no longer goes straight to the page, while the description still denotes one entity:
+
+* dates (release, recording, founding, birth and death rows) → a part of a decade, the decade, a
+  range containing the year (:func:`synth.graph.values.obfuscate_year`);
+* a single person's credit (producer, writer, composer, director, founder rows) → the person's
+  initials (:func:`synth.graph.values.initials`).
+
+The wording and the predicates are the obfuscated family's own functions (``synth.graph.values``),
+reused, not copied. Uniqueness is structural and exact over the index: every page with a row of the
+same key family is read, its value parsed the same way, and the clue is made only when the entity
+is the one page whose value satisfies the predicate (``holds``). The clue keeps the real row as its
+snippet, so the record's evidence still states the exact value.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+from synth.e2h.clues import Clue, relation_family, value_count
+from synth.graph.values import (
+    holds,
+    initials,
+    obfuscate_year,
+    parse_years,
+    person_names,
+    year_phrase,
+)
+from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, fold, norm_key
+
+KIND = "obfuscated_fact"
+
+# date rows, by key family (a loose date of one family is compared with every row of that family)
+DATE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "released": ("released", "release date", "release dates", "published", "first published", "first aired"),
+    "recorded": ("recorded",),
+    "founded": ("founded", "established", "formed"),
+    "born": ("born", "date of birth", "birth date"),
+    "died": ("died", "date of death", "death date"),
+}
+_DATE_VERB = {"released": "released", "recorded": "recorded", "founded": "founded", "born": "born", "died": "who died"}
+_DATE_FAMILY_OF = {k: fam for fam, keys in DATE_FAMILIES.items() for k in keys}
+# people rows: the relation family (synth.e2h.clues.relation_family) and how the description says it
+PERSON_VERB = {"producer": "produced by", "writer": "written by", "composer": "with music by",
+               "director": "directed by", "founder": "founded by"}
+# tightest first: a loose date is still a clue, the tightest that stays unique hides the least
+_YEAR_STYLES = ("early", "mid", "late", "decade", "range", "half")
+
+
+def family_values(index: LocalSearchIndex, keys: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(entity key, value) of every infobox row whose normalised key is one of ``keys``."""
+    marks = ",".join("?" for _ in keys)
+    # the index has no public query by key alone; its facts table is read-only here
+    rows = index._db.execute(
+        f"SELECT DISTINCT d.skey, f.value FROM facts f JOIN docs d ON d.url = f.src WHERE f.nkey IN ({marks})",
+        tuple(norm_key(k) for k in keys)).fetchall()
+    return [(r[0], r[1] or "") for r in rows]
+
+
+def others_matching(index: LocalSearchIndex, own: str, keys: tuple[str, ...], pred: dict, parse) -> set[str]:
+    """Entity keys other than ``own`` with a row of ``keys`` whose parsed value satisfies ``pred``."""
+    return {k for k, v in family_values(index, keys) if k != own and holds(pred, parse(v))}
+
+
+def _initials_of(value: str) -> list[str] | None:
+    names = person_names(value)
+    return [initials(n) for n in names] or None
+
+
+def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, answer: str = "",
+                     seed: int = 0) -> Iterator[Clue]:
+    """Loose versions of ``doc``'s date and single-person rows that still single it out (see module doc).
+
+    A row whose value shares a word with the answer is left out: its initials or its date would
+    hint at the answer ("the film directed by someone with the initials R. F." → Rick Friedberg)."""
+    rng = random.Random(seed)
+    answer_words = {w for w in fold(answer).split() if w not in STOPWORDS}
+    said: set[str] = set()  # a row read twice (its text and its link) gives one clue
+    for row in index.facts(doc.url):
+        nk = row.nkey
+        value = " ".join(row.value.split())
+        if not value or len(value) > 120 or answer_words & set(fold(value).split()):
+            continue
+        snippet = f"{row.key}: {row.value}"
+        t = doc_type or "one"
+        fam = _DATE_FAMILY_OF.get(nk)
+        if fam:
+            years = parse_years(value)
+            if not years or len(years) > 1:  # one date: "released in the 1950s" then means that date
+                continue
+            preds = {p["style"]: p for p in obfuscate_year(years[0], rng)}
+            for style in _YEAR_STYLES:
+                p = preds.get(style)
+                if p is None or others_matching(index, doc.key, DATE_FAMILIES[fam], p, parse_years):
+                    continue
+                phrase = f"the {t} {_DATE_VERB[fam]} in {year_phrase(p)}"
+                if phrase not in said:
+                    said.add(phrase)
+                    yield Clue(KIND, doc.url, doc.url, snippet, predicate=phrase, key=row.key, value=row.value,
+                               type=doc_type, relation=fam)
+                break
+            continue
+        pfam = relation_family(row.key, row.value)
+        if pfam in PERSON_VERB and value_count(value) == 1:
+            names = person_names(value)
+            if len(names) != 1:
+                continue
+            ini = initials(names[0])
+            if len(ini) < 2:
+                continue
+            p = {"op": "initials", "v": ini}
+            keys = tuple(k for k, f in _person_keys().items() if f == pfam)
+            if others_matching(index, doc.key, keys, p, _initials_of):
+                continue
+            letters = " ".join(f"{c}." for c in ini)
+            phrase = f"the {t} {PERSON_VERB[pfam]} someone with the initials {letters}"
+            if phrase not in said:
+                said.add(phrase)
+                yield Clue(KIND, doc.url, doc.url, snippet, predicate=phrase, key=row.key, value=row.value,
+                           type=doc_type, relation=pfam)
+
+
+def _person_keys() -> dict[str, str]:
+    from synth.e2h.clues import RELATION_FAMILIES
+
+    return {k: fam for fam, ks in RELATION_FAMILIES.items() if fam in PERSON_VERB for k in ks}
