@@ -194,6 +194,14 @@ def verify(rec: QARecord, idx: LocalSearchIndex) -> tuple[bool, bool, str]:
     for st in rec.lineage:
         m = rounds[st.round]
         want = idx.entity_key(m["entity_url"])
+        if m["kind"] == "obfuscated_fact":  # a loose value: every row of its key family re-read
+            from synth.e2h.obfuscate import matching
+
+            if matching(idx, json.dumps(m.get("loose", {}))) != {want}:
+                return False, True, f"round {st.round}: {st.description!r} fits other rows than {want!r}"
+            if occurs(st.entity, rec.question):
+                return True, False, f"round {st.round}: {st.entity!r} still in the question"
+            continue
         hits = idx.search(st.description, 5)
         direct = bool(hits) and idx.entity_key(hits[0].url) == want
         if not direct:

@@ -95,6 +95,7 @@ class Clue:
     resolves: int = 1
     mentions: tuple[str, ...] = ()
     anchor_type: str = ""
+    loose: str = ""  # obfuscated_fact: JSON {"keys": [...], "pred": {...}, "parse": "years"|"initials"}
 
     @property
     def is_relation(self) -> bool:

@@ -578,6 +578,7 @@ class E2HEngine:
             "round": r, "entity_url": a.page.url, "kind": a.clue.kind, "key": a.clue.key,
             "relation": a.clue.relation, "anchor": a.clue.anchor, "anchor_url": a.clue.anchor_url,
             "unique_via": info.get("unique_via", ""), "attempts": s.n_attempts,
+            **({"loose": json.loads(a.clue.loose)} if a.clue.loose else {}),
         })
         s.gate_ok.append(gate)
         s.replaced.add(a.page.key)

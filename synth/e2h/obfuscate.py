@@ -20,6 +20,7 @@ snippet, so the record's evidence still states the exact value.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 
@@ -51,6 +52,21 @@ PERSON_VERB = {"producer": "produced by", "writer": "written by", "composer": "w
                "director": "directed by", "founder": "founded by"}
 # tightest first: a loose date is still a clue, the tightest that stays unique hides the least
 _YEAR_STYLES = ("early", "mid", "late", "decade", "range", "half")
+
+
+PARSERS = {"years": parse_years}  # "initials": _initials_of, below
+
+
+def _loose(keys: tuple[str, ...], pred: dict, parse: str) -> str:
+    """The clue's loose value as data a program re-checks (``matching``): the keys read, the predicate."""
+    return json.dumps({"keys": list(keys), "pred": pred, "parse": parse}, sort_keys=True)
+
+
+def matching(index: LocalSearchIndex, loose: str) -> set[str]:
+    """Entity keys whose row of the clue's key family satisfies its loose value (one: it is unique)."""
+    d = json.loads(loose)
+    parse = PARSERS.get(d["parse"]) or _initials_of
+    return {k for k, v in family_values(index, tuple(d["keys"])) if holds(d["pred"], parse(v))}
 
 
 def family_values(index: LocalSearchIndex, keys: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -103,7 +119,7 @@ def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, an
                 if phrase not in said:
                     said.add(phrase)
                     yield Clue(KIND, doc.url, doc.url, snippet, predicate=phrase, key=row.key, value=row.value,
-                               type=doc_type, relation=fam)
+                               type=doc_type, relation=fam, loose=_loose(DATE_FAMILIES[fam], p, "years"))
                 break
             continue
         pfam = relation_family(row.key, row.value)
@@ -123,7 +139,7 @@ def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, an
             if phrase not in said:
                 said.add(phrase)
                 yield Clue(KIND, doc.url, doc.url, snippet, predicate=phrase, key=row.key, value=row.value,
-                           type=doc_type, relation=pfam)
+                           type=doc_type, relation=pfam, loose=_loose(keys, p, "initials"))
 
 
 def _person_keys() -> dict[str, str]:

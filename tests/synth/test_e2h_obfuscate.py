@@ -3,6 +3,8 @@ check over the index, and the round choice between a sure round and a chain that
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from crawlqa.devserver import FIXTURE_SITE
@@ -11,7 +13,7 @@ from pipelines.counters import Counters
 from synth.e2h import E2HEngine
 from synth.e2h.clues import clues_for
 from synth.e2h.config import E2HConfig
-from synth.e2h.obfuscate import DATE_FAMILIES, KIND, family_values, obfuscated_clues
+from synth.e2h.obfuscate import DATE_FAMILIES, KIND, family_values, matching, obfuscated_clues
 from synth.e2h.pages import pages_from_files
 from synth.e2h.seeds import Seed
 from synth.e2h.writers import TemplateE2HWriter
@@ -84,6 +86,12 @@ def test_an_obfuscated_description_hides_the_answer_from_one_search(index):
     assert step.snippet.startswith("Recorded: June–November 2012") and "2012" not in q
     assert out.record.answer == NG.answer
     assert '"unique_via": "predicate"' in out.record.meta_json
+    # the loose value is in the record as data: re-read against every row, it fits this album alone
+    (m,) = json.loads(out.record.meta_json)["rounds"]
+    assert m["loose"]["pred"] == {"op": "year", "lo": 2010, "hi": 2013, "style": "early"}
+    assert matching(index, json.dumps(m["loose"])) == {index.entity_key(W + "Northern_Glass.html")}
+    wider = dict(m["loose"], pred={"op": "year", "lo": 2000, "hi": 2019})
+    assert len(matching(index, json.dumps(wider))) == 3  # a looser value fits three albums: never made
 
 
 def test_an_llm_description_stating_the_exact_value_is_not_unique(index):
