@@ -57,6 +57,8 @@ class SynthConfig(BaseModel):
     obfuscated_max_per_page: int = Field(16, ge=0, description="obfuscated candidates per target page: a budget of "
                                          "their own, not shared with the other miners' max_candidates_per_page")
     obfuscated_attr_answers: bool = Field(True, description="also ask one attribute of the target (producer...)")
+    obfuscated_shared_values: bool = Field(True, description="a shared value as a relation to another page ('born in "
+                                           "the same decade as ...') for entities without a typed relation")
     obfuscated_links: bool = Field(False, description="plain hyperlinks as relations (unique only among crawled pages)")
 
     # SINGLE-HOP / answers

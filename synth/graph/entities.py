@@ -168,6 +168,48 @@ class Entity:
     unresolved: frozenset = frozenset()  # relations whose row names a page the crawl does not hold
 
 
+# shared-value relations ("born in the same decade as Y"): relation -> (attribute key, how values compare)
+SHARE_RELS = {
+    "same_decade_born": ("born", "decade"), "same_decade_died": ("died", "decade"),
+    "same_decade_released": ("released", "decade"), "same_decade_founded": ("founded", "decade"),
+    "same_decade_discovered": ("discovered", "decade"), "same_nationality": ("nationality", "eq"),
+    "same_country": ("country", "country"), "same_birthplace": ("birthplace", "city"),
+    "same_genre": ("genre", "set"), "same_occupation": ("occupation", "set"), "same_language": ("language", "set"),
+    "same_instrument": ("instrument", "set"), "same_discoverer": ("discoverer", "people"),
+    "same_producer": ("producer", "people"), "same_director": ("director", "people"), "same_label": ("label", "first"),
+}
+SHARE_OF_ATTR = {key: rel for rel, (key, _) in SHARE_RELS.items()}
+
+
+def share_tokens(a: Attr | None, how: str) -> frozenset[str]:
+    """The values of an attribute two entities can share (empty: nothing safe to compare)."""
+    if a is None:
+        return frozenset()
+    v = a.value
+    if how == "decade":
+        decades = {y // 10 for y in v} if isinstance(v, tuple) else set()
+        return frozenset(f"{d}0s" for d in decades) if len(decades) == 1 else frozenset()  # one decade only
+    if how == "eq":
+        return frozenset({norm(str(v))}) if v else frozenset()
+    if how == "country":
+        return frozenset({norm(v["country"])}) if isinstance(v, dict) and v.get("country") else frozenset()
+    if how == "city":
+        raw = a.raw.split(";", 1)[1] if ";" in a.raw else a.raw
+        city = norm(re.sub(r"\(.*?\)|\[.*?\]", "", raw.split(",", 1)[0]))
+        if (not city or re.search(r"\d", city) or not isinstance(v, dict) or "," not in raw
+                or city in V.US_STATE_REGION or city in V.COUNTRY_REGION or norm(v.get("country", "")) == city):
+            return frozenset()
+        return frozenset({city})
+    if how == "set":  # the page's own items, no parent genres; "vocals" is not an instrument one "plays"
+        return frozenset(V.genre_words(a.raw.split(": ", 1)[-1])) - {"vocals", "vocal", "voice", "singing"}
+    if how == "people":
+        return frozenset(norm(n) for n in V.person_names(a.raw) if norm(n))
+    if how == "first":
+        first = re.split(r",|;|/", re.sub(r"\(.*?\)", "", a.raw))[0]
+        return frozenset({norm(first)}) if norm(first) else frozenset()
+    return frozenset()
+
+
 class EntityGraph:
     """Entities by index, by kind, with relation and link adjacency in both directions."""
 
@@ -179,12 +221,32 @@ class EntityGraph:
         self.linked_from: dict[int, array] = {}
         self.titles: set[str] = set()          # normalised titles, subjects and base names of every page
         self.max_title_words = 1
+        self._shares: dict[tuple[str, str], list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.entities)
 
     def __iter__(self) -> Iterator[Entity]:
         return iter(self.entities)
+
+    def shared(self, a: int, rel: str, b: int) -> frozenset[str]:
+        """The values entities ``a`` and ``b`` share for a ``same_*`` relation (both pages state them)."""
+        key, how = SHARE_RELS[rel]
+        return (share_tokens(self.entities[a].attrs.get(key), how)
+                & share_tokens(self.entities[b].attrs.get(key), how))
+
+    def share_index(self) -> dict[tuple[str, str], list[int]]:
+        """(relation, value) → entities whose page states that value (built once, on first use)."""
+        if self._shares is None:
+            idx: dict[tuple[str, str], list[int]] = defaultdict(list)
+            for e in self.entities:
+                if not e.kind:
+                    continue
+                for rel, (key, how) in SHARE_RELS.items():
+                    for tok in share_tokens(e.attrs.get(key), how):
+                        idx[(rel, tok)].append(e.idx)
+            self._shares = dict(idx)
+        return self._shares
 
     def get(self, url: str) -> Entity | None:
         i = self.by_key.get(url_key(url))

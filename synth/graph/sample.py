@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from synth.graph import values as V
-from synth.graph.entities import Attr, Entity, EntityGraph
+from synth.graph.entities import SHARE_RELS, Attr, Entity, EntityGraph, share_tokens
 from synth.graph.solve import unique
 
 # relations a question can state (fact holder → linked page), with the kinds that make sense
@@ -43,6 +43,10 @@ class SampleConfig:
     # plain hyperlinks as relations ("the article on Y links to X"): off, an article links many pages the
     # crawl does not hold, so "a film linked from the article on Y" is unique only among crawled pages
     link_relation: bool = False
+    # shared values as relations ("born in the same decade as a painter ..."), for entities without a
+    # typed relation to another crawled page (a broad, shallow crawl); they never refute (solve.py)
+    shared_values: bool = True
+    max_share_partners: int = 3
 
 
 def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> list[dict]:
@@ -85,6 +89,16 @@ def _evidence_value(a: Attr) -> str:
     return a.raw
 
 
+SHARE_FAMILIES = {"person": "people", "band": "people", "song": "works", "album": "works", "film": "works",
+                  "tv series": "works"}
+
+
+def _family(kind: str) -> str:
+    """Kinds that may share a value in one question ("a film ... the same decade as a box set", not
+    "a film ... the same nationality as a singer")."""
+    return SHARE_FAMILIES.get(kind, kind)
+
+
 class Walker:
     """One target's subgraph sampler (state of a single walk)."""
 
@@ -123,6 +137,18 @@ class Walker:
             if rel in PHRASABLE_RELS and j not in exclude and self.g.entities[j].kind \
                     and (rel not in CHRONOLOGY or self.g.chronology_ok(j, rel, idx)):
                 out.append((rel, "in", j, line))
+        if self.cfg.shared_values and not out:  # "the same decade as Y": a second page through a shared value
+            index = self.g.share_index()
+            for rel, (key, how) in SHARE_RELS.items():
+                a = ent.attrs.get(key)
+                if key in used or rel in used or key not in ASKABLE_ATTRS or a is None:
+                    continue
+                for tok in sorted(share_tokens(a, how)):
+                    others = [j for j in index.get((rel, tok), ()) if j != idx and j not in exclude
+                              and _family(self.g.entities[j].kind) == _family(ent.kind)
+                              and any(k in ASKABLE_ATTRS and k != key for k in self.g.entities[j].attrs)]
+                    for j in self.rng.sample(others, min(self.cfg.max_share_partners, len(others))):
+                        out.append((rel, "out", j, a.snippet))
         if self.cfg.link_relation and not out:  # "the article on Y links to X" when nothing typed links
             for j in self.g.linked_from.get(idx, ()):
                 if j not in exclude and self.g.entities[j].kind and self.g.entities[j].attrs:
@@ -169,7 +195,9 @@ class Walker:
             other = g.entities[j]
             new = VARS[len(binding)]
             # the neighbour holding the row ("in") must not repeat it as an attribute
-            oattrs = self._attr_options(other, {rel} if direction == "in" else set())
+            share_key = SHARE_RELS[rel][0] if rel in SHARE_RELS else ""
+            # ... nor, for a shared value, describe the neighbour by that value ("born in the 1930s")
+            oattrs = self._attr_options(other, {rel} if direction == "in" else {share_key} - {""})
             first = None
             rng.shuffle(oattrs)
             for key, a in oattrs:
@@ -186,6 +214,11 @@ class Walker:
             holder = g.entities[binding[s]]
             cons.append({"t": "rel", "s": s, "p": rel, "o": o, "url": holder.url, "snippet": line,
                          "value": line.split(": ", 1)[-1]})
+            if share_key:  # the other page states the shared value too: its line is evidence as well
+                cons[-1].update(url2=other.url, snippet2=other.attrs[share_key].snippet,
+                                shared=sorted(g.shared(idx, rel, j)))
+                used_attrs[var].add(share_key)
+                used_attrs[new].add(share_key)
             cons.append(first)
             # close a cycle: the new node related to another node of the subgraph
             for v2, i2 in list(binding.items()):

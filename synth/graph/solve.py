@@ -11,6 +11,8 @@ A *query* is a small conjunctive description with variables (WebShaper-style):
 variables (distinct entities, of their kinds) satisfies every constraint. Relations are closed-world
 (only crawled pages and their links count), except that a row naming a page the crawl does not hold
 ("Next album: X", X not crawled) leaves an unknown entity that may satisfy anything said about it;
+shared values (``same_*`` relations, "born in the same decade as Y") are open-world too: Y may be an
+entity the crawl does not hold, so they never refute a candidate (uniqueness rests on the others);
 attributes are open-world: an entity whose page does not state the attribute is *not* ruled out by it
 (it might satisfy it), so a question is kept as unique only when every other entity is refuted by
 something its page states.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from synth.graph.entities import INVERSE_RELS, EntityGraph
+from synth.graph.entities import INVERSE_RELS, SHARE_RELS, EntityGraph
 from synth.graph.values import holds
 
 UNKNOWN = -1  # an entity a page row names but the crawl does not hold
@@ -35,6 +37,8 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
 
 
 def _rel_ok(graph: EntityGraph, s: int, p: str, o: int) -> bool:
+    if p in SHARE_RELS:
+        return bool(graph.shared(s, p, o))
     return o in graph.related(s, p, "out")
 
 
@@ -85,6 +89,10 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
         for c in cons:
             if c["t"] != "rel":
                 continue
+            if c["p"] in SHARE_RELS and ((c["s"] == var and c["o"] in binding) or (c["o"] == var and c["s"] in binding)):
+                # "born in the same decade as a painter ...": any entity of the world, crawled or not, may be
+                # that painter, so a shared value never refutes a candidate (open world, like attributes)
+                return [UNKNOWN]
             if c["s"] == var and c["o"] in binding:
                 known = binding[c["o"]]
                 if known == UNKNOWN:

@@ -127,7 +127,8 @@ class ObfuscatedMiner:
                 if key in e.attrs:
                     self._common[(key, norm(re.sub(r"\(.*?\)", "", e.attrs[key].raw)))] += 1
         scfg = SampleConfig(min_constraints=cfg.obfuscated_min_constraints, link_relation=cfg.obfuscated_links,
-                            max_constraints=cfg.obfuscated_max_constraints)
+                            max_constraints=cfg.obfuscated_max_constraints,
+                            shared_values=cfg.obfuscated_shared_values)
         found: list[tuple[str, str, Candidate]] = []
         for ent in eg:
             if ent.kind not in TARGET_KINDS or not ent.name:
@@ -216,9 +217,10 @@ class ObfuscatedMiner:
         evidence: list[Evidence] = []
         seen_ev: set[tuple[str, str]] = set()
         for c in query["constraints"]:
-            if (c["url"], c["snippet"]) not in seen_ev:
-                seen_ev.add((c["url"], c["snippet"]))
-                evidence.append(Evidence(url=c["url"], text=c["snippet"]))
+            for url, snippet in ((c["url"], c["snippet"]), (c.get("url2"), c.get("snippet2"))):
+                if url and snippet and (url, snippet) not in seen_ev:  # a shared value: both pages state it
+                    seen_ev.add((url, snippet))
+                    evidence.append(Evidence(url=url, text=snippet))
         constraints = [
             Constraint(subject=c["s"], relation=c["p"],
                        object=c["o"] if c["t"] == "rel" else _object(c),

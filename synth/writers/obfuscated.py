@@ -112,6 +112,24 @@ REL: dict[str, dict[str, list[tuple[str, str]]]] = {
     "birthplace": {"s": [("born in {y}", "was born in {y}")], "o": [("the birthplace of {y}", "is where {y} was born")]},
     "based_on": {"s": [("based on {y}", "is based on {y}")], "o": [("that inspired {y}", "inspired {y}")]},
     "label": {"s": [("released on {y}", "was released on {y}")], "o": [("which issued {y}", "issued {y}")]},
+    **{rel: {side: opts for side in "so"} for rel, opts in {
+        "same_decade_born": [("born in the same decade as {y}", "was born in the same decade as {y}")],
+        "same_decade_died": [("who died in the same decade as {y}", "died in the same decade as {y}")],
+        "same_decade_released": [("released in the same decade as {y}", "came out in the same decade as {y}")],
+        "same_decade_founded": [("founded in the same decade as {y}", "was founded in the same decade as {y}")],
+        "same_decade_discovered": [("discovered in the same decade as {y}", "was discovered in the same decade as {y}")],
+        "same_nationality": [("of the same nationality as {y}", "shares a nationality with {y}")],
+        "same_country": [("from the same country as {y}", "is from the same country as {y}")],
+        "same_birthplace": [("born in the same city as {y}", "was born in the same city as {y}")],
+        "same_genre": [("that shares a genre with {y}", "shares at least one genre with {y}")],
+        "same_occupation": [("who shares an occupation with {y}", "shares an occupation with {y}")],
+        "same_language": [("in the same language as {y}", "is in the same language as {y}")],
+        "same_instrument": [("who shares an instrument with {y}", "plays an instrument that {y} also plays")],
+        "same_discoverer": [("that shares a discoverer with {y}", "shares a discoverer with {y}")],
+        "same_producer": [("that shares a producer with {y}", "shares a producer with {y}")],
+        "same_director": [("that shares a director with {y}", "shares a director with {y}")],
+        "same_label": [("issued on the same label as {y}", "came out on the same label as {y}")],
+    }.items()},
     "links": {"s": [("whose encyclopedia article links to {y}", "has an encyclopedia article that links to {y}")],
               "o": [("linked from the encyclopedia article on {y}", "is linked from the encyclopedia article on {y}")]},
 }
@@ -361,6 +379,8 @@ def ambiguous(slots: dict) -> bool:
 def cues(c: dict) -> list[str]:
     """Strings of which at least one must appear in a question that states constraint ``c``."""
     if c["t"] == "rel":
+        if c["p"].startswith("same_"):
+            return ["same", "share", "also"]
         return {
             "by": ["record", "credit", "by ", "catalogue", "release", "perform", "sang", "sung", "artist"],
             "album": ["album", "record", "LP", "contain", "track", "featur", "taken from", "included"],

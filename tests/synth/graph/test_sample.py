@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from synth.graph.entities import build_entity_graph
 from synth.graph.sample import (
+    SampleConfig,
     _without,
     needed,
     pages_of,
@@ -147,3 +148,55 @@ def test_a_refused_subgraph_leaves_its_place_to_another_walk() -> None:
     got = sample_queries(g, t, seed=7, tries=80, keep=3, accept=accept)
     assert refused in seen  # it was offered and refused; the three places went to other walks
     assert len(got) == 3 and refused not in [shape_signature(q) for q, _ in got]
+
+
+def star_world():
+    """A depth-1 crawl: pages with infoboxes and no link-valued fact between them."""
+    from tests.synth.graph.world import fact, page
+    people = [
+        ("Cy_Moe.html", "Cy Moe", "March 3, 1931; Macon, Georgia, U.S.", "Soul, blues", "Piano, vocals", "Atlantic"),
+        ("Di_Lux.html", "Di Lux", "July 9, 1935; Macon, Georgia, U.S.", "Jazz", "Trumpet", "Verve"),
+        ("Ed_Nye.html", "Ed Nye", "May 1, 1952; Akron, Ohio, U.S.", "Rock", "Guitar, vocals", "Columbia"),
+        ("Fa_Orr.html", "Fa Orr", "June 2, 1958; Dayton, Ohio, U.S.", "Rock, soul", "Drums", "Epic"),
+    ]
+    return [page(u, n, [fact("Born", b), fact("Genres", g), fact("Instruments", i), fact("Labels", lab)],
+                 f"{n} is an American musician.") for u, n, b, g, i, lab in people]
+
+
+def test_shared_values_compare_what_both_pages_state() -> None:
+    g = build_entity_graph(star_world())
+    cy, di, ed, fa = (g.get(W + u).idx for u in ("Cy_Moe.html", "Di_Lux.html", "Ed_Nye.html", "Fa_Orr.html"))
+    assert g.shared(cy, "same_decade_born", di) == {"1930s"} and not g.shared(cy, "same_decade_born", ed)
+    assert g.shared(cy, "same_birthplace", di) == {"macon"} and not g.shared(ed, "same_birthplace", fa)
+    assert g.shared(cy, "same_genre", fa) == {"soul"}
+    assert not g.shared(cy, "same_instrument", ed)  # both sing: "vocals" is not an instrument one plays
+    assert g.shared(cy, "same_nationality", ed) == {"american"}
+
+
+def test_a_shared_value_never_refutes_a_candidate() -> None:
+    g = build_entity_graph(star_world())
+    cy, ed = g.get(W + "Cy_Moe.html").idx, g.get(W + "Ed_Nye.html").idx
+    # "born in the same city as a person born in the 1990s": no crawled person was, but the world may hold one
+    q = {"vars": {"?x": "person", "?y": "person"}, "constraints": [
+        {"t": "rel", "s": "?x", "p": "same_birthplace", "o": "?y"},
+        {"t": "attr", "s": "?y", "p": "born", "pred": {"op": "year", "lo": 1990, "hi": 1999, "style": "decade"}},
+        {"t": "attr", "s": "?x", "p": "genre", "pred": {"op": "has", "v": "rock"}}]}
+    assert sorted(matches(g, q, stop_after=10)) == sorted([ed, g.get(W + "Fa_Orr.html").idx])
+    assert cy not in matches(g, q, stop_after=10)  # refuted by its genre, not by the shared value
+
+
+def test_a_star_crawl_gives_unique_questions_through_shared_values() -> None:
+    g = build_entity_graph(star_world())
+    total = 0
+    for e in g:
+        for q, binding in sample_queries(g, e.idx, seed=0, tries=60, keep=4):
+            shares = [c for c in q["constraints"] if c["t"] == "rel" and c["p"].startswith("same_")]
+            assert shares and len(pages_of(q)) >= 2 and shape_ok(q)
+            assert matches(g, q, stop_after=5) == [e.idx]
+            for c in shares:  # true of the pair, and both pages are evidence
+                assert c["shared"] and set(c["shared"]) == g.shared(binding[c["s"]], c["p"], binding[c["o"]])
+                assert c["url2"] == g.entities[binding[c["o"]]].url and c["snippet2"]
+            total += 1
+    assert total >= 4
+    none = [sample_queries(g, e.idx, seed=0, tries=60, keep=4, cfg=SampleConfig(shared_values=False)) for e in g]
+    assert not any(none)
