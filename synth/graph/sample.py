@@ -143,6 +143,8 @@ class Walker:
                 a = ent.attrs.get(key)
                 if key in used or rel in used or key not in ASKABLE_ATTRS or a is None:
                     continue
+                if rel == "same_nationality" and _family(ent.kind) != "people":
+                    continue  # "a film shares a nationality with a song" (audit round 2): people only
                 for tok in sorted(share_tokens(a, how)):
                     others = [j for j in index.get((rel, tok), ()) if j != idx and j not in exclude
                               and _family(self.g.entities[j].kind) == _family(ent.kind)

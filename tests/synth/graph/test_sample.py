@@ -194,6 +194,8 @@ def test_a_star_crawl_gives_unique_questions_through_shared_values() -> None:
             assert shares and len(pages_of(q)) >= 2 and shape_ok(q)
             assert matches(g, q, stop_after=5) == [e.idx]
             for c in shares:  # true of the pair, and both pages are evidence
+                kinds = {g.entities[binding[c["s"]]].kind, g.entities[binding[c["o"]]].kind}
+                assert c["p"] != "same_nationality" or kinds <= {"person", "band"}
                 assert c["shared"] and set(c["shared"]) == g.shared(binding[c["s"]], c["p"], binding[c["o"]])
                 assert c["url2"] == g.entities[binding[c["o"]]].url and c["snippet2"]
             total += 1
