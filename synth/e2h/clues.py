@@ -21,10 +21,12 @@ something to replace (chaining).
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 from synth.e2h.entities import _inside_longer_name, find_entities, occurs, quoted_regions, type_noun
-from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, norm_key
+from synth.miners.base import Graph, Node
+from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, iter_docs, norm_key
 
 RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention"})
 TEXT_KINDS = frozenset({"first_sentence", "lead_sentence", "fact", "obfuscated_fact", "web_snippet"})
@@ -96,6 +98,7 @@ class Clue:
     mentions: tuple[str, ...] = ()
     anchor_type: str = ""
     loose: str = ""  # obfuscated_fact: JSON {"keys": [...], "pred": {...}, "parse": "years"|"initials"}
+    ambiguity: str = ""  # why a relation denotes more than one entity beyond a count (resolves is then >= 2)
 
     @property
     def is_relation(self) -> bool:
@@ -204,6 +207,45 @@ def _other_artists_record(index: LocalSearchIndex, key: str, a: str, b: str) -> 
     return bool(ca and cb and not ca & cb)
 
 
+_CHRONO_GRAPHS: weakref.WeakKeyDictionary[LocalSearchIndex, Graph] = weakref.WeakKeyDictionary()
+
+
+def _chronology_graph(index: LocalSearchIndex) -> Graph:
+    """The index's pages as a miners' :class:`Graph` holding only their chronology rows, built once per
+    index, so E2HQA asks the same question the CRAWLQA miners ask (``Graph.chronology_conflict``)."""
+    g = _CHRONO_GRAPHS.get(index)
+    if g is None:
+        g = Graph(Node(url=d.url, root_url=d.root_url, depth=0, parent_url=None, anchor_text=None, site="",
+                       subject=d.subject, title=d.subject, description="", language="",
+                       facts=[f for f in d.facts if norm_key(f.key) in _CHRONOLOGY_KEYS and f.links],
+                       enumerations=[], out_links=[])
+                  for d in iter_docs(index))
+        _CHRONO_GRAPHS[index] = g
+    return g
+
+
+def chronology_conflict(index: LocalSearchIndex, src: str, key: str, dst: str) -> str:
+    """'' when every indexed page agrees that ``dst`` is ``src``'s ``key`` ('Next single'), else what
+    another page says instead: 'the previous single of X' then has two readings."""
+    if norm_key(key) not in _CHRONOLOGY_KEYS:
+        return ""
+    g = _chronology_graph(index)
+    a, b = g.get(src), g.get(dst)
+    if a is None or b is None:
+        return ""
+    return g.chronology_conflict(a, key, b)
+
+
+def _one_to_many(index: LocalSearchIndex, src: str, key: str, value: str, dst: str) -> str:
+    """Why a row of ``src`` linking ``dst`` does not single ``src`` out, whatever the index holds: an
+    album lists many songs ('Album: The Genius Hits the Road' on a song's page: 'the song from the album
+    The Genius Hits the Road' fits each of its tracks, crawled or not); a chronology row another page
+    contradicts."""
+    if relation_family(key, value) == "album":
+        return f"an album lists many tracks: '{key}: {value[:80]}' does not single out one of them"
+    return chronology_conflict(index, src, key, dst)
+
+
 def _anchor_name(index: LocalSearchIndex, url: str) -> str:
     """How a clue names another entity: its subject, without disambiguation when that is unique."""
     doc = index.doc(url)
@@ -286,10 +328,11 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
                 continue
             fam = relation_family(row.key, row.value)
             n = len(index.entities_linking(row.key, row.dst))
+            why = _one_to_many(index, doc.url, row.key, row.value, row.dst)
             out.append(Clue("forward_relation", doc.url, doc.url, snippet, key=row.key, value=row.value,
                             anchor=_anchor_name(index, row.dst), anchor_url=row.dst, type=doc_type,
-                            relation=fam, resolves=max(n, 1), mentions=(row.dst,),
-                            anchor_type=_type_of(index, row.dst)))
+                            relation=fam, resolves=max(n, 2 if why else 1), mentions=(row.dst,),
+                            anchor_type=_type_of(index, row.dst), ambiguity=why))
     # other pages' rows linking here
     for row in index.inbound(doc.url)[:max_inbound]:
         akey = index.entity_key(row.src)
@@ -309,10 +352,11 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
             resolves = max(row.nlinks, value_count(re.sub(r"\s+(?:and|&)\s+", ", ", row.value)))
         else:
             resolves = max(row.nlinks, value_count(row.value))
+        why = chronology_conflict(index, row.src, row.key, doc.url)
         out.append(Clue("inverse_relation", doc.url, row.src, f"{row.key}: {row.value}", key=row.key,
                         value=row.value, anchor=_anchor_name(index, row.src), anchor_url=row.src,
-                        type=doc_type, relation=fam, resolves=resolves, mentions=(row.src,),
-                        anchor_type=_type_of(index, row.src)))
+                        type=doc_type, relation=fam, resolves=max(resolves, 2) if why else resolves,
+                        mentions=(row.src,), anchor_type=_type_of(index, row.src), ambiguity=why))
     out.extend(_inverse_mentions(doc, index, answer, exclude, doc_type))
     from synth.e2h.obfuscate import obfuscated_clues  # imports this module
 

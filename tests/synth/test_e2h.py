@@ -334,3 +334,71 @@ def test_chronology_rows_stay_with_one_artist(tmp_path):
     assert ("forward_relation", "Next single", "Georgia Song") in wis_clues
     assert ("inverse_relation", "Previous single", "Georgia Song") in wis_clues
     assert not [c for c in wis_clues if c[2] == "Night Time"] and nt_clues == []
+
+
+def _rc_pages(specs: list[tuple[str, str, list[tuple[str, str, list[str]]]]]):
+    from schemas.ids import page_id
+    from schemas.records import Fact, Page
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    out = []
+    for name, first, facts in specs:
+        url = "http://127.0.0.1:8765/A/" + name.replace(" ", "_") + ".html"
+        out.append(Page(id=page_id(url), url=url, final_url=url, root_url=url, depth=1, status=200,
+                        content_type="text/html", fetched_at=t0, title=name, subject=name, description=first,
+                        text=first, facts=[Fact(key=k, value=v, links=ln) for k, v, ln in facts]))
+    return out
+
+
+def _u(name: str) -> str:
+    return "http://127.0.0.1:8765/A/" + name.replace(" ", "_") + ".html"
+
+
+def test_contradicted_chronology_row_makes_no_unique_clue(tmp_path):
+    """Audit (issue 16): 'the previous single of I Can't Stop Loving You' is Hit the Road Jack on its own
+    page, while Unchain My Heart's page says I Can't Stop Loving You came right after it: two readings,
+    so neither row describes one record (the same test the CRAWLQA miners apply, Graph.chronology_conflict)."""
+    icsly, hrj, umh, g = _u("Love You"), _u("Road Jack"), _u("Unchain"), _u("Georgia Song")
+    pages = _rc_pages([
+        ("Love You", "Love You is a 1962 single by Ray Charles.",
+         [("Type", "Single by Ray Charles", []), ("Previous single", "Road Jack", [hrj])]),
+        ("Road Jack", "Road Jack is a 1961 single by Ray Charles.",
+         [("Type", "Single by Ray Charles", []), ("Next single", "Unchain", [umh]),
+          ("Previous single", "Georgia Song", [g])]),
+        ("Unchain", "Unchain is a 1961 single by Ray Charles.",
+         [("Type", "Single by Ray Charles", []), ("Next single", "Love You", [icsly])]),
+        ("Georgia Song", "Georgia Song is a 1960 single by Ray Charles.",
+         [("Type", "Single by Ray Charles", []), ("Next single", "Road Jack", [hrj])]),
+    ])
+    with LocalSearchIndex.build(pages, tmp_path / "s.sqlite") as idx:
+        by = {u: [c for c in clues_for(idx.doc(u), idx, answer="", exclude=set()) if c.is_relation]
+              for u in (icsly, hrj, g)}
+        eng = engine(idx)
+        # Hit the Road Jack as 'the previous single of Love You': Unchain's page places Unchain there
+        (inv,) = [c for c in by[hrj] if c.kind == "inverse_relation" and c.key == "Previous single"]
+        assert inv.resolves == 2 and inv.ambiguity.startswith("another page places")
+        assert eng._structural_ambiguity(inv) == f"inverse_relation 'Previous single: Road Jack': {inv.ambiguity}"
+        (fwd,) = [c for c in by[icsly] if c.kind == "forward_relation" and c.key == "Previous single"]
+        assert fwd.resolves == 2 and fwd.ambiguity
+    # Georgia Song <-> Road Jack: both pages agree, the clue stays unique
+    (ok,) = [c for c in by[g] if c.kind == "forward_relation" and c.key == "Next single"]
+    assert ok.resolves == 1 and ok.ambiguity == ""
+
+
+def test_song_is_not_described_by_its_album(tmp_path):
+    """Audit (issue 16): 'the song from the album The Genius Hits the Road' fits each of its tracks,
+    even when only one track's page was crawled; 'the album that includes the song X' stays unique."""
+    song, album = _u("Georgia Song"), _u("Road Album")
+    pages = _rc_pages([
+        ("Georgia Song", "Georgia Song is a 1960 single by Ray Charles.",
+         [("Type", "Single by Ray Charles", []), ("Album", "Road Album", [album])]),
+        ("Road Album", "Road Album is a 1960 studio album by Ray Charles.",
+         [("Type", "Studio album by Ray Charles", [])]),
+    ])
+    with LocalSearchIndex.build(pages, tmp_path / "s.sqlite") as idx:
+        (fwd,) = [c for c in clues_for(idx.doc(song), idx, answer="", exclude=set())
+                  if c.kind == "forward_relation" and c.key == "Album"]
+        inv = [c for c in clues_for(idx.doc(album), idx, answer="", exclude=set())
+               if c.kind == "inverse_relation" and c.key == "Album"]
+    assert fwd.resolves == 2 and fwd.ambiguity.startswith("an album lists many tracks")
+    assert [(c.resolves, c.ambiguity) for c in inv] == [(1, "")]
