@@ -369,9 +369,6 @@ def test_e2h_chronology_clue_stays_with_one_artist(rc_pages: list[Page], rc_clue
     assert not bad, bad[:3]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "e2h clues (synth/e2h/clues.py): 'Album: The Genius Hits the Road' on a song's page makes 'the song "
-    "from the album The Genius Hits the Road' with resolves=1, though the album lists many tracks"))
 def test_e2h_song_is_not_described_by_an_album_of_many_songs(rc_pages: list[Page],
                                                               rc_clues: dict[str, list]) -> None:
     # audit (ambiguous): "Which song is the B-side of the song from the previous album of the album
@@ -392,10 +389,6 @@ def test_e2h_song_is_not_described_by_an_album_of_many_songs(rc_pages: list[Page
     assert not bad, bad[:3]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "e2h clues (synth/e2h/clues.py): a chronology row another page contradicts still makes a clue that "
-    "resolves to one record ('the previous single of I Can't Stop Loving You' is Hit the Road Jack on its "
-    "page, Unchain My Heart on Unchain My Heart's)"))
 def test_e2h_chronology_clue_not_contradicted(rc_pages: list[Page], rc_clues: dict[str, list]) -> None:
     # audit (ambiguous): "Who wrote the previous single of the song I Can't Stop Loving You by …?" →
     # Percy Mayfield, and "Which album did Ray Charles release just after the next album of the album that
