@@ -227,8 +227,12 @@ def _chronology_graph(index: LocalSearchIndex) -> Graph:
 def chronology_conflict(index: LocalSearchIndex, src: str, key: str, dst: str) -> str:
     """'' when every indexed page agrees that ``dst`` is ``src``'s ``key`` ('Next single'), else what
     another page says instead: 'the previous single of X' then has two readings."""
-    if norm_key(key) not in _CHRONOLOGY_KEYS:
+    nk = norm_key(key)
+    if nk not in _CHRONOLOGY_KEYS:
         return ""
+    rows = sum(1 for r in index.facts(src) if r.nkey == nk and r.pos == 0)
+    if rows > 1:  # 'Ray Charles and Betty Carter': one chronology per artist, two next albums
+        return f"{src} has {rows} '{key}' rows (one chronology per artist)"
     g = _chronology_graph(index)
     a, b = g.get(src), g.get(dst)
     if a is None or b is None:

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from synth.e2h.clues import Clue, value_count
+from synth.e2h.clues import _CHRONOLOGY_KEYS, Clue, value_count
 from synth.e2h.entities import QUESTION_WORDS, TYPE_NOUNS, _ws
 from synth.search import norm_key
 
@@ -274,7 +274,8 @@ def template_description(clue: Clue, max_chars: int = 160) -> str | None:
     if clue.kind == "forward_relation" and fam not in _FORWARD:
         if verbal:  # 'Directed by: X' -> 'the film directed by X'; 'Starring: X' -> 'the film starring X'
             tmpl = "the {t} {k} {a}"
-        elif value_count(clue.value) > 1:
+        elif value_count(clue.value) > 1 and k not in _CHRONOLOGY_KEYS:  # 'Previous album: Modern Sounds
+            # in Country and Western Music, Volume Two' names one album, its comma notwithstanding
             tmpl = "the {t} whose {k} include {a}" if k.endswith("s") else "the {t} whose {k} includes {a}"
     if clue.kind == "inverse_relation" and fam not in _INVERSE and verbal:
         if k.endswith("ing"):

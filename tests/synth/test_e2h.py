@@ -402,3 +402,36 @@ def test_song_is_not_described_by_its_album(tmp_path):
                if c.kind == "inverse_relation" and c.key == "Album"]
     assert fwd.resolves == 2 and fwd.ambiguity.startswith("an album lists many tracks")
     assert [(c.resolves, c.ambiguity) for c in inv] == [(1, "")]
+
+
+def test_a_page_with_two_chronologies_describes_no_unique_neighbour(tmp_path):
+    """Audit (issue 16): 'the next album of Ray Charles and Betty Carter': the page has one chronology
+    per artist (Next album: The Genius Sings the Blues, and Betty Carter's 'Round Midnight), even when
+    the other artist's album was not crawled."""
+    duo, blues, rm = _u("Duo Album"), _u("Blues Album"), _u("Midnight Album")
+    pages = _rc_pages([
+        ("Duo Album", "Duo Album is a 1961 studio album by Ray Charles and Betty Carter.",
+         [("Type", "Studio album by Ray Charles and Betty Carter", []), ("Next album", "Blues Album", [blues]),
+          ("Next album", "Midnight Album", [rm])]),  # Betty Carter's album: not crawled
+        ("Blues Album", "Blues Album is a 1961 studio album by Ray Charles.",
+         [("Type", "Studio album by Ray Charles", [])]),
+    ])
+    with LocalSearchIndex.build(pages, tmp_path / "s.sqlite") as idx:
+        inv = [c for c in clues_for(idx.doc(blues), idx, answer="", exclude=set())
+               if c.kind == "inverse_relation" and c.key == "Next album"]
+    assert [(c.resolves, c.ambiguity) for c in inv] == [(2, f"{duo} has 2 'Next album' rows (one chronology per artist)")]
+
+
+def test_chronology_value_with_a_comma_is_one_album():
+    """Audit (issue 16, unnatural): 'the album whose previous album includes the album Modern Sounds in
+    Country and Western Music Volume Two': a chronology row names one record even with a comma."""
+    from synth.e2h.clues import Clue
+    from synth.e2h.writers import template_description
+
+    clue = Clue("forward_relation", "u", "u", "", key="Previous album",
+                value="Modern Sounds in Country and Western Music, Volume Two (1962)",
+                anchor="Modern Sounds in Country and Western Music Volume Two", type="album", anchor_type="album")
+    assert template_description(clue) == (
+        "the album whose previous album is the album Modern Sounds in Country and Western Music Volume Two")
+    multi = replace(clue, key="Genre", value="Rhythm and blues, soul", anchor="Soul", anchor_type="")
+    assert template_description(multi) == "the album whose genre includes Soul"
