@@ -25,6 +25,7 @@ import weakref
 from dataclasses import dataclass
 
 from synth.e2h.entities import _inside_longer_name, find_entities, occurs, quoted_regions, type_noun
+from synth.graph.values import parse_years
 from synth.miners.base import Graph, Node
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, iter_docs, norm_key
 
@@ -250,6 +251,27 @@ def _one_to_many(index: LocalSearchIndex, src: str, key: str, value: str, dst: s
     return chronology_conflict(index, src, key, dst)
 
 
+def _date_span_shared(index: LocalSearchIndex, own: str, nk: str, value: str) -> str:
+    """Why a date row read as a span does not single its page out: 'Recorded: 1960–1972' is worded 'the
+    disc recorded between 1960 and 1972', and 'Released: 1961' 'released in 1961', which every page of
+    the key family with a date in that span also fits (the obfuscated clues' own uniqueness test)."""
+    # synth.e2h.obfuscate imports this module
+    from synth.e2h.obfuscate import _DATE_FAMILY_OF, DATE_FAMILIES, others_matching
+
+    fam = _DATE_FAMILY_OF.get(nk)
+    years = parse_years(value) if fam else None
+    if not fam or not years:
+        return ""
+    if len(years) == 1 and strip_parentheticals(value).strip(" .") != str(years[0]):
+        return ""  # 'January 1961', 'October 1, 1991': narrower than a year, compared exactly elsewhere
+    lo, hi = min(years), max(years)
+    others = others_matching(index, own, DATE_FAMILIES[fam], {"op": "year", "lo": lo, "hi": hi}, parse_years)
+    if not others:
+        return ""
+    span = f"between {lo} and {hi}" if lo != hi else f"in {lo}"
+    return f"{len(others)} other entities have a {fam} date {span} (e.g. {sorted(others)[0]})"
+
+
 def _anchor_name(index: LocalSearchIndex, url: str) -> str:
     """How a clue names another entity: its subject, without disambiguation when that is unique."""
     doc = index.doc(url)
@@ -325,7 +347,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         crossing = bool(row.dst) and row.dst != doc.url and _other_artists_record(index, row.key, doc.url, row.dst)
         if row.pos == 0 and nk not in ("type", "chronology") and not crossing:
             out.append(Clue("fact", doc.url, doc.url, snippet, key=row.key, value=row.value, type=doc_type,
-                            relation=relation_family(row.key, row.value)))
+                            relation=relation_family(row.key, row.value),
+                            ambiguity=_date_span_shared(index, doc.key, nk, row.value)))
         if row.dst and row.dst != doc.url:
             akey = index.entity_key(row.dst)
             if akey in exclude or akey in (own, fa) or crossing:

@@ -401,7 +401,7 @@ class E2HEngine:
         return next((n for n in names if n and len(fold(n)) >= 3 and occurs(n, rest)), "")
 
     def _structural_ambiguity(self, clue: Clue) -> str:
-        if clue.kind in RELATION_KINDS and clue.ambiguity:
+        if clue.ambiguity:
             return f"{clue.kind} '{clue.snippet[:120]}': {clue.ambiguity}"
         if clue.kind in RELATION_KINDS and clue.resolves > 1:
             return f"{clue.kind} '{clue.snippet[:120]}' can denote {clue.resolves} entities"

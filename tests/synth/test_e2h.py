@@ -435,3 +435,25 @@ def test_chronology_value_with_a_comma_is_one_album():
         "the album whose previous album is the album Modern Sounds in Country and Western Music Volume Two")
     multi = replace(clue, key="Genre", value="Rhythm and blues, soul", anchor="Soul", anchor_type="")
     assert template_description(multi) == "the album whose genre includes Soul"
+
+
+def test_a_recorded_span_shared_by_another_record_is_ambiguous(tmp_path):
+    """Audit (issue 16): 'the disc recorded between 1960 and 1972 by Ray Charles' (Anthology's field is
+    the span of its tracks): another album recorded in 1961 fits it too. A month is compared exactly."""
+    anth, other = _u("Anthology"), _u("Studio Album")
+    pages = _rc_pages([
+        ("Anthology", "Anthology is a 1988 compilation album by Ray Charles.",
+         [("Type", "Compilation album by Ray Charles", []), ("Recorded", "1960–1972", []),
+          ("Released", "January 1988", [])]),
+        ("Studio Album", "Studio Album is a 1961 studio album by Ray Charles.",
+         [("Type", "Studio album by Ray Charles", []), ("Recorded", "1961", []), ("Released", "1988", [])]),
+    ])
+    with LocalSearchIndex.build(pages, tmp_path / "s.sqlite") as idx:
+        facts = {c.key: c for c in clues_for(idx.doc(anth), idx, answer="", exclude=set()) if c.kind == "fact"}
+        own = {c.key: c for c in clues_for(idx.doc(other), idx, answer="", exclude=set()) if c.kind == "fact"}
+        eng = engine(idx)
+        assert eng._structural_ambiguity(facts["Recorded"]) == (
+            "fact 'Recorded: 1960–1972': 1 other entities have a recorded date between 1960 and 1972 (e.g. studio album)")
+    assert facts["Released"].ambiguity == ""  # 'January 1988' is narrower than the other page's '1988'
+    # 'released in 1988': Anthology was released in January 1988
+    assert own["Released"].ambiguity == "1 other entities have a released date in 1988 (e.g. anthology)"
