@@ -294,7 +294,9 @@ def _swallow_start(before: str, head: str = "") -> int:
     toks = list(re.finditer(r"[\w'’&-]+", before))
     if not toks or before[toks[-1].end():].strip(" \"“‘'«"):
         return len(before)
-    if toks[-1].group().lower() not in _TYPE_SET and toks[-1].group().lower() != head:
+    last = toks[-1].group().lower()
+    box_set = last == "set" and len(toks) > 1 and toks[-2].group().lower() == "box"  # 'the box set "X"'
+    if last not in _TYPE_SET and last != head and not box_set:
         return len(before)  # ('the 1950 country standard X' + 'the standard whose ...': 'standard' is the head)
     if toks[-1].group().lower() in _VERBISH and len(toks) > 1 and toks[-2].group()[:1].isupper():
         return len(before)  # 'did Louis Jordan and his Tympany Five record "X"': a verb, not a noun

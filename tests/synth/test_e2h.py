@@ -457,3 +457,14 @@ def test_a_recorded_span_shared_by_another_record_is_ambiguous(tmp_path):
     assert facts["Released"].ambiguity == ""  # 'January 1988' is narrower than the other page's '1988'
     # 'released in 1988': Anthology was released in January 1988
     assert own["Released"].ambiguity == "1 other entities have a released date in 1988 (e.g. anthology)"
+
+
+def test_rewrite_swallows_the_box_set_noun():
+    """Audit (issue 16, unnatural): 'When was the box set the compilation whose length is 2:28:48 by …'."""
+    q = "When was the box set “The Birth of Soul” by Ray Charles released?"
+    i, j = q.index("“"), q.index("”") + 1
+    assert template_rewrite(q, i, j, "the compilation whose length is 2:28:48") == \
+        "When was the compilation whose length is 2:28:48 by Ray Charles released?"
+    q = "Did they set “The Birth of Soul” aside?"  # 'set' alone is a verb: nothing swallowed
+    i, j = q.index("“"), q.index("”") + 1
+    assert template_rewrite(q, i, j, "the box set") == "Did they set the box set aside?"
