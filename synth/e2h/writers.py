@@ -330,6 +330,11 @@ def _drop_repeat(desc: str, after: str) -> str:
     return after
 
 
+# a description naming another entity ('… of the album X', '… whose previous album is the album X', '… by X'),
+# not a value of its own ('whose length is 2:28:48', 'released in 1961')
+_RELATIONAL = re.compile(r"\s(?:by|of|from|includes?|is|are)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?\s+)?[A-Z\"“]")
+
+
 def template_rewrite(question: str, start: int, end: int, description: str) -> str:
     """``question`` with ``question[start:end]`` replaced by ``description`` (grammar kept)."""
     before, after = question[:start], question[end:]
@@ -349,8 +354,10 @@ def template_rewrite(question: str, start: int, end: int, description: str) -> s
     if not before.strip():
         desc = desc[:1].upper() + desc[1:]
     after = _drop_repeat(desc, after)
-    if re.search(r"\sby\s", desc) and re.match(r"\s*by\s", after):
-        # "the sixth album by Ray Charles" + " by Ray Charles and Milt Jackson?": one 'by' phrase is enough
+    if _RELATIONAL.search(desc) and re.match(r"\s*by\s", after):
+        # "the sixth album by Ray Charles" + " by Ray Charles and Milt Jackson?": one 'by' phrase is enough;
+        # "the next album of the album X" + " by Ray Charles and Milt Jackson": the credit of the replaced
+        # entity would read as X's (audit issue 16), and the description is unique without it
         after = re.sub(r"^\s*by\s+[A-Z][\w.'’&-]*(?:(?:\s+|\s*,\s*|\s+and\s+|\s*&\s*)[A-Z][\w.'’&-]*)*"
                        r"(?=[?.,;:!]|\s+[a-z]|$)", "", after)
     if after[:1].isalnum():

@@ -468,3 +468,15 @@ def test_rewrite_swallows_the_box_set_noun():
     q = "Did they set “The Birth of Soul” aside?"  # 'set' alone is a verb: nothing swallowed
     i, j = q.index("“"), q.index("”") + 1
     assert template_rewrite(q, i, j, "the box set") == "Did they set the box set aside?"
+
+
+def test_rewrite_drops_the_replaced_entitys_credit_after_a_relational_description():
+    """Audit (issue 16, unnatural): 'the next album of the album "Do the Twist! with Ray Charles" by Ray
+    Charles and Milt Jackson': the credit was Soul Meeting's, and now reads as Do the Twist!'s."""
+    q = "What is the running time of the album “Soul Meeting” by Ray Charles and Milt Jackson?"
+    i, j = q.index("“"), q.index("”") + 1
+    assert template_rewrite(q, i, j, 'the next album of the album "Do the Twist! with Ray Charles"') == \
+        'What is the running time of the next album of the album "Do the Twist! with Ray Charles"?'
+    # a description about the entity itself keeps the credit: it still qualifies the same album
+    assert template_rewrite(q, i, j, "the album released in 1961") == \
+        "What is the running time of the album released in 1961 by Ray Charles and Milt Jackson?"
