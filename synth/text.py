@@ -54,8 +54,9 @@ def url_key(url: str) -> str:
 
 _ROLE_SPLIT = re.compile(r"\s+[-–—]\s+")
 # a title in quotes opening the item, followed by credits, a duration, a featured artist or nothing
-_QUOTED_TITLE = re.compile(r"^[\"“]([^\"“”]+)[\"”](?=\s*(?:$|\(|[-–—:,]|with\b|feat\b|featuring\b))")
-_TRAILING_PAREN = re.compile(r"\s*\([^()]*\)\s*$")
+# '"What'd I Say" [Live] (Ray Charles)': a [tag] after the title is not part of it
+_QUOTED_TITLE = re.compile(r"^[\"“]([^\"“”]+)[\"”](?=\s*(?:$|\(|\[|[-–—:,]|with\b|feat\b|featuring\b))")
+_TRAILING_PAREN = re.compile(r"\s*(?:\([^()]*\)|\[[^\[\]]*\])\s*$")
 
 
 def item_name(item: str) -> str:
@@ -197,7 +198,15 @@ def is_plural(word: str) -> bool:
     low = clean(word).lower().rsplit(" ", 1)[-1]
     if low in _IRREGULAR_SINGULAR or low in ("people", "personnel", "credits"):
         return True
+    if low.endswith("ics") and low not in _ICS_PLURAL:
+        return False  # "Physics", "Mathematics", "Statistics": a field, not a plural of things to count
     return low.endswith("s") and not low.endswith(("ss", "us", "is", "ous"))
+
+
+# "-ics" words that are plurals of countable things (the rest name a field: physics, economics)
+_ICS_PLURAL = {"lyrics", "comics", "classics", "topics", "critics", "relics", "clinics", "tactics", "basics",
+               "characteristics", "metrics", "heuristics", "graphics", "mechanics", "academics", "epics",
+               "mosaics", "tunics", "antics", "ceramics", "cosmetics", "picnics", "tropics", "paperbacks"}
 
 
 def label_noun(label: str) -> str:
@@ -405,3 +414,68 @@ def squash(text: str) -> str:
     """Whitespace-normalised text (NFKC, every whitespace run one space): what verbatim quotes are
     matched against."""
     return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+# ----------------------------------------------------------------------------------------------
+# people: is a list entry one person, are two entries one person under two forms of the name
+
+_GROUP_WORD = re.compile(
+    r"\b(orchestra|band|group|choir|chorus|singers|quartet|trio|quintet|sextet|septet|octet|nonet|ensemble|"
+    r"strings|symphony|philharmonic|brothers|sisters|combo|all[- ]?stars|players|horns|voices|family|"
+    r"unknown|uncredited|various|others|traditional|anonymous|staff|records|studios?|inc|ltd)\b", re.I)
+
+
+def person_like(item: str) -> bool:
+    """Whether a list entry's name reads as one person's: 1–5 capitalised words, no digits, no "The
+    …" and no word of a group or a placeholder ("The Ray Charles Orchestra", "The Raelets", "unknown",
+    "Recorded on November 5, 1958", "Traditional"). Conservative: a miss drops a question, never
+    counts a band as a person."""
+    name = without_nickname(item_name(item))
+    words = name.split()
+    if not 1 <= len(words) <= 5 or re.search(r"\d", name) or _GROUP_WORD.search(name):
+        return False
+    if words[0].lower() == "the" or ":" in name:
+        return False
+    return words[0][:1].isupper() and words[-1][:1].isupper()
+
+
+# the short forms and nicknames of a given name (both directions are looked up)
+_NICKNAMES = {
+    "joe": "joseph", "joey": "joseph", "bill": "william", "billy": "william", "will": "william",
+    "willie": "william", "bob": "robert", "bobby": "robert", "rob": "robert", "dick": "richard",
+    "rick": "richard", "richie": "richard", "jim": "james", "jimmy": "james", "jimmie": "james",
+    "mike": "michael", "tom": "thomas", "tommy": "thomas", "tony": "anthony", "ed": "edward",
+    "eddie": "edward", "ted": "edward", "teddy": "edward", "dave": "david", "ben": "benjamin",
+    "benny": "benjamin", "bennie": "benjamin", "hank": "henry", "harry": "henry", "jack": "john",
+    "johnny": "john", "chuck": "charles", "charlie": "charles", "ray": "raymond", "sam": "samuel",
+    "sammy": "samuel", "al": "albert", "fred": "frederick", "freddie": "frederick", "ken": "kenneth",
+    "kenny": "kenneth", "ron": "ronald", "ronnie": "ronald", "don": "donald", "donnie": "donald",
+    "pat": "patrick", "pete": "peter", "steve": "steven", "larry": "lawrence", "lew": "lewis",
+    "lou": "louis", "les": "lester", "nat": "nathaniel", "abe": "abraham", "gene": "eugene",
+    "jerry": "gerald", "andy": "andrew", "dan": "daniel", "danny": "daniel", "matt": "matthew",
+    "nick": "nicholas", "alex": "alexander", "greg": "gregory", "phil": "philip", "herb": "herbert",
+    "walt": "walter", "art": "arthur", "ernie": "ernest", "vic": "victor", "milt": "milton",
+}
+
+
+def _first_name_variants(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if _NICKNAMES.get(a) == b or _NICKNAMES.get(b) == a or (_NICKNAMES.get(a) and _NICKNAMES.get(a) == _NICKNAMES.get(b)):
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) >= 3 and long_.startswith(short):
+        return True  # "Milt" / "Milton"
+    # one letter apart, same length and first letter ("Emmett" / "Emmott"): a spelling of one name
+    return (len(a) == len(b) >= 4 and a[0] == b[0] and sum(x != y for x, y in zip(a, b, strict=True)) == 1)
+
+
+def name_variants(a: str, b: str) -> bool:
+    """Whether two person entries may be one person under two forms of the name: the same surname
+    and words, the given names a short form / nickname / one-letter spelling of each other ("Milt
+    Turner" / "Milton Turner", "Joe Bridgewater" / "Joseph Bridgewater"). Never says two such entries
+    are one person: a caller drops what it cannot decide."""
+    wa, wb = item_key(a).split(), item_key(b).split()
+    if len(wa) < 2 or len(wa) != len(wb) or wa[1:] != wb[1:]:
+        return False
+    return _first_name_variants(wa[0], wb[0])

@@ -5,7 +5,8 @@ The answer is ``len(items)``, computed here from the page structure; the items t
 so a filter can recount. Drops: ``count_out_of_range``, ``ambiguous_label`` (two enumerations of
 the page share label and section), ``duplicate_enumeration`` (the same navbox on many pages: kept
 once, on the page it is about), ``label_too_long``, ``no_subject``, ``several_per_item`` (a list of
-people with a line naming two: "A & B - trumpet"), ``volatile`` (a count the live site
+people with a line naming two: "A & B - trumpet"), ``not_all_people`` (a list of people with an
+entry that is a group or no one: "The Ray Charles Orchestra", "unknown"), ``volatile`` (a count the live site
 changes: versions, releases, contributors, topics, "current"/"–present" lists; ``synth.volatile``).
 """
 
@@ -18,11 +19,13 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Enumeration, Evidence
 from synth.miners.base import Graph, MineContext, Node, enum_ambiguous, lang, make_candidate
-from synth.text import chart_items, enum_noun, item_key, item_name, norm
+from synth.text import chart_items, enum_noun, item_key, item_name, norm, person_like
 from synth.volatile import volatile_enumeration
 
 # lists whose entries are each one person
 _PEOPLE = re.compile(r"\b(people|members|writers|producers|authors|composers|personnel|musicians)$", re.I)
+# infobox rows only a group's page has
+_GROUP_KEYS = ("Members", "Past members", "Current members", "Former members")
 _SEVERAL = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|\s&\s|\s(?:and|or|with)\s", re.I)
 
 
@@ -86,11 +89,32 @@ class CountMiner:
                     # of "credited people" would be the count of lines
                     ctx.reject("several_per_item", key, url=node.url, payload=payload, detail=several[:200])
                     continue
+                if _PEOPLE.search(enum_noun(enum.label, enum.section)):
+                    other = self._not_a_person(graph, enum)
+                    if other:
+                        # "credited people" of Ray Charles (album): Ray Charles, The Ray Charles Orchestra,
+                        # Jerry Wexler, Marvin Israel — an orchestra is not a person, the count is not 4
+                        ctx.reject("not_all_people", key, url=node.url, payload=payload, detail=other[:200])
+                        continue
                 if enum_ambiguous(node, enum):
                     ctx.reject("ambiguous_label", key, url=node.url, payload=payload,
                                detail=f"{enum.label!r} under {enum.section!r} occurs more than once")
                     continue
                 yield self._candidate(graph, node, enum)
+
+    @staticmethod
+    def _not_a_person(graph: Graph, enum: Enumeration) -> str:
+        """The first entry of a list of people that is not (or may not be) one person: a name that
+        does not read as a person's (``person_like``), or a link to a crawled page of a group (an
+        infobox with members); '' when every entry is a person."""
+        links = list(enum.item_links) + [""] * (len(enum.items) - len(enum.item_links))
+        for it, link in zip(enum.items, links, strict=False):
+            if not person_like(it):
+                return it
+            dst = graph.get(link) if link else None
+            if dst is not None and any(dst.fact(k) is not None for k in _GROUP_KEYS):
+                return f"{it} (links to a group: {dst.name})"
+        return ""
 
     @staticmethod
     def _sig(enum: Enumeration) -> tuple:

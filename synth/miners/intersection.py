@@ -9,7 +9,9 @@ answer ("A, B and C", or "A; B" when an item has an "and" of its own). Common it
 the two pages' subjects are set aside (the question says "Besides X, …"). Drops: ``too_many_shared``,
 ``identical_enumerations``, ``shared_names_subject`` (only the pages' own subjects are shared),
 ``answer_is_root`` (only the crawl's root entity is shared), ``volatile`` (topics, releases...),
-``answer_not_listable`` (several items, one with a comma), ``pair_cap``.
+``answer_not_listable`` (several items, one with a comma), ``name_variants`` (an item of one list
+and an item of the other may be one person under two forms of the name, "Milt Turner" / "Milton
+Turner", and no link says: the answer would leave out or guess), ``pair_cap``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Evidence
 from synth.miners.base import Graph, MineContext, Node, lang, make_candidate, merge_paths
-from synth.text import chart_items, contains, item_name, join_names, label_noun, norm, singular
+from synth.text import (
+    chart_items,
+    contains,
+    item_name,
+    join_names,
+    label_noun,
+    name_variants,
+    norm,
+    singular,
+)
 from synth.volatile import volatile_enumeration
 
 _SKIP_KINDS = {"versions", "navbox", "languages"}
@@ -37,7 +48,23 @@ class _Set:
     kind: str
     parts: list[str] = field(default_factory=list)  # sections merged into this set
     items: dict[str, str] = field(default_factory=dict)  # key → display name (first seen)
+    links: dict[str, str] = field(default_factory=dict)  # key → the crawled page the item links ('' if none)
     raw: list[str] = field(default_factory=list)
+
+
+def _name_variant(a: _Set, b: _Set) -> str:
+    """'A' / 'B' when an unshared item of ``a`` and one of ``b`` may name one person two ways
+    (``name_variants``), unless both link crawled pages (then the pages decide: they differ)."""
+    only_b = [k for k in b.items if k not in a.items]
+    for ka in a.items:
+        if ka in b.items:
+            continue
+        for kb in only_b:
+            if a.links.get(ka) and b.links.get(kb):
+                continue
+            if name_variants(a.items[ka], b.items[kb]):
+                return f"{a.items[ka]!r} / {b.items[kb]!r}"
+    return ""
 
 
 def group_of(label: str, section: str) -> tuple[str, str]:
@@ -78,6 +105,7 @@ class IntersectionMiner:
                     k = graph.entity_key(it, link)
                     if k and k not in s.items:
                         s.items[k] = item_name(it)
+                        s.links[k] = link if graph.get(link) is not None else ""
                         s.raw.append(it)
             for group, s in mine.items():
                 if len(s.items) >= 2:
@@ -117,6 +145,12 @@ class IntersectionMiner:
             if not shared:
                 named_root = any(k in roots for k in common)
                 ctx.reject("answer_is_root" if named_root else "shared_names_subject", key, url=a.node.url)
+                continue
+            variant = _name_variant(a, b)
+            if variant:
+                # "Milton Turner" (The Best of Ray Charles) and "Milt Turner" (The Genius Hits the Road),
+                # neither linked: one drummer or two? The answer would leave him out or guess
+                ctx.reject("name_variants", key, url=a.node.url, detail=variant)
                 continue
             if not cfg.min_shared <= len(shared) <= cfg.max_shared:
                 ctx.reject("too_many_shared", key, url=a.node.url, detail=f"{len(shared)} shared")

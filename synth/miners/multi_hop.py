@@ -13,7 +13,8 @@ Ray Charles"), ``answer_on_path`` (the answer already shows on a page before B),
 track-list entry that links to a page that is not a song), ``chronology_owner_unknown`` (previous/next
 of a record by several artists, no "<artist> chronology" header), ``chronology_conflict`` (another page
 places another record there), ``chronology_owner_mismatch`` (the linked page is another artist's
-record of that title), ``volatile`` (a link row or list
+record of that title), ``multi_valued_hop`` (an infobox row that names several entities, one linked:
+"the entry that Come Back Baby links under Recorded by" of eleven artists), ``volatile`` (a link row or list
 the live site changes), ``path_cap`` (more chains than the per-start / per-target caps keep).
 A song reached as a track-list entry stands for the track: only who wrote it is asked or followed.
 """
@@ -46,13 +47,20 @@ from synth.miners.single_hop import (
     fact_evidence,
     fact_priority,
 )
-from synth.text import chart_items, clean, contains, enum_noun, item_key, singular
+from synth.text import DATE_RE, chart_items, clean, contains, enum_noun, item_key, singular
 from synth.volatile import volatile_enumeration, volatile_fact
 
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
 _TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
 _VERSIONS_LIST = re.compile(r"\b(covers?|cover versions?|other versions?|versions|recordings?( of)?|renditions?|"
                             r"covered by|recorded by)\b", re.I)
+# what separates the names of a row naming several ("A, B and C"; not "Robert Sharp, Jr.")
+_ROW_SPLIT = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|;|\s&\s|\s(?:and|with)\s|\s/\s", re.I)
+# rows of a place, where a comma goes from a place to the place it is in ("Ostenfeld, Norvania")
+_PLACE_KEY = re.compile(r"^(born|birth ?place|place of birth|died|death ?place|place of death|origin|location|"
+                        r"headquarters|hometown|residence|recorded|venue|studio)$", re.I)
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?", re.I)
+_PLACE_SPLIT = re.compile(r";|\s&\s|\s(?:and|with)\s|\s/\s", re.I)
 _NO_EDGE_KEYS = {"website", "cite as", "related doi", "chronology"}
 # what a track list's entry is, and the facts of a song page that are the track's own: who wrote it
 # (the single's date, length, label, B-side belong to one release of the song, and its genre to one
@@ -175,6 +183,17 @@ class MultiHopMiner:
                 continue
             dst = graph.get(fact.links[0])
             if dst is None or dst.url == node.url or not graph.links(node, dst):
+                continue
+            # the names a row gives (a date or a number beside a place is not a second name:
+            # "Born: 19 November 1969, Ostenfeld")
+            split = _PLACE_SPLIT if _PLACE_KEY.search(fact.key) else _ROW_SPLIT  # "Ostenfeld, Norvania": one place
+            names = [p for p in split.split(clean(fact.value))
+                     if item_key(p) and re.search(r"[^\W\d_]{2}", _MONTH.sub("", DATE_RE.sub("", re.sub(r"\([^()]*\)", "", p))))]
+            if len(names) > 1 and item_key(fact.value) not in graph.names_of(dst):
+                # "the entry that Come Back Baby links under Recorded by": the row names eleven artists,
+                # one linked; a reader of the row cannot tell which one the question means
+                ctx.reject("multi_valued_hop", ("edge", node.url, fact.key), url=node.url,
+                           detail=f"{fact.key}: {fact.value}"[:300])
                 continue
             if volatile_fact(fact):
                 ctx.reject("volatile", ("edge", node.url, fact.key), url=node.url,
