@@ -103,13 +103,26 @@ class Recheck:
                 return "item_not_on_page"
             return "answer_in_question" if contains(q, a) else ""
         if r.type == "intersection":
-            ka = {item_key(x) for x in meta["a"]["items"]}
-            kb = {item_key(x) for x in meta["b"]["items"]}
+            # items are compared by entity (the miner resolves links and aliases: 'David "Fathead" Newman'
+            # and 'David Newman' linking one page are one person): its per-item keys, else the items' own
+            def keyed(side: dict) -> dict[str, list[str]]:
+                keys = side.get("keys") or []
+                if len(keys) != len(side["items"]):
+                    keys = [item_key(x) for x in side["items"]]
+                out: dict[str, list[str]] = {}
+                for k, x in zip(keys, side["items"], strict=True):
+                    out.setdefault(k, []).append(x)
+                return out
+
+            ka, kb = keyed(meta["a"]), keyed(meta["b"])
+            page_a, page_b = self.text(meta["a"]["url"]), self.text(meta["b"]["url"])
             for name in meta["shared"]:
-                if not (on_page(self.text(meta["a"]["url"]), name) and on_page(self.text(meta["b"]["url"]), name)):
-                    return "shared_not_on_both_pages"
-                if norm(name) not in ka & kb:
+                same = [k for k in ka.keys() & kb.keys() if norm(name) in {norm(x) for x in ka[k] + kb[k]}]
+                if not same:
                     return "shared_not_in_both_lists"
+                k = same[0]  # each side's own wording of the entity is on that side's page
+                if not (any(on_page(page_a, x) for x in ka[k]) and any(on_page(page_b, x) for x in kb[k])):
+                    return "shared_not_on_both_pages"
                 if contains(q, name):
                     return "answer_in_question"
             return ""
