@@ -32,7 +32,7 @@ from synth.writers.obfuscated import states
 
 
 def _parsed(vkind: str, key: str, value: str) -> object:
-    if vkind == "nationality":
+    if vkind in ("nationality", "name"):  # a name cue is re-checked on the target's name itself
         return value
     if vkind == "label":
         return _parse_attr("label", "label", value)
@@ -72,6 +72,9 @@ class ObfuscatedRecheck(Filter):
                 return drop("snippet_not_in_evidence", rc.snippet[:200])
             if not rc.value or not (contains(rc.snippet, rc.value) or norm(rc.value) in norm(rc.snippet)):
                 return drop("value_not_in_snippet", f"{rc.value!r} not in {rc.snippet[:200]!r}")
+            if q["t"] == "attr" and q["p"] == "name" and \
+                    norm(rc.value) != norm((meta.get("names") or {}).get(q["s"], "")):
+                return drop("constraint_fails", f"name cue on {rc.value!r}, not on {q['s']}'s name")
             if q["t"] == "attr":
                 vkind = q.get("vkind") or (_KEY_TO.get(q["p"]) or ("", ""))[0]
                 if not holds(q["pred"], _parsed(vkind, q["p"], rc.value)):

@@ -47,6 +47,37 @@ class SampleConfig:
     # typed relation to another crawled page (a broad, shallow crawl); they never refute (solve.py)
     shared_values: bool = True
     max_share_partners: int = 3
+    # a partial cue on the target's own name ("a two-word title beginning with the letter S"), added only
+    # when a walk's set is otherwise not unique; closed-world (solve.attr_ok), so it refutes attribute-less
+    # pages that open-world attributes cannot (a broad, shallow crawl)
+    name_cue: bool = True
+
+
+# kinds whose name may be cued (issue 17: people and works), and which part of the name is cued
+NAME_CUE_PART = {"person": "surname", "band": "name", "song": "title", "album": "title", "film": "title",
+                 "tv series": "title"}
+
+
+def name_cue_constraints(graph: EntityGraph, target: int) -> list[dict]:
+    """Cue constraints on ``?x``'s own name, loosest first (empty for other kinds or unsafe names)."""
+    ent = graph.entities[target]
+    part = NAME_CUE_PART.get(ent.kind)
+    if not part or not ent.name:
+        return []
+    return [{"t": "attr", "s": "?x", "p": "name", "vkind": "name", "pred": pred, "url": ent.url,
+             "snippet": ent.title or ent.name, "value": ent.name}
+            for pred in V.name_cues(ent.name, part) if not graph.title_hits(V.value_phrase(pred))]
+
+
+def with_name_cue(graph: EntityGraph, query: dict, target: int, min_constraints: int) -> dict | None:
+    """The query plus the loosest name cue that makes it unique (None when none does)."""
+    if any(c["t"] == "attr" and c["p"] == "name" for c in query["constraints"]):
+        return None
+    for cue in name_cue_constraints(graph, target):
+        q = {"vars": query["vars"], "constraints": [*query["constraints"], cue]}
+        if valid(q, min_constraints) and unique(graph, q, target):
+            return q
+    return None
 
 
 def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> list[dict]:
@@ -345,7 +376,10 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
         if not valid(query, cfg.min_constraints):
             continue
         if not unique(graph, query, target):
-            continue
+            cued = with_name_cue(graph, query, target, cfg.min_constraints) if cfg.name_cue else None
+            if cued is None:
+                continue
+            query = cued
         query = minimise(graph, query, target, rng, cfg.min_constraints)
         binding = {v: i for v, i in binding.items() if v in query["vars"]}
         sig = shape_signature(query)

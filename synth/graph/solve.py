@@ -15,7 +15,9 @@ shared values (``same_*`` relations, "born in the same decade as Y") are open-wo
 entity the crawl does not hold, so they never refute a candidate (uniqueness rests on the others);
 attributes are open-world: an entity whose page does not state the attribute is *not* ruled out by it
 (it might satisfy it), so a question is kept as unique only when every other entity is refuted by
-something its page states.
+something its page states. The one closed-world attribute is a partial cue on the entity's own name
+(``p == "name"``, "a two-word title beginning with the letter S"): every entity has a name, so the
+solver evaluates it on every entity of the kind.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ UNKNOWN = -1  # an entity a page row names but the crawl does not hold
 
 
 def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
-    """The attribute constraint holds, or the page does not state the attribute (cannot refute)."""
+    """The attribute constraint holds, or the page does not state the attribute (cannot refute). A cue
+    on the entity's own name (``pred.op == "namecue"``) is closed-world: every entity has a name, so
+    it refutes every entity whose name does not fit."""
+    if c["pred"].get("op") == "namecue":
+        return holds(c["pred"], graph.entities[idx].name)
     a = graph.entities[idx].attrs.get(c["p"])
     if a is None:
         return True

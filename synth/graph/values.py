@@ -239,6 +239,8 @@ def holds(pred: dict, value: object) -> bool:
         return any(isinstance(x, str) and (f" {v} " in f" {x} " or v in GENRE_PARENTS.get(x, ())) for x in vals)
     if op == "eq":
         return value == pred["v"]
+    if op == "namecue":  # closed world: every entity has a name (solve.attr_ok passes it)
+        return isinstance(value, str) and name_cue_holds(pred, value)
     raise ValueError(f"unknown predicate op {op!r}")
 
 
@@ -338,4 +340,63 @@ def value_phrase(p: dict) -> str:
         return "initials " + ". ".join(p["v"]) + "."
     if op == "initial":
         return f"a name beginning with {p['v']}"
+    if op == "namecue":
+        return name_cue_phrase(p)
     return str(p)
+
+
+# --- partial cues on an entity's own name (closed world: every page has a title) -------------------
+NAME_WORDS = {1: "one-word", 2: "two-word", 3: "three-word", 4: "four-word", 5: "five-word"}
+_NAME_SUFFIX = {"jr", "sr", "ii", "iii", "iv"}
+_ARTICLES = {"the", "a", "an"}
+MIN_CUE_WORD = 3  # the letter never is the whole word, nor most of it
+
+
+def name_words(name: str) -> list[str]:
+    return [w for w in re.split(r"[\s\u2013\u2014-]+", name.strip()) if re.search(r"\w", w)]
+
+
+def cue_word(name: str, part: str) -> str:
+    """The word a cue's letter is taken from: the first word of a title or a group's name, the surname of a person
+    (last word, suffixes such as "Jr." left out), or "" when there is none."""
+    ws = name_words(name)
+    if not ws:
+        return ""
+    if part == "surname":
+        ws = [w for w in ws if w.strip(".,").lower() not in _NAME_SUFFIX]
+        return ws[-1].strip(".,\"'") if len(ws) >= 2 else ""
+    return ws[0].strip(".,\"'")
+
+
+def name_cue_holds(pred: dict, name: str) -> bool:
+    w = cue_word(name, pred["part"])
+    if not w or w[:1].upper() != pred["letter"]:
+        return False
+    return pred.get("words") is None or len(name_words(name)) == pred["words"]
+
+
+def name_cues(name: str, part: str) -> list[dict]:
+    """Partial cues on a name, loosest first: the first letter of its title's first word (of a person's
+    surname), then that letter with the name's word count. Never more than one letter, and never when
+    that letter is the whole word or the title opens with an article ("The ...": misread as "T")."""
+    person = part == "surname"
+    w = cue_word(name, part)
+    if len(w) < MIN_CUE_WORD or not w[:1].isalpha() or not w[:1].isupper():
+        return []
+    if not person and w.lower() in _ARTICLES:
+        return []
+    n = len(name_words(name))
+    out = [{"op": "namecue", "part": part, "letter": w[:1].upper(), "words": None}]
+    if n in NAME_WORDS and not (person and n == 2):  # "a two-word name" adds nothing to a surname
+        out.append({"op": "namecue", "part": part, "letter": w[:1].upper(), "words": n})
+    return out
+
+
+def name_cue_phrase(p: dict) -> str:
+    """"a two-word title beginning with the letter S", "a surname beginning with the letter K"."""
+    if p["part"] == "surname":
+        head = "a surname" if p.get("words") is None else f"a {NAME_WORDS[p['words']]} name whose surname begins"
+        return (f"{head} beginning with the letter {p['letter']}" if p.get("words") is None
+                else f"{head} with the letter {p['letter']}")
+    words = f"{NAME_WORDS[p['words']]} " if p.get("words") else ""
+    return f"a {words}{p['part']} beginning with the letter {p['letter']}"

@@ -76,6 +76,8 @@ ATTR: dict[str, list[tuple[str, str]]] = {
               ("on a label starting with the letter {o}", "came out on a label starting with the letter {o}")],
     "nationality": [("of {o} nationality", "was {o}"), ("with {o} roots", "is {o}")],
     "language": [("in the {o} language", "is in {o}")],
+    # a partial cue on the target's own name: {o} = "a two-word title beginning with the letter S"
+    "name": [("with {o}", "has {o}"), ("bearing {o}", "bears {o}")],
 }
 # people and groups: the same attributes read differently
 ATTR_PERSON: dict[str, list[tuple[str, str]]] = {
@@ -194,7 +196,7 @@ class Realiser:
             return ". ".join(p["v"]) + "."
         if p["op"] == "initial":
             return p["v"]
-        return value_phrase(p)
+        return value_phrase(p)  # a name cue: "a surname beginning with the letter K"
 
     def attr_clause(self, c: dict, form: int) -> str:
         """form 0: participle after a noun; 1: predicate after a subject."""
@@ -411,6 +413,8 @@ def cues(c: dict) -> list[str]:
         return [". ".join(p["v"]) + ".", ".".join(p["v"]) + ".", " ".join(p["v"]), p["v"]]
     if op == "initial":
         return [f"letter {p['v']}", f"“{p['v']}”", f"\"{p['v']}\""]
+    if op == "namecue":  # the whole phrase: its letter, its part and its word count are all stated
+        return [value_phrase(p)]
     if op == "has":
         return [p.get("text") or p["v"], p["v"]]
     return [str(p.get("v", ""))]
