@@ -47,9 +47,9 @@ class SampleConfig:
     # typed relation to another crawled page (a broad, shallow crawl); they never refute (solve.py)
     shared_values: bool = True
     max_share_partners: int = 3
-    # a partial cue on the target's own name ("a two-word title beginning with the letter S"), added only
-    # when a walk's set is otherwise not unique; closed-world (solve.attr_ok), so it refutes attribute-less
-    # pages that open-world attributes cannot (a broad, shallow crawl)
+    # a partial cue on the target's own name ("a two-word title beginning with the letter S"), only for a
+    # target no walk describes uniquely without one, and only added to a set that is otherwise not unique;
+    # closed-world (solve.attr_ok), so it refutes attribute-less pages that open-world attributes cannot
     name_cue: bool = True
 
 
@@ -362,8 +362,18 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
                    accept: Callable[[dict, dict[str, int]], bool] | None = None) -> list[tuple[dict, dict[str, int]]]:
     """Up to ``keep`` distinct unique subgraphs around ``target`` from ``tries`` seeded walks. ``accept``
     (query, binding) → bool lets the caller refuse a subgraph (e.g. prose that could not tell two of its
-    entities apart) before it takes one of the ``keep`` places."""
+    entities apart) before it takes one of the ``keep`` places. A target no walk describes uniquely
+    gets a second round of walks in which a set that is not unique may take a cue on the target's own
+    name (``cfg.name_cue``); targets described without one are sampled exactly as before."""
     cfg = cfg or SampleConfig()
+    out = _sample(graph, target, seed=seed, tries=tries, keep=keep, cfg=cfg, accept=accept, cue=False)
+    if not out and cfg.name_cue and name_cue_constraints(graph, target):
+        out = _sample(graph, target, seed=f"{seed}|name", tries=tries, keep=keep, cfg=cfg, accept=accept, cue=True)
+    return out
+
+
+def _sample(graph: EntityGraph, target: int, *, seed: object, tries: int, keep: int, cfg: SampleConfig,
+            accept: Callable[[dict, dict[str, int]], bool] | None, cue: bool) -> list[tuple[dict, dict[str, int]]]:
     rng = random.Random(f"{seed}|{graph.entities[target].url}")
     out: list[tuple[dict, dict[str, int]]] = []
     seen: set[str] = set()
@@ -376,7 +386,7 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
         if not valid(query, cfg.min_constraints):
             continue
         if not unique(graph, query, target):
-            cued = with_name_cue(graph, query, target, cfg.min_constraints) if cfg.name_cue else None
+            cued = with_name_cue(graph, query, target, cfg.min_constraints) if cue else None
             if cued is None:
                 continue
             query = cued
