@@ -11,7 +11,8 @@ the two pages' subjects are set aside (the question says "Besides X, …"). Drop
 ``answer_is_root`` (only the crawl's root entity is shared), ``volatile`` (topics, releases...),
 ``answer_not_listable`` (several items, one with a comma), ``name_variants`` (an item of one list
 and an item of the other may be one person under two forms of the name, "Milt Turner" / "Milton
-Turner", and no link says: the answer would leave out or guess), ``pair_cap``.
+Turner", and no link says: the answer would leave out or guess), ``pair_cap``. In a list of people, a
+shared item that is no person ("The Raelets") is set aside like a subject ("Besides … The Raelets, …").
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Evidence
 from synth.miners.base import Graph, MineContext, Node, lang, make_candidate, merge_paths
+from synth.miners.count import _PEOPLE
 from synth.text import (
     chart_items,
     contains,
@@ -33,6 +35,7 @@ from synth.text import (
     label_noun,
     name_variants,
     norm,
+    person_like,
     singular,
 )
 from synth.volatile import volatile_enumeration
@@ -141,6 +144,10 @@ class IntersectionMiner:
             # and never an answer: it is set aside too
             roots = {k for n in (a.node, b.node) if (r := graph.root_of(n)) is not None for k in graph.names_of(r)}
             excluded += [k for k in common if k in roots and k not in excluded]
+            if _PEOPLE.search(label_noun(a.label) or label_noun(b.label)):
+                # "which credited people …": a shared group ("The Raelets") is no person; it is set aside
+                # and named ("Besides Ray Charles and The Raelets, …"), never part of the answer
+                excluded += [k for k in common if k not in excluded and not person_like(a.items[k])]
             shared = [k for k in common if k not in excluded]
             if not shared:
                 named_root = any(k in roots for k in common)
