@@ -353,7 +353,8 @@ MIN_CUE_WORD = 3  # the letter never is the whole word, nor most of it
 
 
 def name_words(name: str) -> list[str]:
-    return [w for w in re.split(r"[\s\u2013\u2014-]+", name.strip()) if re.search(r"\w", w)]
+    """Words as a reader counts them: "Moyo-Modise" is one word, a lone dash is none."""
+    return [w for w in name.split() if re.search(r"\w", w)]
 
 
 def cue_word(name: str, part: str) -> str:

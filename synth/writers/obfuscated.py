@@ -183,6 +183,7 @@ class Realiser:
         self.rng = rng
         self.vars: dict[str, dict] = slots["vars"]
         self.cons: list[dict] = slots["constraints"]
+        self.neighbour_first = False
 
     # --- pieces -----------------------------------------------------------------------------------
     def obj(self, c: dict) -> str:
@@ -300,6 +301,7 @@ class Realiser:
             xnp, x_left = self.np("?x", x_attrs, 1)
             pred = self.rel_clause(c, side, xnp, 1)
             sentences.append(f"{_cap(nps[child])} {pred}.")
+            self.neighbour_first = True  # "Who am I describing?" would point at that neighbour
             x_attrs = x_left
             x_rel_edges = x_rel_edges[1:]
         elif plan == 2 and x_attrs and x_attrs[0]["vkind"] == "date" and x_attrs[0]["p"] in TIME_VERBS:
@@ -349,6 +351,8 @@ class Realiser:
                 p=ask.get("p", ""), t=which)
         kind = self.vars["?x"].get("kind", "")
         opts = ASK_NAME["person"] if kind in PERSON_KINDS else ASK_NAME["_"]
+        if self.neighbour_first:
+            opts = [o for o in opts if "{noun}" in o]
         if any(v != "?x" and self.noun(v) == self.noun("?x") for v in self.vars):
             opts = ["What is the title of the {noun} I have in mind?", "Which {noun} do I mean?",
                     "Which {noun} is the one I mean?"]

@@ -54,6 +54,10 @@ def test_name_cues_show_one_letter_at_most() -> None:
         {"op": "namecue", "part": "title", "letter": "S", "words": 2}]
     assert [V.value_phrase(p) for p in V.name_cues("Martin Luther King Jr.", "surname")] == [
         "a surname beginning with the letter K", "a four-word name whose surname begins with the letter K"]
+    # a hyphenated surname is one word, as a reader counts it
+    assert [V.value_phrase(p) for p in V.name_cues("Clive Moyo-Modise", "surname")] == [
+        "a surname beginning with the letter M"]
+    assert V.name_cues("Jean-Luc Picard Jones", "surname")[1]["words"] == 3
     # the letter would be the whole word (or most of it), a title opens with an article, a digit, no surname
     for name, part in (("X", "title"), ("Up", "title"), ("The Beatles", "name"), ("311 Claudia", "title"),
                        ("Madonna", "surname"), ("Ray Oz", "surname")):
