@@ -148,3 +148,29 @@ def test_questions_state_the_cue_and_the_recheck_verifies_it() -> None:
     meta["names"]["?x"] = "Cak!"
     v = f.check(r.model_copy(update={"meta_json": json.dumps(meta), "answer": "Cak!"}))
     assert (v.reason, v.detail) == ("constraint_fails", "name cue on 'Silver Sky', not on ?x's name")
+
+
+def test_a_person_question_opening_on_a_neighbour_names_the_noun_it_asks_for() -> None:
+    """"A film and television actor ... shares a nationality with a person with a surname beginning with
+    the letter M. ... Who am I describing?" pointed at the actor; the answer is the person."""
+    import random
+
+    from synth.writers.obfuscated import Realiser
+
+    slots = {"vars": {"?x": {"kind": "person", "noun": "person"}, "?y": {"kind": "person", "noun": "actor"}},
+             "constraints": [
+                 {"t": "rel", "s": "?x", "p": "same_nationality", "o": "?y"},
+                 {"t": "attr", "s": "?y", "p": "born", "vkind": "date",
+                  "pred": {"op": "year", "lo": 1974, "hi": 1980, "style": "range"}},
+                 {"t": "attr", "s": "?x", "p": "name", "vkind": "name",
+                  "pred": {"op": "namecue", "part": "surname", "letter": "M", "words": None}}],
+             "ask": {"what": "name"}}
+    firsts = 0
+    for seed in range(200):
+        r = Realiser(slots, random.Random(seed))
+        q = r.describe()
+        if r.neighbour_first:
+            firsts += 1
+            assert q.startswith("An actor") and not q.endswith("Who am I describing?"), q
+            assert "person" in q.rsplit(".", 1)[-1], q
+    assert firsts
