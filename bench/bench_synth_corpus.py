@@ -189,15 +189,36 @@ def recheck(rec: QARecord, corpus: Corpus) -> str:
         return ""
     if rec.type == "intersection":
         ta, tb = _page_text(corpus, meta["a"]["url"]), _page_text(corpus, meta["b"]["url"])
+
+        def keyed(side: dict) -> dict[str, list[str]]:  # entity key (links, aliases resolved) → the side's wordings
+            keys = side.get("keys") or []
+            if len(keys) != len(side["items"]):
+                keys = [item_key(x) for x in side["items"]]
+            out: dict[str, list[str]] = {}
+            for k, x in zip(keys, side["items"], strict=True):
+                out.setdefault(k, []).append(x)
+            return out
+
+        ka, kb = keyed(meta["a"]), keyed(meta["b"])
         for name in meta["shared"]:
-            if not (contains(ta, name) and contains(tb, name)):
+            same = [k for k in ka.keys() & kb.keys() if norm(name) in {norm(x) for x in ka[k] + kb[k]}]
+            if not same:
+                return "shared_not_in_both_lists"
+            if not (any(contains(ta, x) for x in ka[same[0]]) and any(contains(tb, x) for x in kb[same[0]])):
                 return "shared_not_in_both_pages"
             if contains(q, name):
                 return "answer_in_question"
-        ka = {item_key(x) for x in meta["a"]["items"]}
-        kb = {item_key(x) for x in meta["b"]["items"]}
-        if {norm(n) for n in meta["shared"]} - (ka & kb):
-            return "shared_not_in_both_lists"
+        return ""
+    if rec.type == "obfuscated":  # every constraint's exact value is on its evidence page; the answer on a source
+        if not rec.constraints:
+            return "no_constraints"
+        if contains(q, a):
+            return "answer_in_question"
+        for c in rec.constraints:
+            if c.value and c.evidence_url and not contains(_page_text(corpus, c.evidence_url), c.value):
+                return "constraint_value_not_on_page"
+        if not any(contains(_page_text(corpus, u), a) for u in rec.source_urls):
+            return "answer_not_on_a_source_page"
         return ""
     if contains(q, a):
         return "answer_in_question"
