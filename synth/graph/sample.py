@@ -71,13 +71,25 @@ def name_cue_constraints(graph: EntityGraph, target: int) -> list[dict]:
 
 def with_name_cue(graph: EntityGraph, query: dict, target: int, min_constraints: int) -> dict | None:
     """The query plus the loosest name cue that makes it unique (None when none does)."""
-    if any(c["t"] == "attr" and c["p"] == "name" for c in query["constraints"]):
+    if any(is_name_cue(c) for c in query["constraints"]):
         return None
     for cue in name_cue_constraints(graph, target):
         q = {"vars": query["vars"], "constraints": [*query["constraints"], cue]}
-        if valid(q, min_constraints) and unique(graph, q, target):
+        if valid(q, min_constraints) and unique(graph, q, target) and not unique(graph, cue_alone(q), target):
             return q
     return None
+
+
+def is_name_cue(c: dict) -> bool:
+    return c["t"] == "attr" and c["p"] == "name"
+
+
+def cue_alone(query: dict) -> dict:
+    """The query with the target's own attributes left out but its name cue kept: when this is already
+    unique, the cue does the work of the target's description (a title lookup), so the set is refused.
+    Dropping constraints never makes it unique again, so minimising keeps the attributes needed."""
+    return {"vars": query["vars"], "constraints": [c for c in query["constraints"]
+                                                   if not (c["t"] == "attr" and c["s"] == "?x") or is_name_cue(c)]}
 
 
 def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> list[dict]:
@@ -308,7 +320,12 @@ def every_var_described(query: dict) -> bool:
 
 
 def valid(query: dict, min_constraints: int) -> bool:
-    return (len(query["constraints"]) >= min_constraints and len(pages_of(query)) >= 2 and shape_ok(query)
+    """… and a name cue never stands without an attribute of the target beside it."""
+    cons = query["constraints"]
+    if any(is_name_cue(c) for c in cons) and not any(
+            c["t"] == "attr" and c["s"] == "?x" and not is_name_cue(c) for c in cons):
+        return False
+    return (len(cons) >= min_constraints and len(pages_of(query)) >= 2 and shape_ok(query)
             and connected(query) and every_var_described(query))
 
 

@@ -17,13 +17,13 @@ from synth.assemble import to_record
 from synth.config import SynthConfig
 from synth.graph import values as V
 from synth.graph.entities import build_entity_graph
-from synth.graph.sample import SampleConfig, _without, needed, sample_queries
+from synth.graph.sample import SampleConfig, _without, cue_alone, needed, sample_queries, valid
 from synth.graph.solve import matches, unique
 from synth.mine import mine
 from synth.writers.obfuscated import write_obfuscated
 from tests.synth.graph.world import W, fact, music_world, page
 
-ALBUMS = ("Silver_Sky.html", "Blue_Hour.html", "Red_Road.html", "Cak!.html")
+ALBUMS = ("Silver_Sky.html", "Sun_Dance.html", "Blue_Hour.html", "Red_Road.html", "Cak!.html")
 SOUL = {"op": "has", "v": "soul"}
 
 
@@ -33,6 +33,8 @@ def star_world(extra: tuple = ()) -> list:
         page("Silver_Sky.html", "Silver Sky", [
             fact("Type", "Studio album by Ann Ray"), fact("Released", "1961"), fact("Genre", "Soul"),
             fact("Length", "38:30")]),
+        page("Sun_Dance.html", "Sun Dance", [
+            fact("Type", "Studio album by Cy Lowe"), fact("Released", "1968"), fact("Genre", "Jazz")]),
         page("Blue_Hour.html", "Blue Hour", [
             fact("Type", "Studio album by Cy Lowe"), fact("Released", "1965"), fact("Genre", "Jazz"),
             fact("Length", "41:00")]),
@@ -77,8 +79,9 @@ def test_only_the_name_cue_makes_the_star_set_unique() -> None:
     assert sorted(matches(g, soul, stop_after=10)) == sorted([silver, cak])
     cued = {"vars": soul["vars"], "constraints": [*soul["constraints"], cue("S")]}
     assert matches(g, cued, stop_after=10) == [silver] and unique(g, cued, silver)
-    # the cue alone is no question: Cak! is refuted, but nothing else about Silver Sky is unique by it
-    assert matches(g, {"vars": soul["vars"], "constraints": [cue("C")]}, stop_after=10) == [cak]
+    # the cue alone does not single Silver Sky out (Sun Dance shares it): the genre is needed too
+    sun = g.get(W + "Sun_Dance.html").idx
+    assert sorted(matches(g, {"vars": soul["vars"], "constraints": [cue("S", 2)]}, stop_after=10)) == sorted([silver, sun])
 
     got = sample_queries(g, silver, seed=0, tries=40, keep=4)
     assert got, "the star world yields a question about Silver Sky only through the name cue"
@@ -88,7 +91,25 @@ def test_only_the_name_cue_makes_the_star_set_unique() -> None:
         assert nc["value"] == "Silver Sky" and nc["pred"]["letter"] == "S" and nc["url"] == W + "Silver_Sky.html"
         assert needed(g, q, silver)[q["constraints"].index(nc)]  # used only where the set needs it
         assert not unique(g, _without(q, q["constraints"].index(nc)), silver)
+        assert not unique(g, cue_alone(q), silver)  # the target's own attributes are needed beside the cue
+        assert any(c["t"] == "attr" and c["s"] == "?x" and c["p"] == "genre" for c in q["constraints"])
     assert sample_queries(g, silver, seed=0, tries=40, keep=4, cfg=SampleConfig(name_cue=False)) == []
+
+
+def test_a_cue_that_identifies_the_target_on_its_own_is_refused() -> None:
+    """Without Sun Dance, "a two-word title beginning with S" alone singles Silver Sky out among the crawled
+    albums: a title lookup, not a description. No question is made, and a cue never stands alone."""
+    g = build_entity_graph([p for p in star_world() if "Sun_Dance" not in p.url])
+    silver = g.get(W + "Silver_Sky.html").idx
+    assert unique(g, {"vars": {"?x": "album"}, "constraints": [cue("S")]}, silver)
+    assert sample_queries(g, silver, seed=0, tries=40, keep=4) == []
+    lone = {"vars": {"?x": "album", "?y": "album"}, "constraints": [
+        {"t": "rel", "s": "?x", "p": "same_decade_released", "o": "?y", "url": "a"},
+        {"t": "attr", "s": "?y", "p": "genre", "pred": SOUL, "url": "b"},
+        {"t": "attr", "s": "?y", "p": "length", "pred": SOUL, "url": "b"}, {**cue("S"), "url": "a"}]}
+    assert not valid(lone, 3)
+    assert valid({**lone, "constraints": [*lone["constraints"], {"t": "attr", "s": "?x", "p": "genre",
+                                                                  "pred": SOUL, "url": "a"}]}, 3)
 
 
 def test_solver_rejects_a_set_another_entity_shares_with_the_cue() -> None:
