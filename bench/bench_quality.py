@@ -76,22 +76,41 @@ def run_site(name: str, corpus: Path, work: Path) -> tuple[Path, float]:
         return out / name, time.perf_counter() - t0
 
 
+def run_e2h(corpus_run: Path, work: Path) -> tuple[Path, float]:
+    """E2HQA (offline writer, 3 rounds) over a corpus run's own seeds (its seeds/ folder)."""
+    from pipelines.e2h_job import run_e2hqa
+
+    out = work / "runs"
+    shutil.rmtree(out / "e2h", ignore_errors=True)
+    t0 = time.perf_counter()
+    run_e2hqa(corpus_run, None, 3, out, "e2h", llm="offline")
+    return out / "e2h", time.perf_counter() - t0
+
+
 def audited_precision() -> dict[str, str]:
-    """type → "p (95% CI lo–hi, n)" from the scored sheets in bench/audit (``*score*.json``)."""
-    out: dict[str, str] = {}
+    """type → "p (n, 95% CI lo–hi; sheet)" from the scored sheets in bench/audit (``*score*.json``): for each
+    type the largest sample among the sheets of the final code (``*final*``), else among all sheets."""
+    rows: dict[str, list[tuple[bool, int, str]]] = {}
     for path in sorted(AUDIT.glob("*score*.json")):
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-        per_type = data.get("per_type") or data.get("types") or {}
+        per_type = dict(data.get("per_type") or data.get("types") or {})
+        if isinstance(data.get("overall"), dict):
+            per_type.setdefault("all", data["overall"])
         for t, row in per_type.items():
             if not isinstance(row, dict) or "precision" not in row:
                 continue
             lo, hi = row.get("ci_low", row.get("low")), row.get("ci_high", row.get("high"))
             ci = f", 95% CI {lo:.0%}–{hi:.0%}" if isinstance(lo, float) and isinstance(hi, float) else ""
-            out.setdefault(t, f"{row['precision']:.0%} (n={row.get('n', '?')}{ci}; {path.name})")
-    return out
+            n = int(row.get("n") or 0)
+            text = f"{row['precision']:.0%} (n={n}{ci}; {path.name})"
+            rows.setdefault(t, []).append(("final" in path.name, n, text))
+    return {t: max(found)[2] for t, found in rows.items()}
+
+
+AUDITED_SITES = {"raycharles", "arxiv", "github", "raycharles-e2h"}  # the sites the committed sheets sampled
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default=",".join(SITES))
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS-quality.md")
     ap.add_argument("--quick", action="store_true", help="Ray Charles only")
+    ap.add_argument("--measure-only", action="store_true",
+                    help="measure the runs already in --work/runs (no crawl, no job): e.g. after new audit sheets")
     args = ap.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus not found at {args.corpus}: skipped")
@@ -114,18 +135,42 @@ def main(argv: list[str] | None = None) -> int:
              "Precision: hand-audited sheets in `bench/audit/` where there are any.", ""]
     summary = {}
     for name in names:
-        run, seconds = run_site(name, corpus, args.work)
+        if args.measure_only:
+            run, seconds = args.work / "runs" / name, float("nan")
+            if not (run / "manifest.json").is_file():
+                print(f"{run}: no finished run to measure: skipped")
+                continue
+        else:
+            run, seconds = run_site(name, corpus, args.work)
         result = measure(run)
         pages = json.loads((run / "manifest.json").read_text()).get("funnel", {}).get("pages_fetched", "?")
-        lines += [f"#### {name} ({pages} pages, {seconds:.0f} s)", "", *markdown_table(result, precision), ""]
+        took = "" if args.measure_only else f", {seconds:.0f} s"
+        shown = precision if name in AUDITED_SITES else {}
+        lines += [f"#### {name} ({pages} pages{took})", "", *markdown_table(result, shown), ""]
         for t, q in result.items():
             if q.examples:
                 lines.append(f"- {t}: " + " · ".join(f"“{e}”" for e in q.examples[:2]))
         lines.append("")
         summary[name] = {t: q.__dict__ for t, q in result.items()}
         print("\n".join(lines[-(len(result) + 6):]))
+        if name == "raycharles":  # E2HQA over the same crawl: its single-hop questions (seeds/) made hard
+            if args.measure_only:
+                e2h_run = args.work / "runs" / "e2h"
+            else:
+                e2h_run, _ = run_e2h(run, args.work)
+            result = measure(e2h_run, types=["e2h"], pages_from=run)
+            lines += [f"#### raycharles E2HQA (3 rounds over the run's seeds/, offline writer; kept per 100 pages "
+                      f"of the {pages}-page crawl)", "",
+                      *markdown_table({t: q for t, q in result.items() if t == "e2h"}, precision), ""]
+            for t, q in result.items():
+                if t == "e2h" and q.examples:
+                    lines.append(f"- {t}: " + " · ".join(f"“{e}”" for e in q.examples[:2]))
+            lines.append("")
+            summary["raycharles-e2h"] = {t: q.__dict__ for t, q in result.items()}
     args.out.write_text("\n".join(lines) + "\n")
     (args.work / "quality.json").write_text(json.dumps(summary, indent=2, default=str))
+    if args.measure_only:
+        print("(measured the existing runs only)")
     print(f"wrote {args.out}")
     return 0
 

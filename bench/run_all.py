@@ -69,7 +69,7 @@ SPECS: dict[str, Spec] = {
 # Result files no benchmark writes (hand audits, one-off measurements): shown after the benchmarks, in
 # this order, then any other RESULTS-*.md nobody claims, so a re-render never drops them.
 NOTES_ORDER = ("RESULTS-audit.md", "RESULTS-correctness.md", "RESULTS-obfuscated.md", "RESULTS-agents.md",
-               "RESULTS-e2h-seeds.md")
+               "RESULTS-e2h-seeds.md", "RESULTS-dedup-populated.md")
 
 
 @dataclass
@@ -300,8 +300,11 @@ def goals_table() -> list[str]:
     """One row per goal: (what, measured, goal, verdict)."""
     rows = [*goal_crawl(),
             *goal_e2e(), *goal_llm(), ("dedup: MinHash-LSH vs exact Jaccard", *goal_dedup())]
+    # goals measured outside this script (hand audits, one-off runs): table rows kept in bench/GOALS-extra.md
+    extra = BENCH / "GOALS-extra.md"
+    kept = [ln for ln in extra.read_text(encoding="utf-8").splitlines() if ln.startswith("| ")] if extra.is_file() else []
     return ["| benchmark | measured | goal | verdict |", "|---|---|---|---|",
-            *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)]
+            *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows), *kept]
 
 
 # --- the document --------------------------------------------------------------------------------------

@@ -107,12 +107,16 @@ def _shortcut_index(run: Path):
 
 
 def measure(run_dir: Path | str, *, types: Iterable[str] | None = None, examples: int = 3,
-            shortcut: bool = True) -> dict[str, TypeQuality]:
-    """The figures above for every question type kept in ``run_dir/qa`` (plus ``all``)."""
+            shortcut: bool = True, pages_from: Path | str | None = None) -> dict[str, TypeQuality]:
+    """The figures above for every question type kept in ``run_dir/qa`` (plus ``all``).
+
+    ``pages_from``: the run whose ``pages/`` the questions were made from, when it is another run
+    (an E2HQA run reads its corpus run's pages)."""
     run = Path(run_dir)
-    pages = read_table(run / "pages", Page, columns=["url"]).num_rows
-    names = _page_names(run)
-    index = _shortcut_index(run) if shortcut else None
+    corpus = Path(pages_from) if pages_from is not None else run
+    pages = read_table(corpus / "pages", Page, columns=["url"]).num_rows
+    names = _page_names(corpus)
+    index = _shortcut_index(corpus) if shortcut else None
     rank_fn = None
     if index is not None:
         from filters.shortcut import shortcut_rank as rank_fn  # type: ignore[no-redef]
