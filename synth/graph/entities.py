@@ -133,10 +133,24 @@ _PERSON_NOUN = re.compile(r"(er|or|ist|ian|ess|ant|ent|man|woman|singer|star|poe
                          re.I)
 
 
+# a trailing "(…)" that ends in one of these is a Wikipedia disambiguator ("(2005 film)", "(Ray Charles album)")
+_DISAMBIG_NOUN = re.compile(r"\b(?:film|movie|album|song|single|ep|band|group|musician|singer|novel|book|play|"
+                            r"musical|soundtrack|series|tv series|sitcom|episode|comics?|video game|game)\s*$", re.I)
+# … and one naming an edition or version is part of the title ("Disciple (Special Edition)")
+_EDITION = re.compile(r"\b(?:edition|version|remaster(?:ed)?|reissue|deluxe|expanded|anniversary|live|"
+                      r"vol(?:ume)?\.?\s*\w+|part\s+\w+|pt\.\s*\w+|remix(?:es)?|mono|stereo|bonus|acoustic|"
+                      r"instrumental|demos?|unplugged|revisited|redux)\b", re.I)
+
+
 def base_name(name: str) -> str:
-    """A page title without its disambiguation: "Unchain My Heart (song)" → "Unchain My Heart"."""
-    s = strip_quotes(re.sub(r"\s*\([^()]*\)\s*$", "", clean(name)))
-    return s or strip_quotes(clean(name))
+    """A page title without its disambiguation: "Unchain My Heart (song)" → "Unchain My Heart";
+    an edition or version qualifier stays: "Disciple (Special Edition)" is another record than "Disciple"."""
+    full = clean(name)
+    m = re.search(r"\s*\(([^()]*)\)\s*$", full)
+    if m and not _DISAMBIG_NOUN.search(m.group(1)) and _EDITION.search(m.group(1)):
+        return strip_quotes(full) or full
+    s = strip_quotes(full[:m.start()] if m else full)
+    return s or strip_quotes(full)
 
 
 @dataclass(slots=True)

@@ -388,7 +388,7 @@ def name_cues(name: str, part: str) -> list[dict]:
         return []
     n = len(name_words(name))
     out = [{"op": "namecue", "part": part, "letter": w[:1].upper(), "words": None}]
-    if n in NAME_WORDS and not (person and n == 2):  # "a two-word name" adds nothing to a surname
+    if n in NAME_WORDS and not (person and n == 2) and "(" not in name:  # "(Special Edition)": count unclear  # "a two-word name" adds nothing to a surname
         out.append({"op": "namecue", "part": part, "letter": w[:1].upper(), "words": n})
     return out
 

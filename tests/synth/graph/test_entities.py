@@ -66,6 +66,26 @@ def test_real_kiwix_album_page() -> None:
 def test_base_name() -> None:
     assert base_name("Unchain My Heart (song)") == "Unchain My Heart"
     assert base_name('"Crying Time"') == "Crying Time"
+    assert base_name("Crash (2005 film)") == "Crash"
+    assert base_name("Live in Concert (Ray Charles album)") == "Live in Concert"
+    assert base_name("Alive (live album)") == "Alive"
+
+
+def test_edition_qualifier_is_part_of_the_name_and_its_cue() -> None:
+    """Audit row 48: "Disciple (Special Edition)" is another record than "Disciple" (2005); answering or
+    name-cueing it as "Disciple" (a one-word title) names the other record."""
+    from synth.graph import values as V
+    from tests.synth.graph.world import fact, page
+
+    for title in ("Disciple (Special Edition)", "Genius (Deluxe Edition)", "Soul (Remastered)", "Hits (Volume 2)",
+                  "Blue (Expanded Edition)", "Night (Live)"):
+        assert base_name(title) == title
+    g = build_entity_graph([page("Disciple_(Special_Edition).html", "Disciple (Special Edition)", [
+        fact("Type", "Studio album by Disciple"), fact("Released", "June 6, 2006"), fact("Length", "59:36")])])
+    e = g.entities[0]
+    assert e.name == "Disciple (Special Edition)"
+    cues = V.name_cues(e.name, "title")
+    assert cues and all(c["words"] is None for c in cues)  # never "a one-word title"
 
 
 def test_relation_facts_without_links_resolve_by_name_and_kind() -> None:
