@@ -135,6 +135,8 @@ REL: dict[str, dict[str, list[tuple[str, str]]]] = {
     "links": {"s": [("whose encyclopedia article links to {y}", "has an encyclopedia article that links to {y}")],
               "o": [("linked from the encyclopedia article on {y}", "is linked from the encyclopedia article on {y}")]},
 }
+# relations whose object (``o``) is the person or group acting on the subject work ("X was recorded by Y")
+AGENT_RELS = {"by", "writer", "composer", "producer", "director", "starring"}
 TIME_VERBS = {"released": ["came out", "was released", "appeared"], "recorded": ["was recorded", "was put on tape"],
               "founded": ["was founded", "was established"], "born": ["was born", "came into the world"]}
 ARTICLE = re.compile(r"^[aeiou]", re.I)
@@ -235,6 +237,16 @@ class Realiser:
             return f"{head} {mods[0]}", left
         return f"{head} {mods[0]} and {mods[1]}", left
 
+    @staticmethod
+    def agent_object(c: dict, var: str) -> bool:
+        """``var`` is the work a person or group acts on in ``c`` ("the singer recorded {var}")."""
+        return c["p"] in AGENT_RELS and c["s"] == var
+
+    @staticmethod
+    def split_dates(attrs: list[dict]) -> tuple[list[dict], list[dict]]:
+        """A work's date attributes apart: they are stated of the work, never inside a person's act."""
+        return ([c for c in attrs if c.get("vkind") != "date"], [c for c in attrs if c.get("vkind") == "date"])
+
     # --- the plan ---------------------------------------------------------------------------------
     def tree(self) -> tuple[list[tuple[dict, str, str]], list[dict]]:
         """Relation constraints as (constraint, parent var, child var) from ?x outwards; extra edges."""
@@ -278,9 +290,12 @@ class Realiser:
         nps: dict[str, str] = {}
         later: list[str] = []
         for _c, _parent, child in sorted(edges, key=lambda e: e[1] != "?x"):
-            np, left = self.np(child, attrs[child], 1)
+            mine, dates = attrs[child], []
+            if self.agent_object(_c, child):  # "the singer recorded an album recorded in ..." reads as her act
+                mine, dates = self.split_dates(mine)
+            np, left = self.np(child, mine, 1)
             nps[child] = np
-            for c2 in left:
+            for c2 in left + dates:
                 subj = (f"That other {self.noun(child)}" if self.noun(child) == xnoun else
                         rng.choice(NEIGHBOUR_SUBJECT).format(noun=self.noun(child)))
                 later.append(f"{subj} {self.attr_clause(c2, 1)}.")
@@ -298,7 +313,9 @@ class Realiser:
             # neighbour first: "An American singer born in the 1930s recorded a soul single ..."
             c, parent, child = x_rel_edges[0]
             side = "o" if c["s"] == parent else "s"  # seen from the neighbour
-            xnp, x_left = self.np("?x", x_attrs, 1)
+            mine, dates = self.split_dates(x_attrs) if self.agent_object(c, "?x") else (x_attrs, [])
+            xnp, x_left = self.np("?x", mine, 1)
+            x_left = x_left + dates  # told of the work in its own sentence
             pred = self.rel_clause(c, side, xnp, 1)
             sentences.append(f"{_cap(nps[child])} {pred}.")
             self.neighbour_first = True  # "Who am I describing?" would point at that neighbour

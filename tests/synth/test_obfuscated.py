@@ -142,3 +142,40 @@ def test_obfuscated_candidates_have_a_page_budget_of_their_own() -> None:
     assert set(per_page.values()) == {1}
     dropped = [r for r in rejects if r.reason == "page_cap"]
     assert dropped and len(dropped) == len(alone) - len(capped) == counters.get("mine/dropped/page_cap")
+
+
+def test_a_works_date_is_stated_of_the_work_not_as_the_persons_act() -> None:
+    """Audit row 31: "The singer recorded a compilation album recorded sometime between 2003 and 2008" told
+    the album's recording date as the singer's act; under every plan the date is a sentence about the work."""
+    import random
+    import re
+
+    from synth.writers.obfuscated import Realiser
+
+    date = {"op": "year", "lo": 2003, "hi": 2008}
+    for x_is_person in (True, False):
+        slots = {
+            "vars": {"?x": {"kind": "song", "noun": "single"}, "?y": {"kind": "person", "noun": "singer"},
+                     "?z": {"kind": "album", "noun": "compilation album"}},
+            "constraints": [
+                {"t": "rel", "s": "?x", "p": "by", "o": "?y"},
+                {"t": "rel", "s": "?z", "p": "by", "o": "?y"},
+                {"t": "attr", "s": "?z", "p": "recorded", "vkind": "date", "pred": date},
+                {"t": "attr", "s": "?x", "p": "released", "vkind": "date", "pred": {"op": "year", "lo": 1956, "hi": 1964}},
+            ],
+        }
+        if x_is_person:  # the singer asked for, the album a neighbour
+            slots["vars"] = {"?x": {"kind": "person", "noun": "singer"}, "?z": {"kind": "album", "noun": "compilation album"}}
+            slots["constraints"] = [{"t": "rel", "s": "?z", "p": "by", "o": "?x"},
+                                    {"t": "attr", "s": "?z", "p": "recorded", "vkind": "date", "pred": date}]
+        seen = 0
+        for seed in range(60):
+            q = Realiser(slots, random.Random(seed)).describe()
+            for sent in re.split(r"(?<=[.?])\s+", q):
+                if "2003" in sent or "1956" in sent:
+                    seen += 1
+                    # the date's sentence is about the work, never "<person> recorded/produced ... <date>"
+                    assert not re.search(r"\b(recorded|wrote|produced|counts)\b.*\b(sometime|between|the \d)", sent) \
+                        or re.match(r"(That|This|The|In|Sometime)\b.*\b(album|single)\b", sent), sent
+                    assert "singer" not in sent.split("2003")[0].split("1956")[0] or "recorded by" in sent, sent
+        assert seen >= 60
