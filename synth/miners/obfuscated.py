@@ -27,7 +27,7 @@ from synth.graph.entities import EntityGraph, build_entity_graph
 from synth.graph.sample import SampleConfig, needed, sample_queries, shape_signature
 from synth.graph.values import person_names, value_phrase
 from synth.miners.base import Graph, MineContext, make_candidate
-from synth.text import contains, norm
+from synth.text import contains, name_variants, norm
 from synth.writers import obfuscated as W
 
 ATTR_ANSWERS = ("producer", "writer", "director")  # not labels: "Atlantic" is on most pages (87% fail the one-search gate)
@@ -126,6 +126,15 @@ class ObfuscatedMiner:
             for key in ATTR_ANSWERS:
                 if key in e.attrs:
                     self._common[(key, norm(re.sub(r"\(.*?\)", "", e.attrs[key].raw)))] += 1
+        # credits of the same relation on other pages that may be about the same record: the artist's
+        # other records and any page with the same name and kind (a second URL, a reissue)
+        self._credits: dict[tuple[str, str], list[tuple[int, frozenset[str]]]] = defaultdict(list)
+        for e in eg:
+            for key in ATTR_ANSWERS:
+                if key in e.attrs:
+                    names = frozenset(norm(n) for n in person_names(e.attrs[key].raw) if norm(n))
+                    for group in {f"by:{e.by}" if e.by else "", f"name:{e.kind}:{norm(e.name)}"} - {""}:
+                        self._credits[(key, group)].append((e.idx, names))
         scfg = SampleConfig(min_constraints=cfg.obfuscated_min_constraints, link_relation=cfg.obfuscated_links,
                             max_constraints=cfg.obfuscated_max_constraints,
                             shared_values=cfg.obfuscated_shared_values)
@@ -159,6 +168,28 @@ class ObfuscatedMiner:
                 continue
             per_shape[sig] += 1
             yield c
+
+    def _contradicted(self, eg: EntityGraph, target: int, key: str, value: str) -> bool:
+        """Whether another crawled page's row of the same relation may state a different value for the
+        same record: a page with the same name and kind crediting someone else, or a record of the same
+        artist crediting a different person who shares the answer's given name or surname ("Zenas Harris"
+        in one infobox, "Zenas Sears" for the same recording on two others). Unsure counts as contradicted."""
+        ent = eg.entities[target]
+        v = norm(value)
+        vw = v.split()
+        if not vw:
+            return True
+        for idx, names in self._credits.get((key, f"name:{ent.kind}:{norm(ent.name)}"), ()):
+            if idx != target and names and v not in names and not any(name_variants(n, v) for n in names):
+                return True
+        for idx, names in self._credits.get((key, f"by:{ent.by}"), ()) if ent.by else ():
+            if idx == target:
+                continue
+            for n in names:
+                nw = n.split()
+                if n != v and not name_variants(n, v) and (nw[0] == vw[0] or nw[-1] == vw[-1]):
+                    return True
+        return False
 
     @staticmethod
     def _tellable(eg: EntityGraph, ctx: MineContext, query: dict, binding: dict[str, int]) -> bool:
@@ -202,6 +233,9 @@ class ObfuscatedMiner:
                     continue  # "Sid Feller" produced many crawled records: a guess, and on every list page
                 if key == "label" and len(value) < 3:
                     continue
+                if self._contradicted(eg, ent.idx, key, value):
+                    ctx.counters.inc(f"mine/obfuscated/attr_answer_contradicted/{key}")
+                    continue  # "Producer: Zenas Harris" here, "Zenas Sears" for the same concert elsewhere
                 asks.append(({"what": "attr", "p": key}, value, [], a.snippet))
                 if len(asks) > MAX_ATTR_ASKS:
                     break

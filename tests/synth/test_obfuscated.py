@@ -179,3 +179,30 @@ def test_a_works_date_is_stated_of_the_work_not_as_the_persons_act() -> None:
                         or re.match(r"(That|This|The|In|Sometime)\b.*\b(album|single)\b", sent), sent
                     assert "singer" not in sent.split("2003")[0].split("1956")[0] or "recorded by" in sent, sent
         assert seen >= 60
+
+
+def test_an_attribute_another_page_contradicts_is_not_asked() -> None:
+    """Audit row 8: "Who produced Ray Charles in Person?" answered "Zenas Harris" (its infobox) while two other
+    crawled records of the same artist credit "Zenas Sears" for that recording. A credit that another page
+    of the same relation may contradict is not asked: a different person sharing the given name or surname
+    on a record of the same artist, or a page of the same name and kind crediting someone else."""
+    from tests.synth.graph.world import fact, page
+
+    base, _, _ = mined()
+    asked = {(c.subject, c.answer) for c in base if c.relation == "producer"}
+    assert {("Red Road", "Tom Dowd"), ("Grey Noon", "Sid Feller"), ("Low Tide", "Jerry Wexler")} <= asked
+
+    world = [*music_world(),
+             page("Red_Road_Live.html", "Red Road Live", [
+                 fact("Type", "Live album by Bo Tate", "Bo_Tate.html"), fact("Released", "1977"),
+                 fact("Producer", "Tom Wilson / Bob Johnston")]),
+             page("Grey_Noon_(album).html", "Grey Noon (album)", [
+                 fact("Type", "Studio album by Ann Ray", "Ann_Ray.html"), fact("Producer", "Quincy Jones")])]
+    counters = Counters()
+    cands = list(mine(world, SynthConfig(miners=["obfuscated"]), counters, lambda r: None))
+    asked = {(c.subject, c.answer) for c in cands if c.relation == "producer"}
+    assert ("Red Road", "Tom Dowd") not in asked      # "Tom Wilson" produced a record of the same artist
+    assert ("Grey Noon", "Sid Feller") not in asked   # the other "Grey Noon" page credits Quincy Jones
+    assert ("Low Tide", "Jerry Wexler") in asked      # no other page says otherwise
+    assert any(c.subject == "Red Road" for c in cands)  # the records are still asked by name
+    assert counters.get("mine/obfuscated/attr_answer_contradicted/producer") > 0
