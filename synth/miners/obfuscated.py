@@ -31,6 +31,9 @@ from synth.text import contains, name_variants, norm
 from synth.writers import obfuscated as W
 
 ATTR_ANSWERS = ("producer", "writer", "director")  # not labels: "Atlantic" is on most pages (87% fail the one-search gate)
+# a role in brackets after a credit ("Producer: Tom Dowd (engineer)") says the person did something else
+ROLE_QUALIFIER = re.compile(r"\b(?:engineer|engineering|arrange|arranger|arrangements?|conduct|conductor|mix|mixing|"
+                            r"mixed|master|mastering|remaster|executive|reissue|compil\w*|assist\w*|associate)\b", re.I)
 COMMON_ANSWER = 3  # an attribute value shared by this many crawled entities is not asked
 MAX_ATTR_ASKS = 1  # questions per subgraph that ask an attribute of the target instead of its name
 TARGET_KINDS = ("song", "album", "film", "person", "band", "tv series", "place", "organisation", "paper",
@@ -233,6 +236,9 @@ class ObfuscatedMiner:
                     continue  # "Sid Feller" produced many crawled records: a guess, and on every list page
                 if key == "label" and len(value) < 3:
                     continue
+                if ROLE_QUALIFIER.search(" ".join(re.findall(r"\((.*?)\)", a.raw))):
+                    ctx.counters.inc(f"mine/obfuscated/attr_answer_other_role/{key}")
+                    continue  # "Producer: Tom Dowd (engineer)": the row itself says he did something else
                 if self._contradicted(eg, ent.idx, key, value):
                     ctx.counters.inc(f"mine/obfuscated/attr_answer_contradicted/{key}")
                     continue  # "Producer: Zenas Harris" here, "Zenas Sears" for the same concert elsewhere

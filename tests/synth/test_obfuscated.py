@@ -206,3 +206,20 @@ def test_an_attribute_another_page_contradicts_is_not_asked() -> None:
     assert ("Low Tide", "Jerry Wexler") in asked      # no other page says otherwise
     assert any(c.subject == "Red Road" for c in cands)  # the records are still asked by name
     assert counters.get("mine/obfuscated/attr_answer_contradicted/producer") > 0
+
+
+def test_a_credit_whose_row_names_another_role_is_not_asked() -> None:
+    """Ray Charles at Newport: "Producer: Tom Dowd (engineer)" is not "Who produced it? Tom Dowd"."""
+    from tests.synth.graph.world import fact, page
+
+    world = [p for p in music_world() if not p.url.endswith("/Red_Road.html")]
+    world.append(page("Red_Road.html", "Red Road", [
+        fact("Type", "Studio album by Bo Tate", "Bo_Tate.html"), fact("Released", "1975"),
+        fact("Genre", "Rock"), fact("Length", "44:10"), fact("Label", "Columbia"),
+        fact("Producer", "Tom Dowd (engineer)")]))
+    counters = Counters()
+    cands = list(mine(world, SynthConfig(miners=["obfuscated"]), counters, lambda r: None))
+    assert any(c.subject == "Red Road" for c in cands)
+    assert not [c for c in cands if c.subject == "Red Road" and c.relation == "producer"]
+    assert ("Low Tide", "Jerry Wexler") in {(c.subject, c.answer) for c in cands if c.relation == "producer"}
+    assert counters.get("mine/obfuscated/attr_answer_other_role/producer") > 0
