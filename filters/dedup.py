@@ -420,7 +420,18 @@ _CLAIM_GLOB = "claim-*.parquet"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-class LocalIndex:
+class _ClaimingIndex:
+    """What the two persistent indexes share: ``add`` is a claim and a commit under the index's mutex."""
+
+    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
+        """Claim and commit at once."""
+        with self.mutex():
+            self.fresh()
+            self.claim(items)
+        return self.commit()
+
+
+class LocalIndex(_ClaimingIndex):
     """Append-only Parquet segments in a folder, loaded into an in-memory datasketch LSH.
 
     A claim is a ``claim-*.parquet`` file whose run holds an exclusive ``flock`` on the claim's
@@ -597,18 +608,11 @@ class LocalIndex:
                 self._loaded.discard(path.name)
             self._mine.clear()
 
-    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
-        """Claim and commit at once."""
-        with self.mutex():
-            self.fresh()
-            self.claim(items)
-        return self.commit()
-
     def close(self) -> None:
         self.release()
 
 
-class RedisIndex:
+class RedisIndex(_ClaimingIndex):
     """datasketch ``MinHashLSH`` on Redis storage plus a meta hash; shared by every run that uses it.
 
     Claims: under a Redis lock (``<prefix>:claim-lock``, redis-py's ``Lock``), a run reads the ids
@@ -729,13 +733,6 @@ class RedisIndex:
         for i in ids:
             self.lsh.remove(i.encode())
         self._mine.clear()
-
-    def add(self, items: list[tuple[Entry, MinHash]]) -> int:
-        """Claim and commit at once."""
-        with self.mutex():
-            self.fresh()
-            self.claim(items)
-        return self.commit()
 
     def close(self) -> None:
         self.release()
