@@ -20,7 +20,6 @@ Per type, over the kept questions of ``qa/``:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -28,17 +27,11 @@ from pathlib import Path
 
 from pipelines.shards import iter_records, read_table
 from schemas.records import Page, QARecord
+from synth.search import fold
 
 SKELETON_TOKENS = 6
 _QUOTED = re.compile(r"[“\"«„‘][^”\"»“’]{1,200}[”\"»“’]")
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """Lower case, accents off, whitespace collapsed."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.lower().split())
 
 
 def skeleton(question: str, n: int = SKELETON_TOKENS) -> str:
@@ -61,13 +54,9 @@ def skeleton(question: str, n: int = SKELETON_TOKENS) -> str:
 
 
 def names_page(question: str, names: Iterable[str]) -> bool:
-    """Whether the question names one of ``names`` (whole words, folded)."""
-    q = f" {' '.join(_TOKEN.findall(fold(question)))} "
-    for name in names:
-        words = " ".join(_TOKEN.findall(fold(name)))
-        if len(words) >= 3 and f" {words} " in q:
-            return True
-    return False
+    """Whether the question names one of ``names`` (whole words, folded as the search index folds)."""
+    q = f" {fold(question)} "
+    return any(len(f := fold(name)) >= 3 and f" {f} " in q for name in names)
 
 
 @dataclass
