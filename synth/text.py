@@ -255,6 +255,11 @@ _ORDINALS = ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "
 def ordinal(n: int) -> str:
     if 0 <= n < len(_ORDINALS):
         return _ORDINALS[n]
+    return numeric_ordinal(n)
+
+
+def numeric_ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 11th, 20th, 21st ..."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 

@@ -20,7 +20,7 @@ import math
 import random
 import re
 
-from synth.text import norm
+from synth.text import norm, numeric_ordinal
 
 YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 DURATION = re.compile(r"(?<![\d:])(\d{1,3}):([0-5]\d)(?::([0-5]\d))?(?![\d:])")
@@ -264,10 +264,6 @@ def obfuscate_year(year: int, rng: random.Random) -> list[dict]:
     return out
 
 
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
-
-
 def year_phrase(p: dict) -> str:
     lo, hi = p["lo"], p["hi"]
     style = p.get("style")
@@ -280,7 +276,7 @@ def year_phrase(p: dict) -> str:
     if style == "late":
         return f"the late {lo - 7}s"
     if style == "half":
-        return f"the {p['half']} half of the {_ordinal(p['century'])} century"
+        return f"the {p['half']} half of the {numeric_ordinal(p['century'])} century"
     return f"sometime between {lo} and {hi}"
 
 
