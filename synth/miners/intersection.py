@@ -1,17 +1,25 @@
 """INTERSECTION: the items two pages' enumerations of the same thing share (two albums'
 personnel, two papers' authors, two artists' genres, two repositories' topics).
 
-Enumerations are grouped by what they list (the label's noun, else the top heading: "Personnel ›
-Side one" and "Personnel › Side two" of one page form its "Personnel"); items are compared by the
-entity they name ("Clark Terry - trumpet" → "clark terry"; an item linked to a crawled page by that
-page's name, an unlinked one by the one page an alias names: ``Graph.entity_key``). The shared items, computed here, are the
+Enumerations are grouped by the section the question names (the label's heading when the label is
+a noun, else the top heading): the set is every list and table under that heading and its
+subheadings ("Personnel", "Personnel › 1997 Rhino CD re-issue bonus track personnel"; "Personnel ›
+Side one" and "Personnel › Side two"), never one of them; a page's chart tables form one set. Items
+are compared by the entity they name ("Clark Terry - trumpet" → "clark terry"; an item linked to a
+crawled page by that page's name, an unlinked one by the one page an alias names:
+``Graph.entity_key``), folded (``fold_key``: "U.K. Singles" / "UK Singles Chart"), and two items
+linking one page are one. The shared items, computed here, are the
 answer ("A, B and C", or "A; B" when an item has an "and" of its own). Common items that name one of
 the two pages' subjects are set aside (the question says "Besides X, …"). Drops: ``too_many_shared``,
 ``identical_enumerations``, ``shared_names_subject`` (only the pages' own subjects are shared),
 ``answer_is_root`` (only the crawl's root entity is shared), ``volatile`` (topics, releases...),
 ``answer_not_listable`` (several items, one with a comma), ``name_variants`` (an item of one list
 and an item of the other may be one person under two forms of the name, "Milt Turner" / "Milton
-Turner", and no link says: the answer would leave out or guess), ``pair_cap``. In a list of people, a
+Turner", and no link says: the answer would leave out or guess), ``near_match`` (an unshared item
+of each list may still be one entity: the words of one are all words of the other, "Stevie Wonder"
+/ "Little Stevie Wonder on the 1962 album …"), ``section_mixed`` (the section also holds a chart
+table, a navigation box or a changing list), ``section_name_ambiguous`` (two sections of the page
+have the name the question would use), ``pair_cap``. In a list of people, a
 shared item that is no person ("The Raelets") is set aside like a subject ("Besides … The Raelets, …").
 """
 
@@ -24,7 +32,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import ClassVar
 
-from schemas.records import Candidate, Evidence
+from schemas.records import Candidate, Enumeration, Evidence
 from synth.miners.base import Graph, MineContext, Node, lang, make_candidate, merge_paths
 from synth.miners.count import _PEOPLE
 from synth.text import (
@@ -37,6 +45,7 @@ from synth.text import (
     norm,
     person_like,
     singular,
+    url_key,
 )
 from synth.volatile import volatile_enumeration
 
@@ -52,6 +61,7 @@ class _Set:
     parts: list[str] = field(default_factory=list)  # sections merged into this set
     items: dict[str, str] = field(default_factory=dict)  # key → display name (first seen)
     links: dict[str, str] = field(default_factory=dict)  # key → the crawled page the item links ('' if none)
+    targets: dict[str, str] = field(default_factory=dict)  # key → the page the item links, crawled or not
     raw: list[str] = field(default_factory=list)
 
 
@@ -70,6 +80,77 @@ def _name_variant(a: _Set, b: _Set) -> str:
     return ""
 
 
+def _scope(enum: Enumeration, label: str) -> tuple[str, ...]:
+    """The heading path of the section a question about ``enum`` names ("listed in the “{label}”
+    section"): its section path down to the heading ``label`` is; () when the label is no heading
+    of the path (an infobox row, a paper's authors)."""
+    parts = [p.strip() for p in enum.section.split(" › ")] if enum.section else []
+    for i in range(len(parts) - 1, -1, -1):
+        if norm(parts[i]) == norm(label):
+            return tuple(parts[: i + 1])
+    return ()
+
+
+def _under(enum: Enumeration, scope: tuple[str, ...]) -> bool:
+    """Whether ``enum`` sits under the heading path ``scope`` (at it or in a subsection)."""
+    parts = tuple(p.strip() for p in enum.section.split(" › ")) if enum.section else ()
+    return bool(enum.items) and parts[: len(scope)] == scope
+
+
+_ARTICLES = {"the", "a", "an"}
+_STOP = _ARTICLES | {"and", "of", "on", "in", "to", "with", "by", "for", "at"}
+
+
+def fold_key(key: str, chart: bool = False) -> str:
+    """An entity key with the spelling differences of one name folded: a run of one-letter words is
+    an abbreviation written with dots ("u k singles" of "U.K. Singles" → "uk singles"), a leading
+    article goes, and a chart's name loses its "Chart" suffix and the "US" before "Billboard"
+    ("UK Singles Chart" → "uk singles", "U.S. Billboard Hot 100" → "billboard hot 100")."""
+    words: list[str] = []
+    run = ""
+    for w in key.split():
+        if len(w) == 1 and w.isalpha():
+            run += w
+            continue
+        if run:
+            words.append(run)
+            run = ""
+        words.append(w)
+    if run:
+        words.append(run)
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    if chart:
+        if len(words) > 1 and words[-1] in ("chart", "charts"):
+            words = words[:-1]
+        if len(words) > 1 and words[0] == "us" and words[1] == "billboard":
+            words = words[1:]
+    return " ".join(words)
+
+
+def _tokens(key: str) -> frozenset[str]:
+    return frozenset(w for w in key.split() if w not in _STOP)
+
+
+def near_match(a: _Set, b: _Set) -> str:
+    """'A / B' when an item only ``a`` lists and an item only ``b`` lists may be one entity that no
+    key matched: both link one page, or the words of one are all words of the other ("Stevie Wonder"
+    / "Little Stevie Wonder on the 1962 album Tribute to Uncle Ray", "Tom Dowd" / "Bill Schwartau and
+    Tom Dowd"); '' when none. Name matching is never complete: such a pair is not asked."""
+    only_b = [(kb, _tokens(kb)) for kb in b.items if kb not in a.items]
+    for ka in a.items:
+        if ka in b.items:
+            continue
+        ta = _tokens(ka)
+        for kb, tb in only_b:
+            if a.targets.get(ka) and a.targets.get(ka) == b.targets.get(kb):
+                return f"{a.items[ka]!r} / {b.items[kb]!r} (one link)"
+            small, big = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+            if len(small) >= 2 and small <= big:
+                return f"{a.items[ka]!r} / {b.items[kb]!r}"
+    return ""
+
+
 def group_of(label: str, section: str) -> tuple[str, str]:
     """(group key, question label) of an enumeration."""
     noun = label_noun(label)
@@ -84,37 +165,103 @@ class IntersectionMiner:
 
     def mine(self, graph: Graph, ctx: MineContext) -> Iterator[Candidate]:
         sets: dict[str, list[_Set]] = defaultdict(list)
+        link_keys: dict[str, dict[str, str]] = defaultdict(dict)  # group → link target → key
         for node in graph:
             if not node.name:
                 continue
-            mine: dict[str, _Set] = {}
-            for enum in node.enumerations:
-                if enum.kind in _SKIP_KINDS or not enum.items:
-                    continue
-                if volatile_enumeration(enum, node.url):
-                    ctx.reject("volatile", ("enum", node.url, enum.kind, enum.label, enum.section), url=node.url,
-                               detail=f"{enum.kind} {enum.label!r} changes on the live site")
-                    continue
+            for s in self._sets(graph, node, ctx, link_keys):
+                if len(s.items) >= 2:
+                    sets[s.group].append(s)
+        for group in sorted(sets):
+            yield from self._group(graph, group, sets[group], ctx)
+
+    def _sets(self, graph: Graph, node: Node, ctx: MineContext, link_keys: dict[str, dict[str, str]]) -> list[_Set]:
+        """The page's sets: one per section a question can name ("listed in the “Personnel”
+        section"), made of every list and table under that heading and its subheadings (the album's
+        personnel and a reissue's bonus-track personnel are one section); the page's chart tables
+        form one set; other enumerations (infobox rows, author lists) one set per group. A section
+        that holds lists of different things (a chart table beside a list), or a list that is not
+        compared (volatile, navbox), or whose name another section of the page also has, is not
+        asked (``section_mixed`` / ``section_name_ambiguous``)."""
+        usable: list[tuple[Enumeration, bool]] = []  # (enumeration, chart?) of the lists compared
+        unusable: list[Enumeration] = []
+        for enum in node.enumerations:
+            if not enum.items:
+                continue
+            if enum.kind in _SKIP_KINDS:
+                unusable.append(enum)
+                continue
+            if volatile_enumeration(enum, node.url):
+                ctx.reject("volatile", ("enum", node.url, enum.kind, enum.label, enum.section), url=node.url,
+                           detail=f"{enum.kind} {enum.label!r} changes on the live site")
+                unusable.append(enum)
+                continue
+            usable.append((enum, chart_items(enum.items)))
+        made: dict[tuple, _Set] = {}
+        members: dict[tuple, list[Enumeration]] = defaultdict(list)
+        for enum, chart in usable:
+            if chart:  # "Charts › Albums" lists charts: every chart table of the page, compared with chart lists
+                key: tuple = ("chart",)
+                group, label = "chart", (enum.section or enum.label).split(" › ")[0].strip()
+            else:
                 group, label = group_of(enum.label, enum.section)
-                if chart_items(enum.items):  # "Charts › Albums" lists charts: compared with chart lists only
-                    group, label = "chart", (enum.section or enum.label).split(" › ")[0].strip()
-                if not group:
+                scope = _scope(enum, label)
+                if scope:
+                    # the set is the section the question names: its group is that heading's
+                    group, label = group_of(scope[-1], " › ".join(scope))
+                    key = ("section", *scope)
+                else:
+                    key = ("group", group)
+            if not group:
+                continue
+            made.setdefault(key, _Set(node, group, label, enum.kind))
+            if key[0] != "section":
+                members[key].append(enum)
+        for key in made:
+            if key[0] == "section":  # every enumeration under the section's heading belongs to it
+                members[key] = [e for e in node.enumerations if _under(e, key[1:])]
+        charts = {id(e) for e, chart in usable if chart}
+        skipped = {id(e) for e in unusable}
+        out: list[_Set] = []
+        by_label: dict[str, list[tuple]] = defaultdict(list)
+        for key, s in made.items():
+            by_label[norm(s.label)].append(key)
+        for key, s in made.items():
+            enums = members[key]
+            detail = " › ".join(key[1:]) if key[0] == "section" else s.label
+            if key[0] == "section" and len(by_label[norm(s.label)]) > 1:
+                # "Eddie Cochran version › Chart performance" and "George Jones version › Chart
+                # performance": "the “Chart performance” section" names neither
+                ctx.reject("section_name_ambiguous", ("section", node.url, *key), url=node.url, detail=detail)
+                continue
+            if key[0] == "section":
+                mixed = [e for e in enums if id(e) in skipped or id(e) in charts]
+                if mixed:
+                    # the section also holds a chart table, a navigation box or a list of changing
+                    # entries: "everything listed in the section" is not one kind of thing
+                    ctx.reject("section_mixed", ("section", node.url, *key), url=node.url,
+                               detail=f"{detail}: {mixed[0].kind} {mixed[0].label!r}")
                     continue
-                s = mine.setdefault(group, _Set(node, group, label, enum.kind))
+            for enum in enums:
                 s.parts.append(enum.section or enum.label)
                 links = list(enum.item_links) + [""] * (len(enum.items) - len(enum.item_links))
                 for it, link in zip(enum.items, links, strict=False):
-                    # one key per entity: 'David "Fathead" Newman' and a link to his page are one
-                    k = graph.entity_key(it, link)
-                    if k and k not in s.items:
+                    # one key per entity: 'David "Fathead" Newman' and a link to his page are one;
+                    # "U.K. Singles" and "UK Singles Chart" are one chart
+                    k = fold_key(graph.entity_key(it, link), s.group == "chart")
+                    if not k:
+                        continue
+                    target = url_key(link) if link else ""
+                    if target:
+                        # two items linking one page name one entity, crawled or not
+                        k = link_keys.setdefault(s.group, {}).setdefault(target, k)
+                    if k not in s.items:
                         s.items[k] = item_name(it)
                         s.links[k] = link if graph.get(link) is not None else ""
+                        s.targets[k] = target
                         s.raw.append(it)
-            for group, s in mine.items():
-                if len(s.items) >= 2:
-                    sets[group].append(s)
-        for group in sorted(sets):
-            yield from self._group(graph, group, sets[group], ctx)
+            out.append(s)
+        return out
 
     def _group(self, graph: Graph, group: str, members: list[_Set], ctx: MineContext) -> Iterator[Candidate]:
         cfg = ctx.cfg
@@ -158,6 +305,12 @@ class IntersectionMiner:
                 # "Milton Turner" (The Best of Ray Charles) and "Milt Turner" (The Genius Hits the Road),
                 # neither linked: one drummer or two? The answer would leave him out or guess
                 ctx.reject("name_variants", key, url=a.node.url, detail=variant)
+                continue
+            near = near_match(a, b)
+            if near:
+                # "Stevie Wonder" on one list, "Little Stevie Wonder on the 1962 album …" on the other:
+                # no key says whether they are one; the shared items cannot be proven complete
+                ctx.reject("near_match", key, url=a.node.url, detail=near)
                 continue
             if not cfg.min_shared <= len(shared) <= cfg.max_shared:
                 ctx.reject("too_many_shared", key, url=a.node.url, detail=f"{len(shared)} shared")
