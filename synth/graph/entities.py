@@ -180,6 +180,9 @@ class Entity:
     description: str = ""
     by: str = ""         # normalised credit of the "Type" row ("ray charles"): whose chronology it is in
     unresolved: frozenset = frozenset()  # relations whose row names a page the crawl does not hold
+    # relations whose *sources* this page lists beyond what the crawl accounts for: an album's track list
+    # naming a song no crawled page puts on it, a singer's discography, a town's notable people
+    listed: frozenset = frozenset()
 
 
 # shared-value relations ("born in the same decade as Y"): relation -> (attribute key, how values compare)
@@ -236,6 +239,9 @@ class EntityGraph:
         self.titles: set[str] = set()          # normalised titles, subjects and base names of every page
         self.max_title_words = 1
         self._shares: dict[tuple[str, str], list[int]] | None = None
+        # relations a page's own list states (a track list puts the song on the album): (rel, other idx)
+        self.members_out: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        self.members_in: dict[int, list[tuple[str, int]]] = defaultdict(list)
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -285,6 +291,14 @@ class EntityGraph:
             other = in_edges if direction == "out" else out_edges
             found += [j for r, j, _ in other if r == inverse and j not in found]
         return found
+
+    def possible(self, i: int, rel: str, direction: str = "out") -> list[int]:
+        """:meth:`related` plus what the pages' own lists state (album X's track list names song S: S is
+        on X even when S's page has no "Album" row naming X). The solver's view; the sampler asks only
+        rows (:meth:`related`)."""
+        found = self.related(i, rel, direction)
+        extra = (self.members_out if direction == "out" else self.members_in).get(i, ())
+        return found + [j for r, j in extra if r == rel and j not in found]
 
     def chronology_ok(self, a: int, rel: str, b: int) -> bool:
         """``a next b`` / ``a previous b`` that no page contradicts: every crawled page agrees that the
@@ -418,8 +432,19 @@ PageLike = object
 PageSource = Iterable[PageLike] | Callable[[], Iterable[PageLike]]
 
 
-def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[str], str]]]:
-    """The entity of one page and its unresolved link-valued facts ``(relation, urls, fact line)``."""
+def row_names(rel: str, value: str, links: int = 0) -> int:
+    """How many names a relation row gives ("Producer: Ray Charles, Sid Feller" → 2): the crawl must
+    account for each, or the row leaves the relation open."""
+    if rel == "by":
+        value = _type_line(value)[1]
+    parts = re.split(r",|;|/| and | & | ft\.? | feat\.? | featuring ", re.sub(r"\(.*?\)|\[.*?\]", "", value or ""))
+    return max(len([x for x in parts if x.strip().strip('"“”')]), links)
+
+
+def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[str], str, int]],
+                                                    list[tuple[str, str, str, str]]]:
+    """The entity of one page, its unresolved link-valued facts ``(relation, urls, fact line, names in
+    the row)`` and what its own lists state (:func:`page_lists`)."""
     subject = clean(getattr(page, "subject", "") or "")
     title = clean(getattr(page, "title", "") or "")
     description = clean(getattr(page, "description", "") or "")
@@ -432,13 +457,13 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
             type_what, _by = _type_line(f.value)
             break
     attrs: dict[str, Attr] = {}
-    pending: list[tuple[str, list[str], str]] = []
+    pending: list[tuple[str, list[str], str, int]] = []
     for f in facts:
         k = f.key.strip().lower()
         line = clip_line(clean(f"{f.key}: {f.value}"))
         if k == "type":
             if f.links or _by:
-                pending.append(("by", list(f.links[:2]), line))
+                pending.append(("by", list(f.links[:2]), line, row_names("by", f.value, len(f.links))))
             continue
         got = _KEY_TO.get(k)
         if got is not None:
@@ -452,9 +477,9 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
                     attrs["birthplace"] = Attr("place", place, f.key, _raw_of(line, f.value), line)
         rel = _REL_OF.get(k)
         if rel:  # without links, resolved later by the name the value gives (same kind rules)
-            pending.append((rel, list(f.links[:6]), line))
+            pending.append((rel, list(f.links[:6]), line, row_names(rel, f.value, len(f.links))))
         elif f.links and k not in ("website", "type") and not got:
-            pending.append((f"fact:{k}", list(f.links[:3]), line))
+            pending.append((f"fact:{k}", list(f.links[:3]), line, len(f.links)))
     nat = V.nationality(description)
     if nat:
         attrs["nationality"] = Attr("nationality", nat, "description", nat, description[:SNIPPET_CHARS])
@@ -467,11 +492,84 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
     ent = Entity(idx=idx, url=getattr(page, "url", ""), name=name, title=subject or title, kind=kind,
                  noun=_noun(kind, type_what, attrs, description), site=site, attrs=attrs,
                  description=description[:SNIPPET_CHARS], by=norm(_by))
-    return ent, pending
+    return ent, pending, page_lists(kind, getattr(page, "enumerations", None) or ())
+
+
+_PERSONS_KINDS = ("person", "band")
+# Lists on a page that state relations of the page's entity (the section path or label says what they
+# hold), per kind of the page: (section pattern, relations, direction, item role). "in": each item is a
+# *source* of the relation to the page (a track list: the song is on this album); "out": a *target*
+# (a cast list: the film stars this person). An item the crawl does not account for leaves the page
+# open for that relation (``Entity.listed`` / ``Entity.unresolved``), so the solver cannot refute it
+# through that relation: the uncrawled item may satisfy whatever a question says about it.
+_WORKS_LIST = re.compile(r"\b(?:discography|albums?|singles?|songs?|recordings?|releases?|eps?|filmography|films?|"
+                         r"movies|television|tv|works|compositions|productions|bibliography|books|roles|credits)\b", re.I)
+_NOT_OWN_WORKS = re.compile(r"\b(?:sideman|guest|appearances?|covers?|cover versions|tributes?|samples?|about)\b", re.I)
+_WORK_CREDIT_RELS = ("by", "writer", "composer", "producer", "director", "starring")
+LIST_RELS: dict[str, list[tuple[re.Pattern, tuple[str, ...], str, re.Pattern | None]]] = {
+    "album": [(re.compile(r"\b(?:track|tracks|tracklist|track listing|singles?|songs?|side (?:one|two|three|four|[a-d12])|"
+                          r"bonus|disc (?:one|two|\d))\b", re.I), ("album",), "in", None),
+              (re.compile(r"\b(?:personnel|credits|production)\b", re.I), ("producer",), "out",
+               re.compile(r"\bproduc", re.I))],
+    "person": [(_WORKS_LIST, _WORK_CREDIT_RELS, "in", None)],
+    "band": [(_WORKS_LIST, _WORK_CREDIT_RELS, "in", None),
+             (re.compile(r"\b(?:members|line-?ups?|personnel)\b", re.I), ("member",), "out", None)],
+    "film": [(re.compile(r"\b(?:cast|starring)\b", re.I), ("starring",), "out", None)],
+    "tv series": [(re.compile(r"\b(?:cast|starring)\b", re.I), ("starring",), "out", None)],
+    "place": [(re.compile(r"\b(?:notable|people|natives|residents|famous|personalities|born)\b", re.I),
+               ("birthplace",), "in", None)],
+    "organisation": [(re.compile(r"\b(?:artists|roster|releases|discography|catalog(?:ue)?|notable)\b", re.I),
+                      ("label",), "in", None)],
+}
+_QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]{1,120})[\"“”„«»]")
+
+
+def list_item_name(item: str, *, titles: bool = True) -> tuple[str, str]:
+    """(name, role) of one list or table item: the quoted title of a track or chart row
+    ('"You Are My Sunshine" (Jimmie Davis) – 3:01', 'ABC 10375 | “Your Cheating Heart” | #23') when
+    ``titles``, else the first cell without a trailing year, with its role ('Sid Feller – producer')."""
+    item = clean(item)
+    m = _QUOTED.search(item) if titles else None
+    if m:
+        return clean(m.group(1)), ""
+    cell = item.split(" | ", 1)[0]
+    parts = re.split(r"\s+[–—-]\s+|:\s+", cell, maxsplit=1)
+    name = re.sub(r"\s*\([^()]*\d{4}[^()]*\)\s*$", "", parts[0]).strip()  # "Easy (1978)"
+    return strip_quotes(name), clean(parts[1]) if len(parts) > 1 else ""
+
+
+# what a listed item may be: the kinds of a relation's sources ("in") or targets ("out")
+_WORK_KINDS = ("song", "album", "film", "tv series")
+_LIST_SOURCE_KINDS = {"album": ("song", "album"), "birthplace": ("person",), "label": ("album", "song"),
+                      **{r: _WORK_KINDS for r in _WORK_CREDIT_RELS}}
+
+
+def page_lists(kind: str, enumerations: Iterable[object]) -> list[tuple[str, str, str, str]]:
+    """What the page's own lists say about its entity's relations: ``(relation, direction, item name,
+    item URL)`` per listed item (navigation boxes and infobox rows are not the page's lists)."""
+    out: list[tuple[str, str, str, str]] = []
+    for en in enumerations or ():
+        if getattr(en, "kind", "") not in ("list", "table"):
+            continue
+        where = f"{getattr(en, 'section', '')} › {getattr(en, 'label', '')}"
+        links = list(getattr(en, "item_links", []) or [])
+        for rx, rels, direction, role_rx in LIST_RELS.get(kind, ()):
+            if not rx.search(where):
+                continue
+            if rels == _WORK_CREDIT_RELS and _NOT_OWN_WORKS.search(where):
+                continue  # "Discography › As sideman": someone else's records
+            for i, item in enumerate(getattr(en, "items", []) or []):
+                name, role = list_item_name(item, titles=direction == "in" and rels != ("birthplace",))
+                if role_rx is not None and not role_rx.search(role):
+                    continue
+                link = links[i] if i < len(links) else ""
+                if name or link:
+                    out.extend((rel, direction, name, link) for rel in rels)
+    return out
 
 
 INVERSE_RELS = {"next": "previous", "previous": "next", "associated": "associated"}
-_PERSONS = ("person", "band")
+_PERSONS = _PERSONS_KINDS
 REL_TARGET_KINDS = {"by": _PERSONS, "writer": _PERSONS, "composer": _PERSONS, "producer": _PERSONS, "director": _PERSONS,
                     "starring": _PERSONS, "associated": _PERSONS, "member": _PERSONS, "album": ("album",),
                     "birthplace": ("place",), "label": ("organisation",)}
@@ -498,7 +596,8 @@ def _by_name(g: EntityGraph, names: dict[str, list[int]], ent: Entity, rel: str,
 def build_entity_graph(pages: PageSource) -> EntityGraph:
     """One pass over the pages (a callable is called once), then link resolution by URL key."""
     g = EntityGraph()
-    pending_rels: list[list[tuple[str, list[str], str]]] = []
+    pending_rels: list[list[tuple[str, list[str], str, int]]] = []
+    pending_lists: list[list[tuple[str, str, str, str]]] = []
     pending_links: list[array] = []
     link_ids: dict[str, int] = {}  # url key -> small int (interned once)
     for page in pages() if callable(pages) else pages:
@@ -508,7 +607,7 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
         if not url or url_key(url) in g.by_key:
             continue
         idx = len(g.entities)
-        ent, pending = entity_from(idx, page)
+        ent, pending, lists = entity_from(idx, page)
         g.entities.append(ent)
         for u in (url, getattr(page, "final_url", "") or ""):
             if u:
@@ -516,6 +615,7 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
         for t in (ent.title, ent.name, getattr(page, "title", "") or ""):
             g._add_title(t)
         pending_rels.append(pending)
+        pending_lists.append(lists)
         ids = array("i")
         for lk in getattr(page, "out_links", []) or []:
             u = lk.url if hasattr(lk, "url") else lk[0]
@@ -532,7 +632,7 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     for ent, pending, ids in zip(g.entities, pending_rels, pending_links, strict=True):
         seen: set[tuple[str, int]] = set()
         unresolved: set[str] = set()
-        for rel, urls, line in pending:
+        for rel, urls, line, n_names in pending:
             targets = [g.by_key.get(url_key(u)) for u in urls] if urls else _by_name(g, names, ent, rel, line)
             kept = 0
             for j in targets:
@@ -546,8 +646,8 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
                 seen.add((rel, j))
                 ent.rels.append((rel, j, line))
                 g.incoming[j].append((rel, ent.idx, line))
-            if not kept and line.split(": ", 1)[-1].strip():
-                unresolved.add(rel)
+            if kept < n_names and line.split(": ", 1)[-1].strip():
+                unresolved.add(rel)  # a name of the row the crawl does not hold ("Producer: Ray Charles, Sid Feller")
         ent.unresolved = frozenset(unresolved)
         out = sorted({id_to_idx[i] for i in ids if i in id_to_idx and id_to_idx[i] != ent.idx})
         ent.links = array("i", out)
@@ -556,4 +656,31 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
         if ent.kind:
             g.by_kind[ent.kind].append(ent.idx)
     g.linked_from = {j: array("i", sorted(s)) for j, s in linked_from.items()}
+    for ent, lists in zip(g.entities, pending_lists, strict=True):
+        _resolve_lists(g, names, ent, lists)
     return g
+
+
+def _resolve_lists(g: EntityGraph, names: dict[str, list[int]], ent: Entity,
+                   lists: list[tuple[str, str, str, str]]) -> None:
+    """The relations ``ent``'s own lists state, as member edges to the crawled items (the solver's
+    :meth:`EntityGraph.possible`), and the relations left open by items the crawl does not account for:
+    an uncrawled track, or a crawled page about another artist's recording of it."""
+    listed, unresolved = set(), set(ent.unresolved)
+    for rel, direction, name, link in lists:
+        kinds = _LIST_SOURCE_KINDS.get(rel, ()) if direction == "in" else REL_TARGET_KINDS.get(rel, ())
+        j = g.by_key.get(url_key(link)) if link else None
+        hits = [j] if j is not None else names.get(norm(name), []) if name else []
+        hits = [h for h in hits if h != ent.idx and g.entities[h].kind in kinds]
+        for h in hits:
+            s, o = (h, ent.idx) if direction == "in" else (ent.idx, h)
+            if o not in g.related(s, rel, "out") and (rel, o) not in g.members_out[s]:
+                g.members_out[s].append((rel, o))
+                g.members_in[o].append((rel, s))
+        if direction == "out":
+            if not hits:
+                unresolved.add(rel)
+        elif not hits or (rel == "album" and not any(ent.by and g.entities[h].by == ent.by for h in hits)):
+            listed.add(rel)  # the crawled page is about another artist's recording of the track
+    ent.listed = frozenset(listed)
+    ent.unresolved = frozenset(unresolved)

@@ -10,7 +10,11 @@ A *query* is a small conjunctive description with variables (WebShaper-style):
 :func:`matches` returns every entity of the target's kind for which some assignment of the other
 variables (distinct entities, of their kinds) satisfies every constraint. Relations are closed-world
 (only crawled pages and their links count), except that a row naming a page the crawl does not hold
-("Next album: X", X not crawled) leaves an unknown entity that may satisfy anything said about it;
+("Next album: X", X not crawled; "Producer: Ray Charles, Sid Feller", Sid Feller not crawled) leaves an
+unknown entity that may satisfy anything said about it, and so does an entity's own list naming an
+item the crawl does not account for (an album's track list or singles chart naming a song no crawled
+page puts on it, a singer's discography, a film's cast, a town's notable people: ``Entity.listed``);
+what a list states about crawled items counts as a relation (``EntityGraph.possible``);
 shared values (``same_*`` relations, "born in the same decade as Y") are open-world too: Y may be an
 entity the crawl does not hold, so they never refute a candidate (uniqueness rests on the others);
 attributes are open-world: an entity whose page does not state the attribute is *not* ruled out by it
@@ -45,7 +49,7 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
 def _rel_ok(graph: EntityGraph, s: int, p: str, o: int) -> bool:
     if p in SHARE_RELS:
         return bool(graph.shared(s, p, o))
-    return o in graph.related(s, p, "out")
+    return o in graph.possible(s, p, "out")
 
 
 def _order(query: dict) -> list[str]:
@@ -103,16 +107,16 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
                 known = binding[c["o"]]
                 if known == UNKNOWN:
                     return [UNKNOWN]
-                found = graph.related(known, c["p"], "in")
+                found = graph.possible(known, c["p"], "in")
                 inverse = INVERSE_RELS.get(c["p"])  # "Next album: <uncrawled>" may be the holder we look for
-                if inverse and inverse in graph.entities[known].unresolved:
-                    found = [*found, UNKNOWN]
+                if (inverse and inverse in graph.entities[known].unresolved) or c["p"] in graph.entities[known].listed:
+                    found = [*found, UNKNOWN]  # … or its own list names one ("Track listing": a song not crawled)
                 return found
             if c["o"] == var and c["s"] in binding:
                 known = binding[c["s"]]
                 if known == UNKNOWN:
                     return [UNKNOWN]
-                found = graph.related(known, c["p"], "out")
+                found = graph.possible(known, c["p"], "out")
                 if c["p"] in graph.entities[known].unresolved:  # its row names a page we did not crawl
                     found = [*found, UNKNOWN]
                 return found
