@@ -24,7 +24,15 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from synth.e2h.entities import _inside_longer_name, find_entities, occurs, quoted_regions, type_noun
+from synth.e2h.entities import (
+    _TYPE_SET,
+    _inside_longer_name,
+    find_entities,
+    occurs,
+    quoted_regions,
+    type_noun,
+)
+from synth.e2h.records import earlier_of_kind, unrefuted_in
 from synth.graph.values import parse_years
 from synth.miners.base import Graph, Node
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, iter_docs, norm_key
@@ -251,7 +259,7 @@ def _one_to_many(index: LocalSearchIndex, src: str, key: str, value: str, dst: s
     return chronology_conflict(index, src, key, dst)
 
 
-def _date_span_shared(index: LocalSearchIndex, own: str, nk: str, value: str) -> str:
+def _date_span_shared(index: LocalSearchIndex, own: str, nk: str, value: str, url: str = "") -> str:
     """Why a date row read as a span does not single its page out: 'Recorded: 1960–1972' is worded 'the
     disc recorded between 1960 and 1972', and 'Released: 1961' 'released in 1961', which every page of
     the key family with a date in that span also fits (the obfuscated clues' own uniqueness test)."""
@@ -263,13 +271,51 @@ def _date_span_shared(index: LocalSearchIndex, own: str, nk: str, value: str) ->
     if not fam or not years:
         return ""
     if len(years) == 1 and strip_parentheticals(value).strip(" .") != str(years[0]):
-        return ""  # 'January 1961', 'October 1, 1991': narrower than a year, compared exactly elsewhere
+        # 'January 1961', 'October 1, 1991': narrower than a year, compared exactly with the other pages'
+        # rows elsewhere; a record only named in the crawl with that year may still be that date
+        y = years[0]
+        named = unrefuted_in(index, url, y, y, recorded=fam == "recorded") \
+            if fam in ("released", "recorded") and url else []
+        return f"{len(named)} record(s) of the same artist only named in the crawl may date from {value} " \
+               f"(e.g. {named[0]})" if named else ""
     lo, hi = min(years), max(years)
     others = others_matching(index, own, DATE_FAMILIES[fam], {"op": "year", "lo": lo, "hi": hi}, parse_years)
-    if not others:
-        return ""
     span = f"between {lo} and {hi}" if lo != hi else f"in {lo}"
+    if not others:
+        named = unrefuted_in(index, url, lo, hi, recorded=fam == "recorded") if fam in ("released", "recorded") \
+            else []
+        if named:  # 'Just Between Us' (1988), named only by Ray Charles Anthology's chronology
+            return f"{len(named)} record(s) of the same artist only named in the crawl may have a {fam} date " \
+                   f"{span} (e.g. {named[0]})"
+        return ""
     return f"{len(others)} other entities have a {fam} date {span} (e.g. {sorted(others)[0]})"
+
+
+def infobox_type(index: LocalSearchIndex, url: str) -> str:
+    """The kind noun of a page's infobox 'Type' row ('Single by Ray Charles' -> 'single'), or ''."""
+    t = next((r.value for r in index.facts(url) if r.nkey == "type"), "")
+    if not t:
+        return ""
+    noun = type_noun(re.split(r"\bby\b", t, maxsplit=1)[0])
+    return noun if noun in _TYPE_SET else ""
+
+
+_FIRST_CLAIM = re.compile(r"\b(?:debut|first)\s+(?:(?:studio|solo|commercial|major|official|hit|major-label|"
+                          r"full-length|proper)\s+)?(single|album|record|release|lp|ep|song|recording|hit)s?\b", re.I)
+
+
+def first_claim_contradicted(index: LocalSearchIndex, url: str, text: str) -> str:
+    """Why a 'debut single' / 'first album' claim of ``text`` about ``url`` does not hold in the crawl
+    ('the debut single from Ray Charles' on Hallelujah I Love Her So, whose own chronology gives a
+    previous single, while Mess Around (1953) is an earlier single by him), or '' when nothing the crawl
+    states contradicts it (or ``text`` claims no such thing)."""
+    m = _FIRST_CLAIM.search(text)
+    if not m:
+        return ""
+    noun = m.group(1).lower()
+    kind = "single" if noun in ("single", "song", "hit") else "album" if noun in ("album", "lp", "ep") else ""
+    why = earlier_of_kind(index, url, kind)
+    return f"'{m.group(0)}' is contradicted by {why}" if why else ""
 
 
 def _anchor_name(index: LocalSearchIndex, url: str) -> str:
@@ -322,7 +368,10 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
             doc_type = type_noun(sp[1])
             for pred in _variants(sp[1]):
                 out.append(Clue("first_sentence", doc.url, doc.url, first, predicate=pred, type=doc_type,
-                                mentions=_mentions(pred, own, index, answer, exclude)))
+                                mentions=_mentions(pred, own, index, answer, exclude),
+                                ambiguity=first_claim_contradicted(index, doc.url, pred)))
+    if not doc_type:  # 'Mess Around', whose first sentence is no 'X is a …': its infobox says 'Single by …'
+        doc_type = infobox_type(index, doc.url)
     names = set(fold(doc.subject).split()) | set(fold(base_name(doc.subject)).split())
     for sent in sentences(doc.lead)[1:8]:
         if sent == first:
@@ -337,7 +386,7 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
             ments = _mentions(v, own, index, answer, exclude)
             if ments:
                 out.append(Clue("lead_sentence", doc.url, doc.url, sent, predicate=v, type=doc_type,
-                                mentions=ments))
+                                mentions=ments, ambiguity=first_claim_contradicted(index, doc.url, v)))
     # own infobox rows: literal facts and forward relations
     for row in index.facts(doc.url):
         nk = row.nkey
@@ -348,7 +397,7 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         if row.pos == 0 and nk not in ("type", "chronology") and not crossing:
             out.append(Clue("fact", doc.url, doc.url, snippet, key=row.key, value=row.value, type=doc_type,
                             relation=relation_family(row.key, row.value),
-                            ambiguity=_date_span_shared(index, doc.key, nk, row.value)))
+                            ambiguity=_date_span_shared(index, doc.key, nk, row.value, doc.url)))
         if row.dst and row.dst != doc.url:
             akey = index.entity_key(row.dst)
             if akey in exclude or akey in (own, fa) or crossing:

@@ -25,6 +25,7 @@ import random
 from collections.abc import Iterator
 
 from synth.e2h.clues import Clue, relation_family, value_count
+from synth.e2h.records import unrefuted_in
 from synth.graph.values import (
     holds,
     initials,
@@ -104,7 +105,9 @@ def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, an
         if not value or len(value) > 120 or answer_words & set(fold(value).split()):
             continue
         snippet = f"{row.key}: {row.value}"
-        t = doc_type or "one"
+        if not doc_type:  # 'the one written by …' never says what the entity is (audit: Mess Around)
+            return
+        t = doc_type
         fam = _DATE_FAMILY_OF.get(nk)
         if fam:
             years = parse_years(value)
@@ -115,6 +118,9 @@ def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, an
                 p = preds.get(style)
                 if p is None or others_matching(index, doc.key, DATE_FAMILIES[fam], p, parse_years):
                     continue
+                if fam in ("released", "recorded") and unrefuted_in(index, doc.url, p["lo"], p["hi"],
+                                                                    recorded=fam == "recorded"):
+                    continue  # a record only named elsewhere (a chronology strip, a discography) may fit
                 phrase = f"the {t} {_DATE_VERB[fam]} in {year_phrase(p)}"
                 if phrase not in said:
                     said.add(phrase)

@@ -250,7 +250,16 @@ def _anchor_phrase(clue: Clue) -> str:
 
 
 def template_description(clue: Clue, max_chars: int = 160) -> str | None:
-    """The offline description of a clue's entity (None when the clue cannot be phrased)."""
+    """The offline description of a clue's entity (None when the clue cannot be phrased).
+
+    A description carries its kind noun: 'the one written by …' (no type known) is not phrased."""
+    text = _template_description(clue, max_chars)
+    if text is not None and re.match(r"^the one\b", text, re.I):
+        return None
+    return text
+
+
+def _template_description(clue: Clue, max_chars: int) -> str | None:
     if clue.kind in ("first_sentence", "lead_sentence", "web_snippet"):
         return the_phrase(clue.predicate, clue.type, max_chars)
     if clue.kind == "fact":

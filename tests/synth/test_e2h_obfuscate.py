@@ -4,12 +4,15 @@ check over the index, and the round choice between a sure round and a chain that
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from crawlqa.devserver import FIXTURE_SITE
 from filters.shortcut import shortcut_rank
 from pipelines.counters import Counters
+from schemas.ids import page_id
+from schemas.records import Fact, Page
 from synth.e2h import E2HEngine
 from synth.e2h.clues import clues_for
 from synth.e2h.config import E2HConfig
@@ -26,11 +29,27 @@ NG = Seed("ng", "When was Northern Glass released?", "19 April 2013", source_url
           golden_path=(W + "index.html", W + "Northern_Glass.html"))
 
 
+def _album(name: str, released: str, recorded: str) -> Page:
+    """A page of its own for an album the fixture only names in a chronology (issue 16, audit final: a
+    loose date is unique only against every record the crawl states, page or not). With its own rows the
+    album's dates are known exactly, so Northern Glass's recording date can still be said loosely."""
+    url = W + name.replace(" ", "_") + ".html"
+    facts = [Fact(key="Type", value="Studio album by Mira Volkova", links=[W + "Mira_Volkova.html"]),
+             Fact(key="Released", value=released), Fact(key="Recorded", value=recorded)]
+    return Page(id=page_id(url), url=url, final_url=url, root_url=url, depth=1, status=200,
+                content_type="text/html", fetched_at=datetime(2026, 1, 1, tzinfo=UTC), title=name, subject=name,
+                description=f"{name} is a studio album by Mira Volkova.", text=f"{name} is a studio album.",
+                site="wikipedia", facts=facts)
+
+
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     files = sorted((FIXTURE_SITE / "wiki").glob("*.html"))
-    idx = LocalSearchIndex.build(pages_from_files(FIXTURE_SITE, files, BASE),
-                                 tmp_path_factory.mktemp("e2h-obf") / "search.sqlite")
+    # the fixture's chronologies name Paper Harbour (2011), Low Tide Letters (2015) and Quiet Machines (2020),
+    # which have no page
+    pages = [*pages_from_files(FIXTURE_SITE, files, BASE), _album("Paper Harbour", "2011", "2009"),
+             _album("Low Tide Letters", "2015", "2014"), _album("Quiet Machines", "2020", "2019")]
+    idx = LocalSearchIndex.build(pages, tmp_path_factory.mktemp("e2h-obf") / "search.sqlite")
     yield idx
     idx.close()
 
@@ -42,10 +61,11 @@ def _obf(index, page, answer="nothing here"):
 
 def test_dates_and_people_said_loosely_with_the_real_row_as_evidence(index):
     got = _obf(index, "Northern_Glass.html")
-    assert set(got) == {"the album released in the early 2010s", "the album recorded in the early 2010s",
+    # (not "released in the early 2010s": Paper Harbour, released 2011, fits it too)
+    assert set(got) == {"the album recorded in the early 2010s",
                         "the album produced by someone with the initials J. B."}
-    c = got["the album released in the early 2010s"]
-    assert c.snippet == "Released: 19 April 2013" and c.evidence_url == W + "Northern_Glass.html"
+    c = got["the album recorded in the early 2010s"]
+    assert c.snippet.startswith("Recorded: June–November 2012") and c.evidence_url == W + "Northern_Glass.html"
     assert got["the album produced by someone with the initials J. B."].snippet == "Producer: Jonas Brandt"
 
 
@@ -53,7 +73,7 @@ def test_a_loose_date_is_kept_only_when_no_other_page_fits_it(index):
     # every album's release row is read: 2013 is the only one in 2010-2013, 2017 the only one in 2017-2019
     released = family_values(index, DATE_FAMILIES["released"])
     years = sorted(parse_years(v)[0] for _, v in released if parse_years(v))
-    assert years == [2009, 2013, 2017]
+    assert years == [2009, 2011, 2013, 2015, 2017, 2020]
     assert "the album released in the late 2010s" in _obf(index, "The_Lantern_Years.html")
     # Born rows: 1969 (Elena Marsh) and 1965 (Tomas Ekdahl) share the 1960s, so each gets the tighter
     # part of the decade, never "the 1960s"
@@ -91,7 +111,7 @@ def test_an_obfuscated_description_hides_the_answer_from_one_search(index):
     assert m["loose"]["pred"] == {"op": "year", "lo": 2010, "hi": 2013, "style": "early"}
     assert matching(index, json.dumps(m["loose"])) == {index.entity_key(W + "Northern_Glass.html")}
     wider = dict(m["loose"], pred={"op": "year", "lo": 2000, "hi": 2019})
-    assert len(matching(index, json.dumps(wider))) == 3  # a looser value fits three albums: never made
+    assert len(matching(index, json.dumps(wider))) == 6  # a looser value fits six albums: never made
 
 
 def test_an_llm_description_stating_the_exact_value_is_not_unique(index):
