@@ -50,6 +50,8 @@ class Enumeration(_Record):
     section: str = Field("", description="heading path the enumeration sits under")
     items: list[str] = Field(default_factory=list)
     item_links: list[str] = Field(default_factory=list, description="canonical URL per item, '' when unlinked")
+    note: str | None = Field(None, description="the list's blanket note, e.g. 'All songs written by Ray Charles "
+                             "except as indicated' (credits of the rows that name none)")
 
 
 class Page(_Record):

@@ -27,6 +27,7 @@ from crawlers.facts_common import (
     split_values,
 )
 from crawlers.facts_sections import (
+    _HEADINGS,
     _content_root,
     _entity_key,
     _item_link,
@@ -275,6 +276,52 @@ def _navboxes(doc: lxml.html.HtmlElement, ctx: _Ctx) -> list[Enumeration]:
     return out
 
 
+# "All songs written by Ray Charles except as indicated.", "All tracks composed by X; except where
+# indicated", "All music by A, lyrics by B unless otherwise noted": a track list's blanket credit
+BLANKET_NOTE = re.compile(
+    r"^all\s+(?:songs|tracks|compositions|selections|titles|music|pieces|lyrics)\b[^.;]{0,40}?"
+    r"\b(?:written|composed|arranged|by)\b", re.I)
+
+
+def _blanket_notes(root: etree._Element) -> dict[str, str]:
+    """The blanket credit notes of a page by the heading path they sit under (the ``section`` of the
+    page's enumerations: "Track listing", "Track listing › Side one")."""
+    notes: dict[str, str] = {}
+    path: list[tuple[int, str]] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in _HEADINGS:
+            level = _HEADINGS[el.tag]
+            while path and path[-1][0] >= level:
+                path.pop()
+            path.append((level, _strip_label(_text(el))))
+            continue
+        if el.tag not in ("p", "dd", "caption", "th", "div") or el.xpath("ancestor::table[contains(@class,'infobox')]"):
+            continue
+        if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in ("p", "div", "ul", "ol", "table") for c in el):
+            continue  # a container: its paragraphs are read themselves
+        text = _tidy(_text(el))
+        if BLANKET_NOTE.match(text) and len(text) <= 300:
+            notes.setdefault(" › ".join(t for lv, t in path if lv > 1), text)
+    return notes
+
+
+def _with_notes(enums: list[Enumeration], notes: dict[str, str]) -> list[Enumeration]:
+    """Each list or table under a heading with a blanket note (or under one of its subheadings)
+    gets the note: the credit of its rows that name none."""
+    if not notes:
+        return enums
+    out = []
+    for e in enums:
+        note = None
+        if e.kind in ("list", "table"):
+            note = next((n for sec, n in sorted(notes.items(), key=lambda kv: -len(kv[0]))
+                         if e.section == sec or e.section.startswith(sec + " › ")), None)
+        out.append(e.model_copy(update={"note": note}) if note else e)
+    return out
+
+
 def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     s = Structure(subject=_wiki_subject(doc))
     root = _content_root(doc)
@@ -286,7 +333,7 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
         f, e = _infobox(boxes[0], ctx, s.subject)
         facts.extend(f)
         enums.extend(e)
-    enums.extend(_SectionWalker(ctx, root).run())
+    enums.extend(_with_notes(_SectionWalker(ctx, root).run(), _blanket_notes(root)))
     enums.extend(_navboxes(doc, ctx))
     s.description = _lead_description(root)
     s.facts = facts

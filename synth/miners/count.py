@@ -7,7 +7,11 @@ the page share label and section), ``duplicate_enumeration`` (the same navbox on
 once, on the page it is about), ``label_too_long``, ``no_subject``, ``several_per_item`` (a list of
 people with a line naming two: "A & B - trumpet"), ``not_all_people`` (a list of people with an
 entry that is a group or no one: "The Ray Charles Orchestra", "unknown"), ``volatile`` (a count the live site
-changes: versions, releases, contributors, topics, "current"/"–present" lists; ``synth.volatile``).
+changes: versions, releases, contributors, topics, "current"/"–present" lists; ``synth.volatile``),
+``slash_alternative`` (an entry joins alternatives with a slash: "Alto/Baritone Saxophone" is one
+or two instruments, "Soothe Me"/"Hold On! I'm Comin'" one line and two songs), ``rows_repeat_entry``
+(a table whose rows repeat a title or a catalogue number: five chart rows of three singles and four
+songs are not "five singles").
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import ClassVar
 
 from schemas.records import Candidate, Enumeration, Evidence
 from synth.miners.base import Graph, MineContext, Node, enum_ambiguous, lang, make_candidate
-from synth.text import chart_items, enum_noun, item_key, item_name, norm, person_like
+from synth.text import chart_items, clean, enum_noun, item_key, item_name, norm, person_like
 from synth.volatile import volatile_enumeration
 
 # lists whose entries are each one person
@@ -27,6 +31,44 @@ _PEOPLE = re.compile(r"\b(people|members|writers|producers|authors|composers|per
 # infobox rows only a group's page has
 _GROUP_KEYS = ("Members", "Past members", "Current members", "Former members")
 _SEVERAL = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|\s&\s|\s(?:and|or|with)\s", re.I)
+_SLASHED = re.compile(r"[^\W\d_]\s*/\s*[^\W\d_]")
+_TWO_TITLES = re.compile(r"[\"”]\s*/\s*[\"“]")
+# a table cell that names an entry: a quoted title, or a catalogue number ("ABC 10375", "45-10330", "SD 1289")
+_TITLE_CELL = re.compile(r"^[\"“].+[\"”]$")
+_CATALOGUE_CELL = re.compile(r"^(?=.*\d)(?=.*[A-Za-z-])(?:[A-Z][\w.&]*\s)?[A-Z]{0,6}[- ]?\d{2,}[\w-]*$")
+
+
+def slash_alternative(item: str) -> str:
+    """The part of an entry that joins alternatives with a slash ("Alto/Baritone Saxophone",
+    "singer/songwriter", '"Soothe Me"/"Hold On! I'm Comin'"'), '' when none: such an entry is one
+    line and one or two things, so no count of things is certain. A slash inside parentheses
+    ('"America the Beautiful" (Bates/Ward)': two writers of one song) or after a role dash does not
+    count."""
+    text = clean(item)
+    if _TWO_TITLES.search(text):
+        return text
+    name = re.sub(r"\([^()]*\)", "", item_name(item))
+    m = _SLASHED.search(name)
+    return name if m else ""
+
+
+def repeated_cell(items: list[str]) -> str:
+    """A title or catalogue number that two rows of a table share ('ABC 10375' on the rows of "You
+    Are My Sunshine" and "Your Cheating Heart"; '“Your Cheating Heart”' charted twice), '' when none."""
+    rows = [[c.strip() for c in it.split(" | ")] for it in items]
+    if not rows or min(len(r) for r in rows) < 2:
+        return ""
+    for col in range(min(len(r) for r in rows)):
+        cells = [r[col] for r in rows]
+        if not all(_TITLE_CELL.match(c) or _CATALOGUE_CELL.match(c) for c in cells):
+            continue
+        seen: set[str] = set()
+        for c in cells:
+            k = norm(c)
+            if k in seen:
+                return c
+            seen.add(k)
+    return ""
 
 
 def enumeration_evidence(node: Node, enum: Enumeration) -> Evidence:
@@ -81,6 +123,17 @@ class CountMiner:
                 if len(set(keys)) < len(keys):
                     ctx.reject("duplicate_items", key, url=node.url, payload=payload,
                                detail="two items read the same: the count would be ambiguous")
+                    continue
+                slashed = "" if enum.kind == "table" else next(filter(None, map(slash_alternative, enum.items)), "")
+                if slashed:
+                    # "How many instruments … in its infobox?" of "Alto/Baritone Saxophone, Piano": 2 or 3
+                    ctx.reject("slash_alternative", key, url=node.url, payload=payload, detail=slashed[:200])
+                    continue
+                repeated = repeated_cell(enum.items) if enum.kind == "table" else ""
+                if repeated:
+                    # "How many singles does the table … list?": 5 chart rows, 3 catalogue numbers, 4 songs
+                    ctx.reject("rows_repeat_entry", key, url=node.url, payload=payload,
+                               detail=f"{repeated!r} on two rows"[:200])
                     continue
                 several = next((it for it in enum.items if _PEOPLE.search(enum_noun(enum.label, enum.section))
                                 and _SEVERAL.search(item_name(it))), "")

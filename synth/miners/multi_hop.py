@@ -15,8 +15,13 @@ of a record by several artists, no "<artist> chronology" header), ``chronology_c
 places another record there), ``chronology_owner_mismatch`` (the linked page is another artist's
 record of that title), ``multi_valued_hop`` (an infobox row that names several entities, one linked:
 "the entry that Come Back Baby links under Recorded by" of eleven artists), ``volatile`` (a link row or list
-the live site changes), ``path_cap`` (more chains than the per-start / per-target caps keep).
-A song reached as a track-list entry stands for the track: only who wrote it is asked or followed.
+the live site changes), ``path_cap`` (more chains than the per-start / per-target caps keep),
+``credit_conflict`` (the list credits the entry's writers, on its row or in a blanket note "All songs
+written by Ray Charles except as indicated", and the song's page names others).
+A song reached as an entry of a list of recordings (a track list, a soundtrack, a list of singles, any
+list entry that links a song's or a single's page) or as a single's B-side stands for that recording:
+only what the song is (who wrote it) is asked or followed, never an attribute of one release of it
+(the linked page's length, date, label, B-side, genre, producer may be another recording's).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import ClassVar
 
 from schemas.records import Candidate, Evidence, Fact
@@ -47,11 +53,20 @@ from synth.miners.single_hop import (
     fact_evidence,
     fact_priority,
 )
-from synth.text import DATE_RE, chart_items, clean, contains, enum_noun, item_key, singular
+from synth.text import (
+    DATE_RE,
+    chart_items,
+    clean,
+    contains,
+    enum_noun,
+    item_key,
+    person_like,
+    singular,
+)
 from synth.volatile import volatile_enumeration, volatile_fact
 
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
-_TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
+_TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bsoundtracks?\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
 _VERSIONS_LIST = re.compile(r"\b(covers?|cover versions?|other versions?|versions|recordings?( of)?|renditions?|"
                             r"covered by|recorded by)\b", re.I)
 # what separates the names of a row naming several ("A, B and C"; not "Robert Sharp, Jr.")
@@ -83,10 +98,69 @@ def item_type(enum) -> tuple[str, ...]:
 
 
 def song_hop(edge: Edge) -> bool:
-    """Whether ``edge`` reaches a song as an entry of a track list: the song's page then stands for
-    the track, and only what the song is (its writers, its genre) may be asked or followed, never
-    its single release (the single's date, length, label, B-side, album, chronology)."""
-    return edge.via == "item" and "song" in item_type(edge)
+    """Whether ``edge`` reaches a song as one recording of it (an entry of a list of recordings, a
+    single's B-side): the song's page then stands for the work, and only what the song is (its
+    writers) may be asked or followed, never one release's date, length, label, B-side, genre."""
+    return edge.recording
+
+
+# a single's "B-side" / "A-side" row: a song, recorded on that single
+_SIDE_KEY = re.compile(r"^(?:[ab][- ]?sides?|flip ?side)$", re.I)
+# what a row's parentheses hold that is no credit: '"Busted" (Live) (Howard)'
+_NOT_CREDIT = re.compile(r"\b(live|instrumental|version|mono|stereo|remix|mix|edit|reprise|medley|demo|take|"
+                         r"part|parts|single|bonus|alternate|unreleased|traditional|vocal|vocals|feat|featuring|"
+                         r"with|from|theme|intro|outro)\b|\d", re.I)
+_CREDIT_SPLIT = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|;|/|\s&\s|\s(?:and|with)\s", re.I)
+_ROW_TITLE = re.compile(r'^\s*["“](?P<title>[^"”]+)["”](?P<rest>.*)$')
+# "All songs written by Ray Charles except as indicated." → "Ray Charles"
+_BLANKET = re.compile(r"^all\s+(?:songs|tracks|compositions|selections|titles|music|pieces)\b[^.;]{0,40}?\bby\s+"
+                      r"(?P<who>[^.;,()]+?)\s*(?:[.;,(]|\bexcept\b|\bunless\b|$)", re.I)
+
+
+def _names(text: str) -> list[str]:
+    return [p.strip(" .") for p in _CREDIT_SPLIT.split(text) if p.strip(" .")]
+
+
+def row_credit(item: str) -> list[str]:
+    """The writers a list row credits in parentheses after its quoted title ('"Drown in My Own
+    Tears" (Henry Glover) – 3:21' → ["Henry Glover"]); [] when the row credits no one."""
+    m = _ROW_TITLE.match(clean(item))
+    if not m:
+        return []
+    for group in re.findall(r"\(([^()]+)\)", m["rest"]):
+        names = _names(group)
+        if names and not _NOT_CREDIT.search(group) and all(person_like(n) for n in names):
+            return names
+    return []
+
+
+def blanket_credit(note: str | None) -> list[str]:
+    """Who a list's blanket note credits ("All songs written by Ray Charles except as indicated" →
+    ["Ray Charles"]); [] for no note or a note read otherwise."""
+    m = _BLANKET.match(clean(note or ""))
+    if not m:
+        return []
+    names = _names(m["who"])
+    return names if names and all(person_like(n) for n in names) else []
+
+
+def same_credit(listed: list[str], value: str) -> bool:
+    """Whether the writers a list credits are the ones a page's writer row names (a surname alone
+    matches the full name: "Howard" is "Harlan Howard")."""
+    page = _names(re.sub(r"\[[^\]]*\]|\([^()]*\)", "", clean(value)))
+    if not listed or not page:
+        return True
+
+    def key(n: str) -> tuple[str, str]:
+        k = item_key(n)
+        return k, (k.split() or [""])[-1]
+
+    a, b = [key(n) for n in listed], [key(n) for n in page]
+
+    def covered(xs: list[tuple[str, str]], ys: list[tuple[str, str]]) -> bool:
+        return all(any(x[0] == y[0] or (x[1] == y[1] and (x[0] == x[1] or y[0] == y[1])) for y in ys) for x in xs)
+
+    return covered(a, b) and covered(b, a)
 
 
 @dataclass(frozen=True)
@@ -102,6 +176,8 @@ class Edge:
     section: str = ""
     kind: str = ""  # enumeration kind
     position: int = 0  # 1-based position of the item
+    recording: bool = False  # the target stands for one recording of a song (see song_hop)
+    credit: tuple[str, ...] = ()  # the writers the list credits the entry to (its row, else its note)
 
     def slots(self, graph: Graph) -> dict:
         src = graph.nodes[self.src]
@@ -215,7 +291,8 @@ class MultiHopMiner:
                     ctx.reject("chronology_owner_mismatch", ("edge", node.url, fact.key), url=dst.url,
                                detail=f"{node.name!r} walks {mine_!r}, {dst.name!r} is {theirs!r}'s")
                     continue
-            out.append(Edge(node.url, dst.url, "fact", clean(fact.value), key=fact.key))
+            out.append(Edge(node.url, dst.url, "fact", clean(fact.value), key=fact.key,
+                            recording=bool(_SIDE_KEY.match(fact.key.strip()))))
         for enum in node.enumerations:
             if enum.kind in _NO_EDGE_KINDS or enum_ambiguous(node, enum):
                 continue
@@ -250,8 +327,13 @@ class MultiHopMiner:
                                detail=f"{enum_noun(enum.label, enum.section)!r} entry {i + 1} links to "
                                       f"{entity_slots(dst)['kind'] or 'an untyped page'} {dst.name!r}")
                     continue
+                # an entry that links a song's or a single's page is a recording of it, whatever the
+                # list's heading ("Soundtrack", "Release", "Selected works")
+                recording = "song" in want or bool(kind and kind[0] in ("song", "single"))
+                credit = tuple(row_credit(item) or blanket_credit(enum.note)) if recording else ()
                 out.append(Edge(node.url, dst.url, "item", clean(item), label=enum.label,
-                                section=enum.section, kind=enum.kind, position=i + 1))
+                                section=enum.section, kind=enum.kind, position=i + 1,
+                                recording=recording, credit=credit))
         # one edge per (target, description kind) is enough
         uniq: dict[tuple, Edge] = {}
         for e in out:
@@ -275,9 +357,16 @@ class MultiHopMiner:
                 # "the artist of the album X by Ray Charles": a hop to a page the question names
                 ctx.reject("bridge_named", cid, url=e.dst, detail=f"{graph.nodes[e.dst].name!r} is named ({hit!r})")
                 return None
+        for e, nxt in pairwise(chain):
+            if e.credit and nxt.via == "fact" and nxt.key.lower() in SONG_KEYS and not same_credit(list(e.credit), nxt.anchor):
+                # "the writer of the third track": the list credits Ray Charles, the song's page Walter Davis
+                ctx.reject("credit_conflict", cid, url=nxt.src,
+                           detail=f"list credits {', '.join(e.credit)}; {nxt.key}: {nxt.anchor}"[:300])
+                return None
         track = song_hop(chain[-1])
+        credit = list(chain[-1].credit)
         facts: list[tuple[Fact, str]] = []
-        leak = trivial = False
+        leak = trivial = conflict = False
         shown = " ".join([e.anchor for e in chain] + [f.value for f in start.facts])
         for fact in target.facts:
             answer, why = askable(target, fact, ctx.cfg)
@@ -285,6 +374,9 @@ class MultiHopMiner:
                 continue
             if track and fact.key.lower() not in SONG_KEYS:
                 continue  # a track list entry's page is the song's: its single's date, length... are not the track's
+            if credit and not same_credit(credit, fact.value):
+                conflict = True  # the list credits other writers than the song's page: two answers
+                continue
             if contains(shown, answer):
                 leak = True
                 continue
@@ -293,8 +385,10 @@ class MultiHopMiner:
                 continue
             facts.append((fact, answer))
         if not facts:
-            why = "answer_on_path" if leak else "answer_is_root" if trivial else "no_askable_fact"
-            ctx.reject(why, cid, url=target.url)
+            why = ("credit_conflict" if conflict else "answer_on_path" if leak else "answer_is_root" if trivial
+                   else "no_askable_fact")
+            ctx.reject(why, cid, url=target.url,
+                       detail=f"list credits {', '.join(credit)}" if conflict else "")
             return None
         # a known question form first, then any (seeded): varied, not always "when was it released"
         facts.sort(key=lambda fa: (fact_priority(fa[0].key) >= len(PRIORITY),
