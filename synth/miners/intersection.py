@@ -16,7 +16,7 @@ the two pages' subjects are set aside (the question says "Besides X, …"). Drop
 ``answer_not_listable`` (several items, one with a comma), ``name_variants`` (an item of one list
 and an item of the other may be one person under two forms of the name, "Milt Turner" / "Milton
 Turner", and no link says: the answer would leave out or guess), ``near_match`` (an unshared item
-of each list may still be one entity: the words of one are all words of the other, "Stevie Wonder"
+of each list may still be one entity: the words of one run inside the other, "Stevie Wonder"
 / "Little Stevie Wonder on the 1962 album …"), ``section_mixed`` (the section also holds a chart
 table, a navigation box or a changing list), ``section_name_ambiguous`` (two sections of the page
 have the name the question would use), ``pair_cap``. In a list of people, a
@@ -62,6 +62,7 @@ class _Set:
     items: dict[str, str] = field(default_factory=dict)  # key → display name (first seen)
     links: dict[str, str] = field(default_factory=dict)  # key → the crawled page the item links ('' if none)
     targets: dict[str, str] = field(default_factory=dict)  # key → the page the item links, crawled or not
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key → words of the name as written
     raw: list[str] = field(default_factory=list)
 
 
@@ -128,36 +129,114 @@ def fold_key(key: str, chart: bool = False) -> str:
     return " ".join(words)
 
 
-def _tokens(key: str) -> frozenset[str]:
-    return frozenset(w for w in key.split() if w not in _STOP)
+def _tokens(key: str) -> tuple[str, ...]:
+    return tuple(w for w in key.split() if w not in _STOP)
+
+
+def _within(small: tuple[str, ...], big: tuple[str, ...], chart: bool) -> bool:
+    """Whether the words ``small`` run inside ``big`` (a name inside a longer line: "Stevie Wonder"
+    in "Little Stevie Wonder on the 1962 album …"); of charts, in any order and with words between
+    ("Billboard R&B Singles" / "Billboard Hot R&B Singles" are one chart renamed)."""
+    if len(small) < 2 or len(small) > len(big):
+        return False
+    if chart:
+        return set(small) <= set(big)
+    n = len(small)
+    return any(big[i:i + n] == small for i in range(len(big) - n + 1))
+
+
+# the chart a name stands for: its country and what it ranks ("US Hot R&B Sides" and "U.S. Billboard
+# R&B Singles" are Billboard's R&B chart under two of its names)
+_CHART_COUNTRY = {"us": "us", "billboard": "us", "cashbox": "us", "cash": "us", "uk": "uk", "british": "uk",
+                  "canadian": "canada", "canada": "canada", "rpm": "canada", "australian": "australia",
+                  "australia": "australia", "french": "france", "france": "france", "german": "germany",
+                  "germany": "germany", "dutch": "netherlands", "netherlands": "netherlands",
+                  "norwegian": "norway", "norway": "norway", "irish": "ireland", "ireland": "ireland",
+                  "new": "new zealand", "swedish": "sweden", "sweden": "sweden", "belgian": "belgium",
+                  "belgium": "belgium", "japanese": "japan", "japan": "japan", "oricon": "japan"}
+_CHART_KIND = (("rb", {"rb", "black", "soul"}), ("country", {"country"}), ("ac", {"adult", "easy"}),
+               ("hot100", {"100", "pop"}), ("albums", {"albums", "album", "lp", "lps"}))
+
+
+def _chart_id(words: tuple[str, ...]) -> tuple[str, str] | None:
+    country = next((_CHART_COUNTRY[w] for w in words if w in _CHART_COUNTRY), "")
+    if not country:
+        return None
+    kind = next((k for k, ws in _CHART_KIND if ws & set(words)), "")
+    return country, kind
+
+
+def _chart_near(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two chart names that may be one chart: same country and the same ranking, or one that does
+    not say what it ranks ("Australia" / "Australian Singles Chart")."""
+    ia, ib = _chart_id(a), _chart_id(b)
+    if ia is None or ib is None or ia[0] != ib[0]:
+        return False
+    return ia[1] == ib[1] or not ia[1] or not ib[1]
 
 
 def near_match(a: _Set, b: _Set) -> str:
     """'A / B' when an item only ``a`` lists and an item only ``b`` lists may be one entity that no
-    key matched: both link one page, or the words of one are all words of the other ("Stevie Wonder"
-    / "Little Stevie Wonder on the 1962 album Tribute to Uncle Ray", "Tom Dowd" / "Bill Schwartau and
-    Tom Dowd"); '' when none. Name matching is never complete: such a pair is not asked."""
-    only_b = [(kb, _tokens(kb)) for kb in b.items if kb not in a.items]
+    key matched: both link one page, or the words of one run inside the other ("Stevie Wonder" /
+    "Little Stevie Wonder on the 1962 album Tribute to Uncle Ray", 'Edward "Bruno" Carr' / "Bruno
+    Carr"; of charts, all words of one are words of the other, or both rank one country's same
+    list: "US Hot R&B Sides" / "U.S. Billboard R&B Singles"); '' when none. Name matching is never
+    complete: such a pair is not asked."""
+    chart = a.group == "chart"
+
+    def forms(s: _Set, k: str) -> list[tuple[str, ...]]:
+        return [w for w in {_tokens(k), s.words.get(k, ())} if w]
+
+    only_b = [(kb, forms(b, kb)) for kb in b.items if kb not in a.items]
     for ka in a.items:
         if ka in b.items:
             continue
-        ta = _tokens(ka)
-        for kb, tb in only_b:
+        fa = forms(a, ka)
+        for kb, fb in only_b:
             if a.targets.get(ka) and a.targets.get(ka) == b.targets.get(kb):
                 return f"{a.items[ka]!r} / {b.items[kb]!r} (one link)"
-            small, big = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-            if len(small) >= 2 and small <= big:
-                return f"{a.items[ka]!r} / {b.items[kb]!r}"
+            for ta in fa:
+                for tb in fb:
+                    if _within(ta, tb, chart) or _within(tb, ta, chart) or (chart and _chart_near(ta, tb)):
+                        return f"{a.items[ka]!r} / {b.items[kb]!r}"
     return ""
 
 
+def link_conflict(a: _Set, b: _Set, keys: list[str]) -> str:
+    """'A' when a shared name links two different crawled pages ("What'd I Say" the song on one
+    list, the album on the other): one name, two entities; '' when none."""
+    for k in keys:
+        if a.links.get(k) and b.links.get(k) and a.targets.get(k) != b.targets.get(k):
+            return f"{a.items[k]!r}: {a.targets[k]} / {b.targets[k]}"
+    return ""
+
+
+# entries naming several people: "Mel Lewis, Bruno Carr", "Joseph Bridgewater & John Hunt"
+_SEVERAL = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|\s&\s|\s(?:and|with)\s", re.I)
+
+
+def _people_of(item: str) -> list[str]:
+    """The people a line of a people list names ("Recording engineers: Bill Schwartau and Tom Dowd"
+    → Bill Schwartau, Tom Dowd), each as its own entity; the line itself when it names one."""
+    name = item_name(item)
+    parts = [p.strip(" ,;") for p in _SEVERAL.split(name)]
+    if len(parts) < 2 or not all(p and person_like(p) for p in parts):
+        return [item]
+    return parts
+
+
 def group_of(label: str, section: str) -> tuple[str, str]:
-    """(group key, question label) of an enumeration."""
+    """(group key, question label) of an enumeration: what the label names ("Personnel" →
+    "credited person", "Track listing" → "track"), else the top heading, kept apart from the nouns
+    ("§release" of a film's "Release" section is no "release" of a discography)."""
     noun = label_noun(label)
     if noun:
         return singular(norm(noun)), label
     top = section.split(" › ")[0].strip() if section else label
-    return singular(norm(top)), top
+    top_noun = label_noun(top)
+    if top_noun:
+        return singular(norm(top_noun)), top
+    return ("§" + singular(norm(top))) if norm(top) else "", top
 
 
 class IntersectionMiner:
@@ -165,17 +244,16 @@ class IntersectionMiner:
 
     def mine(self, graph: Graph, ctx: MineContext) -> Iterator[Candidate]:
         sets: dict[str, list[_Set]] = defaultdict(list)
-        link_keys: dict[str, dict[str, str]] = defaultdict(dict)  # group → link target → key
         for node in graph:
             if not node.name:
                 continue
-            for s in self._sets(graph, node, ctx, link_keys):
+            for s in self._sets(graph, node, ctx):
                 if len(s.items) >= 2:
                     sets[s.group].append(s)
         for group in sorted(sets):
             yield from self._group(graph, group, sets[group], ctx)
 
-    def _sets(self, graph: Graph, node: Node, ctx: MineContext, link_keys: dict[str, dict[str, str]]) -> list[_Set]:
+    def _sets(self, graph: Graph, node: Node, ctx: MineContext) -> list[_Set]:
         """The page's sets: one per section a question can name ("listed in the “Personnel”
         section"), made of every list and table under that heading and its subheadings (the album's
         personnel and a reissue's bonus-track personnel are one section); the page's chart tables
@@ -242,26 +320,35 @@ class IntersectionMiner:
                     ctx.reject("section_mixed", ("section", node.url, *key), url=node.url,
                                detail=f"{detail}: {mixed[0].kind} {mixed[0].label!r}")
                     continue
+            people = bool(_PEOPLE.search(label_noun(s.label)))
             for enum in enums:
                 s.parts.append(enum.section or enum.label)
                 links = list(enum.item_links) + [""] * (len(enum.items) - len(enum.item_links))
                 for it, link in zip(enum.items, links, strict=False):
-                    # one key per entity: 'David "Fathead" Newman' and a link to his page are one;
-                    # "U.K. Singles" and "UK Singles Chart" are one chart
-                    k = fold_key(graph.entity_key(it, link), s.group == "chart")
-                    if not k:
-                        continue
-                    target = url_key(link) if link else ""
-                    if target:
-                        # two items linking one page name one entity, crawled or not
-                        k = link_keys.setdefault(s.group, {}).setdefault(target, k)
-                    if k not in s.items:
-                        s.items[k] = item_name(it)
-                        s.links[k] = link if graph.get(link) is not None else ""
-                        s.targets[k] = target
+                    if it not in s.raw:
                         s.raw.append(it)
+                    names = _people_of(it) if people else [it]
+                    for n, name in enumerate(names):
+                        self._add(graph, s, name, link if n == 0 else "")
             out.append(s)
         return out
+
+    @staticmethod
+    def _add(graph: Graph, s: _Set, item: str, link: str) -> None:
+        """One entity of a list entry into ``s``: its key ('David "Fathead" Newman' and a link to
+        his page are one; "U.K. Singles" and "UK Singles Chart" are one chart), its name, the page
+        it links (crawled: the page's URL) and the words of its name as written."""
+        k = fold_key(graph.entity_key(item, link), s.group == "chart")
+        if not k:
+            return
+        dst = graph.get(link) if link else None
+        target = dst.url if dst is not None else (url_key(link) if link else "")
+        if k in s.items:
+            return
+        s.items[k] = item_name(item)
+        s.links[k] = link if dst is not None else ""
+        s.targets[k] = target
+        s.words[k] = _tokens(fold_key(norm(item_name(item)), s.group == "chart"))
 
     def _group(self, graph: Graph, group: str, members: list[_Set], ctx: MineContext) -> Iterator[Candidate]:
         cfg = ctx.cfg
@@ -305,6 +392,11 @@ class IntersectionMiner:
                 # "Milton Turner" (The Best of Ray Charles) and "Milt Turner" (The Genius Hits the Road),
                 # neither linked: one drummer or two? The answer would leave him out or guess
                 ctx.reject("name_variants", key, url=a.node.url, detail=variant)
+                continue
+            clash = link_conflict(a, b, shared)
+            if clash:
+                # "What'd I Say" in both lists, linking the song on one and the album on the other
+                ctx.reject("link_conflict", key, url=a.node.url, detail=clash)
                 continue
             near = near_match(a, b)
             if near:
