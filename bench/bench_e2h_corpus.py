@@ -207,11 +207,17 @@ def verify(rec: QARecord, idx: LocalSearchIndex) -> tuple[bool, bool, str]:
         if not direct:
             anchor_url = m.get("anchor_url") or ""
             ahits = idx.search(m.get("anchor", ""), 5) if m.get("anchor") else []
-            ok_anchor = (m["kind"] in ("inverse_relation", "forward_relation", "inverse_mention")
+            ok_anchor = (m["kind"] in ("inverse_relation", "forward_relation", "inverse_mention", "inverse_listing")
                          and occurs(m["anchor"], st.description) and bool(ahits)
                          and idx.entity_key(ahits[0].url) == idx.entity_key(anchor_url))
             # the evidence row/sentence on the anchor's (or entity's) page links the two
-            if ok_anchor and m["kind"] != "forward_relation":
+            if ok_anchor and m["kind"] == "inverse_listing":  # the anchor's list names the entity there, once
+                from synth.e2h.clues import list_sections
+
+                head, _, item = st.snippet.partition(": ")
+                ok_anchor = any(h == head and items.count(item) == 1
+                                for h, items in list_sections(idx.body(anchor_url)))
+            elif ok_anchor and m["kind"] != "forward_relation":
                 src = idx.doc(anchor_url)
                 linked = bool(src) and (any(m["entity_url"] in f.links for f in src.facts)
                                         or st.snippet == src.description)

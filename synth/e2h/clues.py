@@ -11,7 +11,10 @@ A clue is structured evidence about one entity page P, with the exact snippet it
 * ``inverse_relation`` — an infobox row of another page Q linking P ("Born: Ulm" on Einstein's
   page → "the city where Albert Einstein was born"); the evidence page is Q;
 * ``inverse_mention`` — Q's first sentence names P as its maker or subject ("Ray is a 2004 film
-  about Ray Charles" → "the subject of Ray"); the evidence page is Q.
+  about Ray Charles" → "the subject of Ray"); the evidence page is Q;
+* ``inverse_listing`` — a list section of Q names P as its n-th item ("## Filmography" on Ray
+  Charles's page, 4th item *The Blues Brothers* (1980) → "the film listed fourth under “Filmography”
+  for Ray Charles"); the evidence page is Q, whose words need not lead one search to P.
 
 ``resolves`` says how many entities the relation can denote (a row listing two writers makes "the
 writer of Q" ambiguous); ``mentions`` lists indexed entities the clue names, so the next round has
@@ -37,7 +40,7 @@ from synth.graph.values import parse_years
 from synth.miners.base import Graph, Node
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, iter_docs, norm_key
 
-RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention"})
+RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention", "inverse_listing"})
 TEXT_KINDS = frozenset({"first_sentence", "lead_sentence", "fact", "obfuscated_fact", "web_snippet"})
 
 SKIP_FACT_KEYS = frozenset({"website", "url", "image", "caption", "signature", "coordinates", "logo",
@@ -434,6 +437,7 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
                         type=doc_type, relation=fam, resolves=max(resolves, 2) if why else resolves,
                         mentions=(row.src,), anchor_type=_type_of(index, row.src), ambiguity=why))
     out.extend(_inverse_mentions(doc, index, answer, exclude, doc_type))
+    out.extend(_inverse_listings(doc, index, answer, exclude, doc_type))
     from synth.e2h.obfuscate import obfuscated_clues  # imports this module
 
     out.extend(obfuscated_clues(doc, index, doc_type=doc_type, answer=answer))
@@ -474,6 +478,70 @@ def _inverse_mentions(doc: PageDoc, index: LocalSearchIndex, answer: str, exclud
             out.append(Clue("inverse_mention", doc.url, q.url, q.description, predicate=pred,
                             anchor=_anchor_name(index, q.url), anchor_url=q.url, type=doc_type, relation=rel,
                             resolves=2 if co else 1, mentions=(q.url,), anchor_type=type_noun(pred)))
+    return out
+
+
+# list sections whose items are the page subject's own works (not sources, links or notes)
+LISTING_SECTIONS = frozenset({"filmography", "discography", "selected discography", "television", "singles",
+                              "albums", "studio albums", "live albums", "compilation albums", "films", "works",
+                              "selected works", "bibliography of works", "publications", "books", "novels"})
+_ITEM = re.compile(r"^\s*[-*+]\s+(.*)$")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
+
+
+def list_sections(body: str) -> list[tuple[str, list[str]]]:
+    """(heading, items) of every markdown list directly under a heading of a page's main text."""
+    out: list[tuple[str, list[str]]] = []
+    heading, items = "", []
+    for line in body.splitlines():
+        h = _HEADING.match(line)
+        if h:
+            if heading and items:
+                out.append((heading, items))
+            heading, items = h.group(1).strip(), []
+            continue
+        m = _ITEM.match(line)
+        if m and heading:
+            items.append(m.group(1).strip())
+    if heading and items:
+        out.append((heading, items))
+    return out
+
+
+def _item_names(item: str, name: str) -> bool:
+    """Whether a list item is the work ``name`` itself ('*The Blues Brothers* (1980)'), not a mention."""
+    t = re.escape(name)
+    return bool(re.match(rf"^(?:\*{{1,3}}{t}\*{{1,3}}|[\"“]{t}[\"”])(?:\s*\(|\s*[,–-]|\s*$)", item))
+
+
+def _inverse_listings(doc: PageDoc, index: LocalSearchIndex, answer: str, exclude: set[str],
+                      doc_type: str) -> list[Clue]:
+    """``inverse_listing`` clues: another page's list section names ``doc`` as exactly one of its items."""
+    if not doc_type:
+        return []
+    from synth.text import ordinal
+
+    own, fa = doc.key, fold(answer)
+    name = _anchor_name(index, doc.url) or doc.subject
+    out: list[Clue] = []
+    # the pages linking this one (the index has no public query by link target; its links table is read here)
+    linking = [r[0] for r in index._db.execute("SELECT DISTINCT src FROM links WHERE dst = ? ORDER BY src",
+                                               (index.resolve(doc.url) or doc.url,))]
+    for q_url in linking:
+        q = index.doc(q_url)
+        if q is None or q_url == doc.url or q.key in exclude or q.key in (own, fa):
+            continue
+        for heading, items in list_sections(index.body(q_url)):
+            if heading.lower() not in LISTING_SECTIONS or len(items) < 2:
+                continue
+            pos = [i for i, it in enumerate(items, 1) if _item_names(it, name)]
+            if len(pos) != 1 or any(occurs(answer, it) for it in items[pos[0] - 1:pos[0]]):
+                continue
+            anchor = _anchor_name(index, q_url)
+            pred = f"the {doc_type} listed {ordinal(pos[0])} under “{heading}” for {anchor}"
+            out.append(Clue("inverse_listing", doc.url, q_url, f"{heading}: {items[pos[0] - 1]}", predicate=pred,
+                            key=heading, value=items[pos[0] - 1], anchor=anchor, anchor_url=q_url, type=doc_type,
+                            relation="listed", resolves=1, mentions=(q_url,), anchor_type=_type_of(index, q_url)))
     return out
 
 

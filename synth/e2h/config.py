@@ -6,11 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ClueKind = Literal["inverse_relation", "inverse_mention", "forward_relation", "obfuscated_fact", "lead_sentence",
+ClueKind = Literal["inverse_relation", "inverse_mention", "inverse_listing", "forward_relation", "obfuscated_fact", "lead_sentence",
                    "first_sentence", "fact", "web_snippet"]
 
 DEFAULT_CLUE_ORDER: tuple[str, ...] = (
-    "inverse_relation", "inverse_mention", "forward_relation", "obfuscated_fact", "lead_sentence", "first_sentence",
+    "inverse_relation", "inverse_mention", "inverse_listing", "forward_relation", "obfuscated_fact", "lead_sentence", "first_sentence",
     "fact", "web_snippet",
 )
 

@@ -440,9 +440,11 @@ class E2HEngine:
             reason, detail = self._check_question(s, a, desc, out)
             if not reason:
                 reason, detail = self._gate(s, out.text or "")
-                if reason and (s.fallback is None or (self._chains(s, a) and not self._chains(s, s.fallback[2]))):
+                if reason and (s.fallback is None or
+                               self._prospect(s, a, out.text or "") > self._prospect(s, *s.fallback[2:5:2])):
                     # a gated rewrite whose description names another indexed entity is the better one
-                    # to go on with: a later round replaces that name and may hide the answer
+                    # to go on with: a later round replaces that name and may hide the answer; one that
+                    # leaves any entity to replace comes before one that leaves none (the seed ends there)
                     s.fallback = (s, r, a, desc, out.text or "", info)
             if reason:
                 self._attempt_failed(s, a, reason, detail, 3, description=desc, question=out.text or "",
@@ -458,6 +460,11 @@ class E2HEngine:
                                      description=desc, question=out.text or "")
                 continue
             self._succeed(s, r, a, desc, out.text or "", info)
+
+    def _prospect(self, s: _State, a: Attempt, q2: str) -> int:
+        """How a gated rewrite leaves the next round: 2 its clue names a fresh entity, 1 the question still
+        names one, 0 nothing to replace (a later round cannot hide the answer)."""
+        return 2 if self._chains(s, a) else 1 if self._entity_left(s, a, q2) else 0
 
     def _entity_left(self, s: _State, a: Attempt, q2: str) -> bool:
         """The rewritten question still names an indexed entity a next round could replace."""

@@ -264,6 +264,8 @@ def _template_description(clue: Clue, max_chars: int) -> str | None:
         return the_phrase(clue.predicate, clue.type, max_chars)
     if clue.kind == "fact":
         return shorten(_fact_phrase(clue), max_chars)
+    if clue.kind == "inverse_listing":  # worded by synth.e2h.clues (the item's place in the other page's list)
+        return clue.predicate if len(clue.predicate) <= max_chars else None
     if clue.kind == "obfuscated_fact":  # worded by synth.e2h.obfuscate (the value said loosely)
         return clue.predicate if len(clue.predicate) <= max_chars else None
     fam = clue.relation
@@ -442,6 +444,7 @@ def _clue_brief(c: Clue) -> str:
         "forward_relation": f"an infobox row of the entity's own page naming {c.anchor}",
         "inverse_relation": f"an infobox row of the page about {c.anchor}, which names the entity",
         "inverse_mention": f"the first sentence of the page about {c.anchor}, which names the entity",
+        "inverse_listing": f"a list on the page about {c.anchor}, which names the entity as '{c.predicate}'",
         "web_snippet": "a web search result about the entity",
     }
     return kinds.get(c.kind, c.kind)

@@ -23,7 +23,8 @@ from synth.e2h.writers import template_description
 
 PAGES = Path(__file__).resolve().parent / "pages" / "wiki-raycharles-2015-e2h"
 BASE = "http://127.0.0.1:8000"
-NAMES = ("Hallelujah_I_Love_Her_So.html", "Mess_Around.html", "Ray_Charles_Anthology.html", "A_Fool_for_You.html")
+NAMES = ("Hallelujah_I_Love_Her_So.html", "Mess_Around.html", "Ray_Charles_Anthology.html", "A_Fool_for_You.html",
+         "Ray_Charles.html", "The_Blues_Brothers_(film).html", "Spy_Hard.html")
 
 
 def url(name: str) -> str:

@@ -1,0 +1,66 @@
+"""E2HQA ``inverse_listing`` clues (issue 19): an entity described by its place in a list section of
+another page ("the film listed fourth under “Filmography” for Ray Charles"), on trimmed copies of the
+real saved pages (``tests/regression/pages/wiki-raycharles-2015-e2h``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.counters import Counters
+from synth.e2h import E2HEngine
+from synth.e2h.clues import clues_for, list_sections
+from synth.e2h.config import E2HConfig
+from synth.e2h.pages import pages_from_files
+from synth.e2h.seeds import Seed
+from synth.e2h.writers import TemplateE2HWriter, template_description
+from synth.search import LocalSearchIndex, SearchRouter
+
+PAGES = Path(__file__).resolve().parents[1] / "regression" / "pages" / "wiki-raycharles-2015-e2h"
+BASE = "http://127.0.0.1:8000"
+RC = f"{BASE}/A/Ray_Charles.html"
+BB = f"{BASE}/A/The_Blues_Brothers_(film).html"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    files = sorted((PAGES / "A").glob("*.html"))
+    idx = LocalSearchIndex.build(pages_from_files(PAGES, files, BASE),
+                                 tmp_path_factory.mktemp("e2h-list") / "search.sqlite")
+    yield idx
+    idx.close()
+
+
+def _listing(index, url: str, answer: str = "") -> list:
+    doc = index.doc(url)
+    assert doc is not None
+    return [c for c in clues_for(doc, index, answer=answer, exclude=set()) if c.kind == "inverse_listing"]
+
+
+def test_list_sections_of_the_artist_page(index):
+    sections = dict(list_sections(index.body(RC)))
+    assert sections["Filmography"][:4] == ["*Swingin' Along* (1961)", "*Ballad in Blue* (1964)",
+                                           "*The Big T.N.T. Show* (1966) (documentary)", "*The Blues Brothers* (1980)"]
+    assert sections["Discography"][0] == '"I Got a Woman" (1954)'
+
+
+def test_a_film_described_by_its_place_in_another_pages_list(index):
+    (c,) = _listing(index, BB)
+    assert template_description(c) == "the film listed fourth under “Filmography” for Ray Charles"
+    assert c.evidence_url == RC and c.snippet == "Filmography: *The Blues Brothers* (1980)"
+    assert c.mentions == (RC,) and c.resolves == 1  # chains: a next round describes Ray Charles
+    # no clue from a list that names the entity twice or not as an item of its own, nor for the answer's page
+    assert _listing(index, RC) == []
+    assert _listing(index, BB, answer="Ray Charles") == []
+
+
+def test_the_rewrite_hides_the_film_and_keeps_the_answer(index):
+    seed = Seed("bb", "Which studio distributed The Blues Brothers?", "Universal Pictures", source_url=BB)
+    cfg = E2HConfig(rounds=1, clue_order=["inverse_listing"], one_search_gate=False)
+    (out,) = list(E2HEngine(SearchRouter(index), TemplateE2HWriter(), cfg, Counters(), run_id="t").run([seed]))
+    assert out.record is not None, out.failure
+    assert out.record.question == "Which studio distributed the film listed fourth under “Filmography” for Ray Charles?"
+    assert out.record.answer == "Universal Pictures"
+    (step,) = out.record.lineage
+    assert step.evidence_url == RC and step.snippet == "Filmography: *The Blues Brothers* (1980)"
