@@ -211,7 +211,8 @@ def link_conflict(a: _Set, b: _Set, keys: list[str]) -> str:
     return ""
 
 
-# entries naming several people: "Mel Lewis, Bruno Carr", "Joseph Bridgewater & John Hunt"
+# entries naming several people: "Mel Lewis, Bruno Carr", "Joseph Bridgewater & John Hunt" ("Oscar Pettiford
+# or Roosevelt Sheffield" names neither for sure: it stays one line, a near match of either name)
 _SEVERAL = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|\s&\s|\s(?:and|with)\s", re.I)
 
 
