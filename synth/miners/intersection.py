@@ -26,6 +26,7 @@ shared item that is no person ("The Raelets") is set aside like a subject ("Besi
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -103,10 +104,12 @@ _STOP = _ARTICLES | {"and", "of", "on", "in", "to", "with", "by", "for", "at"}
 
 
 def fold_key(key: str, chart: bool = False) -> str:
-    """An entity key with the spelling differences of one name folded: a run of one-letter words is
+    """An entity key with the spelling differences of one name folded: accents go, a run of one-letter words is
     an abbreviation written with dots ("u k singles" of "U.K. Singles" → "uk singles"), a leading
     article goes, and a chart's name loses its "Chart" suffix and the "US" before "Billboard"
     ("UK Singles Chart" → "uk singles", "U.S. Billboard Hot 100" → "billboard hot 100")."""
+    # "Ahmet Ertegün" / "Ahmet Ertegun": accents are a spelling of one name
+    key = "".join(c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c))
     words: list[str] = []
     run = ""
     for w in key.split():
