@@ -44,6 +44,7 @@ from synth.miners.base import (
     mentions,
     root_answer,
 )
+from synth.miners.count import _GROUP_KEYS, _PEOPLE
 from synth.miners.single_hop import (
     CHRONO_KEY,
     PRIORITY,
@@ -210,6 +211,7 @@ class MultiHopMiner:
                 edges_of[url] = self._edges(graph, graph.nodes[url], ctx)
             return edges_of[url]
 
+        self._contested = self._contested_writers(graph, edges)
         per_target: dict[tuple[str, int], int] = defaultdict(int)
         beam = cfg.max_paths_per_start * 4
         for start in graph:
@@ -247,6 +249,26 @@ class MultiHopMiner:
                     kept += 1
                     per_target[tkey] += 1
                     yield cand
+
+    _contested: ClassVar[dict[str, str]] = {}
+
+    @staticmethod
+    def _contested_writers(graph: Graph, edges) -> dict[str, str]:
+        """Song pages whose writers some list of the crawl credits otherwise (Ray Charles (album):
+        "All songs written by Ray Charles except as indicated" and no credit on "Come Back Baby";
+        Come_Back_Baby: "Writer: Walter Davis"), by URL, with what the list says: the song's writer,
+        asked of any recording of it, has two answers."""
+        out: dict[str, str] = {}
+        for node in graph:
+            for e in edges(node.url):
+                dst = graph.nodes.get(e.dst)
+                if not e.credit or dst is None or e.dst in out:
+                    continue
+                for f in dst.facts:
+                    if f.key.lower() in SONG_KEYS and not same_credit(list(e.credit), f.value):
+                        out[e.dst] = f"{node.name!r} credits {', '.join(e.credit)}; {f.key}: {f.value}"
+                        break
+        return out
 
     # ------------------------------------------------------------------------------------------
     def _edges(self, graph: Graph, node: Node, ctx: MineContext) -> list[Edge]:
@@ -311,11 +333,18 @@ class MultiHopMiner:
                 ctx.reject("volatile", ("enum", node.url, enum.kind, enum.label, enum.section), url=node.url,
                            detail=f"{enum.kind} {enum.label!r} changes on the live site")
                 continue
+            people = bool(_PEOPLE.search(enum_noun(enum.label, enum.section)))
             for i, (item, link) in enumerate(zip(enum.items, enum.item_links, strict=False)):
                 if i >= ctx.cfg.max_ordinal:
                     break
                 dst = graph.get(link) if link else None
                 if dst is None or dst.url == node.url or not graph.links(node, dst):
+                    continue
+                if people and (not person_like(item) or any(dst.fact(k) is not None for k in _GROUP_KEYS)):
+                    # "the ninth credited person listed in “Personnel”": "The Raeletts – vocal group"
+                    ctx.reject("item_type_mismatch", ("edge", node.url, enum.label, enum.section, i), url=dst.url,
+                               detail=f"{enum_noun(enum.label, enum.section)!r} entry {i + 1} is not one person: "
+                                      f"{clean(item)[:120]!r}")
                     continue
                 want = item_type(enum)
                 kind = entity_slots(dst)["kind"].split()[-1:]
@@ -358,10 +387,15 @@ class MultiHopMiner:
                 ctx.reject("bridge_named", cid, url=e.dst, detail=f"{graph.nodes[e.dst].name!r} is named ({hit!r})")
                 return None
         for e, nxt in pairwise(chain):
-            if e.credit and nxt.via == "fact" and nxt.key.lower() in SONG_KEYS and not same_credit(list(e.credit), nxt.anchor):
+            if not (e.recording and nxt.via == "fact" and nxt.key.lower() in SONG_KEYS):
+                continue
+            if e.credit and not same_credit(list(e.credit), nxt.anchor):
                 # "the writer of the third track": the list credits Ray Charles, the song's page Walter Davis
                 ctx.reject("credit_conflict", cid, url=nxt.src,
                            detail=f"list credits {', '.join(e.credit)}; {nxt.key}: {nxt.anchor}"[:300])
+                return None
+            if nxt.src in self._contested:
+                ctx.reject("credit_conflict", cid, url=nxt.src, detail=self._contested[nxt.src][:300])
                 return None
         track = song_hop(chain[-1])
         credit = list(chain[-1].credit)
@@ -377,6 +411,9 @@ class MultiHopMiner:
             if credit and not same_credit(credit, fact.value):
                 conflict = True  # the list credits other writers than the song's page: two answers
                 continue
+            if track and target.url in self._contested:
+                conflict = True  # another list of the crawl credits this song otherwise (a B-side reached here)
+                continue
             if contains(shown, answer):
                 leak = True
                 continue
@@ -388,7 +425,8 @@ class MultiHopMiner:
             why = ("credit_conflict" if conflict else "answer_on_path" if leak else "answer_is_root" if trivial
                    else "no_askable_fact")
             ctx.reject(why, cid, url=target.url,
-                       detail=f"list credits {', '.join(credit)}" if conflict else "")
+                       detail=(f"list credits {', '.join(credit)}" if credit else self._contested.get(target.url, ""))
+                       if conflict else "")
             return None
         # a known question form first, then any (seeded): varied, not always "when was it released"
         facts.sort(key=lambda fa: (fact_priority(fa[0].key) >= len(PRIORITY),

@@ -117,6 +117,39 @@ def test_writer_the_list_and_the_song_page_disagree_on_is_not_asked(album: Mined
     assert album.counters.get("mine/dropped/credit_conflict") == len(conflicts)
 
 
+def test_writer_another_list_contests_is_not_asked_of_a_b_side(album: Mined) -> None:
+    # read in a fresh run (h16b run3): "Who wrote the B-side of the single that Ray Charles released just
+    # before the single “This Little Girl of Mine”?" → Walter Davis (I Got a Woman — B-side: "Come Back
+    # Baby"): Ray Charles (album)'s track list credits the song to Ray Charles, and Come_Back_Baby says
+    # Charles's version was credited to Charles: the writer of that recording has two answers
+    assert "I_Got_a_Woman.html" in {p.url.rsplit("/", 1)[-1] for p in album.pages}
+    bad = [(r.question, r.answer) for r in album.of("multi_hop")
+           if any(u.endswith("/Come_Back_Baby.html") for u in r.source_urls)]
+    assert not bad, bad
+    via_b_side = [r for r in album.dropped("credit_conflict") if "credits Ray Charles; Writer: Walter Davis" in r.detail]
+    assert via_b_side, [(r.url, r.detail) for r in album.dropped("credit_conflict")]
+
+
+def test_a_vocal_group_is_not_a_credited_person_of_a_chain() -> None:
+    # read in a fresh run (h16b run3): "In which years was the ninth credited person listed in the
+    # “Personnel” section of … “Ray Charles at Newport” active?" → 1950s–1990s: entry 9 is "The Raeletts
+    # – vocal group" (The_Raelettes: a girl group with 32 past members)
+    m = Mined("Ray_Charles_at_Newport.html")
+    assert "The_Raelettes.html" in {p.url.rsplit("/", 1)[-1] for p in m.pages}
+    bad = [(r.question, r.answer) for r in m.of("multi_hop") if any(u.endswith("/The_Raelettes.html") for u in r.source_urls)]
+    assert not bad, bad
+    assert any("The Raeletts" in r.detail for r in m.dropped("item_type_mismatch"))
+    # the people of the list are still hops
+    from synth.mine import build_graph
+    from synth.miners.base import MineContext
+    from synth.miners.multi_hop import MultiHopMiner
+
+    ctx = MineContext(SynthConfig(), Counters(), lambda r: None)
+    graph = build_graph(m.pages, ctx)
+    dst = {e.dst.rsplit("/", 1)[-1] for e in MultiHopMiner()._edges(graph, graph.get(m.pages[0].url), ctx)}
+    assert "Hank_Crawford.html" in dst and "The_Raelettes.html" not in dst, dst
+
+
 def test_person_count_excludes_an_orchestra(album: Mined) -> None:
     # audit (issue16 sheet): "How many credited people are listed in the “Personnel” section of … “Ray
     # Charles (album)”?" → 4: Ray Charles, The Ray Charles Orchestra, Jerry Wexler, Marvin Israel
