@@ -126,3 +126,17 @@ def test_a_producer_the_personnel_list_names_leaves_the_producer_open() -> None:
          "constraints": [attr("?x", "length", {"op": "num", "lo": 33 * 60, "hi": 34 * 60}),
                          rel("?x", "producer", "?y"), attr("?y", "born", {"op": "year", "lo": 1920, "hi": 1929})]}
     assert names(g, matches(g, q, stop_after=5)) == ["The Genius Hits the Road"]
+
+
+def test_an_uncrawled_associated_act_may_be_a_group_the_person_belongs_to() -> None:
+    # Ray Charles: "Associated acts: The Raelettes, USA for Africa, Billy Joel, Gladys Knight"; only The
+    # Raelettes is crawled (and its "Past members" row names the singers, not him), so "a person who was
+    # a member of a group active from the 1980s" cannot be refuted for him (USA for Africa, 1985); nor
+    # for Hank Crawford, whose associated acts are not crawled
+    g = build_entity_graph([*world(), page("issue17", "The_Raelettes.html")])
+    ray = g.get(A + "Ray_Charles.html")
+    assert g.get(A + "The_Raelettes.html").kind == "band" and "member" in ray.listed
+    q = {"vars": {"?x": "person", "?y": "band"},
+         "constraints": [attr("?x", "born", {"op": "year", "lo": 1930, "hi": 1939}), rel("?y", "member", "?x"),
+                         attr("?y", "active_from", {"op": "year", "lo": 1980, "hi": 1989})]}
+    assert names(g, matches(g, q, stop_after=5)) == ["Hank Crawford", "Ray Charles"]
