@@ -111,7 +111,9 @@ _SIDE_KEY = re.compile(r"^(?:[ab][- ]?sides?|flip ?side)$", re.I)
 _NOT_CREDIT = re.compile(r"\b(live|instrumental|version|mono|stereo|remix|mix|edit|reprise|medley|demo|take|"
                          r"part|parts|single|bonus|alternate|unreleased|traditional|vocal|vocals|feat|featuring|"
                          r"with|from|theme|intro|outro)\b|\d", re.I)
-_CREDIT_SPLIT = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|;|/|\s&\s|\s(?:and|with)\s", re.I)
+# "A, B and C", "Charles/Richard", "Lennon–McCartney" (a partnership's two names)
+_CREDIT_SPLIT = re.compile(r",(?!\s*(?:jr|sr|ii|iii|iv)\b)|;|/|\s&\s|\s(?:and|with)\s|(?<=[a-z])[–-](?=[A-Z])", re.I)
+_AKA = re.compile(r"^.*\s(?:a\.?k\.?a\.?|alias)\s+", re.I)  # "Nugetre aka Ertegün" → "Ertegün"
 _ROW_TITLE = re.compile(r'^\s*["“](?P<title>[^"”]+)["”](?P<rest>.*)$')
 # "All songs written by Ray Charles except as indicated." → "Ray Charles"
 _BLANKET = re.compile(r"^all\s+(?:songs|tracks|compositions|selections|titles|music|pieces)\b[^.;]{0,40}?\bby\s+"
@@ -119,7 +121,10 @@ _BLANKET = re.compile(r"^all\s+(?:songs|tracks|compositions|selections|titles|mu
 
 
 def _names(text: str) -> list[str]:
-    return [p.strip(" .") for p in _CREDIT_SPLIT.split(text) if p.strip(" .")]
+    parts = [_AKA.sub("", p.strip(" .")) for p in _CREDIT_SPLIT.split(text) if p.strip(" .")]
+    # "Felice and Boudleaux Bryant": the first name shares the second's surname
+    return [p + " " + parts[i + 1].split()[-1] if len(p.split()) == 1 and i + 1 < len(parts)
+            and len(parts[i + 1].split()) > 1 else p for i, p in enumerate(parts)]
 
 
 def row_credit(item: str) -> list[str]:
@@ -394,7 +399,7 @@ class MultiHopMiner:
                 ctx.reject("credit_conflict", cid, url=nxt.src,
                            detail=f"list credits {', '.join(e.credit)}; {nxt.key}: {nxt.anchor}"[:300])
                 return None
-            if nxt.src in self._contested:
+            if not e.credit and nxt.src in self._contested:
                 ctx.reject("credit_conflict", cid, url=nxt.src, detail=self._contested[nxt.src][:300])
                 return None
         track = song_hop(chain[-1])
@@ -411,8 +416,10 @@ class MultiHopMiner:
             if credit and not same_credit(credit, fact.value):
                 conflict = True  # the list credits other writers than the song's page: two answers
                 continue
-            if track and target.url in self._contested:
-                conflict = True  # another list of the crawl credits this song otherwise (a B-side reached here)
+            if track and not credit and target.url in self._contested:
+                # the hop says nothing of the writers (a B-side, a row with no credit and no note) and
+                # another list of the crawl credits this song otherwise
+                conflict = True
                 continue
             if contains(shown, answer):
                 leak = True
