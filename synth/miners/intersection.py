@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import ClassVar
 
@@ -39,6 +39,7 @@ from synth.miners.count import _PEOPLE
 from synth.text import (
     chart_items,
     contains,
+    item_key,
     item_name,
     join_names,
     label_noun,
@@ -64,6 +65,7 @@ class _Set:
     links: dict[str, str] = field(default_factory=dict)  # key → the crawled page the item links ('' if none)
     targets: dict[str, str] = field(default_factory=dict)  # key → the page the item links, crawled or not
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key → words of the name as written
+    written: dict[str, str] = field(default_factory=dict)  # key → the key of the name as written
     raw: list[str] = field(default_factory=list)
 
 
@@ -203,6 +205,32 @@ def near_match(a: _Set, b: _Set) -> str:
                     if _within(ta, tb, chart) or _within(tb, ta, chart) or (chart and _chart_near(ta, tb)):
                         return f"{a.items[ka]!r} / {b.items[kb]!r}"
     return ""
+
+
+def aligned(a: _Set, b: _Set) -> _Set:
+    """``b`` with an item keyed as ``a`` keys it when the two are written alike but keyed apart ("I'm
+    Movin' On" linking the page of Hank Snow's "I'm Moving On" on one list, unlinked on the other):
+    the written name matches one item only ``a`` lists, and no other item of ``b`` has that name."""
+    only_a: dict[str, list[str]] = defaultdict(list)
+    for ka in a.items:
+        if ka not in b.items:
+            for w in {ka, a.written.get(ka, "")} - {""}:
+                only_a[w].append(ka)
+    rename: dict[str, str] = {}
+    for kb in b.items:
+        if kb in a.items:
+            continue
+        hits = {ka for w in {kb, b.written.get(kb, "")} - {""} for ka in only_a.get(w, [])}
+        if len(hits) == 1:
+            rename[kb] = next(iter(hits))
+    if not rename or len(set(rename.values())) < len(rename):
+        return b
+
+    def moved(d: dict) -> dict:
+        return {rename.get(k, k): v for k, v in d.items()}
+
+    return replace(b, items=moved(b.items), links=moved(b.links), targets=moved(b.targets),
+                   words=moved(b.words), written=moved(b.written))
 
 
 def link_conflict(a: _Set, b: _Set, keys: list[str]) -> str:
@@ -346,13 +374,14 @@ class IntersectionMiner:
         if not k:
             return
         dst = graph.get(link) if link else None
-        target = dst.url if dst is not None else (url_key(link) if link else "")
+        target = url_key(dst.url if dst is not None else link) if link else ""
         if k in s.items:
             return
         s.items[k] = item_name(item)
         s.links[k] = link if dst is not None else ""
         s.targets[k] = target
         s.words[k] = _tokens(fold_key(norm(item_name(item)), s.group == "chart"))
+        s.written[k] = fold_key(item_key(item), s.group == "chart")
 
     def _group(self, graph: Graph, group: str, members: list[_Set], ctx: MineContext) -> Iterator[Candidate]:
         cfg = ctx.cfg
@@ -371,6 +400,7 @@ class IntersectionMiner:
             if a.node.url == b.node.url or norm(a.node.name) == norm(b.node.name):
                 continue
             key = (group, a.node.url, b.node.url)
+            b = aligned(a, b)
             if set(a.items) == set(b.items):
                 ctx.reject("identical_enumerations", key, url=a.node.url)
                 continue
