@@ -484,28 +484,58 @@ def _inverse_mentions(doc: PageDoc, index: LocalSearchIndex, answer: str, exclud
 # list sections whose items are the page subject's own works (not sources, links or notes)
 LISTING_SECTIONS = frozenset({"filmography", "discography", "selected discography", "television", "singles",
                               "albums", "studio albums", "live albums", "compilation albums", "films", "works",
-                              "selected works", "bibliography of works", "publications", "books", "novels"})
-_ITEM = re.compile(r"^\s*[-*+]\s+(.*)$")
+                              "selected works", "bibliography of works", "publications", "books", "novels",
+                              "track listing", "track list", "tracklist"})
+_ITEM = re.compile(r"^\s*(?:[-*+]|(\d{1,3})\.)\s+(.*)$")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
 
 def list_sections(body: str) -> list[tuple[str, list[str]]]:
-    """(heading, items) of every markdown list directly under a heading of a page's main text."""
+    """(heading, items) of every markdown list directly under a heading of a page's main text. A numbered
+    list whose numbers are not 1, 2, 3 … in order (a track listing restarting at side two) is left out:
+    an item's place in it is not its number."""
     out: list[tuple[str, list[str]]] = []
-    heading, items = "", []
-    for line in body.splitlines():
+    heading, items, broken = "", [], False
+    for line in [*body.splitlines(), "# end"]:
         h = _HEADING.match(line)
         if h:
-            if heading and items:
+            if heading and items and not broken:
                 out.append((heading, items))
-            heading, items = h.group(1).strip(), []
+            heading, items, broken = h.group(1).strip(), [], False
             continue
         m = _ITEM.match(line)
         if m and heading:
-            items.append(m.group(1).strip())
-    if heading and items:
-        out.append((heading, items))
+            if m.group(1) is not None and int(m.group(1)) != len(items) + 1:
+                broken = True
+            items.append(m.group(2).strip())
     return out
+
+
+_TRACK_SECTIONS = frozenset({"track listing", "track list", "tracklist"})
+_OTHER_TAKE = re.compile(r"\((?:[^()]*\b)?(?:live|version|remix|mix|edit|re-?recorded|re-?recording|demo|alternate|"
+                         r"take|instrumental|reprise|mono|stereo|remaster(?:ed)?|single|extended|acoustic|duet|with)\b",
+                         re.I)
+
+
+def _same_recordings(index: LocalSearchIndex, entity_url: str, album_url: str) -> bool:
+    """Whether an album's track listing may stand for the entity's own record: the album is by the
+    entity's credited artist and not a live album. A cover on another artist's album ('Eleanor Rigby' on a
+    Ray Charles disc) or a live take is another recording: its producer, date or length are not the
+    entity's, so 'the song listed … under “Track listing” for …' would not denote the entity."""
+    from synth.e2h.records import credit
+
+    a, b = credit(index, entity_url), credit(index, album_url)
+    album_type = next((r.value for r in index.facts(album_url) if r.nkey == "type"), "").lower()
+    if not (a and b and a & b) or "live" in album_type.split(" by ")[0]:
+        return False
+    # the album's sessions must include the entity's recording ('Georgia on My Mind', recorded 1960, on Ray
+    # Sings, Basie Swings, recorded 2006, is a new recording); unknown either way: not the same recording
+    rec_e, rec_a = _recorded_years(index, entity_url), _recorded_years(index, album_url)
+    return bool(rec_e and rec_a) and min(rec_a) <= min(rec_e) and max(rec_e) <= max(rec_a)
+
+
+def _recorded_years(index: LocalSearchIndex, url: str) -> tuple[int, ...]:
+    return next((ys for r in index.facts(url) if r.nkey == "recorded" and (ys := parse_years(r.value))), ())
 
 
 def _item_names(item: str, name: str) -> bool:
@@ -531,14 +561,27 @@ def _inverse_listings(doc: PageDoc, index: LocalSearchIndex, answer: str, exclud
         q = index.doc(q_url)
         if q is None or q_url == doc.url or q.key in exclude or q.key in (own, fa):
             continue
+        tracks_ok = _same_recordings(index, doc.url, q_url)
         for heading, items in list_sections(index.body(q_url)):
             if heading.lower() not in LISTING_SECTIONS or len(items) < 2:
                 continue
+            if heading.lower() in _TRACK_SECTIONS and not tracks_ok:
+                continue
             pos = [i for i, it in enumerate(items, 1) if _item_names(it, name)]
+            if pos and heading.lower() in _TRACK_SECTIONS and _OTHER_TAKE.search(items[pos[0] - 1]):
+                continue  # '"What'd I Say" (1965 live version)': another recording than the entity's
             if len(pos) != 1 or any(occurs(answer, it) for it in items[pos[0] - 1:pos[0]]):
                 continue
             anchor = _anchor_name(index, q_url)
-            pred = f"the {doc_type} listed {ordinal(pos[0])} under “{heading}” for {anchor}"
+            m = re.match(r"^(.+?)\s+\(([^()]+)\)$", anchor)
+            at = _type_of(index, q_url)
+            # the list's page as a noun phrase: 'Ray Charles', 'the album The Genius Hits the Road', 'the Ray
+            # Charles album Ray Charles' (a disambiguated title)
+            who = f"the {m.group(2)} {m.group(1)}" if m else f"the {at} {anchor}" if at in (
+                "album", "compilation", "soundtrack", "ep", "film") else anchor
+            if re.search(r"[!?]", who):
+                continue  # a title ending in '!' or '?' would end the description mid-question
+            pred = f"the {doc_type} listed {ordinal(pos[0])} under “{heading}” for {who}"
             out.append(Clue("inverse_listing", doc.url, q_url, f"{heading}: {items[pos[0] - 1]}", predicate=pred,
                             key=heading, value=items[pos[0] - 1], anchor=anchor, anchor_url=q_url, type=doc_type,
                             relation="listed", resolves=1, mentions=(q_url,), anchor_type=_type_of(index, q_url)))

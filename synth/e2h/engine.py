@@ -369,7 +369,8 @@ class E2HEngine:
     def _attributive(self, q: str, sp: EntitySpan) -> bool:
         """A name used as a modifier ('previously released Ray Charles tracks'): a description cannot
         stand there ('previously released the artist of X tracks')."""
-        if re.match(r"['’]s?\b", q[sp.end:]):  # "Ray Charles's song X": a description takes no possessive
+        if re.match(r"['’](?:s\b|\s|$)", q[sp.end:]):  # "Ray Charles's song X", "Charles' July 5 performance":
+            # a description takes no possessive
             self.counters.inc(f"{STAGE}/entities/attributive")
             return True
         m = re.match(r"\s+([a-z][\w-]*)", q[sp.end:])

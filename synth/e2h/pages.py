@@ -20,7 +20,8 @@ from schemas.records import Link, Page
 
 _REFRESH_RE = re.compile(
     r"<meta[^>]+http-equiv=[\"']?refresh[\"']?[^>]*content=[\"']?\s*\d+\s*;\s*url=([^\"'>]+)", re.I)
-_HREF_RE = re.compile(r"<a\s[^>]*href=[\"']([^\"'#][^\"']*)[\"'][^>]*>(.*?)</a>", re.I | re.S)
+# the closing quote is the opening one: "I_Don't_Need_No_Doctor.html" keeps its apostrophe
+_HREF_RE = re.compile(r"<a\s[^>]*href=([\"'])([^\"'#](?:(?!\1).)*)\1[^>]*>(.*?)</a>", re.I | re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
 _FIXED_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -48,7 +49,7 @@ def page_from_html(html: str, url: str, *, site: str = "wikipedia", root_url: st
     title_m = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
     title = " ".join(_TAG_RE.sub("", title_m.group(1)).split()) if title_m else ""
     links = []
-    for href, inner in _HREF_RE.findall(html):
+    for _, href, inner in _HREF_RE.findall(html):
         target = urldefrag(urljoin(url, href.strip()))[0]
         if target.startswith(("http://", "https://")):
             links.append(Link(url=target, text=" ".join(_TAG_RE.sub("", inner).split())[:200]))

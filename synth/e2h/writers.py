@@ -116,6 +116,10 @@ def shorten(phrase: str, max_chars: int) -> str | None:
         start = 0
         while (i := phrase.find(cut, start)) != -1:
             cand = phrase[:i].rstrip(" ,;:")
+            last = cand.split()[-1].lower() if cand.split() else ""
+            if last.endswith("ed") or last in _IRREGULAR_PARTICIPLES:
+                start = i + 1  # '… and musicians recorded' (cut before 'during 1997 to 2005'): a clause cut short
+                continue
             if len(cand) <= max_chars and len(cand) > len(best) and len(cand.split()) >= 3:
                 best = cand
             start = i + 1
@@ -327,6 +331,11 @@ def _swallow_start(before: str, head: str = "") -> int:
                      or (toks[k - 1].group()[:1].isupper() and toks[k - 1].group().lower() not in QUESTION_WORDS
                          and k - 1 > 0)):
         k -= 1
+        # 'rhythm and blues musician X': the coordinated modifier goes too, not only 'blues musician'
+        if k > 1 and toks[k - 1].group().lower() in ("and", "or", "&") and toks[k - 2].group().isalpha() \
+                and toks[k - 2].group().islower() and toks[k - 2].group() not in _STOP_BEFORE \
+                and toks[k - 2].group() not in QUESTION_WORDS and not toks[k - 2].group().endswith("ed"):
+            k -= 2
     return toks[k].start()
 
 

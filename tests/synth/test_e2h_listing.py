@@ -64,3 +64,21 @@ def test_the_rewrite_hides_the_film_and_keeps_the_answer(index):
     assert out.record.answer == "Universal Pictures"
     (step,) = out.record.lineage
     assert step.evidence_url == RC and step.snippet == "Filmography: *The Blues Brothers* (1980)"
+
+
+ANTH = f"{BASE}/A/Ray_Charles_Anthology.html"
+
+
+def test_a_track_listing_stands_for_the_entity_only_when_it_is_the_same_recording(index):
+    # Ray Charles Anthology (Greatest hits album by Ray Charles, recorded 1960-1972) lists
+    # 4. "I Don't Need No Doctor" (single by Ray Charles, recorded 1966): the same recording
+    doctor = _listing(index, f"{BASE}/A/I_Don't_Need_No_Doctor.html")
+    assert [template_description(c) for c in doctor] == [
+        "the song listed fourth under “Track listing” for Ray Charles Anthology"]
+    assert doctor[0].evidence_url == ANTH
+    # 14. "What'd I Say" (1965 live version): another recording than the 1959 single, whose producer,
+    # date or length are not the track's; only the artist page's Discography list describes it
+    said = [template_description(c) for c in _listing(index, f"{BASE}/A/What'd_I_Say.html")]
+    assert said == ["the song listed second under “Discography” for Ray Charles"]
+    tracks = dict(list_sections(index.body(ANTH)))["Track listing"]
+    assert tracks[13] == '"What\'d I Say" (1965 live version) (Ray Charles)'
