@@ -362,8 +362,13 @@ class MultiHopMiner:
                                       f"{entity_slots(dst)['kind'] or 'an untyped page'} {dst.name!r}")
                     continue
                 # an entry that links a song's or a single's page is a recording of it, whatever the
-                # list's heading ("Soundtrack", "Release", "Selected works")
-                recording = "song" in want or bool(kind and kind[0] in ("song", "single"))
+                # list's heading ("Soundtrack", "Release", "Selected works"), unless the page is the
+                # list owner's own single (Ray Charles's "Discography": "I Got a Woman" (1954) links
+                # the page of that very single, "Single by Ray Charles")
+                by = entity_slots(dst)
+                own_single = (kind == ["single"] and by["artists"] == 1 and bool(by["by"])
+                              and (contains(node.name, by["by"]) or item_key(by["by"]) in graph.names_of(node)))
+                recording = "song" in want or (bool(kind and kind[0] in ("song", "single")) and not own_single)
                 credit = tuple(row_credit(item) or blanket_credit(enum.note)) if recording else ()
                 out.append(Edge(node.url, dst.url, "item", clean(item), label=enum.label,
                                 section=enum.section, kind=enum.kind, position=i + 1,

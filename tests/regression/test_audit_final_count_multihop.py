@@ -188,3 +188,21 @@ def test_slash_inside_credits_is_not_an_alternative() -> None:
     assert slash_alternative('"America the Beautiful" (Bates/Ward) with Alicia Keys') == ""
     assert slash_alternative("Hank Crawford - alto/baritone saxophone") == ""
     assert slash_alternative('"Soothe Me"/"Hold On! I\'m Comin\'" – performed by Sam & Dave')
+
+
+def test_an_artists_own_single_in_its_discography_is_the_release() -> None:
+    # the other side of the recording rule: Ray Charles's "Discography" entry "Hit the Road Jack" (1961)
+    # links the page of that very single ("Single by Ray Charles"): the page is the entry, its date,
+    # label and B-side are the entry's own; a soundtrack entry linking The Five Du-Tones' single is not
+    from synth.mine import build_graph
+    from synth.miners.base import MineContext
+    from synth.miners.multi_hop import MultiHopMiner, song_hop
+
+    site = FileSite(PAGES.parent / "wiki-raycharles-2015", BASE)  # the unchanged corpus copies of test_audit_cases
+    pages = walk(site, [f"{BASE}/A/Ray_Charles.html", f"{BASE}/A/Hit_the_Road_Jack.html"], max_depth=0,
+                 site="wikipedia")
+    ctx = MineContext(SynthConfig(), Counters(), lambda r: None)
+    graph = build_graph(pages, ctx)
+    edges = [e for e in MultiHopMiner()._edges(graph, graph.get(f"{BASE}/A/Ray_Charles.html"), ctx)
+             if e.dst.endswith("/Hit_the_Road_Jack.html") and e.label == "Discography"]
+    assert edges and not any(song_hop(e) for e in edges), edges
