@@ -3,7 +3,9 @@
 ``Previous``/``Next <kind>`` rows from the chronology box); multi-valued infobox fields as
 ``Enumeration(kind="infobox")``; lists under their heading path (``kind="list"``, multi-column lists
 under one heading merged); data tables (``kind="table"``); navigation boxes (``kind="navbox"``, one
-per group). The profile is ``crawlers.profiles.wikipedia``."""
+per group). A list or table under a heading with a blanket credit note ("All songs written by Ray
+Charles except as indicated.") carries it as ``Enumeration.note``: the credit of its rows that name
+none. The profile is ``crawlers.profiles.wikipedia``."""
 
 from __future__ import annotations
 
