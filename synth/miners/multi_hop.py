@@ -67,7 +67,8 @@ from synth.text import (
 from synth.volatile import volatile_enumeration, volatile_fact
 
 _NO_EDGE_KINDS = {"versions", "languages", "subjects"}
-_TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bsoundtracks?\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
+# a film's "Soundtrack" lists songs (not "Soundtracks", a discography's soundtrack albums)
+_TRACK_LIST = re.compile(r"\btrack|\bsongs?\b|\bsoundtrack\b|\bside (?:one|two|three|four|[a-d1-4])\b|\bdisc (?:one|two|[1-4])\b", re.I)
 _VERSIONS_LIST = re.compile(r"\b(covers?|cover versions?|other versions?|versions|recordings?( of)?|renditions?|"
                             r"covered by|recorded by)\b", re.I)
 # what separates the names of a row naming several ("A, B and C"; not "Robert Sharp, Jr.")
