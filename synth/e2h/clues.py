@@ -35,7 +35,7 @@ from synth.e2h.entities import (
     quoted_regions,
     type_noun,
 )
-from synth.e2h.records import earlier_of_kind, unrefuted_in
+from synth.e2h.records import credit, earlier_of_kind, unrefuted_in
 from synth.graph.values import parse_years
 from synth.miners.base import Graph, Node
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, iter_docs, norm_key
@@ -486,6 +486,8 @@ LISTING_SECTIONS = frozenset({"filmography", "discography", "selected discograph
                               "albums", "studio albums", "live albums", "compilation albums", "films", "works",
                               "selected works", "bibliography of works", "publications", "books", "novels",
                               "track listing", "track list", "tracklist"})
+# list sections of people: an item is a plain name ('Hank Crawford – alto saxophone')
+PEOPLE_SECTIONS = frozenset({"personnel", "musicians", "performers", "band members", "members"})
 _ITEM = re.compile(r"^\s*(?:[-*+]|(\d{1,3})\.)\s+(.*)$")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
@@ -522,8 +524,6 @@ def _same_recordings(index: LocalSearchIndex, entity_url: str, album_url: str) -
     entity's credited artist and not a live album. A cover on another artist's album ('Eleanor Rigby' on a
     Ray Charles disc) or a live take is another recording: its producer, date or length are not the
     entity's, so 'the song listed … under “Track listing” for …' would not denote the entity."""
-    from synth.e2h.records import credit
-
     a, b = credit(index, entity_url), credit(index, album_url)
     album_type = next((r.value for r in index.facts(album_url) if r.nkey == "type"), "").lower()
     if not (a and b and a & b) or "live" in album_type.split(" by ")[0]:
@@ -538,9 +538,12 @@ def _recorded_years(index: LocalSearchIndex, url: str) -> tuple[int, ...]:
     return next((ys for r in index.facts(url) if r.nkey == "recorded" and (ys := parse_years(r.value))), ())
 
 
-def _item_names(item: str, name: str) -> bool:
-    """Whether a list item is the work ``name`` itself ('*The Blues Brothers* (1980)'), not a mention."""
+def _item_names(item: str, name: str, *, person: bool = False) -> bool:
+    """Whether a list item is the work ``name`` itself ('*The Blues Brothers* (1980)'), or with ``person``
+    the person ``name`` ('Hank Crawford – alto saxophone'), not a mention."""
     t = re.escape(name)
+    if person:
+        return bool(re.match(rf"^\[?{t}\]?(?=\s*(?:[–—,:(]|-\s|$))", item))
     return bool(re.match(rf"^(?:\*{{1,3}}{t}\*{{1,3}}|[\"“]{t}[\"”])(?:\s*\(|\s*[,–-]|\s*$)", item))
 
 
@@ -562,23 +565,27 @@ def _inverse_listings(doc: PageDoc, index: LocalSearchIndex, answer: str, exclud
         if q is None or q_url == doc.url or q.key in exclude or q.key in (own, fa):
             continue
         tracks_ok = _same_recordings(index, doc.url, q_url)
+        is_record = bool(credit(index, doc.url))
         for heading, items in list_sections(index.body(q_url)):
-            if heading.lower() not in LISTING_SECTIONS or len(items) < 2:
+            people = heading.lower() in PEOPLE_SECTIONS
+            if (heading.lower() not in LISTING_SECTIONS and not people) or len(items) < 2 or (people and is_record):
                 continue
             if heading.lower() in _TRACK_SECTIONS and not tracks_ok:
                 continue
-            pos = [i for i, it in enumerate(items, 1) if _item_names(it, name)]
+            pos = [i for i, it in enumerate(items, 1) if _item_names(it, name, person=people)]
             if pos and heading.lower() in _TRACK_SECTIONS and _OTHER_TAKE.search(items[pos[0] - 1]):
                 continue  # '"What'd I Say" (1965 live version)': another recording than the entity's
             if len(pos) != 1 or any(occurs(answer, it) for it in items[pos[0] - 1:pos[0]]):
                 continue
             anchor = _anchor_name(index, q_url)
-            m = re.match(r"^(.+?)\s+\(([^()]+)\)$", anchor)
+            m = re.match(r"^(.+?)\s+\(([^()]+)\)$", q.subject)  # 'Fathead (album)': 'the album Fathead'
+            if m and anchor not in (m.group(1), q.subject):
+                m = None
             at = _type_of(index, q_url)
             # the list's page as a noun phrase: 'Ray Charles', 'the album The Genius Hits the Road', 'the Ray
             # Charles album Ray Charles' (a disambiguated title)
             who = f"the {m.group(2)} {m.group(1)}" if m else f"the {at} {anchor}" if at in (
-                "album", "compilation", "soundtrack", "ep", "film") else anchor
+                "album", "compilation", "soundtrack", "ep", "film", "single", "song") else anchor
             if re.search(r"[!?]", who):
                 continue  # a title ending in '!' or '?' would end the description mid-question
             pred = f"the {doc_type} listed {ordinal(pos[0])} under “{heading}” for {who}"

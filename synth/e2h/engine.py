@@ -563,6 +563,11 @@ class E2HEngine:
         problem = fluency_problem(q2)
         if problem is not None:
             return "not_fluent", f"{problem[0]}: {problem[1]} in {q2!r}"
+        i = q2.find(desc)
+        if i >= 0 and "," in desc and re.match(r"\s+(?:and|&)\s", q2[i + len(desc):]):
+            # '… whose labels include Columbia, Peacock, Verve and Ray Charles': the name after the list reads
+            # as one more item of it
+            return "not_fluent", f"ambiguous coordination after the list in {desc!r}: {q2!r}"
         if q2 == s.question or len(desc.split()) <= len(a.entity.text.split()):
             return "no_growth", f"{desc!r} says no more than {a.entity.text!r}: {q2!r}"
         content = [w for w in words(desc) if w not in STOPWORDS]

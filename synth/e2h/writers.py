@@ -199,7 +199,10 @@ def _fact_phrase(clue: Clue) -> str:
         return f"the {t} {display_key(clue.key)} {v}"
     if last.endswith("ed") or last in _IRREGULAR_PARTICIPLES:  # 'First lit: 1871' -> 'first lit in 1871'
         return f"the {t} {display_key(clue.key)} {_year_or_date(v)}"
-    return f"the {t} whose {display_key(clue.key)} is {v}"
+    dk = display_key(clue.key)
+    if re.search(r"[^su]s$", dk.split()[-1] if dk else ""):  # 'Labels: Columbia, Peacock' / 'Instruments: Vocals'
+        return f"the {t} whose {dk} include {v}"
+    return f"the {t} whose {dk} is {v}"
 
 
 _FORWARD = {
