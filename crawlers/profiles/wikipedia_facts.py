@@ -324,6 +324,28 @@ def _with_notes(enums: list[Enumeration], notes: dict[str, str]) -> list[Enumera
     return out
 
 
+# a table's footnote row: "(*) designates lists that are unordered.", '"—" denotes a release that did not chart'
+_NOTE_ROW = re.compile(r"^\(?[*†‡§—–-]\)?\s|^[\"“]?[—–-][\"”]?\s|\b(?:denotes|designates|indicates)\b", re.I)
+
+
+def _without_note_rows(enums: list[Enumeration]) -> list[Enumeration]:
+    """Tables without their footnote rows: a one-cell row of a table whose entries have several cells
+    ("Blender | United States | … | 2002 | 16") that reads as a legend is no entry."""
+    out = []
+    for e in enums:
+        cells = [it.count(" | ") + 1 for it in e.items]
+        if e.kind != "table" or not cells or max(cells) < 2:
+            out.append(e)
+            continue
+        keep = [i for i, it in enumerate(e.items) if not (cells[i] == 1 and _NOTE_ROW.search(it))]
+        if len(keep) == len(e.items):
+            out.append(e)
+            continue
+        links = [e.item_links[i] if i < len(e.item_links) else "" for i in keep] if e.item_links else []
+        out.append(e.model_copy(update={"items": [e.items[i] for i in keep], "item_links": links}))
+    return out
+
+
 def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     s = Structure(subject=_wiki_subject(doc))
     root = _content_root(doc)
@@ -335,7 +357,7 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
         f, e = _infobox(boxes[0], ctx, s.subject)
         facts.extend(f)
         enums.extend(e)
-    enums.extend(_with_notes(_SectionWalker(ctx, root).run(), _blanket_notes(root)))
+    enums.extend(_without_note_rows(_with_notes(_SectionWalker(ctx, root).run(), _blanket_notes(root))))
     enums.extend(_navboxes(doc, ctx))
     s.description = _lead_description(root)
     s.facts = facts

@@ -206,3 +206,15 @@ def test_an_artists_own_single_in_its_discography_is_the_release() -> None:
     edges = [e for e in MultiHopMiner()._edges(graph, graph.get(f"{BASE}/A/Ray_Charles.html"), ctx)
              if e.dst.endswith("/Hit_the_Road_Jack.html") and e.label == "Discography"]
     assert edges and not any(song_hop(e) for e in edges), edges
+
+
+def test_a_tables_footnote_row_is_no_entry() -> None:
+    # read in a fresh run (h16b run7): "How many accolades does the table in the “Accolades” subsection of
+    # the “Critical reception” section of … “Modern Sounds in Country and Western Music” list?" → 20; the
+    # table has 19 accolades and a last row "(*) designates lists that are unordered."
+    m = Mined("Modern_Sounds_in_Country_and_Western_Music.html", depth=0)
+    table = [e for e in m.page("Modern_Sounds_in_Country_and_Western_Music.html").enumerations if e.label == "Accolades"]
+    assert [len(e.items) for e in table] == [19]
+    assert not any("designates" in it for it in table[0].items)
+    asked = [r for r in m.of("count") if slots(r).get("label") == "Accolades"]
+    assert all(r.answer == "19" for r in asked), [(r.question, r.answer) for r in asked]
