@@ -680,8 +680,9 @@ def _resolve_lists(g: EntityGraph, names: dict[str, list[int]], ent: Entity,
         if direction == "out":
             if not hits:
                 unresolved.add(rel)
-        elif not hits or (rel == "album" and not any(ent.by and g.entities[h].by == ent.by for h in hits)):
-            listed.add(rel)  # the crawled page is about another artist's recording of the track
+        elif not hits or (rel == "album" and not any(ent.by and g.entities[h].by == ent.by
+                                                     and g.entities[h].kind == "song" for h in hits)):
+            listed.add(rel)  # the crawled page is about another artist's recording of the track (or not a song)
     if ent.kind in _PERSONS_KINDS and "associated" in unresolved:
         listed.add("member")  # "Associated acts: …, USA for Africa" (not crawled): a group it may belong to
     ent.listed = frozenset(listed)
