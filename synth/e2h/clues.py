@@ -572,6 +572,8 @@ def _inverse_listings(doc: PageDoc, index: LocalSearchIndex, answer: str, exclud
                 continue
             if heading.lower() in _TRACK_SECTIONS and not tracks_ok:
                 continue
+            if is_record and not people and heading.lower() not in _TRACK_SECTIONS and q.key not in credit(index, doc.url):
+                continue  # 'Discography' of another artist: its "Georgia on My Mind" is that artist's record
             pos = [i for i, it in enumerate(items, 1) if _item_names(it, name, person=people)]
             if pos and heading.lower() in _TRACK_SECTIONS and _OTHER_TAKE.search(items[pos[0] - 1]):
                 continue  # '"What'd I Say" (1965 live version)': another recording than the entity's

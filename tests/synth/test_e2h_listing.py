@@ -103,3 +103,27 @@ def test_a_plural_key_is_said_with_include():
     assert template_description(c) == "the singer whose labels include Columbia, Peacock, Verve"
     c1 = Clue("fact", "u", "u", "Genre: Jazz", key="Genre", value="Jazz", type="singer")
     assert template_description(c1) == "the singer whose genre is Jazz"
+
+
+def test_another_artists_discography_does_not_describe_a_record(tmp_path):
+    # Willie Nelson's Discography lists "Georgia on My Mind" (1978): his record, not Ray Charles's single
+    from datetime import UTC, datetime
+
+    from schemas.ids import page_id
+    from schemas.records import Fact, Link, Page
+
+    def page(name: str, text: str, facts=(), links=()) -> Page:
+        url = f"{BASE}/A/{name.replace(' ', '_')}.html"
+        return Page(id=page_id(url), url=url, final_url=url, root_url=url, depth=1, status=200,
+                    content_type="text/html", fetched_at=datetime(2026, 1, 1, tzinfo=UTC), title=name,
+                    subject=name, description=f"{name} is a subject.", text=text, site="wikipedia",
+                    facts=list(facts), out_links=[Link(url=u, text="") for u in links])
+
+    georgia = page("Georgia on My Mind", "A song.", [Fact(key="Type", value="Single by Ray Charles")])
+    lists = '## Discography\n\n- "Stardust" (1978)\n- "Georgia on My Mind" (1978)\n'
+    willie = page("Willie Nelson", lists, links=[georgia.url])
+    ray = page("Ray Charles", '## Discography\n\n- "I Got a Woman" (1954)\n- "Georgia on My Mind" (1960)\n',
+               links=[georgia.url])
+    with LocalSearchIndex.build([georgia, willie, ray], tmp_path / "s.sqlite") as idx:
+        said = [template_description(c) for c in _listing(idx, georgia.url)]
+    assert said == ["the single listed second under “Discography” for Ray Charles"]
