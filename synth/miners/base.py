@@ -324,6 +324,17 @@ def enum_ambiguous(node: Node, enum: Enumeration) -> bool:
     return sum(1 for e in node.enumerations if e.label == enum.label and e.section == enum.section) > 1
 
 
+def enum_sublists(node: Node, enum: Enumeration) -> str:
+    """The section of another list or table of the page that lies under this enumeration's own
+    section ("Personnel › 1997 Rhino CD re-issue bonus track personnel" under "Personnel"), '' when
+    none: "how many … are listed in the “Personnel” section" would then count one list or both."""
+    if not enum.section or enum.kind not in ("list", "table"):
+        return ""
+    prefix = enum.section + " › "
+    return next((e.section for e in node.enumerations
+                 if e is not enum and e.kind in ("list", "table") and e.items and e.section.startswith(prefix)), "")
+
+
 def merge_paths(*paths: list[str]) -> list[str]:
     """Click paths one after the other, without repeating a page already visited."""
     out: list[str] = []

@@ -30,6 +30,7 @@ from synth.miners.base import (
     MineContext,
     Node,
     enum_ambiguous,
+    enum_sublists,
     lang,
     make_candidate,
     merge_paths,
@@ -165,7 +166,8 @@ class ComparisonMiner:
                     continue
                 yield _Side(node, f"number:{fam}", "number", shown, parsed, fact=fact)
         for enum in node.enumerations:
-            if enum.kind in _NO_TOTAL_KINDS or enum_ambiguous(node, enum) or volatile_enumeration(enum, node.url):
+            if (enum.kind in _NO_TOTAL_KINDS or enum_ambiguous(node, enum) or enum_sublists(node, enum)
+                    or volatile_enumeration(enum, node.url)):
                 continue  # a volatile list is counted (mine/dropped/volatile) by the count miner
             noun = "charts" if chart_items(enum.items) else enum_noun(enum.label, enum.section)
             keys = {item_key(it) for it in enum.items}

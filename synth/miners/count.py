@@ -11,7 +11,9 @@ changes: versions, releases, contributors, topics, "current"/"–present" lists;
 ``slash_alternative`` (an entry joins alternatives with a slash: "Alto/Baritone Saxophone" is one
 or two instruments, "Soothe Me"/"Hold On! I'm Comin'" one line and two songs), ``rows_repeat_entry``
 (a table whose rows repeat a title or a catalogue number: five chart rows of three singles and four
-songs are not "five singles").
+songs are not "five singles"), ``section_has_sublists`` (the list's section holds another list in a
+subsection: "the “Personnel” section" of The Genius Hits the Road lists 10 people, then 23 under its
+bonus-track subsection).
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from schemas.records import Candidate, Enumeration, Evidence
-from synth.miners.base import Graph, MineContext, Node, enum_ambiguous, lang, make_candidate
+from synth.miners.base import (
+    Graph,
+    MineContext,
+    Node,
+    enum_ambiguous,
+    enum_sublists,
+    lang,
+    make_candidate,
+)
 from synth.text import chart_items, clean, enum_noun, item_key, item_name, norm, person_like
 from synth.volatile import volatile_enumeration
 
@@ -152,6 +162,13 @@ class CountMiner:
                 if enum_ambiguous(node, enum):
                     ctx.reject("ambiguous_label", key, url=node.url, payload=payload,
                                detail=f"{enum.label!r} under {enum.section!r} occurs more than once")
+                    continue
+                sub = enum_sublists(node, enum)
+                if sub:
+                    # "How many credited people are listed in the “Personnel” section of … The Genius Hits
+                    # the Road?": 10 in its first list, 23 more under its bonus-track subsection
+                    ctx.reject("section_has_sublists", key, url=node.url, payload=payload,
+                               detail=f"{enum.section!r} also holds {sub!r}"[:200])
                     continue
                 yield self._candidate(graph, node, enum)
 

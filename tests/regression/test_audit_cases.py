@@ -469,11 +469,16 @@ def test_two_forms_of_one_name_do_not_make_an_intersection(rc2_questions: list[Q
     assert not name_variants("Ray Charles", "Roy Charles")
 
 
-def test_credited_people_are_people(rc2_questions: list[QARecord]) -> None:
+def test_credited_people_are_people(rc2_pages: list[Page], rc2_questions: list[QARecord]) -> None:
     # audit (ambiguous): "How many credited people are listed in the “Personnel” section of … “Ray Charles
     # (album)”?" → 4: Ray Charles, The Ray Charles Orchestra, Jerry Wexler, Marvin Israel
+    # (the one people count these pages gave since, The Genius Hits the Road's, is no longer asked
+    # either: its section holds a second list, test_audit_final_sublists.py)
+    rejects: list = []
+    list(mine(rc2_pages, SynthConfig(), Counters(), rejects.append))
+    assert [r for r in rejects if r.reason == "not_all_people" and r.url.endswith("/Ray_Charles_(album).html")
+            and "Orchestra" in (r.detail or "")]
     asked = [r for r in rc2_questions if r.type == "count" and "people" in r.question]
-    assert asked
     bad = [(r.question, r.answer) for r in asked if any("Orchestra" in it for it in meta(r)["items"])]
     assert not bad, bad
 
