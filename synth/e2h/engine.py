@@ -259,7 +259,7 @@ class E2HEngine:
         spans = [sp for sp in (self._in_context(sp, s) for sp in
                                find_entities(q, answer, self.aliases, max_tokens=self._alias_len))
                  if sp is not None and not ({self.index.entity_key(u) for u in sp.urls} & s.replaced)
-                 and not self._attributive(q, sp)]
+                 and not self._attributive(q, sp) and not self._list_item(q, sp)]
         caps = capitalised_spans(q, answer, taken=spans) if self.search.web is not None else []
         last = s.last_span
 
@@ -365,6 +365,14 @@ class E2HEngine:
         return sorted(usable, key=lambda c: (0 if chaining and chains(c) else 1,
                                              relation(c.kind, c.key, c.relation) in used, order[c.kind],
                                              turn(c), len(c.predicate)))
+
+    def _list_item(self, q: str, sp: EntitySpan) -> bool:
+        """A name inside a list of names ('whose producer is Ray Charles, Steve Hoffman, Richard Foos'): a
+        description put there reads as part of the list ('… is the artist of X, Steve Hoffman, …')."""
+        if re.match(r"\s*,\s*[A-Z]", q[sp.end:]) or re.search(r"[A-Z][\w.'’-]*,\s*$", q[:sp.start]):
+            self.counters.inc(f"{STAGE}/entities/list_item")
+            return True
+        return False
 
     def _attributive(self, q: str, sp: EntitySpan) -> bool:
         """A name used as a modifier ('previously released Ray Charles tracks'): a description cannot

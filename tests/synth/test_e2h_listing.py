@@ -127,3 +127,20 @@ def test_another_artists_discography_does_not_describe_a_record(tmp_path):
     with LocalSearchIndex.build([georgia, willie, ray], tmp_path / "s.sqlite") as idx:
         said = [template_description(c) for c in _listing(idx, georgia.url)]
     assert said == ["the single listed second under “Discography” for Ray Charles"]
+
+
+def test_a_name_inside_a_list_of_names_is_not_replaced(index):
+    # default-seeds run: "… for the disc whose producer is the artist of the compilation A Man and His Soul,
+    # Steve Hoffman, Richard Foos?" — the description read as one more producer of the list
+    from synth.e2h.entities import find_entities
+
+    eng = E2HEngine(SearchRouter(index), TemplateE2HWriter(), E2HConfig(), Counters(), run_id="t")
+    q = "Which song is the B-side of the song whose producer is Ray Charles, Steve Hoffman, Richard Foos?"
+    (sp,) = [s for s in find_entities(q, "x", index.aliases(), max_tokens=6) if s.text == "Ray Charles"]
+    assert eng._list_item(q, sp)
+    q2 = "Which song is the B-side of the song whose producers are Steve Hoffman, Ray Charles?"
+    (sp2,) = [s for s in find_entities(q2, "x", index.aliases(), max_tokens=6) if s.text == "Ray Charles"]
+    assert eng._list_item(q2, sp2)
+    q3 = "Which song did Ray Charles, the singer, record in 1954?"  # an apposition, not a list of names
+    (sp3,) = [s for s in find_entities(q3, "x", index.aliases(), max_tokens=6) if s.text == "Ray Charles"]
+    assert not eng._list_item(q3, sp3)
