@@ -716,7 +716,7 @@ def to_webshaper(record: QARecord) -> dict:
         x = f"V@X{st.round}"
         kind, key = m.get("kind", ""), m.get("key", "")
         anchor = term(m.get("anchor", ""), m.get("anchor_url", ""))
-        if kind == "inverse_relation":
+        if kind in ("inverse_relation", "inverse_listing"):  # a listing: the anchor's list under `key` names X
             triples.append([anchor, key, x])
         elif kind == "forward_relation":
             triples.append([x, key, anchor])

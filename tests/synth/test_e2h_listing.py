@@ -144,3 +144,12 @@ def test_a_name_inside_a_list_of_names_is_not_replaced(index):
     q3 = "Which song did Ray Charles, the singer, record in 1954?"  # an apposition, not a list of names
     (sp3,) = [s for s in find_entities(q3, "x", index.aliases(), max_tokens=6) if s.text == "Ray Charles"]
     assert not eng._list_item(q3, sp3)
+
+
+def test_a_listing_round_is_a_webshaper_triple(index):
+    from synth.e2h.engine import to_webshaper
+
+    seed = Seed("bb", "Which studio distributed The Blues Brothers?", "Universal Pictures", source_url=BB)
+    cfg = E2HConfig(rounds=1, clue_order=["inverse_listing"], one_search_gate=False)
+    (out,) = list(E2HEngine(SearchRouter(index), TemplateE2HWriter(), cfg, Counters(), run_id="t").run([seed]))
+    assert ["C@Ray Charles", "Filmography", "V@X1"] in to_webshaper(out.record)["formalization"]
