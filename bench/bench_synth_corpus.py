@@ -215,7 +215,10 @@ def recheck(rec: QARecord, corpus: Corpus) -> str:
         if contains(q, a):
             return "answer_in_question"
         for c in rec.constraints:
-            if c.value and c.evidence_url and not contains(_page_text(corpus, c.evidence_url), c.value):
+            text = _page_text(corpus, c.evidence_url) if c.evidence_url else ""
+            # a list row as the parser joins it: "A, B, C" for "A, B, and C" on the page
+            if c.value and c.evidence_url and not (contains(text, c.value)
+                                                   or all(contains(text, v) for v in c.value.split(", "))):
                 return "constraint_value_not_on_page"
         if not any(contains(_page_text(corpus, u), a) for u in rec.source_urls):
             return "answer_not_on_a_source_page"

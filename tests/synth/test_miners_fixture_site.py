@@ -129,7 +129,11 @@ class Recheck:
         if r.type == "obfuscated":  # every constraint's exact value on its page, the answer on the target's
             if contains(q, a) or len({c.evidence_url for c in r.constraints}) < 2:
                 return "answer_in_question_or_one_page"
-            if not all(on_page(self.text(c.evidence_url), c.value) for c in r.constraints):
+            # a list row is stated as the parser joins it ("Herb Abramson, Ahmet Ertegün, Jerry Wexler" for
+            # "Herb Abramson, Ahmet Ertegün, and Jerry Wexler"): each of its names is on the page
+            if not all(on_page(self.text(c.evidence_url), c.value)
+                       or all(on_page(self.text(c.evidence_url), v) for v in c.value.split(", "))
+                       for c in r.constraints):
                 return "constraint_value_not_on_page"
             target = r.source_urls[0]
             return "" if on_page(self.text(target), a) or contains(self.subject(target), a) else "answer_not_on_target"
