@@ -52,10 +52,6 @@ class NamedRecord:
     def key(self) -> str:
         return fold(self.title)
 
-    def could_be_in(self, lo: int, hi: int) -> bool:
-        """Whether its year may lie in lo..hi (what the crawl says about it does not refute it)."""
-        return (self.lo is None or self.lo <= hi) and (self.hi is None or self.hi >= lo)
-
 
 def credit(index: LocalSearchIndex, url: str) -> frozenset[str]:
     """Whose record a page's infobox describes ('Single by Ray Charles' -> {'ray charles'}), or empty."""
