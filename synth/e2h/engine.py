@@ -144,6 +144,13 @@ class _State:
     fallback: tuple | None = None   # the round's first rewrite that passed every check but the gate
     dead_end: tuple | None = None   # a rewrite that passed every check, gate included, but leaves no entity
     gate_ok: list[bool] = field(default_factory=list)  # per step: its question passes the one-search gate
+    salt: str = ""  # a restart's rotation salt ('' = the first pass)
+    died: str = ""  # the reason the rounds stopped (counted once, for the outcome that is kept)
+
+    @property
+    def hidden_rounds(self) -> int:
+        """Rounds up to the last question that passes the one-search gate: what the record will keep."""
+        return max((i + 1 for i, ok in enumerate(self.gate_ok) if ok), default=0)
 
     @property
     def answers(self) -> tuple[str, ...]:
@@ -186,8 +193,39 @@ class E2HEngine:
             yield from self.process(batch)
 
     def process(self, seeds: list[Seed]) -> list[E2HOutcome]:
-        c = self.counters
         states = [self._start(s) for s in seeds]
+        self._rounds(states, self.counters)
+        for k in range(1, self.cfg.restarts + 1):
+            # a seed whose chain ended short of every round (a gated round, nothing left to replace) is
+            # tried again from its seed question with another order among equally good clues (the
+            # rotation salt); the outcome that keeps the most rounds hiding the answer wins, the first
+            # pass on ties. Every check and the gate are the same; a restart's attempt counters go to
+            # e2h/restarts/*, only the kept outcome is counted as survived / kept / dropped.
+            short = [i for i, st in enumerate(states)
+                     if st.failure is None or st.failure.reason != UNGROUNDED]
+            short = [i for i in short if states[i].hidden_rounds < self.cfg.rounds]
+            if not short:
+                break
+            again = [self._fresh(states[i].seed, states[i].grounding, salt=f"restart{k}") for i in short]
+            scratch = Counters()
+            self._rounds(again, scratch)
+            self.counters.inc(f"{STAGE}/restarts/seeds", len(again))
+            self.counters.inc(f"{STAGE}/restarts/attempts", scratch.get(f"{STAGE}/attempts/total"))
+            for i, st in zip(short, again, strict=True):
+                if st.hidden_rounds > states[i].hidden_rounds:
+                    states[i] = st
+                    self.counters.inc(f"{STAGE}/restarts/improved")
+        return [self._finish(s) for s in states]
+
+    def _rounds(self, states: list[_State], c: Counters) -> None:
+        """Every round over the states together (one writer batch per wave), counting into ``c``."""
+        saved, self.counters = self.counters, c
+        try:
+            self._each_round(states, c)
+        finally:
+            self.counters = saved
+
+    def _each_round(self, states: list[_State], c: Counters) -> None:
         for r in range(1, self.cfg.rounds + 1):
             active = [s for s in states if s.alive]
             if not active:
@@ -228,8 +266,7 @@ class E2HEngine:
                 best = max(s.log, key=lambda x: (x.get("step", 0), _RANK.get(x["reason"], -1))) if s.log else \
                     {"reason": "no_entity", "detail": "no replaceable entity left"}
                 s.failure = RoundFailure(r, best["reason"], best["detail"], s.question, list(s.log))
-                c.inc(f"{STAGE}/dropped/{best['reason']}")
-        return [self._finish(s) for s in states]
+                s.died = best["reason"]
 
     def _start(self, seed: Seed) -> _State:
         self.counters.inc(f"{STAGE}/seeds/used")
@@ -244,7 +281,11 @@ class E2HEngine:
                 return st
             self.counters.inc(f"{STAGE}/seeds/grounded/{grounding.via}")
             seed = self.grounder.apply(seed, grounding)
-        st = _State(seed=seed, question=seed.question, grounding=grounding)
+        return self._fresh(seed, grounding)
+
+    def _fresh(self, seed: Seed, grounding: Grounding | None, *, salt: str = "") -> _State:
+        """A (grounded) seed's state before its first round."""
+        st = _State(seed=seed, question=seed.question, grounding=grounding, salt=salt)
         if seed.source_url:
             key = self.index.entity_key(seed.source_url)
             if key:
@@ -356,11 +397,12 @@ class E2HEngine:
         usable = [c for c in clues if c.kind in order]
         # (an obfuscated clue shares its row's snippet: it has its own rotation key, so the order of
         # the other clues stays what it was without it)
-        rot = {c.snippet: stable_hash(s.seed.id, c.kind, c.snippet, c.anchor_url) for c in usable
+        who = (s.seed.id, s.salt) if s.salt else (s.seed.id,)  # a restart turns the rotation
+        rot = {c.snippet: stable_hash(*who, c.kind, c.snippet, c.anchor_url) for c in usable
                if c.kind != OBFUSCATED}
 
         def turn(c: Clue) -> str:
-            return stable_hash(s.seed.id, c.kind, c.predicate) if c.kind == OBFUSCATED else rot[c.snippet]
+            return stable_hash(*who, c.kind, c.predicate) if c.kind == OBFUSCATED else rot[c.snippet]
 
         return sorted(usable, key=lambda c: (0 if chaining and chains(c) else 1,
                                              relation(c.kind, c.key, c.relation) in used, order[c.kind],
@@ -427,7 +469,7 @@ class E2HEngine:
         for s, a in todo:
             c.inc(f"{STAGE}/attempts/total")
             dreqs.append(DescribeRequest(
-                key=f"{s.seed.id}:r{r}:a{wave}", entity=a.entity.text, subject=a.page.subject, clue=a.clue,
+                key=f"{s.seed.id}{s.salt}:r{r}:a{wave}", entity=a.entity.text, subject=a.page.subject, clue=a.clue,
                 first_sentence=a.page.description, facts=tuple((f.key, f.value) for f in a.page.facts[:12]),
                 avoid=(s.seed.answer,), max_chars=self.cfg.max_description_chars))
         douts = self.writer.describe(dreqs)
@@ -441,7 +483,7 @@ class E2HEngine:
             second.append((s, a, out.text or "", info))
         if not second:
             return
-        rreqs = [RewriteRequest(key=f"{s.seed.id}:r{r}:a{wave}", question=s.question, entity=a.entity.text,
+        rreqs = [RewriteRequest(key=f"{s.seed.id}{s.salt}:r{r}:a{wave}", question=s.question, entity=a.entity.text,
                                 start=a.entity.start, end=a.entity.end, description=d, answer=s.seed.answer)
                  for s, a, d, _ in second]
         routs = self.writer.rewrite(rreqs)
@@ -619,7 +661,9 @@ class E2HEngine:
     def _finish(self, s: _State) -> E2HOutcome:
         if s.failure is not None and s.failure.reason == UNGROUNDED:
             return E2HOutcome(s.seed, None, [], s.failure)
-        keep = max((i + 1 for i, ok in enumerate(s.gate_ok) if ok), default=0)
+        if s.died:
+            self.counters.inc(f"{STAGE}/dropped/{s.died}")
+        keep = s.hidden_rounds
         if keep < len(s.steps):  # the record ends at the last question that hides the answer
             cut = s.steps[keep]
             s.failure = RoundFailure(keep + 1, "answer_in_top3",

@@ -480,3 +480,26 @@ def test_rewrite_drops_the_replaced_entitys_credit_after_a_relational_descriptio
     # a description about the entity itself keeps the credit: it still qualifies the same album
     assert template_rewrite(q, i, j, "the album released in 1961") == \
         "What is the running time of the album released in 1961 by Ray Charles and Milt Jackson?"
+
+
+def test_a_restart_replaces_a_short_chain_and_counts_once(index):
+    # a writer that fails every description of the first pass (keys "<seed id>:r1:a0"): with no restart
+    # the seed dies in round 1; one restart (keys "<seed id>restart1:…", another clue order) keeps it, and
+    # only the kept outcome is counted (kept, survived; no 'dropped' for the first pass)
+    def fail_first_pass(req, out):
+        return out if "restart" in req.key else WriterOutput(req.key, None, "scripted_failure")
+
+    c0 = Counters()
+    (out,) = engine(index, ScriptedWriter(describe=fail_first_pass), counters=c0, rounds=2, restarts=0).run([NG])
+    assert out.record is None and out.failure.reason == "writer_failed"
+    assert c0.get("e2h/dropped/writer_failed") == 1 and c0.get("e2h/restarts/seeds") == 0
+    c1 = Counters()
+    (out,) = engine(index, ScriptedWriter(describe=fail_first_pass), counters=c1, rounds=2, restarts=1).run([NG])
+    assert out.record is not None and out.rounds == 2 and out.record.answer == NG.answer
+    assert c1.get("e2h/restarts/seeds") == 1 and c1.get("e2h/restarts/improved") == 1
+    assert c1.get("e2h/kept") == 1 and c1.get("e2h/survived/2") == 1
+    assert not [k for k in c1.to_dict() if k.startswith("e2h/dropped/")]
+    # a seed that already survives every round is not restarted
+    c2 = Counters()
+    (out,) = engine(index, counters=c2, rounds=2, restarts=2).run([NG])
+    assert out.rounds == 2 and c2.get("e2h/restarts/seeds") == 0
