@@ -89,8 +89,10 @@ def run_e2h(corpus_run: Path, work: Path) -> tuple[Path, float]:
 
 def audited_precision() -> dict[str, str]:
     """type → "p (n, 95% CI lo–hi; sheet)" from the scored sheets in bench/audit (``*score*.json``): for each
-    type the largest sample among the sheets of the final code (``*final*``), else among all sheets."""
-    rows: dict[str, list[tuple[bool, int, str]]] = {}
+    type the newest strict audit (``*strict*``, judged by bench/audit/STRICT-RULES.md: uniqueness over every
+    record the crawled pages state, listed ones included), else the sheets of the final code (``*final*``),
+    else all sheets; among those the largest sample, then the later name."""
+    rows: dict[str, list[tuple[bool, bool, int, str, str]]] = {}
     for path in sorted(AUDIT.glob("*score*.json")):
         try:
             data = json.loads(path.read_text())
@@ -106,8 +108,9 @@ def audited_precision() -> dict[str, str]:
             ci = f", 95% CI {lo:.0%}–{hi:.0%}" if isinstance(lo, float) and isinstance(hi, float) else ""
             n = int(row.get("n") or 0)
             text = f"{row['precision']:.0%} (n={n}{ci}; {path.name})"
-            rows.setdefault(t, []).append(("final" in path.name, n, text))
-    return {t: max(found)[2] for t, found in rows.items()}
+            strict = "strict" in path.name
+            rows.setdefault(t, []).append((strict, "final" in path.name, n, path.name, text))
+    return {t: max(found)[-1] for t, found in rows.items()}
 
 
 AUDITED_SITES = {"raycharles", "arxiv", "github", "raycharles-e2h"}  # the sites the committed sheets sampled
