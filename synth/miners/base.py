@@ -16,6 +16,7 @@ from typing import ClassVar, Protocol
 from pipelines.counters import Counters
 from schemas.ids import reject_id, stable_hash
 from schemas.records import Candidate, Enumeration, Evidence, Fact, Page, Reject
+from synth.chronology import ReleaseOrder, step_noun
 from synth.config import SynthConfig
 from synth.text import clean, item_key, item_name, norm, page_ref, strip_quotes, url_key
 
@@ -39,6 +40,7 @@ class Node:
     out_links: list[tuple[str, str]]  # (url, anchor text)
     final_url: str = ""
     text: str = ""  # clipped main text, kept only when LLM page-pair proposals are on (see synth.mine)
+    extras: dict | None = None  # lead prose and record infoboxes for the entity graph (synth.graph.entities.page_extras)
 
     @property
     def name(self) -> str:
@@ -79,7 +81,7 @@ class Graph:
         if node.url in self.nodes:
             return
         self.nodes[node.url] = node
-        self._aliases = self._chrono = None
+        self._aliases = self._chrono = self._order = None
         for u in (node.url, node.final_url):
             if u:
                 self._by_key.setdefault(url_key(u), node.url)
@@ -87,7 +89,7 @@ class Graph:
     def alias(self, url: str, node: Node) -> None:
         """Resolve ``url`` to ``node`` too (a page with the same text under another URL)."""
         self._by_key.setdefault(url_key(url), node.url)
-        self._aliases = None
+        self._aliases = self._order = None
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -174,8 +176,9 @@ class Graph:
         return self._chrono
 
     def chronology_conflict(self, node: Node, key: str, dst: Node) -> str:
-        """'' when every crawled page agrees that ``dst`` is ``node``'s ``key`` ("Next album"),
-        else what another page says instead (two pages, two answers: the step is ambiguous)."""
+        """'' when every crawled page agrees that ``dst`` is ``node``'s ``key`` ("Next album") and
+        nothing else the crawl states contradicts it (release dates, the artist's ordered record lists:
+        :class:`synth.chronology.ReleaseOrder`), else what says otherwise (two answers: ambiguous)."""
         m = _CHRONO_ROW.match(key)
         if not m:
             return ""
@@ -188,7 +191,17 @@ class Graph:
             return f"another page places {sorted(here)[0]} {side} to {node.url}"
         if there:
             return f"another page places {sorted(there)[0]} {other} to {dst.url}"
-        return ""
+        early, late = (node, dst) if side == "next" else (dst, node)
+        return self.release_order().conflict(early, late, step_noun(key))
+
+    _order: ReleaseOrder | None = None
+
+    def release_order(self) -> ReleaseOrder:
+        """The artists' records with the dates and ordered lists the crawl states (built once, on first
+        use): what a chronology step must agree with besides the other pages' rows."""
+        if self._order is None:
+            self._order = ReleaseOrder(self)
+        return self._order
 
     def __iter__(self) -> Iterator[Node]:
         for url in sorted(self.nodes):
