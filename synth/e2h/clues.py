@@ -259,7 +259,42 @@ def _one_to_many(index: LocalSearchIndex, src: str, key: str, value: str, dst: s
     contradicts."""
     if relation_family(key, value) == "album":
         return f"an album lists many tracks: '{key}: {value[:80]}' does not single out one of them"
+    strips = chronologies(index, dst)
+    if norm_key(key) in _CHRONOLOGY_KEYS and len(strips) > 1:
+        # 'the album whose previous album is Ray Charles and Betty Carter': The Genius Sings the Blues in Ray
+        # Charles's chronology, 'Round Midnight in Betty Carter's (crawled or not)
+        return f"{dst} has {len(strips)} chronologies ({', '.join(strips)}): '{key}: {value[:80]}' may be read " \
+               f"in each"
     return chronology_conflict(index, src, key, dst)
+
+
+def _fact_shared(index: LocalSearchIndex, doc: PageDoc, key: str, value: str, dst: str) -> str:
+    """Why a literal row read as 'the song whose <key> is <value>' does not single its page out, beyond the
+    other crawled pages with the same row (the engine counts those): an album lists many tracks ('whose
+    album is Modern Sounds …'); a chronology row naming a page with two chronologies; a writer credited
+    with other songs in the crawl's track listings ('whose writer is Don Gibson': "Who Cares (For Me)")."""
+    fam = relation_family(key, value)
+    if fam == "album" or (dst and dst != doc.url and norm_key(key) in _CHRONOLOGY_KEYS):
+        return _one_to_many(index, doc.url, key, value, dst) if dst or fam == "album" else ""
+    if fam in ("writer", "composer"):
+        from synth.e2h.obfuscate import credited_elsewhere  # imports this module
+        from synth.graph.values import person_names
+
+        for name in person_names(value):
+            other = credited_elsewhere(index, doc.subject, "", name=name)
+            if other:
+                return f"{len(other)} other song(s) of the crawl are credited to {name} (e.g. {other[0]})"
+    return ""
+
+
+def chronologies(index: LocalSearchIndex, url: str) -> list[str]:
+    """The chronology strips of a page's infobox, by artist ('Ray Charles', 'Betty Carter' on Ray Charles and
+    Betty Carter); a strip without a 'Chronology' header counts once."""
+    rows = index.facts(url)
+    named = [r.value for r in rows if r.nkey == "chronology" and r.pos == 0]
+    if named:
+        return named
+    return ["(unnamed)"] if any(r.nkey in _CHRONOLOGY_KEYS for r in rows) else []
 
 
 def _date_span_shared(index: LocalSearchIndex, own: str, nk: str, value: str, url: str = "") -> str:
@@ -400,7 +435,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         if row.pos == 0 and nk not in ("type", "chronology") and not crossing:
             out.append(Clue("fact", doc.url, doc.url, snippet, key=row.key, value=row.value, type=doc_type,
                             relation=relation_family(row.key, row.value),
-                            ambiguity=_date_span_shared(index, doc.key, nk, row.value, doc.url)))
+                            ambiguity=_date_span_shared(index, doc.key, nk, row.value, doc.url)
+                            or _fact_shared(index, doc, row.key, row.value, row.dst)))
         if row.dst and row.dst != doc.url:
             akey = index.entity_key(row.dst)
             if akey in exclude or akey in (own, fa) or crossing:
@@ -432,10 +468,13 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         else:
             resolves = max(row.nlinks, value_count(row.value))
         why = chronology_conflict(index, row.src, row.key, doc.url)
+        anchor_type = _type_of(index, row.src)
+        if fam == "album" and infobox_type(index, row.src) == "single":
+            anchor_type = "single"  # 'Single by Ray Charles from the album …': 'the album from which the single …'
         out.append(Clue("inverse_relation", doc.url, row.src, f"{row.key}: {row.value}", key=row.key,
                         value=row.value, anchor=_anchor_name(index, row.src), anchor_url=row.src,
                         type=doc_type, relation=fam, resolves=max(resolves, 2) if why else resolves,
-                        mentions=(row.src,), anchor_type=_type_of(index, row.src), ambiguity=why))
+                        mentions=(row.src,), anchor_type=anchor_type, ambiguity=why))
     out.extend(_inverse_mentions(doc, index, answer, exclude, doc_type))
     out.extend(_inverse_listings(doc, index, answer, exclude, doc_type))
     from synth.e2h.obfuscate import obfuscated_clues  # imports this module

@@ -52,9 +52,16 @@ from filters.shortcut import shortcut_rank
 from pipelines.counters import Counters
 from schemas.ids import qa_id, reject_id, stable_hash
 from schemas.records import Evidence, LineageStep, QARecord, Reject
-from synth.e2h.clues import RELATION_KINDS, Clue, clues_for
+from synth.e2h.clues import RELATION_KINDS, Clue, clues_for, infobox_type, predicate
 from synth.e2h.config import E2HConfig
-from synth.e2h.entities import _TYPE_SET, EntitySpan, capitalised_spans, find_entities, occurs
+from synth.e2h.entities import (
+    _TYPE_SET,
+    EntitySpan,
+    capitalised_spans,
+    find_entities,
+    occurs,
+    type_noun,
+)
 from synth.e2h.grounding import Grounding, SeedGrounder, states
 from synth.e2h.obfuscate import KIND as OBFUSCATED
 from synth.e2h.obfuscate import PERSON_VERB
@@ -81,6 +88,9 @@ from synth.search import (
 )
 
 STAGE = "e2h"
+# what a question may call a work ('the studio album “X”'): the span is then that work's page, not a person's
+WORK_NOUNS = frozenset({"album", "ep", "single", "song", "track", "compilation", "soundtrack", "record", "recording",
+                        "anthology", "lp", "film", "movie", "documentary", "book", "novel"})
 UNGROUNDED = "seed_ungrounded"  # no page states the seed's answer: rejected before any writer call
 REASONS: tuple[str, ...] = (
     "no_entity", "no_search_hit", "no_description", "writer_failed", "entity_still_present", "answer_leaked",
@@ -180,6 +190,7 @@ class E2HEngine:
             grounder = SeedGrounder(search)
         self.grounder = grounder
         self._gives: dict[tuple, bool] = {}
+        self._kinds: dict[str, str] = {}
 
     # --- driver -------------------------------------------------------------------------------------
     def run(self, seeds: Iterable[Seed]) -> Iterator[E2HOutcome]:
@@ -297,7 +308,7 @@ class E2HEngine:
     def _attempts(self, s: _State, r: int) -> Iterator[Attempt]:
         """(entity, page, clue) attempts for this round, best first; failures before the writer are logged."""
         q, answer = s.question, s.seed.answer
-        spans = [sp for sp in (self._in_context(sp, s) for sp in
+        spans = [sp for sp in (self._typed(q, self._in_context(sp, s)) for sp in
                                find_entities(q, answer, self.aliases, max_tokens=self._alias_len))
                  if sp is not None and not ({self.index.entity_key(u) for u in sp.urls} & s.replaced)
                  and not self._attributive(q, sp) and not self._list_item(q, sp)]
@@ -407,6 +418,36 @@ class E2HEngine:
         return sorted(usable, key=lambda c: (0 if chaining and chains(c) else 1,
                                              relation(c.kind, c.key, c.relation) in used, order[c.kind],
                                              turn(c), len(c.predicate)))
+
+    def _typed(self, q: str, sp: EntitySpan | None) -> EntitySpan | None:
+        """The span with only the pages of the kind the question calls it: in 'the studio album “Ray Charles”
+        by Ray Charles' the quoted title is the album, not the musician whose name it shares. Replacing it by
+        a description of the musician moves the question's predicate ('On which record label was … released?')
+        onto another entity ('the artist of …', whose infobox lists seven labels). None when no page is of
+        that kind (counted)."""
+        if sp is None:
+            return None
+        m = re.search(r"([A-Za-z-]+)\s*[\"“‘'«]?$", q[:sp.start])
+        noun = m.group(1).lower() if m else ""
+        if noun not in WORK_NOUNS:
+            return sp
+        urls = tuple(u for u in sp.urls if self._page_kind(u) in WORK_NOUNS)
+        if urls:
+            return replace(sp, urls=urls) if urls != sp.urls else sp
+        self.counters.inc(f"{STAGE}/entities/kind_mismatch")
+        return None
+
+    def _page_kind(self, url: str) -> str:
+        """What a page's entity is: its infobox 'Type' noun ('Studio album by …' -> 'album'), else the type
+        noun of its first sentence ('… was an American singer-songwriter' -> 'singer-songwriter')."""
+        if url not in self._kinds:
+            kind = infobox_type(self.index, url)
+            if not kind:
+                d = self.index.doc(url)
+                sp = predicate(d.description) if d is not None else None
+                kind = type_noun(sp[1]) if sp else ""
+            self._kinds[url] = kind
+        return self._kinds[url]
 
     def _list_item(self, q: str, sp: EntitySpan) -> bool:
         """A name inside a list of names ('whose producer is Ray Charles, Steve Hoffman, Richard Foos'): a

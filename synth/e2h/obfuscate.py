@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+import weakref
 from collections.abc import Iterator
 
 from synth.e2h.clues import Clue, relation_family, value_count
@@ -34,7 +36,7 @@ from synth.graph.values import (
     person_names,
     year_phrase,
 )
-from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, fold, norm_key
+from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, norm_key
 
 KIND = "obfuscated_fact"
 
@@ -83,6 +85,60 @@ def family_values(index: LocalSearchIndex, keys: tuple[str, ...]) -> list[tuple[
 def others_matching(index: LocalSearchIndex, own: str, keys: tuple[str, ...], pred: dict, parse) -> set[str]:
     """Entity keys other than ``own`` with a row of ``keys`` whose parsed value satisfies ``pred``."""
     return {k for k, v in family_values(index, keys) if k != own and holds(pred, parse(v))}
+
+
+# a track listing's item with its writing credit: '5. "Who Cares (For Me)" (Don Gibson) – 2:19'
+_CREDITED_ITEM = re.compile(r'^\s*(?:\d{1,3}\.|[-*+])\s+["“]([^"”]+)["”]\s*\(([^()]+)\)', re.M)
+# prose: '"Crying Time" is a song from 1964 written by country music artist Buck Owens'
+_WRITTEN_BY = re.compile(r'["“]([^"”]{2,80})["”][^.\n"“]{0,80}?\b(?:written|penned|co-written|composed)\s+by\s+'
+                         r'(?:[a-z][\w-]*\s+){0,4}((?:[A-Z][\w.\'’-]*\s*){2,4})')
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii"})
+_CREDITS: weakref.WeakKeyDictionary[LocalSearchIndex, list[tuple[str, str, tuple[str, ...]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def song_credits(index: LocalSearchIndex) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(folded title, page url, credited names) of every song the crawl's pages credit to writers outside
+    an infobox row: a track listing's '"Who Cares (For Me)" (Don Gibson)', a sentence's '"X" … written by
+    Y'. Built once per index. A name may be a surname alone ('"A Fool for You" (Charles)')."""
+    out = _CREDITS.get(index)
+    if out is None:
+        out = []
+        # the index has no public query over every body; its docs table is read-only here
+        for url, body in index._db.execute("SELECT url, body FROM docs ORDER BY rowid"):
+            for m in _CREDITED_ITEM.finditer(body or ""):
+                names = tuple(n.strip().strip('"') for n in re.split(r",|;| and | & |/", m.group(2))
+                              if n.strip() and n.strip().lower().rstrip(".") not in _SUFFIXES)
+                if names:
+                    out.append((fold(m.group(1)), url, names))
+            for m in _WRITTEN_BY.finditer(body or ""):
+                out.append((fold(m.group(1)), url, (re.split(r"\.\s", m.group(2).strip())[0],)))
+        _CREDITS[index] = out
+    return out
+
+
+def credited_elsewhere(index: LocalSearchIndex, title: str, ini: str, name: str = "") -> list[str]:
+    """Songs other than ``title`` that a track listing or a sentence of the crawl credits to someone whose
+    initials are ``ini`` ('D. G.': Don Gibson's "Who Cares (For Me)" on Have a Smile with Me), or to a
+    surname alone that may be that person ('(Gibson)'): 'the song written by someone with the initials
+    D. G.' then fits them too. With ``name``, only credits of that name (or of its surname alone): 'the song
+    written by Don Gibson' fits "Who Cares (For Me)" too. Returns 'title (page)' strings."""
+    own = fold(base_name(title))
+    out: list[str] = []
+    for t, url, names in song_credits(index):
+        if t == own:
+            continue  # the same song, listed on another record
+        for n in names:
+            words = [w for w in re.findall(r"[A-Za-z][\w'.-]*", n) if w.lower().rstrip(".") not in _SUFFIXES]
+            if name:
+                last = fold(name).split()[-1:]
+                hit = fold(n) == fold(name) or (len(words) == 1 and fold(n).split() == last)
+            else:
+                hit = (len(words) >= 2 and initials(n) == ini) or (len(words) == 1 and words[0][0].upper() == ini[-1])
+            if hit:
+                out.append(f"{t} ({url.rsplit('/', 1)[-1]})")
+                break
+    return out
 
 
 def _initials_of(value: str) -> list[str] | None:
@@ -140,6 +196,8 @@ def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, an
             keys = tuple(k for k, f in _person_keys().items() if f == pfam)
             if others_matching(index, doc.key, keys, p, _initials_of):
                 continue
+            if pfam in ("writer", "composer") and credited_elsewhere(index, doc.subject, ini):
+                continue  # a song a track listing credits to that person (or to one with those initials)
             letters = " ".join(f"{c}." for c in ini)
             phrase = f"the {t} {PERSON_VERB[pfam]} someone with the initials {letters}"
             if phrase not in said:
