@@ -16,6 +16,7 @@ from pipelines.counters import Counters
 from schemas.records import Candidate, Page, Reject
 from synth.asof import AsOfIndex
 from synth.config import SynthConfig
+from synth.graph.entities import page_extras
 from synth.miners import MINERS
 from synth.miners.base import Graph, MineContext, Node
 from synth.text import clip_text
@@ -33,6 +34,7 @@ def build_graph(pages: PageSource, ctx: MineContext) -> Graph:
     for page in pages() if callable(pages) else pages:
         ctx.counters.inc("mine/pages")
         node = Node.from_page(page)
+        node.extras = page_extras(page)  # the obfuscated family's lead genres and second infoboxes
         if page.text.strip() and page.status < 400:
             digest = (node.site, hashlib.blake2b(page.text.encode(), digest_size=16).digest())
             first = seen_text.setdefault(digest, page.url)

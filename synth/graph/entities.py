@@ -183,6 +183,13 @@ class Entity:
     # relations whose *sources* this page lists beyond what the crawl accounts for: an album's track list
     # naming a song no crawled page puts on it, a singer's discography, a town's notable people
     listed: frozenset = frozenset()
+    # a record a crawled page lists (a discography row) or a page's second infobox describes (a cover
+    # version), with no page of its own: only what the row states is known, every relation is open
+    # (solve.py); it is a candidate the solver must refute, never a target nor a described neighbour
+    open_record: bool = False
+    # genre words the page's lead prose names ("It is an instrumental jazz album"): a genre clue is
+    # not refuted by an infobox genre list the prose goes beyond
+    prose_genres: frozenset = frozenset()
 
 
 # shared-value relations ("born in the same decade as Y"): relation -> (attribute key, how values compare)
@@ -260,7 +267,7 @@ class EntityGraph:
         if self._shares is None:
             idx: dict[tuple[str, str], list[int]] = defaultdict(list)
             for e in self.entities:
-                if not e.kind:
+                if not e.kind or e.open_record:
                     continue
                 for rel, (key, how) in SHARE_RELS.items():
                     for tok in share_tokens(e.attrs.get(key), how):
@@ -452,7 +459,8 @@ def row_names(rel: str, value: str, links: int = 0) -> int:
 def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[str], str, int]],
                                                     list[tuple[str, str, str, str]]]:
     """The entity of one page, its unresolved link-valued facts ``(relation, urls, fact line, names in
-    the row)`` and what its own lists state (:func:`page_lists`)."""
+    the row)`` and what its own lists state (:func:`page_lists`). The records its lists name and its
+    extra infoboxes are read by :func:`build_entity_graph` (:func:`page_extras`, :func:`listed_records`)."""
     subject = clean(getattr(page, "subject", "") or "")
     title = clean(getattr(page, "title", "") or "")
     description = clean(getattr(page, "description", "") or "")
@@ -607,6 +615,8 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     pending_rels: list[list[tuple[str, list[str], str, int]]] = []
     pending_lists: list[list[tuple[str, str, str, str]]] = []
     pending_links: list[array] = []
+    pending_records: list[tuple[list, list]] = []  # (listed records, extra infoboxes) per page
+    leads: list[str] = []
     link_ids: dict[str, int] = {}  # url key -> small int (interned once)
     for page in pages() if callable(pages) else pages:
         if getattr(page, "status", 200) >= 400:
@@ -624,6 +634,10 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
             g._add_title(t)
         pending_rels.append(pending)
         pending_lists.append(lists)
+        extras = page_extras(page)
+        pending_records.append((listed_records(ent.kind, ent.name, getattr(page, "enumerations", None) or ()),
+                                list(extras.get("infoboxes") or ())))
+        leads.append(extras.get("lead") or "")
         ids = array("i")
         for lk in getattr(page, "out_links", []) or []:
             u = lk.url if hasattr(lk, "url") else lk[0]
@@ -666,6 +680,9 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     g.linked_from = {j: array("i", sorted(s)) for j, s in linked_from.items()}
     for ent, lists in zip(g.entities, pending_lists, strict=True):
         _resolve_lists(g, names, ent, lists)
+    _prose_genres(g, leads)
+    del leads
+    _add_open_records(g, names, pending_records)
     return g
 
 
@@ -695,3 +712,246 @@ def _resolve_lists(g: EntityGraph, names: dict[str, list[int]], ent: Entity,
         listed.add("member")  # "Associated acts: …, USA for Africa" (not crawled): a group it may belong to
     ent.listed = frozenset(listed)
     ent.unresolved = frozenset(unresolved)
+
+
+# --- records with no page of their own: list rows and extra infoboxes (the solver's open candidates) ---
+_INFOBOX = re.compile(r"<table[^>]*\bclass=\"[^\"]*\binfobox\b", re.I)
+_DESC_TH = re.compile(r"<th[^>]*\bclass=\"[^\"]*\bdescription\b[^\"]*\"[^>]*>(.*?)</th>", re.I | re.S)
+_RELEASED_ROW = re.compile(r">\s*Released\s*</th>\s*<td[^>]*>(.*?)</td>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+LEAD_CHARS = 1500
+
+
+def _record_kind(what: str) -> str:
+    """The kind of a record an infobox type line or a list heading names ("" when none)."""
+    w = what.lower()
+    if re.search(r"\b(?:singles?|songs?)\b", w):
+        return "song"
+    if re.search(r"\b(?:albums?|compilations?|box sets?|eps?|lps?|soundtracks?|discography|releases|recordings)\b", w):
+        return "album"
+    if re.search(r"\b(?:films?|filmography|movies)\b", w):
+        return "film"
+    return ""
+
+
+def infobox_records(html_text: str) -> list[tuple[str, str, str]]:
+    """``(type line, credited artist, Released value)`` of every record infobox of a page, in page order
+    ("Single by The Everly Brothers", a cover version's second infobox). HTML is only searched, never kept."""
+    import html as _html
+
+    out: list[tuple[str, str, str]] = []
+    starts = [m.start() for m in _INFOBOX.finditer(html_text or "")]
+    for i, st in enumerate(starts):
+        seg = html_text[st:starts[i + 1] if i + 1 < len(starts) else st + 30000]
+        for m in _DESC_TH.finditer(seg):
+            line = clean(_html.unescape(_TAG.sub(" ", m.group(1))).replace("\xa0", " "))
+            what, by = _type_line(line)
+            if by and _record_kind(what) in ("song", "album"):
+                rel = _RELEASED_ROW.search(seg, m.end())
+                released = clean(_html.unescape(_TAG.sub(" ", rel.group(1)))) if rel else ""
+                out.append((line, by, released))
+                break
+    return out
+
+
+def lead_of(text: str) -> str:
+    """The lead prose of a page's extracted text: after its title, before its first section heading,
+    without table rows (the infobox), clipped."""
+    lines: list[str] = []
+    size = 0
+    for ln in (text or "").splitlines():
+        if ln.startswith("##"):
+            break
+        if ln.startswith("#") or ln.lstrip().startswith("|"):
+            continue
+        lines.append(ln)
+        size += len(ln)
+        if size > LEAD_CHARS:
+            break
+    return clean(" ".join(lines))[:LEAD_CHARS]
+
+
+def page_extras(page: PageLike) -> dict:
+    """What the entity graph needs from a page's text and HTML, computed once per page (the mining
+    graph keeps it on its node, ``Node.extras``): the lead prose and the record infoboxes."""
+    got = getattr(page, "extras", None)
+    if got is not None:
+        return got
+    return {"lead": lead_of(getattr(page, "text", "") or ""),
+            "infoboxes": infobox_records(getattr(page, "html", "") or "")}
+
+
+_LEAD_YEAR = re.compile(r"^\s*((?:1[0-9]|20)\d\d)(?:\s*[:–—-]\s+|\s*:\s*)(.+)$")
+_TAIL_YEAR = re.compile(r"\s*\(((?:1[0-9]|20)\d\d)\)\s*$")
+_ALL_QUOTED = re.compile(r"[\"“]([^\"“”]{1,120})[\"”]")
+
+
+def record_rows(item: str, section_years: tuple[int, ...] | None) -> list[tuple[str, tuple[int, ...] | None]]:
+    """``(title, years)`` of the records one list or table row names: every quoted title of a single
+    row ('"A" / "B"': both sides), else the row's first cell without its year prefix or suffix and its
+    trailing "(Label)"; years from "1958: …" or "… (1949)", else the section's ("1949–1953: …" as a span)."""
+    item = clean(item)
+    years: tuple[int, ...] | None = None
+    m = _LEAD_YEAR.match(item)
+    if m:
+        years, item = (int(m.group(1)),), m.group(2)
+    t = _TAIL_YEAR.search(item)
+    if t and years is None:
+        years = (int(t.group(1)),)
+    quoted = [clean(q) for q in _ALL_QUOTED.findall(item.split(" | ", 1)[0])]
+    if quoted:
+        titles = quoted
+    else:
+        cell = _TAIL_YEAR.sub("", item.split(" | ", 1)[0])
+        cell = _strip_tail_parens(cell)  # "(Atlantic)", "(Rhino (WEA))", "(with Billy Joel)"
+        titles = [strip_quotes(cell)] if cell else []
+    if years is None and section_years:
+        years = section_years
+    return [(t_, years) for t_ in titles if t_ and len(t_) <= 120]
+
+
+def _strip_tail_parens(cell: str) -> str:
+    """A cell without its trailing bracketed remark, nested brackets included ("X (Rhino (WEA))" → "X")."""
+    cell = cell.strip()
+    if not cell.endswith(")"):
+        return cell
+    depth = 0
+    for i in range(len(cell) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(cell[i], 0)
+        if depth == 0:
+            return cell[:i].strip() or cell
+    return cell
+
+
+def _section_years(where: str) -> tuple[int, ...] | None:
+    """The years a list's own heading gives ("1949–1953: Ray Charles, The Ray Charles Trio" → a span)."""
+    last = where.rsplit(" › ", 1)[-1]
+    ys = [int(y) for y in V.YEAR.findall(last.split(":", 1)[0])] if ":" in last else []
+    if len(ys) == 1:
+        return (ys[0],)
+    if len(ys) == 2 and ys[0] <= ys[1]:
+        return (V.YearSpan(ys[0], ys[1]),)
+    return None
+
+
+def listed_records(kind: str, name: str, enumerations: Iterable[object]) -> list[tuple[str, str, str, tuple | None, str]]:
+    """Records a page's works lists name: ``(record kind, title, item URL, years, row)`` for a person's
+    or group's own discography lists and a "X discography" page's lists (navigation boxes, infobox rows
+    and "As sideman" lists are not the owner's works)."""
+    if kind not in _PERSONS_KINDS and "discography" not in norm(name).split():
+        return []
+    out = []
+    for en in enumerations or ():
+        if getattr(en, "kind", "") not in ("list", "table"):
+            continue
+        where = f"{getattr(en, 'section', '')} › {getattr(en, 'label', '')}"
+        if not _WORKS_LIST.search(where) or _NOT_OWN_WORKS.search(where) or re.search(r"\bvideo", where, re.I):
+            continue
+        rkind = _record_kind(where)
+        if not rkind:
+            continue
+        # a bare "Discography" list: quoted titles are songs, the others albums
+        generic = rkind == "album" and not re.search(r"\b(?:albums?|compilations?|box sets?|eps?|lps?|soundtracks?)\b",
+                                                     where, re.I)
+        sy = _section_years(where)
+        links = list(getattr(en, "item_links", []) or [])
+        for i, item in enumerate(getattr(en, "items", []) or []):
+            link = links[i] if i < len(links) else ""
+            quoted = bool(_ALL_QUOTED.search(item.split(" | ", 1)[0]))
+            for title, years in record_rows(item, sy):
+                out.append(("song" if generic and quoted else rkind, title, link, years, clip_line(clean(item))))
+    return out
+
+
+def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title: str, link: str,
+                 years: tuple | None, owner_by: str) -> bool:
+    """A listed record is a crawled entity when its row links that page, or a crawled page of its kind
+    has its title (or alias) and does not say it is another artist's or another year's record."""
+    j = g.by_key.get(url_key(link)) if link else None
+    if j is not None and g.entities[j].kind == rkind:
+        return True
+    for h in names.get(norm(title), ()):
+        e = g.entities[h]
+        if e.kind != rkind or e.open_record:
+            continue
+        if e.by and owner_by and e.by != owner_by:
+            continue  # "I Can't Stop Loving You" by Don Gibson: another recording
+        rel = e.attrs.get("released")
+        if years and rel and isinstance(rel.value, tuple) and not any(
+                abs(V.year_bounds(a)[0] - V.year_bounds(b)[0]) <= 1 for a in rel.value for b in years):
+            continue  # "Ray Charles" (1958, Coronet) is not the 1957 studio album of that name
+        return True
+    return False
+
+
+def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, site: str, by: str,
+                     years: tuple | None, row: str, owner: int | None) -> None:
+    attrs = {}
+    if years:
+        attrs["released"] = Attr("date", tuple(years), "Released", row, row)
+    idx = len(g.entities)
+    g.entities.append(Entity(idx=idx, url=url, name=name, title=name, kind=kind, noun=noun, site=site, attrs=attrs,
+                             by=by, open_record=True))
+    g.by_kind[kind].append(idx)
+    if owner is not None:
+        g.members_out[idx].append(("by", owner))
+        g.members_in[owner].append(("by", idx))
+
+
+def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
+                      pending: list[tuple[list, list]]) -> None:
+    """Append the records pages list or second infoboxes describe that no crawled page is about."""
+    seen: set[tuple[str, str, str]] = set()
+    for ent, (records, boxes) in zip(list(g.entities), pending, strict=False):
+        if records:
+            owner = ent.idx if ent.kind in _PERSONS_KINDS else None
+            if owner is None:  # "Ray Charles discography": the person or group of that name
+                base = " ".join(w for w in norm(ent.name).split() if w != "discography")
+                hits = [h for h in names.get(base, ()) if g.entities[h].kind in _PERSONS_KINDS]
+                owner = hits[0] if len(hits) == 1 else None
+            owner_by = norm(g.entities[owner].name) if owner is not None else ""
+            for rkind, title, link, years, row in records:
+                if _same_record(g, names, rkind, title, link, years, owner_by):
+                    continue
+                key = (rkind, norm(title), owner_by)
+                if key in seen:
+                    continue
+                seen.add(key)
+                _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site,
+                                 owner_by, years, row, owner)
+        for line, by, released in boxes:
+            what, _ = _type_line(line)
+            rkind = _record_kind(what)
+            if not rkind or (ent.kind == rkind and ent.by == norm(by)):
+                continue  # the page's own infobox
+            key = (rkind, norm(ent.name), norm(by))
+            if key in seen:
+                continue
+            seen.add(key)
+            hits = [h for h in names.get(norm(by), ()) if g.entities[h].kind in _PERSONS_KINDS]
+            _add_open_record(g, rkind, ent.name, what if len(what.split()) <= 3 else rkind, ent.url, ent.site, norm(by),
+                             V.parse_years(released), clip_line(f"{line}; Released: {released}"),
+                             hits[0] if len(hits) == 1 else None)
+
+
+GENRE_WORDS = frozenset({"jazz", "blues", "soul", "gospel", "country", "rock", "pop", "funk", "folk", "rhythm and blues",
+                         "rock and roll", "hip hop", "classical", "disco", "reggae", "swing", "bebop", "hard bop",
+                         "big band", "doo wop", "jump blues", "easy listening", "latin", "bossa nova", "orchestral",
+                         "instrumental", "r b", "rockabilly", "electronic", "dance", "punk", "metal"})
+
+
+def _prose_genres(g: EntityGraph, leads: list[str]) -> None:
+    """Genre words each page's lead names, from every genre an infobox of the crawl gives plus common ones."""
+    vocab = set(GENRE_WORDS)
+    for e in g.entities:
+        a = e.attrs.get("genre")
+        if a is not None and isinstance(a.value, tuple):
+            vocab.update(x for x in a.value if isinstance(x, str))
+    vocab = {v for v in vocab if v}
+    for e, lead in zip(g.entities, leads, strict=False):
+        if not lead:
+            continue
+        text = f" {norm(lead)} ".replace(f" {norm(e.name)} ", " , ") if norm(e.name) else f" {norm(lead)} "
+        found = {V.GENRE_SYNONYMS.get(v, v) for v in vocab if f" {v} " in text}
+        if found:
+            e.prose_genres = frozenset(found)

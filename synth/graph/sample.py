@@ -97,9 +97,11 @@ def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> li
     v = a.value
     span = None
     if isinstance(v, tuple) and a.kind in ("date", "num", "label"):
-        if key == "recorded" and a.kind == "date" and len(v) > 1:
-            span = (min(v), max(v))  # sessions "1954-1960": the phrase covers both ends
+        if key == "recorded" and a.kind == "date" and len(v) > 1:  # sessions "1954-1960": the phrase covers both ends
+            span = (min(V.year_bounds(y)[0] for y in v), max(V.year_bounds(y)[1] for y in v))
         v = v[0]  # described by the first value the page gives; matched on any (solve.attr_ok)
+    if a.kind == "date" and isinstance(v, V.YearSpan) and span is None:
+        span = V.year_bounds(v)  # "1950s": a loose phrase must hold the whole decade, not its first year
     if a.kind == "date" and span:
         preds = [p for p in V.obfuscate_year(v, rng) if p["lo"] <= span[0] and span[1] <= p["hi"]]
         preds.append({"op": "year", "lo": span[0] - rng.randint(0, 2), "hi": span[1] + rng.randint(0, 2),

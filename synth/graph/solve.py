@@ -17,7 +17,11 @@ page puts on it, a singer's discography, a film's cast, a town's notable people:
 what a list states about crawled items counts as a relation (``EntityGraph.possible``);
 shared values (``same_*`` relations, "born in the same decade as Y") are open-world too: Y may be an
 entity the crawl does not hold, so they never refute a candidate (uniqueness rests on the others);
-attributes are open-world: an entity whose page does not state the attribute is *not* ruled out by it
+records with no page of their own are candidates too (``Entity.open_record``): a row of a discography
+list ("2000: The Very Best of Ray Charles") or a page's second infobox (a cover version) is an entity of
+its kind that only its own row's year and the closed-world name cue can refute; its relations are all
+open; a genre clue is not refuted by an infobox genre list when the page's lead prose names the genre
+(``Entity.prose_genres``); attributes are open-world: an entity whose page does not state the attribute is *not* ruled out by it
 (it might satisfy it), so a question is kept as unique only when every other entity is refuted by
 something its page states. The one closed-world attribute is a partial cue on the entity's own name
 (``p == "name"``, "a two-word title beginning with the letter S"): every entity has a name, so the
@@ -40,13 +44,18 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
     it refutes every entity whose name does not fit."""
     if c["pred"].get("op") == "namecue":
         return holds(c["pred"], graph.entities[idx].name)
-    a = graph.entities[idx].attrs.get(c["p"])
+    ent = graph.entities[idx]
+    a = ent.attrs.get(c["p"])
     if a is None:
         return True
-    return holds(c["pred"], a.value)
+    if c["p"] == "genre" and ent.prose_genres and holds(c["pred"], tuple(ent.prose_genres)):
+        return True  # "It is an instrumental jazz album": the infobox's genre list is not all it is
+    return holds(c["pred"], a.value, possible=True)  # "1950s" is not refuted by "the late 1950s"
 
 
 def _rel_ok(graph: EntityGraph, s: int, p: str, o: int) -> bool:
+    if graph.entities[s].open_record or graph.entities[o].open_record:
+        return True  # a listed record's relations are unknown beyond its row: nothing refutes them
     if p in SHARE_RELS:
         return bool(graph.shared(s, p, o))
     return o in graph.possible(s, p, "out")
@@ -105,8 +114,8 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
                 return [UNKNOWN]
             if c["s"] == var and c["o"] in binding:
                 known = binding[c["o"]]
-                if known == UNKNOWN:
-                    return [UNKNOWN]
+                if known == UNKNOWN or graph.entities[known].open_record:
+                    return [UNKNOWN]  # … or a listed record: any entity, crawled or not, may be it
                 found = graph.possible(known, c["p"], "in")
                 inverse = INVERSE_RELS.get(c["p"])  # "Next album: <uncrawled>" may be the holder we look for
                 if (inverse and inverse in graph.entities[known].unresolved) or c["p"] in graph.entities[known].listed:
@@ -114,7 +123,7 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
                 return found
             if c["o"] == var and c["s"] in binding:
                 known = binding[c["s"]]
-                if known == UNKNOWN:
+                if known == UNKNOWN or graph.entities[known].open_record:
                     return [UNKNOWN]
                 found = graph.possible(known, c["p"], "out")
                 if c["p"] in graph.entities[known].unresolved:  # its row names a page we did not crawl

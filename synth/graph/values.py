@@ -84,12 +84,44 @@ def parse_year(value: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+class YearSpan(int):
+    """A year known only as a span: "1950s" is some year of 1950–1959. As an ``int`` it is the span's first
+    year (decade arithmetic, sorting and old callers keep working); ``hi`` is its last. A clue about it
+    must contain the whole span to be true (:func:`holds`), and refutes it only when it misses all of it
+    (``holds(..., possible=True)``, the solver's view)."""
+
+    hi: int
+
+    def __new__(cls, lo: int, hi: int) -> YearSpan:
+        obj = super().__new__(cls, lo)
+        obj.hi = hi
+        return obj
+
+    def __getnewargs__(self) -> tuple[int, int]:
+        return int(self), self.hi
+
+    def __repr__(self) -> str:
+        return f"YearSpan({int(self)}, {self.hi})"
+
+
+def year_bounds(y: int) -> tuple[int, int]:
+    """(first, last) year a parsed year value may be: a plain year is itself, a span its whole range."""
+    return (int(y), y.hi) if isinstance(y, YearSpan) else (y, y)
+
+
+_DECADE_S = re.compile(r"^'?s\b")
+
+
 def parse_years(value: str) -> tuple[int, ...] | None:
-    """Every year a value gives, in order (a range "1954-1960", a reissue "1957, 1962"), at most four."""
+    """Every year a value gives, in order (a range "1954-1960", a reissue "1957, 1962"), at most four.
+    A decade ("1950s–1990s") is a :class:`YearSpan` of its ten years, not its first year."""
     out: list[int] = []
-    for m in YEAR.finditer(value or ""):
-        y = int(m.group(1))
-        if y not in out:
+    text = value or ""
+    for m in YEAR.finditer(text):
+        y: int = int(m.group(1))
+        if _DECADE_S.match(text[m.end():]) and y % 10 == 0:
+            y = YearSpan(y, y + 9)
+        if not any(o == y and type(o) is type(y) for o in out):
             out.append(y)
     return tuple(out[:4]) or None
 
@@ -212,15 +244,22 @@ def genre_words(value: str) -> list[str]:
 
 # --- predicates -------------------------------------------------------------------------------
 
-def holds(pred: dict, value: object) -> bool:
-    """Whether a parsed value satisfies an obfuscated predicate (False for a missing value)."""
+def holds(pred: dict, value: object, *, possible: bool = False) -> bool:
+    """Whether a parsed value satisfies an obfuscated predicate (False for a missing value). A year span
+    ("1950s") satisfies a year clue only when the clue contains all of it; with ``possible`` (the solver
+    asking whether a page *refutes* the clue) when the clue meets any year of it."""
     if value is None:
         return False
     op = pred.get("op")
     if op in ("year", "num") and isinstance(value, tuple):  # several dates or lengths: any of them
-        return any(holds(pred, v) for v in value)
+        return any(holds(pred, v, possible=possible) for v in value)
     if op == "year":
-        return isinstance(value, int) and pred["lo"] <= value <= pred["hi"]
+        if not isinstance(value, int):
+            return False
+        lo, hi = year_bounds(value)
+        if possible:
+            return lo <= pred["hi"] and pred["lo"] <= hi
+        return pred["lo"] <= lo and hi <= pred["hi"]
     if op == "num":  # bounds count as inside: a reader takes "between $20 and $40 million" to include 40
         return isinstance(value, int | float) and pred["lo"] <= value <= pred["hi"]
     if op == "region":

@@ -40,6 +40,7 @@ class Node:
     out_links: list[tuple[str, str]]  # (url, anchor text)
     final_url: str = ""
     text: str = ""  # clipped main text, kept only when LLM page-pair proposals are on (see synth.mine)
+    extras: dict | None = None  # lead prose and record infoboxes for the entity graph (synth.graph.entities.page_extras)
 
     @property
     def name(self) -> str:

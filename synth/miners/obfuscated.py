@@ -123,17 +123,19 @@ class ObfuscatedMiner:
         cfg = ctx.cfg
         eg = build_entity_graph(iter(graph))  # sorted by URL: the same graph whatever the page order
         eg.release_order = graph.release_order()  # chronology steps checked as the other miners check them
-        ctx.counters.inc("mine/obfuscated/entities", len(eg))
+        ctx.counters.inc("mine/obfuscated/entities", sum(1 for e in eg if not e.open_record))
+        ctx.counters.inc("mine/obfuscated/open_records", sum(1 for e in eg if e.open_record))
         titles = TitleIndex(eg, writer_vocabulary())
         self._common: dict[tuple[str, str], int] = defaultdict(int)
-        for e in eg:
+        pages = [e for e in eg if not e.open_record]  # listed records are candidates only, never described
+        for e in pages:
             for key in ATTR_ANSWERS:
                 if key in e.attrs:
                     self._common[(key, norm(re.sub(r"\(.*?\)", "", e.attrs[key].raw)))] += 1
         # credits of the same relation on other pages that may be about the same record: the artist's
         # other records and any page with the same name and kind (a second URL, a reissue)
         self._credits: dict[tuple[str, str], list[tuple[int, frozenset[str]]]] = defaultdict(list)
-        for e in eg:
+        for e in pages:
             for key in ATTR_ANSWERS:
                 if key in e.attrs:
                     names = frozenset(norm(n) for n in person_names(e.attrs[key].raw) if norm(n))
@@ -143,7 +145,7 @@ class ObfuscatedMiner:
                             max_constraints=cfg.obfuscated_max_constraints,
                             shared_values=cfg.obfuscated_shared_values)
         found: list[tuple[str, str, Candidate]] = []
-        for ent in eg:
+        for ent in pages:
             if ent.kind not in TARGET_KINDS or not ent.name:
                 continue
             node = graph.get(ent.url)
