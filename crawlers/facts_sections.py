@@ -94,6 +94,9 @@ class _SectionWalker:
         self.leadin = ""
         self.enums: list[Enumeration] = []
         self._open: Enumeration | None = None  # a list enumeration that may continue (multi-column)
+        self._tables: dict[str, list[Enumeration | None]] = {}  # data tables by the section they sit in
+        self._lists: list[Enumeration] = []  # the lists of the current section, so far
+        self._after: dict[int, list[str]] = {}  # id(list) → paragraphs after it in its section
 
     # -- headings
     def _heading(self, level: int, text: str) -> None:
@@ -103,6 +106,7 @@ class _SectionWalker:
         self.path.append(_Heading(level, text))
         self.leadin = ""
         self._open = None
+        self._lists = []
 
     def section(self) -> str:
         return " › ".join(h.text for h in self.path if h.level > 1)
@@ -117,7 +121,19 @@ class _SectionWalker:
     # -- walk
     def run(self) -> list[Enumeration]:
         self._walk(self.root)
-        return [e for e in self.enums if e.items]
+        for section, tables in self._tables.items():
+            if len(tables) < 2:
+                continue
+            for e in tables:
+                if e is not None and e.section == section and not e.incomplete:
+                    # "the table in the “Charts” section" of Hit the Road Jack: a 1961 and a 2011 table
+                    e.incomplete = f"section_has_other_table: {len(tables)} tables under {section!r}"
+        for e in self.enums:
+            more = self._after.get(id(e))
+            if e.kind == "list" and more and not e.incomplete:
+                # That Lucky Old Sun's "Other covers": 14 bullets, then six more covers as paragraphs
+                e.incomplete = f"section_has_more_text: {len(more)} paragraphs after the list: {more[0][:120]!r}"
+        return [e for e in self.enums if e.items or e.incomplete]
 
     def _walk(self, el: etree._Element) -> None:
         for child in el:
@@ -135,6 +151,9 @@ class _SectionWalker:
                 continue
             if tag == "p":
                 t = _text(child)
+                for e in self._lists:
+                    if t and not t.endswith(":") and not (t.startswith("(") and t.endswith(")")):
+                        self._after.setdefault(id(e), []).append(t)
                 if t:
                     self.leadin = t[:-1].strip() if t.endswith(":") and len(t) <= 100 else ""
                     self._open = None
@@ -209,12 +228,14 @@ class _SectionWalker:
             return
         enum = Enumeration(kind="list", label=label, section=section, items=items, item_links=links)
         self.enums.append(enum)
+        self._lists.append(enum)
         self._open = enum
 
     def _table(self, table: etree._Element) -> None:
         if self.skipping():
             return
         enum = _table_enumeration(table, self.ctx, self.label(), self.section())
+        self._tables.setdefault(self.section(), []).append(enum)
         if enum is not None:
             self.enums.append(enum)
 
@@ -246,16 +267,24 @@ def _span(cell: etree._Element, attr: str) -> int:
 class _Cell:
     el: etree._Element
     header: bool
+    row: int = 0  # the grid row the cell starts on (a rowspan repeats it on the rows below)
+
+
+def _markup_cell(cell: etree._Element) -> bool:
+    """A cell whose whole text is a left-over wiki attribute (``<th> scope="row" </th>`` before the
+    row's real first cell, on Hit the Road Jack's chart rows): broken markup, not a column."""
+    return not cell.get("colspan") and not cell.get("rowspan") and bool(_ATTR_GARBAGE.match(_text(cell)))
 
 
 def _grid(table: etree._Element) -> list[list[_Cell | None]]:
-    """The table as a grid with rowspan/colspan expanded (a spanned cell repeats)."""
+    """The table as a grid with rowspan/colspan expanded (a spanned cell repeats); a cell that is
+    only broken markup (``_markup_cell``) is left out, so the row's cells stay under their headers."""
     grid: list[list[_Cell | None]] = []
     pending: dict[tuple[int, int], _Cell] = {}
     for r, row in enumerate(_rows(table)):
         line: list[_Cell | None] = []
         c = 0
-        cells = [x for x in row if isinstance(x.tag, str) and x.tag in ("td", "th")]
+        cells = [x for x in row if isinstance(x.tag, str) and x.tag in ("td", "th") and not _markup_cell(x)]
         it = iter(cells)
         nxt = next(it, None)
         while nxt is not None or any(k[0] == r and k[1] >= c for k in pending):
@@ -267,7 +296,7 @@ def _grid(table: etree._Element) -> list[list[_Cell | None]]:
                 line.append(None)
                 c += 1
                 continue
-            cell = _Cell(nxt, nxt.tag == "th")
+            cell = _Cell(nxt, nxt.tag == "th", r)
             rs, cs = _span(nxt, "rowspan"), _span(nxt, "colspan")
             for dc in range(cs):
                 line.append(cell)
@@ -289,7 +318,10 @@ _NUMERIC = re.compile(r"^[\d\s.,:%–—\-+/()#*]+$")
 
 
 def _table_enumeration(table: etree._Element, ctx: _Ctx, label: str, section: str) -> Enumeration | None:
-    grid = _grid(table)
+    # a row with no cell of its own that has text is no row: an empty <tr> that a rowspan reaches
+    # into ("Concord" of the discography's posthumous albums), an empty spacer row (The Nanny)
+    grid = [line for r, line in enumerate(_grid(table))
+            if any(c is not None and c.row == r and _text(c.el) for c in line)]
     if len(grid) < 2:
         return None
     # header rows: leading rows made only of th cells
@@ -312,7 +344,7 @@ def _table_enumeration(table: etree._Element, ctx: _Ctx, label: str, section: st
                 if t and t not in parts:
                     parts.append(t)
         headers.append(" ".join(parts))
-    body = [line for line in grid[n_head:] if any(c is not None for c in line)]
+    body = grid[n_head:]
     if not body:
         return None
 
@@ -338,10 +370,13 @@ def _table_enumeration(table: etree._Element, ctx: _Ctx, label: str, section: st
         return None
     items: list[str] = []
     links: list[str] = []
+    unread: list[str] = []  # data rows whose entry cannot be read: the table's count is unknown
     seen_cells: set[int] = set()
     for line in body:
         cell = line[key_col] if key_col < len(line) else None
+        row_text = " | ".join(_text(c.el) for c in line if c is not None)
         if cell is None:
+            unread.append(row_text)
             continue
         if width > 1 and _span(cell.el, "colspan") >= width:
             continue  # a note across the whole table ('"—" denotes a release that did not chart.')
@@ -349,11 +384,12 @@ def _table_enumeration(table: etree._Element, ctx: _Ctx, label: str, section: st
             continue  # a key cell spanning several rows is one item
         seen_cells.add(id(cell.el))
         t = _text(cell.el)
-        if not t:
+        if not t or _ATTR_GARBAGE.match(t):
+            unread.append(row_text)
             continue
         if len(t) > _MAX_LONG_ITEM_LEN:
             return None  # a key cell of an essay's length: not a table of entities
-        if re.match(r"^(total|sum|overall)\b", t, re.I) or _ATTR_GARBAGE.match(t):
+        if re.match(r"^(total|sum|overall)\b", t, re.I):
             continue
         items.append(t)
         links.append(_item_link(cell.el, ctx, t))
@@ -379,9 +415,11 @@ def _table_enumeration(table: etree._Element, ctx: _Ctx, label: str, section: st
     elif cap:
         section = f"{section} › {cap}" if section else cap
         label = cap
-    if not label or len(items) < 1:
+    if not label or (len(items) < 1 and not unread):
         return None
-    return Enumeration(kind="table", label=label, section=section, items=items, item_links=links)
+    incomplete = f"rows_unread: {len(unread)} of {len(body)} rows: {unread[0][:120]!r}" if unread else None
+    return Enumeration(kind="table", label=label, section=section, items=items, item_links=links,
+                       incomplete=incomplete)
 
 
 

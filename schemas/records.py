@@ -52,6 +52,8 @@ class Enumeration(_Record):
     item_links: list[str] = Field(default_factory=list, description="canonical URL per item, '' when unlinked")
     note: str | None = Field(None, description="the list's blanket note, e.g. 'All songs written by Ray Charles "
                              "except as indicated' (credits of the rows that name none)")
+    incomplete: str | None = Field(None, description="why the items may not be all the entries the label and "
+                                   "section name ('rows_unread: …', 'section_has_more_text: …'); no count of them holds")
 
 
 class Page(_Record):

@@ -346,6 +346,40 @@ def _without_note_rows(enums: list[Enumeration]) -> list[Enumeration]:
     return out
 
 
+# "a ballad written by Paul McCartney (credited to Lennon–McCartney)", "It was written by Paul
+# McCartney, and credited to Lennon–McCartney.": the lead names a writer the credit does not
+_WRITTEN_CREDITED = re.compile(
+    r"\bwritten by (?P<writer>[^,;()]+?)\s*(?:\(\s*|,\s*(?:and\s+|but\s+)?)(?:co-)?credited to (?P<credit>[^,;().]+)",
+    re.I,
+)
+_WRITER_KEYS = {"writer(s)", "writer", "writers", "songwriter(s)", "songwriter", "songwriters", "written by"}
+
+
+def _lead_credits(root: etree._Element, facts: list[Fact]) -> list[Fact]:
+    """A second writer row when the lead says who wrote the song and that the credit names someone
+    else (The Long and Winding Road: infobox "Writer(s): Lennon–McCartney", lead "written by Paul
+    McCartney (credited to Lennon–McCartney)"): ``Fact(key=<the infobox's writer key>, value=<the
+    writer the lead names>, source="lead")``. Two rows under one key make "Who wrote …?" no single
+    answer (``askable``: ambiguous_key; multi_hop: credit_conflict)."""
+    row = next((f for f in facts if f.key.strip().lower() in _WRITER_KEYS), None)
+    if row is None:
+        return []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in _HEADINGS and el.tag != "h1":
+            break  # the lead only
+        if el.tag != "p":
+            continue
+        m = _WRITTEN_CREDITED.search(_text(el))
+        if m is None:
+            continue
+        writer = _tidy(m.group("writer")).strip(" .")
+        if writer and _entity_key(writer) != _entity_key(row.value):
+            return [Fact(key=row.key, value=writer, source="lead")]
+    return []
+
+
 def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     s = Structure(subject=_wiki_subject(doc))
     root = _content_root(doc)
@@ -357,6 +391,7 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
         f, e = _infobox(boxes[0], ctx, s.subject)
         facts.extend(f)
         enums.extend(e)
+        facts.extend(_lead_credits(root, facts))
     enums.extend(_without_note_rows(_with_notes(_SectionWalker(ctx, root).run(), _blanket_notes(root))))
     enums.extend(_navboxes(doc, ctx))
     s.description = _lead_description(root)

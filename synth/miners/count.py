@@ -13,7 +13,11 @@ or two instruments, "Soothe Me"/"Hold On! I'm Comin'" one line and two songs), `
 (a table whose rows repeat a title or a catalogue number: five chart rows of three singles and four
 songs are not "five singles"), ``section_has_sublists`` (the list's section holds another list in a
 subsection: "the “Personnel” section" of The Genius Hits the Road lists 10 people, then 23 under its
-bonus-track subsection).
+bonus-track subsection), and what the parser marked incomplete (``incomplete_reason``):
+``table_rows_unread`` (a data row whose entry cell cannot be read: the count is unknown, never an
+undercount), ``section_has_other_table`` (Hit the Road Jack's "Charts" holds a 1961 and a 2011 table:
+"the table in the “Charts” section" is not one), ``section_has_more_text`` (That Lucky Old Sun's
+"Other covers": 14 bullets, then six more covers as paragraphs).
 """
 
 from __future__ import annotations
@@ -46,6 +50,13 @@ _TWO_TITLES = re.compile(r"[\"”]\s*/\s*[\"“]")
 # a table cell that names an entry: a quoted title, or a catalogue number ("ABC 10375", "45-10330", "SD 1289")
 _TITLE_CELL = re.compile(r"^[\"“].+[\"”]$")
 _CATALOGUE_CELL = re.compile(r"^(?=.*\d)(?=.*[A-Za-z-])(?:[A-Z][\w.&]*\s)?[A-Z]{0,6}[- ]?\d{2,}[\w-]*$")
+
+
+def incomplete_reason(enum: Enumeration) -> str:
+    """The drop reason of an enumeration the parser marked incomplete (``Enumeration.incomplete``):
+    ``table_rows_unread``, ``section_has_other_table``, ``section_has_more_text``."""
+    head = (enum.incomplete or "").split(":", 1)[0].strip()
+    return "table_rows_unread" if head == "rows_unread" else head or "incomplete_enumeration"
 
 
 def slash_alternative(item: str) -> str:
@@ -106,6 +117,13 @@ class CountMiner:
                 key = (node.url, i, enum.label, enum.section)
                 n = len(enum.items)
                 payload = {"page": node.url, "label": enum.label, "section": enum.section, "count": n}
+                if enum.incomplete:
+                    # a table row the parser cannot read (the count is unknown, never an undercount), a
+                    # section with a second table ("the table in …" is not one), a list whose section
+                    # goes on with paragraphs that may be more entries (That Lucky Old Sun's covers)
+                    ctx.reject(incomplete_reason(enum), key, url=node.url, payload=payload,
+                               detail=enum.incomplete[:200])
+                    continue
                 if home.get(self._sig(enum), node.url) != node.url:
                     ctx.reject("duplicate_enumeration", key, url=node.url, payload=payload,
                                detail=f"same items as on {home[self._sig(enum)]}")

@@ -17,7 +17,8 @@ record of that title), ``multi_valued_hop`` (an infobox row that names several e
 "the entry that Come Back Baby links under Recorded by" of eleven artists), ``volatile`` (a link row or list
 the live site changes), ``path_cap`` (more chains than the per-start / per-target caps keep),
 ``credit_conflict`` (the list credits the entry's writers, on its row or in a blanket note "All songs
-written by Ray Charles except as indicated", and the song's page names others).
+written by Ray Charles except as indicated", and the song's page names others; or the song's page
+itself names two: "written by Paul McCartney (credited to Lennon–McCartney)").
 A song reached as an entry of a list of recordings (a track list, a soundtrack, a list of singles, any
 list entry that links a song's or a single's page) or as a single's B-side stands for that recording:
 only what the song is (who wrote it) is asked or followed, never an attribute of one release of it
@@ -44,7 +45,7 @@ from synth.miners.base import (
     mentions,
     root_answer,
 )
-from synth.miners.count import _GROUP_KEYS, _PEOPLE
+from synth.miners.count import _GROUP_KEYS, _PEOPLE, incomplete_reason
 from synth.miners.single_hop import (
     CHRONO_KEY,
     PRIORITY,
@@ -61,6 +62,7 @@ from synth.text import (
     contains,
     enum_noun,
     item_key,
+    norm,
     person_like,
     singular,
 )
@@ -324,6 +326,12 @@ class MultiHopMiner:
         for enum in node.enumerations:
             if enum.kind in _NO_EDGE_KINDS or enum_ambiguous(node, enum):
                 continue
+            if enum.incomplete and not enum.incomplete.startswith("section_has_more_text"):
+                # a row the parser could not read shifts every position after it; "the table of the
+                # “Charts” section" is not one table when the section holds two
+                ctx.reject(incomplete_reason(enum), ("enum", node.url, enum.kind, enum.label, enum.section),
+                           url=node.url, detail=enum.incomplete[:200])
+                continue
             if enum.kind == "navbox":
                 continue  # navigation boxes repeat on every page of a topic: not a page's own content
             if chart_items(enum.items):
@@ -397,6 +405,14 @@ class MultiHopMiner:
                 # "the artist of the album X by Ray Charles": a hop to a page the question names
                 ctx.reject("bridge_named", cid, url=e.dst, detail=f"{graph.nodes[e.dst].name!r} is named ({hit!r})")
                 return None
+        for e in chain:
+            if e.via == "fact" and e.key.lower() in SONG_KEYS:
+                rows = [f.value for f in graph.nodes[e.src].facts if f.key == e.key]
+                if len({norm(v) for v in rows}) > 1:
+                    # "the writer of The Long and Winding Road": Lennon–McCartney is the credit, its lead
+                    # says Paul McCartney wrote it
+                    ctx.reject("credit_conflict", cid, url=e.src, detail=f"{e.key}: {' / '.join(rows)}"[:300])
+                    return None
         for e, nxt in pairwise(chain):
             if not (e.recording and nxt.via == "fact" and nxt.key.lower() in SONG_KEYS):
                 continue
@@ -412,8 +428,16 @@ class MultiHopMiner:
         credit = list(chain[-1].credit)
         facts: list[tuple[Fact, str]] = []
         leak = trivial = conflict = False
+        said = ""
         shown = " ".join([e.anchor for e in chain] + [f.value for f in start.facts])
         for fact in target.facts:
+            rows = [f.value for f in target.facts if f.key == fact.key]
+            if fact.key.lower() in SONG_KEYS and len({norm(v) for v in rows}) > 1:
+                # The Long and Winding Road: "Writer(s): Lennon–McCartney" and its lead "written by Paul
+                # McCartney (credited to Lennon–McCartney)": "Who wrote …?" has two answers
+                conflict = True
+                said = f"{fact.key}: {' / '.join(rows)}"
+                continue
             answer, why = askable(target, fact, ctx.cfg)
             if why:
                 continue
@@ -438,8 +462,8 @@ class MultiHopMiner:
             why = ("credit_conflict" if conflict else "answer_on_path" if leak else "answer_is_root" if trivial
                    else "no_askable_fact")
             ctx.reject(why, cid, url=target.url,
-                       detail=(f"list credits {', '.join(credit)}" if credit else self._contested.get(target.url, ""))
-                       if conflict else "")
+                       detail=(said or (f"list credits {', '.join(credit)}" if credit
+                                        else self._contested.get(target.url, ""))) if conflict else "")
             return None
         # a known question form first, then any (seeded): varied, not always "when was it released"
         facts.sort(key=lambda fa: (fact_priority(fa[0].key) >= len(PRIORITY),

@@ -84,7 +84,9 @@ FACT_TEMPLATES: dict[str, str] = {
     "headquarters": "Where is {e} headquartered?",
     "author": "Who wrote {e}?",
     "publisher": "Who published {e}?",
-    "album": "On which album does {e} appear?",
+    # a single's or song's infobox row "from the album Y": the album it was taken from (it also
+    # appears on compilations, live albums and reissues, so "on which album does it appear" is not one)
+    "album": "Which album was {e} taken from?",
     "birthplace": "Where was {e} born?",
     "place of death": "Where did {e} die?",
     "mayor": "Who is the mayor of {e}?",
@@ -102,9 +104,11 @@ FACT_TEMPLATES: dict[str, str] = {
 }
 # how a page reached through an infobox link is described: {d} = the page it is linked from
 EDGE_TEMPLATES: dict[str, str] = {
-    "album": "the album that includes {d}",
-    "ep": "the EP that includes {d}",
-    "soundtrack": "the soundtrack that includes {d}",
+    # the infobox row "from the album Y" names the record the single was taken from; "the album that
+    # includes it" would also be every compilation, live album and reissue that carries it
+    "album": "the album that {d} was taken from",
+    "ep": "the EP that {d} was taken from",
+    "soundtrack": "the soundtrack that {d} was taken from",
     "label": "the record label of {d}",
     "producer": "the producer of {d}",
     "producer(s)": "the producer of {d}",
