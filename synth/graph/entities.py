@@ -635,7 +635,8 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
         pending_rels.append(pending)
         pending_lists.append(lists)
         extras = page_extras(page)
-        pending_records.append((listed_records(ent.kind, ent.name, getattr(page, "enumerations", None) or ()),
+        pending_records.append((listed_records(ent.kind, ent.name, getattr(page, "enumerations", None) or (),
+                                               extras.get("row_years")),
                                 list(extras.get("infoboxes") or ())))
         leads.append(extras.get("lead") or "")
         ids = array("i")
@@ -777,8 +778,63 @@ def page_extras(page: PageLike) -> dict:
     got = getattr(page, "extras", None)
     if got is not None:
         return got
-    return {"lead": lead_of(getattr(page, "text", "") or ""),
-            "infoboxes": infobox_records(getattr(page, "html", "") or "")}
+    text = getattr(page, "text", "") or ""
+    return {"lead": lead_of(text), "infoboxes": infobox_records(getattr(page, "html", "") or ""),
+            "row_years": table_years(text)}
+
+
+_MD_YEAR = re.compile(r"(?:1[0-9]|20)\d\d")
+
+
+def table_years(text: str) -> dict[str, tuple]:
+    """Title → years of the rows of a page's "| Year | Title | …" tables (a discography), as the
+    extracted text writes them: a row whose year cell is blank continues the year above it (a spanning
+    cell), kept as a span up to the next year the table gives, so it is never narrower than the truth."""
+    out: dict[str, tuple] = {}
+    if "| Year |" not in (text or ""):
+        return out
+    block: list[str] = []
+    for ln in [*(text or "").splitlines(), ""]:
+        if ln.lstrip().startswith("|"):
+            block.append(ln)
+            continue
+        if len(block) > 2:
+            _table_block_years(block, out)
+        block = []
+    return out
+
+
+def _table_block_years(block: list[str], out: dict[str, tuple]) -> None:
+    def cells(ln: str) -> list[str]:
+        return [c.strip() for c in ln.strip().strip("|").split("|")]
+
+    if norm(cells(block[0])[0]) != "year":
+        return
+    rows: list[tuple[int | None, str]] = []
+    for ln in block[1:]:
+        cs = cells(ln)
+        if len(cs) < 2 or (set(cs[0]) <= set("-: ") and cs[0]):
+            continue  # the |---| separator
+        title = cs[1].replace("*", "").strip()
+        if not title:
+            continue  # a sub-header row ("|  |  | US | UK |")
+        if cs[0] and not _MD_YEAR.fullmatch(cs[0]):
+            return  # not a year column after all
+        rows.append((int(cs[0]) if cs[0] else None, title))
+    explicit = [y for y, _ in rows if y is not None]
+    if explicit != sorted(explicit):
+        return  # not in year order: a blank cell cannot be read as "the year above"
+    last: int | None = None
+    for i, (y, title) in enumerate(rows):
+        if y is not None:
+            last, years = y, (y,)
+        elif last is None:
+            continue
+        else:
+            nxt = next((z for z, _ in rows[i + 1:] if z is not None), None)
+            years = (V.YearSpan(last, nxt),) if nxt and nxt > last else (last,)
+        for t, _ in record_rows(title, None):
+            out.setdefault(norm(t), years)
 
 
 _LEAD_YEAR = re.compile(r"^\s*((?:1[0-9]|20)\d\d)(?:\s*[:–—-]\s+|\s*:\s*)(.+)$")
@@ -834,10 +890,16 @@ def _section_years(where: str) -> tuple[int, ...] | None:
     return None
 
 
-def listed_records(kind: str, name: str, enumerations: Iterable[object]) -> list[tuple[str, str, str, tuple | None, str]]:
-    """Records a page's works lists name: ``(record kind, title, item URL, years, row)`` for a person's
+_CO_CREDIT = re.compile(r"\b(?:with|feat|featuring|duet|and|vs)\b|&|/", re.I)
+
+
+def listed_records(kind: str, name: str, enumerations: Iterable[object],
+                   row_years: dict[str, tuple] | None = None) -> list[tuple[str, str, str, tuple | None, str, bool]]:
+    """Records a page's works lists name: ``(record kind, title, item URL, years, row, credit shared)`` for a person's
     or group's own discography lists and a "X discography" page's lists (navigation boxes, infobox rows
-    and "As sideman" lists are not the owner's works)."""
+    and "As sideman" lists are not the owner's works); a row's year from the row, its list's heading or
+    the page's year-column tables (``row_years``, :func:`table_years`); ``credit shared``: the row or its
+    heading credits someone beside the owner ("(with Willie Nelson)", "1949: The McSon Trio")."""
     if kind not in _PERSONS_KINDS and "discography" not in norm(name).split():
         return []
     out = []
@@ -854,12 +916,17 @@ def listed_records(kind: str, name: str, enumerations: Iterable[object]) -> list
         generic = rkind == "album" and not re.search(r"\b(?:albums?|compilations?|box sets?|eps?|lps?|soundtracks?)\b",
                                                      where, re.I)
         sy = _section_years(where)
+        # "1949: The McSon Trio": the heading credits its rows to someone else than the list's owner
+        other_credit = ":" in where.rsplit(" › ", 1)[-1]
         links = list(getattr(en, "item_links", []) or [])
         for i, item in enumerate(getattr(en, "items", []) or []):
             link = links[i] if i < len(links) else ""
             quoted = bool(_ALL_QUOTED.search(item.split(" | ", 1)[0]))
             for title, years in record_rows(item, sy):
-                out.append(("song" if generic and quoted else rkind, title, link, years, clip_line(clean(item))))
+                years = years or (row_years or {}).get(norm(title))
+                rest = clean(item).replace(title, " ")
+                shared = other_credit or bool(_CO_CREDIT.search(rest))
+                out.append(("song" if generic and quoted else rkind, title, link, years, clip_line(clean(item)), shared))
     return out
 
 
@@ -885,13 +952,16 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
 
 
 def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, site: str, by: str,
-                     years: tuple | None, row: str, owner: int | None) -> None:
+                     years: tuple | None, row: str, owner: int | None, sole: bool = False) -> None:
+    """One open candidate; its ``by`` relation is closed (the owner only) when ``sole``: the owner's
+    own list credits nobody else on the row."""
     attrs = {}
     if years:
         attrs["released"] = Attr("date", tuple(years), "Released", row, row)
     idx = len(g.entities)
     g.entities.append(Entity(idx=idx, url=url, name=name, title=name, kind=kind, noun=noun, site=site, attrs=attrs,
-                             by=by, open_record=True))
+                             by=by, open_record=True,
+                             unresolved=frozenset() if sole and owner is not None else frozenset({"by"})))
     g.by_kind[kind].append(idx)
     if owner is not None:
         g.members_out[idx].append(("by", owner))
@@ -910,7 +980,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                 hits = [h for h in names.get(base, ()) if g.entities[h].kind in _PERSONS_KINDS]
                 owner = hits[0] if len(hits) == 1 else None
             owner_by = norm(g.entities[owner].name) if owner is not None else ""
-            for rkind, title, link, years, row in records:
+            for rkind, title, link, years, row, shared in records:
                 if _same_record(g, names, rkind, title, link, years, owner_by):
                     continue
                 key = (rkind, norm(title), owner_by)
@@ -918,7 +988,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                     continue
                 seen.add(key)
                 _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site,
-                                 owner_by, years, row, owner)
+                                 owner_by, years, row, owner, sole=not shared)
         for line, by, released in boxes:
             what, _ = _type_line(line)
             rkind = _record_kind(what)

@@ -54,6 +54,8 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
 
 
 def _rel_ok(graph: EntityGraph, s: int, p: str, o: int) -> bool:
+    if graph.entities[s].open_record and p == "by" and "by" not in graph.entities[s].unresolved:
+        return o in graph.possible(s, p, "out")  # the owner's own list credits nobody else on the row
     if graph.entities[s].open_record or graph.entities[o].open_record:
         return True  # a listed record's relations are unknown beyond its row: nothing refutes them
     if p in SHARE_RELS:
@@ -123,6 +125,9 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
                 return found
             if c["o"] == var and c["s"] in binding:
                 known = binding[c["s"]]
+                if known != UNKNOWN and graph.entities[known].open_record and c["p"] == "by" \
+                        and "by" not in graph.entities[known].unresolved:
+                    return graph.possible(known, "by", "out")  # a sole credit on its owner's list
                 if known == UNKNOWN or graph.entities[known].open_record:
                     return [UNKNOWN]
                 found = graph.possible(known, c["p"], "out")
