@@ -125,11 +125,25 @@ def credited_elsewhere(index: LocalSearchIndex, title: str, ini: str, name: str 
     written by Don Gibson' fits "Who Cares (For Me)" too. Returns 'title (page)' strings."""
     own = fold(base_name(title))
     out: list[str] = []
+    full: dict[tuple[str, str], set[str]] = {}  # (page or '', surname) -> full names the credits give
+    for _, url, names in song_credits(index):
+        for n in names:
+            if len(n.split()) >= 2 and fold(n):
+                full.setdefault((url, fold(n).split()[-1]), set()).add(n)
+                full.setdefault(("", fold(n).split()[-1]), set()).add(n)
     for t, url, names in song_credits(index):
         if t == own:
             continue  # the same song, listed on another record
         for n in names:
             words = [w for w in re.findall(r"[A-Za-z][\w'.-]*", n) if w.lower().rstrip(".") not in _SUFFIXES]
+            if not words or re.search(r"[\d#]", n):
+                continue  # '#58 Pop': a chart position, not a name
+            fuller = (full.get((url, fold(n))) or full.get(("", fold(n)))) if len(words) == 1 else None
+            if fuller and len({fold(f) for f in fuller}) == 1:
+                # '(Powell)' after '(Teddy Powell, …)' on the same track listing, or the one Pauling the crawl
+                # credits in full ('Lowman Pauling'): that person's initials
+                n = next(iter(fuller))
+                words = [w for w in re.findall(r"[A-Za-z][\w'.-]*", n) if w.lower().rstrip(".") not in _SUFFIXES]
             if name:
                 last = fold(name).split()[-1:]
                 hit = fold(n) == fold(name) or (len(words) == 1 and fold(n).split() == last)
