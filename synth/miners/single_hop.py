@@ -132,12 +132,14 @@ class SingleHopMiner:
                 answer, why = askable(node, fact, cfg)
                 if why == "skipped_key":
                     continue
+                detail = ""
                 if not why and CHRONO_KEY.match(fact.key) and fact.links:
                     dst = graph.get(fact.links[0])
-                    if dst is not None and graph.chronology_conflict(node, fact.key, dst):
-                        why = "chronology_conflict"  # another page places another record there
+                    detail = graph.chronology_conflict(node, fact.key, dst) if dst is not None else ""
+                    if detail:
+                        why = "chronology_conflict"  # another page, a date or an ordered list says otherwise
                 if why:
-                    ctx.reject(why, (node.url, fact.key), url=node.url,
+                    ctx.reject(why, (node.url, fact.key), url=node.url, detail=detail,
                                payload={"page": node.url, "key": fact.key, "value": fact.value})
                     continue
                 ok.append((fact, answer))

@@ -135,6 +135,11 @@ def test_multi_hop_walks_only_uncontested_steps_and_counts_the_drops(mined) -> N
     assert any(r.url.endswith("/The_Genius_After_Hours.html") and "Ray Charles Greatest Hits" in r.detail
                for r in dropped)
     assert counters.get("mine/dropped/chronology_conflict") == len(dropped)
+    # every drop says which source contradicts the step (single-hop "Which album did … release just
+    # after …" drops too)
+    assert all(r.detail for r in dropped), [r.url for r in dropped if not r.detail]
+    assert any('"key": "Next album"' in r.payload_json and r.url.endswith("/Soul_Brothers.html")
+               and "Ray Charles at Newport (November 1958" in r.detail for r in dropped)
 
 
 def test_entity_graph_asks_the_same_rule(graph: Graph) -> None:
