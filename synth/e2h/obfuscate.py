@@ -117,11 +117,12 @@ def song_credits(index: LocalSearchIndex) -> list[tuple[str, str, tuple[str, ...
     return out
 
 
-def credited_elsewhere(index: LocalSearchIndex, title: str, ini: str, name: str = "") -> list[str]:
+def credited_elsewhere(index: LocalSearchIndex, title: str, ini: str, name: str = "", *, writer: str = "") -> list[str]:
     """Songs other than ``title`` that a track listing or a sentence of the crawl credits to someone whose
     initials are ``ini`` ('D. G.': Don Gibson's "Who Cares (For Me)" on Have a Smile with Me), or to a
     surname alone that may be that person ('(Gibson)'): 'the song written by someone with the initials
-    D. G.' then fits them too. With ``name``, only credits of that name (or of its surname alone): 'the song
+    D. G.' then fits them too. A surname alone that no credit of the crawl gives in full counts when it is
+    the surname of ``writer`` (the entity's own writer, 'Gibson' for Don Gibson). With ``name``, only credits of that name (or of its surname alone): 'the song
     written by Don Gibson' fits "Who Cares (For Me)" too. Returns 'title (page)' strings."""
     own = fold(base_name(title))
     out: list[str] = []
@@ -148,7 +149,8 @@ def credited_elsewhere(index: LocalSearchIndex, title: str, ini: str, name: str 
                 last = fold(name).split()[-1:]
                 hit = fold(n) == fold(name) or (len(words) == 1 and fold(n).split() == last)
             else:
-                hit = (len(words) >= 2 and initials(n) == ini) or (len(words) == 1 and words[0][0].upper() == ini[-1])
+                hit = (len(words) >= 2 and initials(n) == ini) or (
+                    len(words) == 1 and bool(writer) and fold(n).split() == fold(writer).split()[-1:])
             if hit:
                 out.append(f"{t} ({url.rsplit('/', 1)[-1]})")
                 break
@@ -210,7 +212,7 @@ def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, an
             keys = tuple(k for k, f in _person_keys().items() if f == pfam)
             if others_matching(index, doc.key, keys, p, _initials_of):
                 continue
-            if pfam in ("writer", "composer") and credited_elsewhere(index, doc.subject, ini):
+            if pfam in ("writer", "composer") and credited_elsewhere(index, doc.subject, ini, writer=names[0]):
                 continue  # a song a track listing credits to that person (or to one with those initials)
             letters = " ".join(f"{c}." for c in ini)
             phrase = f"the {t} {PERSON_VERB[pfam]} someone with the initials {letters}"

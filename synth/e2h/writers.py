@@ -222,7 +222,7 @@ _INVERSE = {
     "composer": "the composer of {a}", "producer": "the producer of {a}", "director": "the director of {a}",
     "founder": "the founder of {a}", "capital": "the capital of {a}", "country": "the {t} where {a} is located",
     "spouse": "the spouse of {a}", "origin": "the {t} {a} comes from", "headquarters": "the {t} where {a} is headquartered",
-    "album": "the album that {a} is from", "recorded": "the {t} where {a} was recorded",
+    "album": "the parent album of {a}", "recorded": "the {t} where {a} was recorded",
     "known_for": "the {t} that {a} is known for", "formerly_of": "the {t} that {a} once belonged to",
     "member_of": "the {t} that {a} is part of", "preceded": "the predecessor of {a}",
     "succeeded": "the successor of {a}",
@@ -281,10 +281,11 @@ def _template_description(clue: Clue, max_chars: int) -> str | None:
         t = clue.type or ("person" if fam in ("born", "died", "spouse") else "one")
     elif clue.kind == "inverse_relation":
         tmpl = _INVERSE.get(fam, "the {k} of {a}")
-        if fam == "album" and clue.anchor_type == "single":
-            # the row is the single's 'from the album' line: the song is on many albums (compilations, live
-            # albums, reissues' bonus tracks, other artists' records), only one album is the single's source
-            tmpl = "the album from which {a} was released"
+        # ("album": the row is a single's or song's 'from the album' line, which names the one album the record
+        # comes from; the song is on many albums (compilations, live albums, reissues' bonus tracks, other
+        # artists' records), so 'the album that includes …' is not what it says, nor unique. 'the parent album
+        # of …' is a noun phrase: 'the album from which … was released' ends mid-question ('… was released
+        # recorded?'))
         t = clue.type or ("place" if fam in _PLACE_FAMILIES else "one")
     else:
         tmpl = _MENTION.get(fam, "")
