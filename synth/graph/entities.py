@@ -617,6 +617,7 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     pending_links: list[array] = []
     pending_records: list[tuple[list, list]] = []  # (listed records, extra infoboxes) per page
     leads: list[str] = []
+    pending_acts: list[tuple[int, str]] = []  # (holder, associated act the crawl does not hold)
     link_ids: dict[str, int] = {}  # url key -> small int (interned once)
     for page in pages() if callable(pages) else pages:
         if getattr(page, "status", 200) >= 400:
@@ -671,6 +672,11 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
                 g.incoming[j].append((rel, ent.idx, line))
             if kept < n_names and line.split(": ", 1)[-1].strip():
                 unresolved.add(rel)  # a name of the row the crawl does not hold ("Producer: Ray Charles, Sid Feller")
+                if rel == "associated":  # "Associated acts: …, USA for Africa": an act the crawl does not hold
+                    held = {norm(g.entities[j].name) for j in targets if j is not None} | {
+                        norm(g.entities[j].title) for j in targets if j is not None}
+                    pending_acts.extend((ent.idx, n) for n in _row_name_list(line) if norm(n) not in held and not any(
+                        g.entities[j].kind in _PERSONS_KINDS for j in names.get(norm(n), ())))
         ent.unresolved = frozenset(unresolved)
         out = sorted({id_to_idx[i] for i in ids if i in id_to_idx and id_to_idx[i] != ent.idx})
         ent.links = array("i", out)
@@ -684,7 +690,22 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     _prose_genres(g, leads)
     del leads
     _add_open_records(g, names, pending_records)
+    for holder, act in pending_acts:  # a person or a group: the row does not say which
+        h = g.entities[holder]
+        for kind in _PERSONS_KINDS:
+            _add_open_record(g, kind, act, KIND_NOUNS[kind], h.url, h.site, "", None, act, None)
     return g
+
+
+def _row_name_list(line: str) -> list[str]:
+    """The names a fact row lists ("Associated acts: The Raelettes, USA for Africa, Billy Joel")."""
+    value = line.split(": ", 1)[-1]
+    out = []
+    for part in re.split(r",|;|/| and | & ", re.sub(r"\(.*?\)|\[.*?\]", "", value)):
+        n = part.strip().strip('"“”')
+        if n and len(n) <= 80:
+            out.append(n)
+    return out
 
 
 def _resolve_lists(g: EntityGraph, names: dict[str, list[int]], ent: Entity,
@@ -837,7 +858,7 @@ def _table_block_years(block: list[str], out: dict[str, tuple]) -> None:
             out.setdefault(norm(t), years)
 
 
-_LEAD_YEAR = re.compile(r"^\s*((?:1[0-9]|20)\d\d)(?:\s*[:–—-]\s+|\s*:\s*)(.+)$")
+_LEAD_YEAR = re.compile(r"^\s*((?:1[0-9]|20)\d\d)(?:\s*[:–—-]\s+|\s*:\s*|\s+(?=[^\s(]))(.+)$")
 _TAIL_YEAR = re.compile(r"\s*\(((?:1[0-9]|20)\d\d)\)\s*$")
 _ALL_QUOTED = re.compile(r"[\"“]([^\"“”]{1,120})[\"”]")
 

@@ -385,6 +385,8 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
     gets a second round of walks in which a set that is not unique may take a cue on the target's own
     name (``cfg.name_cue``); targets described without one are sampled exactly as before."""
     cfg = cfg or SampleConfig()
+    if graph.entities[target].open_record:
+        return []  # a record only a list names: a candidate to refute, never a question's answer
     out = _sample(graph, target, seed=seed, tries=tries, keep=keep, cfg=cfg, accept=accept, cue=False)
     if not out and cfg.name_cue and name_cue_constraints(graph, target):
         out = _sample(graph, target, seed=f"{seed}|name", tries=tries, keep=keep, cfg=cfg, accept=accept, cue=True)

@@ -113,7 +113,7 @@ _DECADE_S = re.compile(r"^'?s\b")
 
 
 def parse_years(value: str) -> tuple[int, ...] | None:
-    """Every year a value gives, in order (a range "1954-1960", a reissue "1957, 1962"), at most four.
+    """Every year a value gives, in order (a range "1954-1960", a reissue "1957, 1962"), all of them.
     A decade ("1950s–1990s") is a :class:`YearSpan` of its ten years, not its first year."""
     out: list[int] = []
     text = value or ""
@@ -123,7 +123,7 @@ def parse_years(value: str) -> tuple[int, ...] | None:
             y = YearSpan(y, y + 9)
         if not any(o == y and type(o) is type(y) for o in out):
             out.append(y)
-    return tuple(out[:4]) or None
+    return tuple(out) or None  # every date of the row: a span over a subset of them would be false
 
 
 def parse_durations_s(value: str) -> tuple[int, ...] | None:
@@ -133,7 +133,7 @@ def parse_durations_s(value: str) -> tuple[int, ...] | None:
     if not out:
         one = parse_duration_s(value)
         return (one,) if one is not None else None
-    return tuple(out[:4])
+    return tuple(out)
 
 
 def parse_duration_s(value: str) -> int | None:

@@ -181,3 +181,29 @@ def test_row_parsing() -> None:
     assert [r[:2] + r[3:4] for r in listed_records("person", "Ray Charles", [disco, films])] == [
         ("song", "I Got a Woman", (1954,)), ("song", "What'd I Say", (1959,)), ("film", "Ballad in Blue", (1964,))]
     assert "instrumental jazz album" in lead_of(real("issue17", "The_Great_Ray_Charles.html").text)
+
+
+def test_a_recorded_span_covers_every_date_of_the_row() -> None:
+    # bad-obf2: "recorded sometime between 1958 and 1965" for Ray Charles in Concert, whose Recorded row
+    # ends "… Tokyo (1975 November 27) and Yokohama (1975 November 30)": the parser kept four years
+    g = graph(("issue17", "Ray_Charles_in_Concert.html"))
+    a = g.get(A + "Ray_Charles_in_Concert.html").attrs["recorded"]
+    assert max(a.value) == 1975 and min(a.value) == 1958
+    for seed in range(40):
+        for p in attr_predicates(a, "recorded", random.Random(seed)):
+            assert p["lo"] <= 1958 and p["hi"] >= 1975, p
+
+
+def test_an_uncrawled_associated_act_is_a_candidate_group() -> None:
+    # bad-obf2: "a group associated with a singer who died in the mid-2000s" → The Raelettes, but Ray
+    # Charles's "Associated acts" row also names USA for Africa (not crawled)
+    g = graph(("issue17", "The_Raelettes.html"))
+    rae = g.get(A + "The_Raelettes.html")
+    q = {"vars": {"?x": "band", "?y": "person"},
+         "constraints": [rel("?x", "associated", "?y"), attr("?y", "died", year(2003, 2006))]}
+    found = matches(g, q, stop_after=500)
+    assert {"The Raelettes", "USA for Africa"} <= set(names(g, found)) and not unique(g, q, rae.idx)
+    assert "The Raelettes" not in [g.entities[i].name for i in found if g.entities[i].open_record]
+    cue = {"t": "attr", "s": "?x", "p": "name", "vkind": "name",
+           "pred": {"op": "namecue", "part": "name", "letter": "R", "words": None}}
+    assert "USA for Africa" not in names(g, matches(g, {**q, "constraints": [*q["constraints"], cue]}, stop_after=500))
