@@ -164,6 +164,10 @@ def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[
             if len(keep) < len(items):
                 items = [items[i] for i in keep]
                 item_links = [item_links[i] for i in keep] if item_links else []
+        if any(it.endswith(":") for it in items):
+            # Ray (film) "Music by: Craig Armstrong / Songs: / Ray Charles": "Songs:" labels the values
+            # under it, so the row's entries are of two levels and no count of them is right (2 or 3)
+            items, item_links = [], []
         if len(items) >= 2:
             item_links = item_links or _match_links(items, val, ctx)
             value = ", ".join(items)

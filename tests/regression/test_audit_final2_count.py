@@ -188,3 +188,16 @@ def test_album_row_is_worded_as_the_album_the_single_was_taken_from() -> None:
         "What is the running time of the album that the single “Lonely Avenue” by Ray Charles was taken from?"]
     assert not [r.question for r in m.records if "that includes" in r.question or ("does" in r.question
                 and "appear" in r.question)]
+
+
+# --- read while recounting a fresh run: an infobox row with a sub-label ------------------------------
+def test_infobox_row_with_a_sub_label_is_not_counted() -> None:
+    # "How many values does the Wikipedia article “Ray (film)” list under “Music by” in its infobox?" → 3:
+    # the row is "Craig Armstrong / Songs: / Ray Charles", "Songs:" labels the line below it (2 or 3)
+    m = Mined("Ray_(film).html")
+    page = m.page("Ray_(film).html")
+    assert not [e.items for e in page.enumerations if e.label == "Music by"]
+    assert [f.value for f in page.facts if f.key == "Music by"] == ["Craig Armstrong; Songs:; Ray Charles"]
+    assert not [(r.question, r.answer) for r in m.records if "Music by" in r.question]
+    # the other rows of the box are still counted ("Story by": Taylor Hackford, James L. White)
+    assert [r.answer for r in m.of("count") if "“Story by”" in r.question] == ["2"]
