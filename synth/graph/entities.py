@@ -690,10 +690,9 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     _prose_genres(g, leads)
     del leads
     _add_open_records(g, names, pending_records)
-    for holder, act in pending_acts:  # a person or a group: the row does not say which
+    for holder, act in pending_acts:  # "a group associated with …": the uncrawled act may be that group
         h = g.entities[holder]
-        for kind in _PERSONS_KINDS:
-            _add_open_record(g, kind, act, KIND_NOUNS[kind], h.url, h.site, "", None, act, None)
+        _add_open_record(g, "band", act, KIND_NOUNS["band"], h.url, h.site, "", None, act, None)
     return g
 
 

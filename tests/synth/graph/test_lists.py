@@ -109,7 +109,7 @@ def test_a_discography_lists_records_the_crawl_does_not_hold() -> None:
     q = {"vars": {"?x": "person", "?y": "album"},
          "constraints": [attr("?x", "born", {"op": "year", "lo": 1930, "hi": 1939}), rel("?y", "by", "?x"),
                          attr("?y", "length", {"op": "num", "lo": 40 * 60, "hi": 45 * 60})]}
-    assert names(g, crawled(g, matches(g, q, stop_after=500))) == ["Hank Crawford"]
+    assert names(g, matches(g, q, stop_after=5)) == ["Hank Crawford"]
 
 
 def test_list_item_names() -> None:
@@ -148,4 +148,4 @@ def test_an_uncrawled_associated_act_may_be_a_group_the_person_belongs_to() -> N
     q = {"vars": {"?x": "person", "?y": "band"},
          "constraints": [attr("?x", "born", {"op": "year", "lo": 1930, "hi": 1939}), rel("?y", "member", "?x"),
                          attr("?y", "active_from", {"op": "year", "lo": 1980, "hi": 1989})]}
-    assert names(g, crawled(g, matches(g, q, stop_after=500))) == ["Hank Crawford", "Ray Charles"]
+    assert names(g, matches(g, q, stop_after=5)) == ["Hank Crawford", "Ray Charles"]
