@@ -187,6 +187,7 @@ class Entity:
     # version), with no page of its own: only what the row states is known, every relation is open
     # (solve.py); it is a candidate the solver must refute, never a target nor a described neighbour
     open_record: bool = False
+    name_open: bool = False  # an open record whose row does not show where its title ends: no name cue refutes it
     # genre words the page's lead prose names ("It is an instrumental jazz album"): a genre clue is
     # not refuted by an infobox genre list the prose goes beyond
     prose_genres: frozenset = frozenset()
@@ -860,6 +861,9 @@ def _table_block_years(block: list[str], out: dict[str, tuple]) -> None:
 _LEAD_YEAR = re.compile(r"^\s*((?:1[0-9]|20)\d\d)(?:\s*[:–—-]\s+|\s*:\s*|\s+(?=[^\s(]))(.+)$")
 _TAIL_YEAR = re.compile(r"\s*\(((?:1[0-9]|20)\d\d)\)\s*$")
 _ALL_QUOTED = re.compile(r"[\"“]([^\"“”]{1,120})[\"”]")
+_INNER_YEAR = re.compile(r"\(((?:1[0-9]|20)\d\d)\)")
+# an unquoted title that may run on into a label, a catalogue number or a note: its words are not sure
+_RUN_ON = re.compile(r"\s[–—-]\s|[()]|\d{3,}|\s/\s")
 
 
 def record_rows(item: str, section_years: tuple[int, ...] | None) -> list[tuple[str, tuple[int, ...] | None]]:
@@ -874,6 +878,10 @@ def record_rows(item: str, section_years: tuple[int, ...] | None) -> list[tuple[
     t = _TAIL_YEAR.search(item)
     if t and years is None:
         years = (int(t.group(1)),)
+    if years is None:  # "House of David (1967) Atlantic 1489": one bracketed year inside the row
+        inner = _INNER_YEAR.findall(item.split(" | ", 1)[0])
+        if len(inner) == 1:
+            years = (int(inner[0]),)
     quoted = [clean(q) for q in _ALL_QUOTED.findall(item.split(" | ", 1)[0])]
     if quoted:
         titles = quoted
@@ -972,7 +980,8 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
 
 
 def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, site: str, by: str,
-                     years: tuple | None, row: str, owner: int | None, sole: bool = False) -> None:
+                     years: tuple | None, row: str, owner: int | None, sole: bool = False,
+                     name_open: bool = False) -> None:
     """One open candidate; its ``by`` relation is closed (the owner only) when ``sole``: the owner's
     own list credits nobody else on the row."""
     attrs = {}
@@ -980,7 +989,7 @@ def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, 
         attrs["released"] = Attr("date", tuple(years), "Released", row, row)
     idx = len(g.entities)
     g.entities.append(Entity(idx=idx, url=url, name=name, title=name, kind=kind, noun=noun, site=site, attrs=attrs,
-                             by=by, open_record=True,
+                             by=by, open_record=True, name_open=name_open,
                              unresolved=frozenset() if sole and owner is not None else frozenset({"by"})))
     g.by_kind[kind].append(idx)
     if owner is not None:
@@ -1007,8 +1016,10 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                 if key in seen:
                     continue
                 seen.add(key)
+                quoted = bool(_ALL_QUOTED.search(row))
                 _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site,
-                                 owner_by, years, row, owner, sole=not shared)
+                                 owner_by, years, row, owner, sole=not shared,
+                                 name_open=not quoted and bool(_RUN_ON.search(title)))
         for line, by, released in boxes:
             what, _ = _type_line(line)
             rkind = _record_kind(what)

@@ -43,6 +43,8 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
     on the entity's own name (``pred.op == "namecue"``) is closed-world: every entity has a name, so
     it refutes every entity whose name does not fit."""
     if c["pred"].get("op") == "namecue":
+        if graph.entities[idx].name_open:
+            return True  # a list row whose title may run on ("House of David (1967) Atlantic 1489")
         return holds(c["pred"], graph.entities[idx].name)
     ent = graph.entities[idx]
     a = ent.attrs.get(c["p"])

@@ -207,3 +207,18 @@ def test_an_uncrawled_associated_act_is_a_candidate_group() -> None:
     cue = {"t": "attr", "s": "?x", "p": "name", "vkind": "name",
            "pred": {"op": "namecue", "part": "name", "letter": "R", "words": None}}
     assert "USA for Africa" not in names(g, matches(g, {**q, "constraints": [*q["constraints"], cue]}, stop_after=500))
+
+
+def test_a_row_whose_title_may_run_on_is_not_refuted_by_a_name_cue() -> None:
+    # David "Fathead" Newman's discography rows: "House of David (1967) Atlantic 1489"
+    assert record_rows("House of David (1967) Atlantic 1489", None) == [("House of David (1967) Atlantic 1489", (1967,))]
+    fathead = make_page(A + "Fathead.html", "David Newman", facts=[Fact(key="Born", value="February 24, 1933")],
+                        enumerations=[Enumeration(kind="list", label="As leader", section="Discography › As leader",
+                                                  items=["House of David (1967) Atlantic 1489", "Bigger & Better"])])
+    g = build_entity_graph([fathead])
+    house = next(e for e in g if e.open_record and e.name.startswith("House"))
+    assert house.name_open and house.attrs["released"].value == (1967,)
+    cue = {"t": "attr", "s": "?x", "p": "name", "vkind": "name",
+           "pred": {"op": "namecue", "part": "title", "letter": "H", "words": 3}}
+    q = {"vars": {"?x": "album"}, "constraints": [cue, attr("?x", "released", year(1965, 1969))]}
+    assert names(g, matches(g, q, stop_after=5)) == ["House of David (1967) Atlantic 1489"]
