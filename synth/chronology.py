@@ -163,6 +163,9 @@ class _List:
 
 
 _YEAR_ITEM = re.compile(r"^\s*(\d{4})\s*:\s*|\((\d{4})\)\s*$")
+# 'Fathead: Ray Charles Presents … (1960) Atlantic Records 1304', 'Journey (Atlantic, 1974)': the title
+# before a parenthesis holding the year
+_YEAR_PAREN = re.compile(r"\s*\((?:[^()]*?,\s*)?((?:19|20)\d{2})(?:\s*,[^()]*)?\)")
 _WITH_PAREN = re.compile(r"\s*\((?:with|feat\.?|featuring)\b[^()]*\)", re.I)
 
 
@@ -197,11 +200,11 @@ class ReleaseOrder:
                 links = list(en.item_links or [])
                 keys = []
                 for i, item in enumerate(en.items):
-                    key, year = self._item(artist, cls, item, links[i] if i < len(links) else "")
+                    key, year, label = self._item(artist, cls, item, links[i] if i < len(links) else "")
                     keys.append(key)
                     if not key:
                         continue
-                    rec = self.records[(artist, cls)].setdefault(key, _Record(key, _item_label(item)))
+                    rec = self.records[(artist, cls)].setdefault(key, _Record(key, label))
                     if year:
                         rec.dates.append(((year, None, None), where))
                 self.lists[(artist, cls)].append(_List(where, keys))
@@ -220,26 +223,32 @@ class ReleaseOrder:
             out.add(item_key(node.name))
         return {k for k in out if k}
 
-    def _item(self, artist: str, cls: str, item: str, link: str) -> tuple[str, int | None]:
-        """(record key, year the item states) of one list item: the crawled page it links, else the one
-        crawled record of the artist its name names, else the name itself."""
+    def _item(self, artist: str, cls: str, item: str, link: str) -> tuple[str, int | None, str]:
+        """(record key, year the item states, its title) of one list item: the crawled page it links,
+        else the one crawled record of the artist its name names, else the name itself."""
         m = _YEAR_ITEM.search(item)
         year = int(m.group(1) or m.group(2)) if m else None
         text = _YEAR_ITEM.sub("", item).strip()
+        p = _YEAR_PAREN.search(text) if year is None else None
+        if p and p.start() > 0:
+            year, text = int(p.group(1)), text[:p.start()].strip()
         text = _WITH_PAREN.sub("", text).strip()
+        label = item_name(text) or text or item
         node = self.g.get(link) if link else None
         if node is not None:
-            return node.url, year
+            return node.url, year, label
         if link:
-            return f"url:{link}", year
+            return f"url:{link}", year, label
         # 'Ray Charles (Coronet)': the full title, not 'Ray Charles'
         k = norm(strip_quotes(text)) if re.search(r"\([^()]*\)\s*$", text) else item_key(text)
         if not k:
-            return "", year
-        hits = set(self._by_name[(artist, cls)].get(k, ()))
-        if len(hits) == 1:
-            return next(iter(hits)), year
-        return f"name:{k}", year
+            return "", year, label
+        # 'The Sound of the Wide Open Spaces!!!! with James Clay': the title without the co-leader
+        for key in (k, re.sub(r"\s+with\s+.*$", "", k)):
+            hits = set(self._by_name[(artist, cls)].get(key, ()))
+            if len(hits) == 1:
+                return next(iter(hits)), year, label
+        return f"name:{k}", year, label
 
     # -- the question ---------------------------------------------------------------------------------
     def conflict_urls(self, early: str, late: str, noun: str) -> str:
@@ -306,10 +315,6 @@ def _page(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _item_label(item: str) -> str:
-    return item_name(_YEAR_ITEM.sub("", item)) or item
-
-
 _NAVBOX_OWNER = re.compile(r"\s*(?:navigation box|navbox)\s*$", re.I)
 _DISCOGRAPHY = re.compile(r"\s+discography\s*$", re.I)
 _ARTIST_LISTS = re.compile(r"\b(?:discography|albums?|singles?|compilations?|releases)\b", re.I)
@@ -338,6 +343,11 @@ def _list_of(node: _Node, en: object) -> tuple[str, str] | None:
         else:
             return None
         cls = record_class(where)
+        if not cls and "discography" in where.lower():
+            # a person's "Discography › As leader": records; quoted titles are songs
+            items = list(getattr(en, "items", []) or [])
+            quoted = sum(1 for it in items if it.lstrip()[:1] in "\"“")
+            cls = "single" if items and quoted * 2 > len(items) else "album" if items else ""
     else:
         return None
     return (artist, cls) if artist and cls else None
