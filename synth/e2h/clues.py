@@ -287,6 +287,26 @@ def _fact_shared(index: LocalSearchIndex, doc: PageDoc, key: str, value: str, ds
     return ""
 
 
+_PROSE_CREDIT = re.compile(r"\b(?:written|penned|co-written|composed)(?:\s+and\s+composed)?\s+by\s+"
+                           r"(?:[a-z][\w,-]*\s+){0,6}((?:[A-Z][\w'’-]*\.?\s*){2,4})")
+
+
+def prose_credit_shared(index: LocalSearchIndex, doc: PageDoc, pred: str) -> str:
+    """Why a sentence's 'the popular song written and composed by … Don Gibson' does not single its page out:
+    the crawl credits another song to that writer ("Who Cares (For Me)" (Don Gibson) in a track listing).
+    A predicate with a year ('a song from 1964 written by Buck Owens') is narrower than the credits, which
+    carry no year, and is left to the search check (a year after the name, '… Don Gibson, who first recorded it
+    on December 30, 1957', is cut from the description by the writer: it does not count)."""
+    m = _PROSE_CREDIT.search(pred)
+    if not m or re.search(r"\b1[0-9]{3}s?\b|\b20[0-9]{2}s?\b", pred[:m.start()]):
+        return ""
+    from synth.e2h.obfuscate import credited_elsewhere  # imports this module
+
+    name = re.split(r"\.\s", m.group(1).strip())[0].strip(" .")
+    other = credited_elsewhere(index, doc.subject, "", name=name)
+    return f"{len(other)} other song(s) of the crawl are credited to {name} (e.g. {other[0]})" if other else ""
+
+
 def chronologies(index: LocalSearchIndex, url: str) -> list[str]:
     """The chronology strips of a page's infobox, by artist ('Ray Charles', 'Betty Carter' on Ray Charles and
     Betty Carter); a strip without a 'Chronology' header counts once."""
@@ -407,7 +427,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
             for pred in _variants(sp[1]):
                 out.append(Clue("first_sentence", doc.url, doc.url, first, predicate=pred, type=doc_type,
                                 mentions=_mentions(pred, own, index, answer, exclude),
-                                ambiguity=first_claim_contradicted(index, doc.url, pred)))
+                                ambiguity=first_claim_contradicted(index, doc.url, pred)
+                                or prose_credit_shared(index, doc, pred)))
     if not doc_type:  # 'Mess Around', whose first sentence is no 'X is a …': its infobox says 'Single by …'
         doc_type = infobox_type(index, doc.url)
     names = set(fold(doc.subject).split()) | set(fold(base_name(doc.subject)).split())
@@ -424,7 +445,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
             ments = _mentions(v, own, index, answer, exclude)
             if ments:
                 out.append(Clue("lead_sentence", doc.url, doc.url, sent, predicate=v, type=doc_type,
-                                mentions=ments, ambiguity=first_claim_contradicted(index, doc.url, v)))
+                                mentions=ments, ambiguity=first_claim_contradicted(index, doc.url, v)
+                                or prose_credit_shared(index, doc, v)))
     # own infobox rows: literal facts and forward relations
     for row in index.facts(doc.url):
         nk = row.nkey

@@ -92,6 +92,14 @@ def test_initials_are_unique_over_track_listing_credits(index) -> None:
     assert not [t for t in icsly if "initials" in t], icsly
     crying = [t for k, t, _, _ in described(index, "Crying_Time.html") if k == "obfuscated_fact"]
     assert not [t for t in crying if "initials" in t], crying
+    # the same writer named in full by a sentence without a year: 'the popular song written and composed by
+    # country singer, songwriter and musician Don Gibson' fits "Who Cares (For Me)" too; 'a song from 1964
+    # written by … Buck Owens' is narrower than the credits (no year) and stays
+    prose = {t: why for k, t, why, _ in described(index, "I_Can't_Stop_Loving_You.html") if k == "first_sentence"}
+    assert prose and all(why.startswith("1 other song(s) of the crawl are credited to Don Gibson (e.g. who cares for me") for why in
+                         prose.values()), prose
+    crying_prose = {t: why for k, t, why, _ in described(index, "Crying_Time.html") if k == "first_sentence"}
+    assert crying_prose and all(why == "" for why in crying_prose.values()), crying_prose
     # a writer whose initials no other credit of the crawl shares still gives the clue
     assert credited_elsewhere(index, "Georgia on My Mind", "SF", writer="Sid Feller") == []
 
