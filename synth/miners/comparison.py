@@ -166,7 +166,7 @@ class ComparisonMiner:
                     continue
                 yield _Side(node, f"number:{fam}", "number", shown, parsed, fact=fact)
         for enum in node.enumerations:
-            if (enum.kind in _NO_TOTAL_KINDS or enum_ambiguous(node, enum) or enum_sublists(node, enum)
+            if (enum.kind in _NO_TOTAL_KINDS or enum.incomplete or enum_ambiguous(node, enum) or enum_sublists(node, enum)
                     or volatile_enumeration(enum, node.url)):
                 continue  # a volatile list is counted (mine/dropped/volatile) by the count miner
             noun = "charts" if chart_items(enum.items) else enum_noun(enum.label, enum.section)
