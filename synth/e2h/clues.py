@@ -295,10 +295,14 @@ def prose_credit_shared(index: LocalSearchIndex, doc: PageDoc, pred: str) -> str
     """Why a sentence's 'the popular song written and composed by … Don Gibson' does not single its page out:
     the crawl credits another song to that writer ("Who Cares (For Me)" (Don Gibson) in a track listing).
     A predicate with a year ('a song from 1964 written by Buck Owens') is narrower than the credits, which
-    carry no year, and is left to the search check (a year after the name, '… Don Gibson, who first recorded it
-    on December 30, 1957', is cut from the description by the writer: it does not count)."""
+    carry no year, and is left to the search check; so is '… written by Doc Pomus that became a rhythm and
+    blues hit for Ray Charles in 1956'. A year in a later clause ('… Don Gibson, who first recorded it on
+    December 30, 1957') is cut from the description by the writer: it does not count."""
     m = _PROSE_CREDIT.search(pred)
-    if not m or re.search(r"\b1[0-9]{3}s?\b|\b20[0-9]{2}s?\b", pred[:m.start()]):
+    # the words that narrow the credit: before it, and after it up to the next clause ('… that became a rhythm
+    # and blues hit for Ray Charles in 1956' narrows; ', who first recorded it on December 30, 1957' is cut)
+    narrowing = pred[:m.start()] + pred[m.end():].split(",")[0] if m else ""
+    if not m or re.search(r"\b1[0-9]{3}s?\b|\b20[0-9]{2}s?\b", narrowing):
         return ""
     from synth.e2h.obfuscate import credited_elsewhere  # imports this module
 
