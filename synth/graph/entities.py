@@ -616,7 +616,7 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     pending_rels: list[list[tuple[str, list[str], str, int]]] = []
     pending_lists: list[list[tuple[str, str, str, str]]] = []
     pending_links: list[array] = []
-    pending_records: list[tuple[list, list]] = []  # (listed records, extra infoboxes) per page
+    pending_records: list[tuple[list, list, list]] = []  # (listed records, extra infoboxes, navbox records) per page
     leads: list[str] = []
     pending_acts: list[tuple[int, str]] = []  # (holder, associated act the crawl does not hold)
     link_ids: dict[str, int] = {}  # url key -> small int (interned once)
@@ -637,9 +637,9 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
         pending_rels.append(pending)
         pending_lists.append(lists)
         extras = page_extras(page)
-        pending_records.append((listed_records(ent.kind, ent.name, getattr(page, "enumerations", None) or (),
-                                               extras.get("row_years")),
-                                list(extras.get("infoboxes") or ())))
+        enums = getattr(page, "enumerations", None) or ()
+        pending_records.append((listed_records(ent.kind, ent.name, enums, extras.get("row_years")),
+                                list(extras.get("infoboxes") or ()), navbox_records(enums)))
         leads.append(extras.get("lead") or "")
         ids = array("i")
         for lk in getattr(page, "out_links", []) or []:
@@ -958,6 +958,30 @@ def listed_records(kind: str, name: str, enumerations: Iterable[object],
     return out
 
 
+_NAVBOX_OWNER = re.compile(r"^(.+?)\s+navigation box\b", re.I)
+
+
+def navbox_records(enumerations: Iterable[object]) -> list[tuple[str, str, str, str]]:
+    """Records an artist's navigation box lists ("The Everly Brothers navigation box › Studio albums"):
+    ``(owner name, record kind, title, item URL)``; the box names the artist whose works it lists."""
+    out = []
+    for en in enumerations or ():
+        if getattr(en, "kind", "") != "navbox":
+            continue
+        m = _NAVBOX_OWNER.match(getattr(en, "section", "") or "")
+        label = getattr(en, "label", "") or ""
+        if not m or _NOT_OWN_WORKS.search(label):
+            continue
+        rkind = _record_kind(label)
+        if rkind not in ("song", "album"):
+            continue
+        links = list(getattr(en, "item_links", []) or [])
+        for i, item in enumerate(getattr(en, "items", []) or []):
+            for title, _ in record_rows(item, None):
+                out.append((clean(m.group(1)), rkind, title, links[i] if i < len(links) else ""))
+    return out
+
+
 def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title: str, link: str,
                  years: tuple | None, owner_by: str) -> bool:
     """A listed record is a crawled entity when its row links that page, or a crawled page of its kind
@@ -998,10 +1022,10 @@ def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, 
 
 
 def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
-                      pending: list[tuple[list, list]]) -> None:
+                      pending: list[tuple[list, list, list]]) -> None:
     """Append the records pages list or second infoboxes describe that no crawled page is about."""
     seen: set[tuple[str, str, str]] = set()
-    for ent, (records, boxes) in zip(list(g.entities), pending, strict=False):
+    for ent, (records, boxes, _) in zip(list(g.entities), pending, strict=False):
         if records:
             owner = ent.idx if ent.kind in _PERSONS_KINDS else None
             if owner is None:  # "Ray Charles discography": the person or group of that name
@@ -1033,6 +1057,21 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             _add_open_record(g, rkind, ent.name, what if len(what.split()) <= 3 else rkind, ent.url, ent.site, norm(by),
                              V.parse_years(released), clip_line(f"{line}; Released: {released}"),
                              hits[0] if len(hits) == 1 else None)
+
+    for ent, (_, _, navs) in zip(list(g.entities), pending, strict=False):  # after rows and infoboxes: they say more
+        for owner_name, rkind, title, link in navs:  # an artist's navigation box: the artist's records
+            hits = [h for h in names.get(norm(owner_name), ()) if g.entities[h].kind in _PERSONS_KINDS]
+            owner_by = norm(owner_name)
+            if _same_record(g, names, rkind, title, link, None, owner_by):
+                continue
+            key = (rkind, norm(title), owner_by)
+            if key in seen:
+                continue
+            seen.add(key)
+            # "Ray Charles (Hallelujah, I Love Her So)": a box's label may not be the record's title as written
+            _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, owner_by,
+                             None, title, hits[0] if len(hits) == 1 else None, sole=False,
+                             name_open=bool(_RUN_ON.search(title)))
 
 
 GENRE_WORDS = frozenset({"jazz", "blues", "soul", "gospel", "country", "rock", "pop", "funk", "folk", "rhythm and blues",

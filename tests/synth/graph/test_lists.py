@@ -68,7 +68,7 @@ def test_an_album_whose_own_list_names_uncrawled_singles_is_not_refuted() -> Non
     assert names(g, [i for i in found if not g.entities[i].open_record]) == [
         "Modern Sounds in Country and Western Music Volume Two", "The Genius Hits the Road"]
     # … and every album Hank Crawford's discography lists (no page of their own: nothing refutes them)
-    assert {g.entities[i].url for i in found if g.entities[i].open_record} == {A + "Hank_Crawford.html"}
+    assert A + "Hank_Crawford.html" in {g.entities[i].url for i in found if g.entities[i].open_record}
     assert not unique(g, q, road)
     vol2 = g.get(A + VOL2)
     assert "album" in vol2.listed  # its track list and its singles chart name songs no crawled page holds
@@ -84,7 +84,8 @@ def test_a_song_a_crawled_album_lists_is_on_that_album() -> None:
     q = {"vars": {"?x": "song", "?y": "album"},
          "constraints": [attr("?x", "genre", {"op": "has", "v": "jazz"}), rel("?x", "album", "?y"),
                          attr("?y", "length", {"op": "num", "lo": 33 * 60, "hi": 35 * 60})]}
-    assert names(g, matches(g, q, stop_after=5)) == ["Georgia on My Mind"]
+    # (the Ray Charles navigation box's singles with no page here are open records: they match too)
+    assert names(g, crawled(g, matches(g, q, stop_after=500))) == ["Georgia on My Mind"]
 
 
 def test_a_credit_row_with_an_uncrawled_name_leaves_the_relation_open() -> None:
@@ -109,7 +110,8 @@ def test_a_discography_lists_records_the_crawl_does_not_hold() -> None:
     q = {"vars": {"?x": "person", "?y": "album"},
          "constraints": [attr("?x", "born", {"op": "year", "lo": 1930, "hi": 1939}), rel("?y", "by", "?x"),
                          attr("?y", "length", {"op": "num", "lo": 40 * 60, "hi": 45 * 60})]}
-    assert names(g, matches(g, q, stop_after=5)) == ["Hank Crawford"]
+    # (Ray Charles too: his navigation box names albums no page here holds, whose lengths are unknown)
+    assert names(g, matches(g, q, stop_after=5)) == ["Hank Crawford", "Ray Charles"]
 
 
 def test_list_item_names() -> None:
