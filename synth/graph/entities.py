@@ -1068,10 +1068,11 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             if key in seen:
                 continue
             seen.add(key)
-            # "Ray Charles (Hallelujah, I Love Her So)": a box's label may not be the record's title as written
+            # a box's label is the record's title ("(Ghost) Riders in the Sky": which word a cue means is unsure);
+            # the artist's own box: "by" is that artist when the crawl holds it, else open
             _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, owner_by,
-                             None, title, hits[0] if len(hits) == 1 else None, sole=False,
-                             name_open=bool(_RUN_ON.search(title)))
+                             None, title, hits[0] if len(hits) == 1 else None, sole=True,
+                             name_open=title.lstrip().startswith(("(", "[")))
 
 
 GENRE_WORDS = frozenset({"jazz", "blues", "soul", "gospel", "country", "rock", "pop", "funk", "folk", "rhythm and blues",
