@@ -298,6 +298,10 @@ def prose_credit_shared(index: LocalSearchIndex, doc: PageDoc, pred: str) -> str
     carry no year, and is left to the search check; so is '… written by Doc Pomus that became a rhythm and
     blues hit for Ray Charles in 1956'. A year in a later clause ('… Don Gibson, who first recorded it on
     December 30, 1957') is cut from the description by the writer: it does not count."""
+    from synth.e2h.writers import the_phrase  # imports this module
+
+    pred = the_phrase(pred, type_noun(pred), 160) or pred  # as the offline writer words it ('… and first
+    # recorded in 1960 as …' is cut: 'the song written by rhythm and bluesman Percy Mayfield')
     m = _PROSE_CREDIT.search(pred)
     # the words that narrow the credit: before it, and after it up to the next clause ('… that became a rhythm
     # and blues hit for Ray Charles in 1956' narrows; ', who first recorded it on December 30, 1957' is cut)
