@@ -223,13 +223,15 @@ _CHRONO_GRAPHS: weakref.WeakKeyDictionary[LocalSearchIndex, Graph] = weakref.Wea
 
 
 def _chronology_graph(index: LocalSearchIndex) -> Graph:
-    """The index's pages as a miners' :class:`Graph` holding only their chronology rows, built once per
-    index, so E2HQA asks the same question the CRAWLQA miners ask (``Graph.chronology_conflict``)."""
+    """The index's pages as a miners' :class:`Graph` (their facts: chronology rows, release dates, types),
+    built once per index, so E2HQA asks the same question the CRAWLQA miners ask
+    (``Graph.chronology_conflict``: rows that agree, and release dates that allow the step; the index
+    holds no lists, so the ordered-list check of ``synth.chronology`` has nothing to read here)."""
     g = _CHRONO_GRAPHS.get(index)
     if g is None:
         g = Graph(Node(url=d.url, root_url=d.root_url, depth=0, parent_url=None, anchor_text=None, site="",
                        subject=d.subject, title=d.subject, description="", language="",
-                       facts=[f for f in d.facts if norm_key(f.key) in _CHRONOLOGY_KEYS and f.links],
+                       facts=list(d.facts),
                        enumerations=[], out_links=[])
                   for d in iter_docs(index))
         _CHRONO_GRAPHS[index] = g

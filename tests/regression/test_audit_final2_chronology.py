@@ -169,3 +169,23 @@ def test_a_persons_discography_list_is_an_ordered_dated_record_list() -> None:
     assert [(recs[k].label, recs[k].dates[0][0]) for k in leader.keys[1:3]] == [
         ("The Sound of the Wide Open Spaces!!!! with James Clay", (1960, None, None)),
         ("Straight Ahead", (1961, None, None))]
+
+
+def test_e2hqa_asks_the_same_dates(pages: list[Page], tmp_path: Path) -> None:
+    # E2HQA's chronology clues ("the album whose previous album is X") go through the same rule over its
+    # search index: the index holds each page's facts (rows and release dates), not its lists, so the date
+    # conflicts hold there too (Soul Brothers, June 1958, is no 'next album' of Yes Indeed!, October 1958)
+    from synth.e2h.clues import chronology_conflict
+    from synth.search import LocalSearchIndex
+
+    index = LocalSearchIndex.build(pages, tmp_path / "search.sqlite")
+    try:
+        src, dst = A + "Yes_Indeed!_(Ray_Charles_album).html", A + "Soul_Brothers.html"
+        assert any(f.key == "Next album" for p in pages if p.url == src for f in p.facts)
+        why = chronology_conflict(index, src, "Next album", dst)
+        assert why and "Soul Brothers" in why, why
+        # a step every source agrees on stays askable
+        assert chronology_conflict(index, A + "What'd_I_Say_(album).html", "Next album",
+                                   A + "The_Genius_of_Ray_Charles.html") == ""
+    finally:
+        index.close()
