@@ -450,9 +450,13 @@ class E2HEngine:
         return self._kinds[url]
 
     def _list_item(self, q: str, sp: EntitySpan) -> bool:
-        """A name inside a list of names ('whose producer is Ray Charles, Steve Hoffman, Richard Foos'): a
-        description put there reads as part of the list ('… is the artist of X, Steve Hoffman, …')."""
-        if re.match(r"\s*,\s*[A-Z]", q[sp.end:]) or re.search(r"[A-Z][\w.'’-]*,\s*$", q[:sp.start]):
+        """A name inside a list of names ('whose producer is Ray Charles, Steve Hoffman, Richard Foos', 'by Ray
+        Charles and Milt Jackson'): a description put there reads as part of the list ('… is the artist of X,
+        Steve Hoffman, …')."""
+        # ... or one of two credited names ('the album “Soul Meeting” by Ray Charles and Milt Jackson': a
+        # description of Ray Charles there leaves '… Sweet & Sour Tears and Milt Jackson' behind)
+        if re.match(r"\s*,\s*[A-Z]", q[sp.end:]) or re.search(r"[A-Z][\w.'’-]*,\s*$", q[:sp.start]) \
+                or re.match(r"\s+(?:and|&)\s+[A-Z]", q[sp.end:]) or re.search(r"[A-Z][\w.'’-]*\s+(?:and|&)\s+$", q[:sp.start]):
             self.counters.inc(f"{STAGE}/entities/list_item")
             return True
         return False

@@ -37,7 +37,16 @@ from synth.miners.base import (
     lang,
     make_candidate,
 )
-from synth.text import chart_items, clean, enum_noun, item_key, item_name, norm, person_like
+from synth.text import (
+    chart_items,
+    clean,
+    enum_noun,
+    item_key,
+    item_name,
+    name_variants,
+    norm,
+    person_like,
+)
 from synth.volatile import volatile_enumeration
 
 # lists whose entries are each one person
@@ -171,6 +180,13 @@ class CountMiner:
                     ctx.reject("several_per_item", key, url=node.url, payload=payload, detail=several[:200])
                     continue
                 if _PEOPLE.search(enum_noun(enum.label, enum.section)):
+                    twice = next((f"{a!r} / {b!r}" for i, a in enumerate(enum.items) for b in enum.items[i + 1:]
+                                  if name_variants(a, b)), "")
+                    if twice:
+                        # "Bob Gratts – engineer" and "Robert Gratts – engineer" (True to Life): one person
+                        # under two forms of the name, or two: the count is 5 or 6
+                        ctx.reject("name_variants", key, url=node.url, payload=payload, detail=twice[:200])
+                        continue
                     other = self._not_a_person(graph, enum)
                     if other:
                         # "credited people" of Ray Charles (album): Ray Charles, The Ray Charles Orchestra,

@@ -19,7 +19,8 @@ Turner", and no link says: the answer would leave out or guess), ``near_match`` 
 of each list may still be one entity: the words of one run inside the other, "Stevie Wonder"
 / "Little Stevie Wonder on the 1962 album …"), ``section_mixed`` (the section also holds a chart
 table, a navigation box or a changing list), ``section_name_ambiguous`` (two sections of the page
-have the name the question would use), ``pair_cap``. In a list of people, a
+have the name the question would use), ``section_incomplete`` (the section says more than its lists
+hold: entries go on in prose, a table's rows were not all read), ``pair_cap``. In a list of people, a
 shared item that is no person ("The Raelets") is set aside like a subject ("Besides … The Raelets, …").
 """
 
@@ -67,6 +68,7 @@ class _Set:
     words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key → words of the name as written
     written: dict[str, str] = field(default_factory=dict)  # key → the key of the name as written
     raw: list[str] = field(default_factory=list)
+    incomplete: str = ""  # why the section may name more than its lists hold (``Enumeration.incomplete``)
 
 
 def _name_variant(a: _Set, b: _Set) -> str:
@@ -352,6 +354,9 @@ class IntersectionMiner:
                     ctx.reject("section_mixed", ("section", node.url, *key), url=node.url,
                                detail=f"{detail}: {mixed[0].kind} {mixed[0].label!r}")
                     continue
+            partial = next((e for e in enums if e.incomplete), None)
+            if partial is not None:
+                s.incomplete = f"{detail}: {partial.incomplete}"
             people = bool(_PEOPLE.search(label_noun(s.label)))
             for enum in enums:
                 s.parts.append(enum.section or enum.label)
@@ -445,6 +450,14 @@ class IntersectionMiner:
             if len(names) > 1 and any(re.search(r"[,;|]", n) for n in names):
                 # "Oh, What a Beautiful Mornin'" and another title: no list separator reads unambiguously
                 ctx.reject("answer_not_listable", key, url=a.node.url, detail="; ".join(names)[:300])
+                continue
+            partial = a.incomplete or b.incomplete
+            if partial:
+                # the section names more than its lists hold (a note paragraph after Ray Charles in Person's
+                # Personnel list credits Lee Harper and Richie Goldberg; I Got a Woman's covers go on in
+                # prose), or the parser could not read all of a table: "listed in the section" has a second
+                # reading
+                ctx.reject("section_incomplete", key, url=(a if a.incomplete else b).node.url, detail=partial[:200])
                 continue
             if kept >= cfg.max_pairs_per_label:
                 ctx.reject("pair_cap", key, url=a.node.url)

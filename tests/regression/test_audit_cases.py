@@ -527,8 +527,12 @@ def test_credited_people_shared_are_people() -> None:
                                "/A/The_Raelettes.html"], "wikipedia")
     assert len(pages) == 3
     asked = [r for r in questions(pages) if r.type == "intersection" and "people" in r.question]
-    assert asked
     assert not [(r.question, r.answer) for r in asked if "Raelet" in r.answer]
     # the group is set aside and named, as the pages' subject is
     assert all(r.question.startswith("Besides Ray Charles and The Raelets, ") for r in asked), \
         [r.question for r in asked]
+    # (since the strict audit the pair is not asked at all: In Person's Personnel section credits two more
+    # players in a note paragraph after its list, test_audit_final3.py)
+    rejects: list = []
+    list(mine(pages, SynthConfig(), Counters(), rejects.append))
+    assert asked or [r for r in rejects if r.reason == "section_incomplete" and "Personnel" in (r.detail or "")]
