@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 import tarfile
@@ -90,9 +91,9 @@ def run_e2h(corpus_run: Path, work: Path) -> tuple[Path, float]:
 def audited_precision() -> dict[str, str]:
     """type → "p (n, 95% CI lo–hi; sheet)" from the scored sheets in bench/audit (``*score*.json``): for each
     type the newest strict audit (``*strict*``, judged by bench/audit/STRICT-RULES.md: uniqueness over every
-    record the crawled pages state, listed ones included), else the sheets of the final code (``*final*``),
-    else all sheets; among those the largest sample, then the later name."""
-    rows: dict[str, list[tuple[bool, bool, int, str, str]]] = {}
+    record the crawled pages state, listed ones included; ``strict2``, ``strict3`` … are later rounds, the
+    latest first), else the sheets of the final code (``*final*``), else all sheets; then the largest sample."""
+    rows: dict[str, list[tuple[int, bool, int, str, str]]] = {}
     for path in sorted(AUDIT.glob("*score*.json")):
         try:
             data = json.loads(path.read_text())
@@ -108,7 +109,8 @@ def audited_precision() -> dict[str, str]:
             ci = f", 95% CI {lo:.0%}–{hi:.0%}" if isinstance(lo, float) and isinstance(hi, float) else ""
             n = int(row.get("n") or 0)
             text = f"{row['precision']:.0%} (n={n}{ci}; {path.name})"
-            strict = "strict" in path.name
+            m = re.search(r"strict(\d*)", path.name)
+            strict = int(m.group(1) or 1) if m else 0  # strict, strict2, strict3 …: the later audit first
             rows.setdefault(t, []).append((strict, "final" in path.name, n, path.name, text))
     return {t: max(found)[-1] for t, found in rows.items()}
 
