@@ -199,23 +199,13 @@ _CHRONOLOGY_KEYS = frozenset({"next single", "previous single", "next album", "p
                               "previous release", "preceded by", "followed by"})
 
 
-def _credit(index: LocalSearchIndex, url: str) -> frozenset[str]:
-    """Whose record a page's infobox describes ('Single by Nappy Brown' -> {'nappy brown'}), or empty."""
-    t = next((r.value for r in index.facts(url) if r.nkey == "type"), "")
-    m = re.search(r"\bby\s+(.+)$", t)
-    if not m:
-        return frozenset()
-    names = re.split(r",|&|\band\b|\bft\.?|\bfeat\.?|\bfeaturing\b|\bwith\b", m.group(1).lower())
-    return frozenset(fold(n) for n in names if fold(n))
-
-
 def _other_artists_record(index: LocalSearchIndex, key: str, a: str, b: str) -> bool:
     """A chronology row ('Previous single: Night Time Is the Right Time' on What'd I Say) that links a
     page describing another artist's record of the title (Nappy Brown's): the page's facts are not
     those of the record the row means, so it describes nothing."""
     if norm_key(key) not in _CHRONOLOGY_KEYS:
         return False
-    ca, cb = _credit(index, a), _credit(index, b)
+    ca, cb = credit(index, a), credit(index, b)
     return bool(ca and cb and not ca & cb)
 
 
