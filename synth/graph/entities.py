@@ -619,6 +619,7 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     pending_records: list[tuple[list, list, list]] = []  # (listed records, extra infoboxes, navbox records) per page
     leads: list[str] = []
     pending_acts: list[tuple[int, str]] = []  # (holder, associated act the crawl does not hold)
+    pending_people: list[tuple[int, str, tuple[str, ...], str]] = []  # (holder, name, roles, row): Personnel lists
     link_ids: dict[str, int] = {}  # url key -> small int (interned once)
     for page in pages() if callable(pages) else pages:
         if getattr(page, "status", 200) >= 400:
@@ -641,6 +642,7 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
         pending_records.append((listed_records(ent.kind, ent.name, enums, extras.get("row_years")),
                                 list(extras.get("infoboxes") or ()), navbox_records(enums)))
         leads.append(extras.get("lead") or "")
+        pending_people.extend((idx, *row) for row in personnel_people(ent.kind, enums))
         ids = array("i")
         for lk in getattr(page, "out_links", []) or []:
             u = lk.url if hasattr(lk, "url") else lk[0]
@@ -694,7 +696,29 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     for holder, act in pending_acts:  # "a group associated with …": the uncrawled act may be that group
         h = g.entities[holder]
         _add_open_record(g, "band", act, KIND_NOUNS["band"], h.url, h.site, "", None, act, None)
+    _add_personnel(g, names, pending_people)
     return g
+
+
+def _add_personnel(g: EntityGraph, names: dict[str, list[int]],
+                   pending: list[tuple[int, str, tuple[str, ...], str]]) -> None:
+    """People a record's Personnel list credits that the crawl does not hold: open candidates (a person, or
+    a group for "The Raelettes"-like names) whose instruments are the role words of every row naming them."""
+    people: dict[str, tuple[int, str, list[str], list[str]]] = {}
+    for holder, name, roles, row in pending:
+        key = norm(name)
+        if not key or any(g.entities[j].kind in _PERSONS_KINDS and not g.entities[j].open_record
+                          for j in names.get(key, ())):
+            continue  # "Ray Charles – piano": the crawled person
+        _, _, rs, rows = people.setdefault(key, (holder, name, [], []))
+        rs.extend(r for r in roles if r not in rs)
+        rows.append(row)
+    for holder, name, roles, rows in people.values():
+        h = g.entities[holder]
+        kind = "band" if _GROUP_NAME.search(name) else "person"
+        _add_open_record(g, kind, name, KIND_NOUNS[kind], h.url, h.site, "", None, rows[0], None)
+        if roles:
+            g.entities[-1].attrs["instrument"] = Attr("set", tuple(roles), "Personnel", "; ".join(rows)[:300], rows[0])
 
 
 def _row_name_list(line: str) -> list[str]:
@@ -937,7 +961,7 @@ def listed_records(kind: str, name: str, enumerations: Iterable[object],
         where = f"{getattr(en, 'section', '')} › {getattr(en, 'label', '')}"
         if not _WORKS_LIST.search(where) or _NOT_OWN_WORKS.search(where) or re.search(r"\bvideo", where, re.I):
             continue
-        rkind = _record_kind(where)
+        rkind = _record_kind(where) or ("tv series" if _TV_LIST.search(where) else "")
         if not rkind:
             continue
         # a bare "Discography" list: quoted titles are songs, the others albums
@@ -950,11 +974,72 @@ def listed_records(kind: str, name: str, enumerations: Iterable[object],
         for i, item in enumerate(getattr(en, "items", []) or []):
             link = links[i] if i < len(links) else ""
             quoted = bool(_ALL_QUOTED.search(item.split(" | ", 1)[0]))
-            for title, years in record_rows(item, sy):
-                years = years or (row_years or {}).get(norm(title))
+            rows = [(tv_row_title(item), None)] if rkind == "tv series" else record_rows(item, sy)
+            for title, years in rows:
+                if not title:
+                    continue
+                years = years or (row_years or {}).get(norm(title)) if rkind != "tv series" else None
                 rest = clean(item).replace(title, " ")
                 shared = other_credit or bool(_CO_CREDIT.search(rest))
                 out.append(("song" if generic and quoted else rkind, title, link, years, clip_line(clean(item)), shared))
+    return out
+
+
+_TV_LIST = re.compile(r"\b(?:television|tv)\b", re.I)
+_TV_TAIL = re.compile(r",\s*(?:episodes?|seasons?)\b|\s+\(|\s+as\s", re.I)
+
+
+def tv_row_title(item: str) -> str:
+    """The series a "Television" list row names ('Who's the Boss, episode "Hit the Road, Chad" (1987)
+    (himself)' → "Who's the Boss"); the episode's date is not the series' year, so none is kept."""
+    head = clean(item).split(" | ", 1)[0]
+    return strip_quotes(_TV_TAIL.split(head, 1)[0].strip(" ,")) if head else ""
+
+
+_PERSONNEL = re.compile(r"\bpersonnel\b", re.I)
+_CREDIT_DASH = re.compile(r"^(?P<name>[^–—:]+?)\s+[–—-]\s+(?P<roles>.+)$")
+_CREDIT_COLON = re.compile(r"^(?P<roles>[^:]{2,60}):\s*(?P<names>.+)$")
+_GROUP_NAME = re.compile(r"^the\s|\b(?:orchestra|singers|choir|chorus|band|quartet|trio|quintet|ensemble)\b", re.I)
+
+
+def role_words(roles: str) -> tuple[str, ...]:
+    """A personnel row's role words as instruments ("flute, alto and tenor saxophone" → flute, alto
+    saxophone, tenor saxophone; bracketed track notes left out)."""
+    out: list[str] = []
+    for part in re.split(r",|;|/", re.sub(r"\(.*?\)|\[.*?\]", "", roles or "")):
+        part = norm(part)
+        m = re.fullmatch(r"(\w+) and (\w+) (\w+)", part)
+        for w in ([f"{m[1]} {m[3]}", f"{m[2]} {m[3]}"] if m else re.split(r"\s+and\s+|\s*&\s*", part)):
+            w = re.sub(r"\bsax\b", "saxophone", w.strip())  # "tenor sax" is a saxophone
+            if w and len(w) <= 30 and w not in out:
+                out.append(w)
+    return tuple(out)
+
+
+def personnel_people(kind: str, enumerations: Iterable[object]) -> list[tuple[str, tuple[str, ...], str]]:
+    """People a record's "Personnel" lists credit: ``(name, role words, row)`` ("Frank Wess – flute, alto and
+    tenor saxophone"; "Recording engineers: Bill Schwartau and Tom Dowd")."""
+    if kind not in ("album", "song"):
+        return []
+    out = []
+    for en in enumerations or ():
+        if getattr(en, "kind", "") not in ("list", "table"):
+            continue
+        if not _PERSONNEL.search(f"{getattr(en, 'section', '')} › {getattr(en, 'label', '')}"):
+            continue
+        for item in getattr(en, "items", []) or []:
+            row = clean(item).split(" | ", 1)[0]
+            m = _CREDIT_DASH.match(row)
+            if m:
+                people, roles = [m["name"].strip()], m["roles"]
+            else:
+                c = _CREDIT_COLON.match(row)
+                if not c:
+                    continue
+                people, roles = V.person_names(c["names"]), c["roles"]
+            for name in people:
+                if V.person_names(name):
+                    out.append((name, role_words(roles), clip_line(row)))
     return out
 
 

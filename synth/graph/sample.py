@@ -110,7 +110,8 @@ def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> li
         preds = V.obfuscate_year(v, rng)
     elif a.kind == "num" and isinstance(v, int | float):
         from synth.graph.entities import NUMBER_UNIT
-        preds = V.obfuscate_number(float(v), NUMBER_UNIT.get(key, ""), rng)
+        lo, hi = V.num_bounds(v)  # "22–24 minutes": ranges around its high end that hold all of it
+        preds = [p for p in V.obfuscate_number(float(hi), NUMBER_UNIT.get(key, ""), rng) if p["lo"] <= lo]
     elif a.kind == "place" and isinstance(v, dict):
         preds = [{"op": "region", "v": v["region"]}]
         if v.get("country"):

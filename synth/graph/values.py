@@ -126,8 +126,45 @@ def parse_years(value: str) -> tuple[int, ...] | None:
     return tuple(out) or None  # every date of the row: a span over a subset of them would be false
 
 
+class NumSpan(float):
+    """A number known only as a range ("22–24 minutes" is some length of 22 to 24 minutes). As a ``float`` it
+    is the range's low end; ``hi`` is its high end. A clue about it must contain the whole range to be true
+    (:func:`holds`, as for :class:`YearSpan`), and refutes it only when it misses all of it."""
+
+    hi: float
+
+    def __new__(cls, lo: float, hi: float) -> NumSpan:
+        obj = super().__new__(cls, lo)
+        obj.hi = hi
+        return obj
+
+    def __getnewargs__(self) -> tuple[float, float]:
+        return float(self), self.hi
+
+    def __repr__(self) -> str:
+        return f"NumSpan({float(self):g}, {self.hi:g})"
+
+
+def num_bounds(x: float) -> tuple[float, float]:
+    """(low, high) a parsed number may be: a plain number is itself, a range its whole span."""
+    return (float(x), x.hi) if isinstance(x, NumSpan) else (x, x)
+
+
+_DASH = r"\s*(?:[–—-]|to)\s*"
+MINUTES_RANGE = re.compile(r"(\d{1,4}(?:\.\d+)?)" + _DASH + r"(\d{1,4}(?:\.\d+)?)\s*(?:min|minutes)\b", re.I)
+MONEY_RANGE = re.compile(r"(?:US)?\$\s?(\d+(?:\.\d+)?)" + _DASH + r"\$?\s?(\d+(?:\.\d+)?)\s*(million|billion|thousand)",
+                         re.I)
+COUNT_RANGE = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)\s*[–—-]\s*(\d{1,3}(?:,\d{3})+|\d+)(?![\d.,])")
+
+
 def parse_durations_s(value: str) -> tuple[int, ...] | None:
-    """Every length a value gives ("2:37 (single version); 4:12 (album version)"), in seconds."""
+    """Every length a value gives ("2:37 (single version); 4:12 (album version)"), in seconds; a range of
+    minutes ("22–24 minutes") is one :class:`NumSpan`, not its last number."""
+    m = MINUTES_RANGE.search(value or "")
+    if m and not DURATION.search(value or ""):
+        lo, hi = float(m.group(1)) * 60, float(m.group(2)) * 60
+        if lo <= hi:
+            return (NumSpan(lo, hi),)
     out = [(int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3))) if m.group(3) is not None
            else int(m.group(1)) * 60 + int(m.group(2)) for m in DURATION.finditer(value or "")]
     if not out:
@@ -149,6 +186,12 @@ def parse_duration_s(value: str) -> int | None:
 
 
 def parse_money(value: str) -> float | None:
+    r = MONEY_RANGE.search(value or "")
+    if r:  # "$20–40 million": the whole range
+        scale = {"million": 1e6, "billion": 1e9, "thousand": 1e3}[r.group(3).lower()]
+        lo, hi = float(r.group(1)) * scale, float(r.group(2)) * scale
+        if lo <= hi:
+            return NumSpan(lo, hi)
     m = MONEY.search(value or "")
     if not m:
         return None
@@ -157,7 +200,12 @@ def parse_money(value: str) -> float | None:
     return n * scale
 
 
-def parse_count(value: str) -> int | None:
+def parse_count(value: str) -> int | float | None:
+    r = COUNT_RANGE.search(value or "")
+    if r and not YEAR.fullmatch(r.group(1)):  # "1,200–1,500": the whole range (a year span is no count)
+        lo, hi = int(r.group(1).replace(",", "")), int(r.group(2).replace(",", ""))
+        if lo <= hi:
+            return NumSpan(lo, hi)
     m = PLAIN_NUMBER.search(value or "")
     if not m:
         return None
@@ -257,11 +305,19 @@ def holds(pred: dict, value: object, *, possible: bool = False) -> bool:
         if not isinstance(value, int):
             return False
         lo, hi = year_bounds(value)
+        plo, phi = pred["lo"], pred["hi"]
+        if pred.get("style") == "half":  # "the first half of the 21st century": 2001–2050 or 2000–2049, both read
+            plo, phi = (plo - 1, phi) if possible else (plo, phi - 1)
+        if possible:
+            return lo <= phi and plo <= hi
+        return plo <= lo and hi <= phi
+    if op == "num":  # bounds count as inside: a reader takes "between $20 and $40 million" to include 40
+        if not isinstance(value, int | float):
+            return False
+        lo, hi = num_bounds(value)  # "22–24 minutes": a clue must hold all of it (possible: meet any of it)
         if possible:
             return lo <= pred["hi"] and pred["lo"] <= hi
         return pred["lo"] <= lo and hi <= pred["hi"]
-    if op == "num":  # bounds count as inside: a reader takes "between $20 and $40 million" to include 40
-        return isinstance(value, int | float) and pred["lo"] <= value <= pred["hi"]
     if op == "region":
         return isinstance(value, dict) and value.get("region") == pred["v"]
     if op == "country":
@@ -296,6 +352,8 @@ def obfuscate_year(year: int, rng: random.Random) -> list[dict]:
         out.append({"op": "year", "lo": dec + 7, "hi": dec + 9, "style": "late"})
     lo = year - rng.randint(1, 4)
     out.append({"op": "year", "lo": lo, "hi": lo + rng.randint(5, 8), "style": "range"})
+    if year % 50 == 0:  # 2000, 1950: which half (or century) it is in depends on the convention: not told
+        return out
     cent = (year - 1) // 100 + 1
     half = "first" if (year - 1) % 100 < 50 else "second"
     base = (cent - 1) * 100 + (1 if half == "first" else 51)
