@@ -182,8 +182,10 @@ def test_prefect_retries_a_failed_write_shard(prefect_harness, llm, crawled, tmp
     before = len(llm.chat_calls)
     state = crawlqa_flow(roots=crawled[1], out=str(out), run_id="r1", llm="openai", model="test-model",
                          crawl_options={"max_depth": 4, "max_pages": 300, "allow_private": True},
-                         llm_options=LLM_OPTIONS, candidates_per_shard=PER_SHARD, config="none",
-                         return_state=True)
+                         # a timeout this short (for the timeout tests) made a retried request on a
+                         # loaded CI machine time out with no answer; this test is about the 500s
+                         llm_options=LLM_OPTIONS | {"timeout": 30.0}, candidates_per_shard=PER_SHARD,
+                         config="none", return_state=True)
     llm.faulty.mode = "ok"
     assert state.is_completed(), state
     calls = llm.chat_calls[before:]
