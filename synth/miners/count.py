@@ -8,7 +8,8 @@ once, on the page it is about), ``label_too_long``, ``no_subject``, ``several_pe
 people with a line naming two: "A & B - trumpet"), ``not_all_people`` (a list of people with an
 entry that is a group or no one: "The Ray Charles Orchestra", "unknown"), ``volatile`` (a count the live site
 changes: versions, releases, contributors, topics, "current"/"–present" lists; ``synth.volatile``),
-``slash_alternative`` (an entry joins alternatives with a slash: "Alto/Baritone Saxophone" is one
+``entry_withdrawn`` / ``entry_names_two`` (an entry is not one counted thing: "no masters, rejected", "later
+covered by …": ``not_one_each``), ``slash_alternative`` (an entry joins alternatives with a slash: "Alto/Baritone Saxophone" is one
 or two instruments, "Soothe Me"/"Hold On! I'm Comin'" one line and two songs), ``rows_repeat_entry``
 (a table whose rows repeat a title or a catalogue number: five chart rows of three singles and four
 songs are not "five singles"), ``section_has_sublists`` (the list's section holds another list in a
@@ -80,6 +81,39 @@ def slash_alternative(item: str) -> str:
     name = re.sub(r"\([^()]*\)", "", item_name(item))
     m = _SLASHED.search(name)
     return name if m else ""
+
+
+# an entry that says of itself that it does not exist as the thing counted: a rejected session with "no
+# masters", an unissued / unreleased / cancelled / withdrawn / shelved one ("previously unreleased" and "not
+# released until 1990" are released)
+_WITHDRAWN = re.compile(
+    r"\b(?:rejected|(?<!previously )(?<!formerly )(?<!then )un(?:released|issued)|no masters?"
+    r"|never (?:released|issued|completed|aired|broadcast|published)"
+    r"|(?:was |were )?not (?:released|issued)\b(?!\s+(?:as|in|on|until|till|before|outside|by|to|for|from)\b)"
+    r"|cancel+ed|withdrawn|shelved|scrapped)\b", re.I)
+# an entry that names a second one of the counted things: "later covered by The Puppini Sisters", "also
+# recorded it in 1965", "re-recorded", "it also appeared on their TV show", "a second version"
+_SECOND = re.compile(
+    r"\b(?:later (?:covered|re-?recorded|recorded|remade|revived|performed)"
+    r"|(?:also|again) (?:recorded|covered|released|appeared|performed|featured|included|issued|sung|sang)"
+    r"|re-?recorded|remade|covered (?:it |the song )?again|and again (?:in|on) "
+    r"|(?:another|a second|a new|a later|a different) (?:version|recording|take|rendition)"
+    r"|(?:version|recording|rendition) was (?:later |also )?covered)", re.I)
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
+
+
+def not_one_each(item: str) -> tuple[str, str]:
+    """(reason, the words) when an entry is not one counted thing: ``entry_withdrawn`` (it says it was
+    rejected, unissued, cancelled, withdrawn…: "Keller Sisters and Lynch with the Clevelanders, March 28,
+    1927, Brunswick studios, no masters, rejected") or ``entry_names_two`` (it names a second one: Kay
+    Starr's 1953 record "…later covered by The Puppini Sisters … in 2008"); ('', '') when neither. Quoted
+    titles are not read ("Rejected" may be a song)."""
+    text = _QUOTED.sub("", clean(item))
+    m = _WITHDRAWN.search(text)
+    if m:
+        return "entry_withdrawn", m.group(0)
+    m = _SECOND.search(text)
+    return ("entry_names_two", m.group(0)) if m else ("", "")
 
 
 def repeated_cell(items: list[str]) -> str:
@@ -171,6 +205,13 @@ class CountMiner:
                     # "How many singles does the table … list?": 5 chart rows, 3 catalogue numbers, 4 songs
                     ctx.reject("rows_repeat_entry", key, url=node.url, payload=payload,
                                detail=f"{repeated!r} on two rows"[:200])
+                    continue
+                odd = next(((r, w, it) for it in enum.items for r, w in [not_one_each(it)] if r), None)
+                if odd:
+                    # "How many recorded versions are listed in the “Recorded versions” section of … “Side by
+                    # Side (1927 song)”?": 35 bullets, one a rejected session with no masters, one naming a
+                    # later cover too: 34, 35 or 36 recordings
+                    ctx.reject(odd[0], key, url=node.url, payload=payload, detail=f"{odd[1]!r} in {odd[2]!r}"[:200])
                     continue
                 several = next((it for it in enum.items if _PEOPLE.search(enum_noun(enum.label, enum.section))
                                 and _SEVERAL.search(item_name(it))), "")
