@@ -89,8 +89,14 @@ def watch_parent(parent: int, every: float = 0.5) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is for the run, not for us
     me = os.getpid()
     known: list[tuple[int, str]] = []
-    while os.getppid() == parent:
-        known = [(pid, start) for pid, start in _children_started(parent) if pid != me]
+    while True:
+        seen = [(pid, start) for pid, start in _children_started(parent) if pid != me]
+        if os.getppid() != parent:
+            # the run died during the scan: the children it left were re-parented meanwhile and are
+            # missing from ``seen``; the previous scan still names them
+            known = list(dict.fromkeys(known + seen))
+            break
+        known = seen
         time.sleep(every)
     for pid, start in known:
         if _started(pid) == start:
