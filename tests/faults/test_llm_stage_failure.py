@@ -172,8 +172,13 @@ def test_cli_says_it_in_one_line_and_exits_1(llm, crawled, tmp_path, fault, mess
 
 
 def test_prefect_retries_a_failed_write_shard(prefect_harness, llm, crawled, tmp_path, monkeypatch):
+    import flows
     from flows import crawlqa_flow
 
+    # the flow's own write task (its retries and retry condition), retried after 0.2 s instead of 5 s
+    # (10 shards, 2 at a time: 25 s of waiting otherwise); the delay is not what this test checks
+    assert flows.write_task.retries == 2
+    monkeypatch.setattr(flows, "write_task", flows.write_task.with_options(retry_delay_seconds=[0.2, 0.2]))
     out = _copy(crawled, tmp_path)
     monkeypatch.setenv("OPENAI_BASE_URL", llm.url)
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
