@@ -1,7 +1,8 @@
 """Wrong answers found by the hand audit of issue 16 (sheets in bench/audit/), one test each.
 
-Each case keeps the real saved page(s) the question came from (``tests/regression/pages/``, copied
-from the shared corpus, unchanged), mines and words them as the pipeline does (site facts →
+Each case keeps the real saved page(s) the question came from (``tests/regression/pages/arxiv``, and for
+Wikipedia the shared saved pages of ``tests/fixtures/pages/wiki-raycharles-2015`` — copied from the shared
+corpus, unchanged — of which each site below lists the ones it holds), mines and words them as the pipeline does (site facts →
 ``synth.mine`` → template writer → ``to_record``), and checks that the wrong question is no longer
 produced (and, where the page allows one, that the right answer is). A case whose fix belongs to the
 fact parsers or miners still to be fixed is marked ``xfail(strict=True)`` with the reason: it starts
@@ -23,15 +24,17 @@ from synth.assemble import to_record
 from synth.config import SynthConfig
 from synth.mine import mine
 from synth.writers.template import TemplateWriter
+from tests.saved_pages import saved_site
 from tests.synth.conftest import FileSite, walk
 
 PAGES = Path(__file__).resolve().parent / "pages"
 BASE = "http://127.0.0.1:8000"
 
 
-def crawl(site_dir: str, roots: list[str], site: str, depth: int = 0) -> list[Page]:
-    """The saved pages under ``pages/<site_dir>`` served as ``BASE/...``, walked from ``roots``."""
-    fs = FileSite(PAGES / site_dir, BASE)
+def crawl(site_dir: str | tuple[str, ...], roots: list[str], site: str, depth: int = 0) -> list[Page]:
+    """The saved pages under ``pages/<site_dir>`` (or, for a tuple of page names, a site of just those
+    shared saved pages under ``/A/``) served as ``BASE/...``, walked from ``roots``."""
+    fs = FileSite(saved_site(site_dir) if isinstance(site_dir, tuple) else PAGES / site_dir, BASE)
     pages = walk(fs, [BASE + r for r in roots], max_depth=depth, site=site)
     assert pages, f"no page for {roots}"
     return pages
@@ -64,7 +67,13 @@ def test_arxiv_archive_counts_every_category() -> None:
 # --- Wikipedia (Ray Charles 2015, Kiwix) -------------------------------------------------------------
 # The pages of the cases below, crawled from Ray_Charles.html as the audited run did (every case page is
 # linked from it), mined and worded once for the module.
-RC = "wiki-raycharles-2015"
+RC = ("A_Fool_for_You.html", "Busted_(Johnny_Cash_song).html", "Do_the_Twist!_with_Ray_Charles.html",
+      "Genius_&_Friends.html", "Georgia_on_My_Mind.html", "Hit_the_Road_Jack.html",
+      "I'm_Moving_On_(Hank_Snow_song).html", "I_Can't_Stop_Loving_You.html", "Lonely_Avenue.html",
+      "Night_Time_Is_the_Right_Time.html", "Ray_(film).html", "Ray_Charles.html", "Ray_Charles_Anthology.html",
+      "Ray_Charles_Live.html", "Ray_Charles_in_Concert.html", "Soul_Meeting.html", "The_Birth_of_Soul.html",
+      "The_Genius_Hits_the_Road.html", "The_Genius_Sings_the_Blues.html", "Unchain_My_Heart_(song).html",
+      "What'd_I_Say.html", "Yes_Indeed!_(Ray_Charles_album).html")
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +96,7 @@ def _page(pages: list[Page], name: str) -> Page:
 
 def test_the_case_pages_are_crawled_and_asked(rc_pages: list[Page], rc_questions: list[QARecord]) -> None:
     # the harness itself: every case page is crawled and the miners make questions of them
-    assert len(rc_pages) == len(list((PAGES / RC / "A").glob("*.html")))
+    assert len(rc_pages) == len(RC)
     assert {r.type for r in rc_questions} >= {"count", "multi_hop", "intersection"}
 
 
@@ -415,16 +424,18 @@ def test_e2h_chronology_clue_not_contradicted(rc_pages: list[Page], rc_clues: di
 
 
 # --- the final audit (a42bd05, sheet hand-audit-issue16): count, intersection, multi_hop ------------
-# Its case pages are kept apart (``pages/wiki-raycharles-2015-final``, with Ray_Charles.html and the pages
-# linking them), crawled from Ray_Charles.html at depth 2: added to the set above they would change what
+# Its case pages are kept apart (a site of its own, with Ray_Charles.html and the pages linking them),
+# crawled from Ray_Charles.html at depth 2: added to the set above they would change what
 # the earlier cases' runs mine.
-RC2 = "wiki-raycharles-2015-final"
+RC2 = ("A_Man_and_His_Soul.html", "Come_Back_Baby.html", "Ray_Charles.html", "Ray_Charles_(album).html",
+       "The_Best_of_Ray_Charles.html", "The_Birth_of_Soul.html", "The_Genius_Hits_the_Road.html",
+       "What'd_I_Say.html", "What'd_I_Say_(album).html", "What'd_I_Say_(song).html")
 
 
 @pytest.fixture(scope="module")
 def rc2_pages() -> list[Page]:
     pages = crawl(RC2, ["/A/Ray_Charles.html"], "wikipedia", depth=2)
-    assert len(pages) == len(list((PAGES / RC2 / "A").glob("*.html")))
+    assert len(pages) == len(RC2)
     return pages
 
 
@@ -523,8 +534,9 @@ def test_credited_people_shared_are_people() -> None:
     # Charles album)”?" → "Marcus Belgrave, John Hunt, David Newman, Edgar Willis and The Raelets": a vocal
     # group is not a person (the class of test_credited_people_are_people, in an intersection)
     # with The Raelettes' page, which both lists link ("The Raelets" / "The Raeletts"): one entity
-    pages = crawl(RC2 + "-b", ["/A/Ray_Charles_in_Person.html", "/A/Yes_Indeed!_(Ray_Charles_album).html",
-                               "/A/The_Raelettes.html"], "wikipedia")
+    pages = crawl(("Ray_Charles_in_Person.html", "The_Raelettes.html", "Yes_Indeed!_(Ray_Charles_album).html"),
+                  ["/A/Ray_Charles_in_Person.html", "/A/Yes_Indeed!_(Ray_Charles_album).html", "/A/The_Raelettes.html"],
+                  "wikipedia")
     assert len(pages) == 3
     asked = [r for r in questions(pages) if r.type == "intersection" and "people" in r.question]
     assert not [(r.question, r.answer) for r in asked if "Raelet" in r.answer]

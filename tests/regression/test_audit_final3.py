@@ -1,5 +1,6 @@
 """The last classes of the second strict hand audit of issue 16 (bench/audit/hand-audit-strict2.*), on
-the shared corpus's saved pages (``pages/wiki-raycharles-2015-final3/A``, unchanged copies):
+the shared corpus's saved pages (the site ``PAGES`` of ``tests/fixtures/pages/wiki-raycharles-2015/A``,
+unchanged copies):
 
 - count: "How many credited people are listed in the “Personnel” section of … “True to Life”?" → 6, where
   "Bob Gratts – engineer" and "Robert Gratts – engineer" may be one person (5 or 6);
@@ -14,20 +15,21 @@ the shared corpus's saved pages (``pages/wiki-raycharles-2015-final3/A``, unchan
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from pipelines.counters import Counters
 from schemas.records import Reject
 from synth.config import SynthConfig
 from synth.mine import mine
+from tests.saved_pages import saved_site
 from tests.synth.conftest import FileSite, walk
 
-PAGES = Path(__file__).resolve().parent / "pages" / "wiki-raycharles-2015-final3"
+PAGES = ("David_\"Fathead\"_Newman.html", "Drown_in_My_Own_Tears.html", "Hank_Crawford.html", "I_Got_a_Woman.html",
+         "Ray_Charles_in_Person.html", "The_Best_of_Ray_Charles.html", "True_to_Life.html")
 BASE = "http://127.0.0.1:8000"
 
 
 def _mine(roots: list[str]) -> tuple[list[dict], list[Reject]]:
-    pages = walk(FileSite(PAGES, BASE), [f"{BASE}/A/{r}" for r in roots], max_depth=0, site="wikipedia")
+    pages = walk(FileSite(saved_site(PAGES), BASE), [f"{BASE}/A/{r}" for r in roots], max_depth=0, site="wikipedia")
     assert len(pages) == len(roots)
     rejects: list[Reject] = []
     cands = list(mine(pages, SynthConfig(), Counters(), rejects.append))

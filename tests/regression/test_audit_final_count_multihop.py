@@ -197,8 +197,10 @@ def test_an_artists_own_single_in_its_discography_is_the_release() -> None:
     from synth.mine import build_graph
     from synth.miners.base import MineContext
     from synth.miners.multi_hop import MultiHopMiner, song_hop
+    from tests.regression.test_audit_cases import RC
+    from tests.saved_pages import saved_site
 
-    site = FileSite(PAGES.parent / "wiki-raycharles-2015", BASE)  # the unchanged corpus copies of test_audit_cases
+    site = FileSite(saved_site(RC), BASE)  # the unchanged corpus copies of test_audit_cases
     pages = walk(site, [f"{BASE}/A/Ray_Charles.html", f"{BASE}/A/Hit_the_Road_Jack.html"], max_depth=0,
                  site="wikipedia")
     ctx = MineContext(SynthConfig(), Counters(), lambda r: None)

@@ -1,6 +1,7 @@
 """E2HQA questions the final hand audit (bench/audit/hand-audit-final.csv) found not correct, one
 test per class, on trimmed copies of the real saved pages (``pages/wiki-raycharles-2015-e2h``: the
-Kiwix pages of the shared corpus, cut after their lead, infobox and chronology strip).
+Kiwix pages of the shared corpus, cut after their lead, infobox and chronology strip), and A_Fool_for_You,
+unchanged, from the shared saved pages (tests/fixtures/pages/wiki-raycharles-2015).
 
 * a 'debut single' description the crawl contradicts (its own previous-single row, an earlier single
   of the same artist on another page);
@@ -20,8 +21,9 @@ from synth.e2h.clues import clues_for, first_claim_contradicted
 from synth.e2h.pages import pages_from_files
 from synth.e2h.records import earlier_of_kind, unrefuted_in
 from synth.e2h.writers import template_description
+from tests.saved_pages import saved_site
 
-PAGES = Path(__file__).resolve().parent / "pages" / "wiki-raycharles-2015-e2h"
+OWN = Path(__file__).resolve().parent / "pages" / "wiki-raycharles-2015-e2h"  # the trimmed copies
 BASE = "http://127.0.0.1:8000"
 NAMES = ("Hallelujah_I_Love_Her_So.html", "Mess_Around.html", "Ray_Charles_Anthology.html", "A_Fool_for_You.html",
          "Ray_Charles.html", "The_Blues_Brothers_(film).html", "Spy_Hard.html")
@@ -37,7 +39,8 @@ def index(tmp_path_factory):
     from synth.search import LocalSearchIndex
 
     # the pages as the crawler stores them: facts by crawlers.facts, main text (markdown) by trafilatura
-    pages: list[Page] = list(pages_from_files(PAGES, [PAGES / "A" / n for n in NAMES], BASE))
+    site = saved_site(("A_Fool_for_You.html",), own=OWN)
+    pages: list[Page] = list(pages_from_files(site, [site / "A" / n for n in NAMES], BASE))
     assert {p.url for p in pages} == {url(n) for n in NAMES}
     folder = tmp_path_factory.mktemp("e2h-final")
     with ShardWriter(folder / "pages", Page) as w:

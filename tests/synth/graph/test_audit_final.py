@@ -1,6 +1,6 @@
 """The final strict hand audit of 16 obfuscated questions (Ray Charles 2015, depth 3) found 4 not correct;
-each class on real pages (tests/fixtures/html/issue17: unchanged copies of the Kiwix dump, the full
-Ray_Charles.html among them):
+each class on real pages (the shared saved pages of tests/fixtures/pages/wiki-raycharles-2015: unchanged
+copies of the Kiwix dump, the full Ray_Charles.html among them):
 
 - the television series Ray_Charles.html's "Television" list names (Who's the Boss, St. Elsewhere,
   Moonlighting, Wings) were no candidates for "a television series in the English language";
@@ -22,10 +22,10 @@ from synth.graph.solve import matches, satisfiable, unique
 from synth.graph.values import NumSpan, holds, obfuscate_year, parse_durations_s
 from tests.synth.graph.test_universe import build_entity_graph, real
 
-FULL_RAY = ("issue17", "Ray_Charles.html")
-NANNY = ("issue17", "The_Nanny.html")
-LIVE = ("issue17", "Live_in_Concert_(Ray_Charles_album).html")
-GENIUS = ("issue17", "The_Genius_of_Ray_Charles.html")
+FULL_RAY = ("saved", "Ray_Charles.html")
+NANNY = ("saved", "The_Nanny.html")
+LIVE = ("saved", "Live_in_Concert_(Ray_Charles_album).html")
+GENIUS = ("saved", "The_Genius_of_Ray_Charles.html")
 
 
 def graph(*pages: tuple[str, str]):

@@ -6,8 +6,9 @@ century. The single came out under the name of a singer born in the American Sou
 is it?" → The Genius Hits the Road; but Modern Sounds in Country and Western Music Volume Two is 34:15
 and its own page lists its singles by Ray Charles (You Are My Sunshine, Your Cheating Heart, …), none of
 them crawled. The solver counted only crawled single pages with an "Album" row, so it proved a
-uniqueness that does not hold. Real pages: tests/fixtures/html/issue17 (unchanged copies of the Ray
-Charles 2015 Kiwix dump) and tests/fixtures/html/issue16 (trimmed copies).
+uniqueness that does not hold. Real pages: "saved", the shared saved pages of
+tests/fixtures/pages/wiki-raycharles-2015 (unchanged copies of the Ray Charles 2015 Kiwix dump), and
+tests/fixtures/html/issue16 (trimmed copies).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from crawlers.facts import extract_structure
 from schemas.records import Page
 from synth.graph.entities import build_entity_graph, list_item_name
 from synth.graph.solve import matches, unique
+from tests.saved_pages import saved_page
 from tests.synth.conftest import make_page
 
 HTML = Path(__file__).resolve().parents[2] / "fixtures" / "html"
@@ -27,7 +29,8 @@ ROAD = "The_Genius_Hits_the_Road.html"
 
 
 def page(folder: str, name: str, drop: tuple[str, ...] = ()) -> Page:
-    s = extract_structure((HTML / folder / name).read_bytes(), A + name, "wikipedia")
+    s = extract_structure((saved_page(name) if folder == "saved" else HTML / folder / name).read_bytes(), A + name,
+                          "wikipedia")
     return make_page(A + name, s.subject, facts=[f for f in s.facts if f.key not in drop],
                      enumerations=s.enumerations, root=A + "Ray_Charles.html")
 
@@ -35,7 +38,7 @@ def page(folder: str, name: str, drop: tuple[str, ...] = ()) -> Page:
 def world(drop_album_row: bool = False) -> list[Page]:
     return [page("issue16", "Ray_Charles.html"),
             page("issue16", "Georgia_on_My_Mind.html", drop=("Album",) if drop_album_row else ()),
-            page("issue17", ROAD), page("issue17", VOL2), page("issue17", "Hank_Crawford.html")]
+            page("saved", ROAD), page("saved", VOL2), page("saved", "Hank_Crawford.html")]
 
 
 def names(g, idxs: list[int]) -> list[str]:
@@ -153,7 +156,7 @@ def test_an_uncrawled_associated_act_may_be_a_group_the_person_belongs_to() -> N
     # Raelettes is crawled (and its "Past members" row names the singers, not him), so "a person who was
     # a member of a group active from the 1980s" cannot be refuted for him (USA for Africa, 1985); nor
     # for Hank Crawford, whose associated acts are not crawled
-    g = build_entity_graph([*world(), page("issue17", "The_Raelettes.html")])
+    g = build_entity_graph([*world(), page("saved", "The_Raelettes.html")])
     ray = g.get(A + "Ray_Charles.html")
     assert g.get(A + "The_Raelettes.html").kind == "band" and "member" in ray.listed
     q = {"vars": {"?x": "person", "?y": "band"},

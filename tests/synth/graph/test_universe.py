@@ -15,8 +15,8 @@ Hand audit of 30 obfuscated questions on code 2f5dbb6 (5 not correct, /tmp/lead/
 - "a late-1950s studio album classed as jazz" → Soul Brothers, but The Great Ray Charles (1957, infobox
   genre R&B) "is an instrumental jazz album" in its lead.
 
-Real pages: tests/fixtures/html/issue17 (unchanged copies of the Ray Charles 2015 Kiwix dump) and
-issue16 (trimmed copies), extracted by the crawler's own extractor.
+Real pages: "saved", the shared saved pages of tests/fixtures/pages/wiki-raycharles-2015 (unchanged copies
+of the Ray Charles 2015 Kiwix dump), and tests/fixtures/html/issue16 (trimmed copies), extracted by the crawler's own extractor.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from synth.graph.entities import build_entity_graph, lead_of, listed_records, re
 from synth.graph.sample import attr_predicates
 from synth.graph.solve import matches, unique
 from synth.graph.values import YearSpan, holds, parse_years
+from tests.saved_pages import saved_page
 from tests.synth.conftest import make_page
 
 HTML = Path(__file__).resolve().parents[2] / "fixtures" / "html"
@@ -40,7 +41,7 @@ A = "http://127.0.0.1:8765/A/"
 
 @cache
 def real(folder: str, name: str) -> Page:
-    html = (HTML / folder / name).read_text(encoding="utf-8")
+    html = (saved_page(name) if folder == "saved" else HTML / folder / name).read_text(encoding="utf-8")
     ex = extract(html, A + name, "wikipedia")
     p = make_page(A + name, ex.subject, facts=[Fact(**f) for f in ex.facts],
                   enumerations=[Enumeration(**e) for e in ex.enumerations], root=A + "Ray_Charles.html")
@@ -48,7 +49,7 @@ def real(folder: str, name: str) -> Page:
 
 
 RAY = ("issue16", "Ray_Charles.html")
-DISCO = ("issue17", "Ray_Charles_discography.html")
+DISCO = ("saved", "Ray_Charles_discography.html")
 
 
 def graph(*pages: tuple[str, str]):
@@ -72,7 +73,7 @@ def year(lo: int, hi: int) -> dict:
 
 
 def test_discography_rows_are_candidates_of_their_list_kind() -> None:
-    g = graph(DISCO, ("issue17", "Ray_Charles_in_Concert.html"))
+    g = graph(DISCO, ("saved", "Ray_Charles_in_Concert.html"))
     concert = g.get(A + "Ray_Charles_in_Concert.html")
     assert concert.kind == "album" and not concert.open_record
     listed = {e.name: e for e in g if e.open_record}
@@ -100,7 +101,7 @@ def test_discography_rows_are_candidates_of_their_list_kind() -> None:
 
 
 def test_singles_a_discography_table_lists_without_a_year_stay_open() -> None:
-    g = graph(DISCO, ("issue17", "Baby_Grand.html"))
+    g = graph(DISCO, ("saved", "Baby_Grand.html"))
     baby = g.get(A + "Baby_Grand.html")
     q = {"vars": {"?x": "song", "?y": "person"},
          "constraints": [attr("?x", "released", year(1985, 1993)), rel("?x", "by", "?y"),
@@ -122,7 +123,7 @@ def test_singles_a_discography_table_lists_without_a_year_stay_open() -> None:
 
 
 def test_a_second_infobox_is_a_record_of_its_own() -> None:
-    g = graph(("issue17", "This_Little_Girl_of_Mine.html"), ("issue17", "Talkin'_'bout_You.html"))
+    g = graph(("saved", "This_Little_Girl_of_Mine.html"), ("saved", "Talkin'_'bout_You.html"))
     talkin = g.get(A + "Talkin'_'bout_You.html")
     cover = [e for e in g if e.open_record and e.name == "This Little Girl of Mine"]
     assert [(e.kind, e.by, e.attrs["released"].value) for e in cover] == [("song", "the everly brothers", (1958,))]
@@ -139,7 +140,7 @@ def test_a_second_infobox_is_a_record_of_its_own() -> None:
 
 
 def test_a_decade_is_its_whole_range() -> None:
-    g = build_entity_graph([real("issue17", "The_Raelettes.html")])
+    g = build_entity_graph([real("saved", "The_Raelettes.html")])
     rae = g.get(A + "The_Raelettes.html")
     a = rae.attrs["active_from"]
     assert a.value == (YearSpan(1950, 1959), YearSpan(1990, 1999))
@@ -155,7 +156,7 @@ def test_a_decade_is_its_whole_range() -> None:
 
 
 def test_a_genre_the_lead_names_is_not_refuted_by_the_infobox_list() -> None:
-    g = graph(("issue17", "The_Great_Ray_Charles.html"), ("issue16", "Soul_Brothers.html"))
+    g = graph(("saved", "The_Great_Ray_Charles.html"), ("issue16", "Soul_Brothers.html"))
     great = g.get(A + "The_Great_Ray_Charles.html")
     assert great.attrs["genre"].value == ("rhythm and blues",) and "jazz" in great.prose_genres
     q = {"vars": {"?x": "album", "?y": "person"},
@@ -181,13 +182,13 @@ def test_row_parsing() -> None:
     films = Enumeration(kind="list", label="Filmography", section="Filmography", items=["Ballad in Blue (1964)"])
     assert [r[:2] + r[3:4] for r in listed_records("person", "Ray Charles", [disco, films])] == [
         ("song", "I Got a Woman", (1954,)), ("song", "What'd I Say", (1959,)), ("film", "Ballad in Blue", (1964,))]
-    assert "instrumental jazz album" in lead_of(real("issue17", "The_Great_Ray_Charles.html").text)
+    assert "instrumental jazz album" in lead_of(real("saved", "The_Great_Ray_Charles.html").text)
 
 
 def test_a_recorded_span_covers_every_date_of_the_row() -> None:
     # bad-obf2: "recorded sometime between 1958 and 1965" for Ray Charles in Concert, whose Recorded row
     # ends "… Tokyo (1975 November 27) and Yokohama (1975 November 30)": the parser kept four years
-    g = graph(("issue17", "Ray_Charles_in_Concert.html"))
+    g = graph(("saved", "Ray_Charles_in_Concert.html"))
     a = g.get(A + "Ray_Charles_in_Concert.html").attrs["recorded"]
     assert max(a.value) == 1975 and min(a.value) == 1958
     for seed in range(40):
@@ -198,7 +199,7 @@ def test_a_recorded_span_covers_every_date_of_the_row() -> None:
 def test_an_uncrawled_associated_act_is_a_candidate_group() -> None:
     # bad-obf2: "a group associated with a singer who died in the mid-2000s" → The Raelettes, but Ray
     # Charles's "Associated acts" row also names USA for Africa (not crawled)
-    g = graph(("issue17", "The_Raelettes.html"))
+    g = graph(("saved", "The_Raelettes.html"))
     rae = g.get(A + "The_Raelettes.html")
     q = {"vars": {"?x": "band", "?y": "person"},
          "constraints": [rel("?x", "associated", "?y"), attr("?y", "died", year(2003, 2006))]}
@@ -228,7 +229,7 @@ def test_a_row_whose_title_may_run_on_is_not_refuted_by_a_name_cue() -> None:
 def test_an_artists_navigation_box_lists_its_records() -> None:
     # This_Little_Girl_of_Mine.html carries The Everly Brothers' navigation box: "Studio albums: … Songs Our
     # Daddy Taught Us …" (1958), an American act's late-1950s studio album beginning with S (none crawled)
-    g = graph(("issue17", "This_Little_Girl_of_Mine.html"))
+    g = graph(("saved", "This_Little_Girl_of_Mine.html"))
     songs = [e for e in g if e.open_record and e.name == "Songs Our Daddy Taught Us"]
     assert [(e.kind, e.by) for e in songs] == [("album", "the everly brothers")]
     # the second infobox's record keeps its year: the box's unlabelled row of the same single is that record
