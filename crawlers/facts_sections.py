@@ -141,7 +141,8 @@ class _SectionWalker:
                 continue
             tag = child.tag
             if tag in _HEADINGS:
-                self._heading(_HEADINGS[tag], _text(child))
+                if not _container_skipped(child):  # MediaWiki's <h3 id="siteSub">From Wikipedia, …</h3> is chrome
+                    self._heading(_HEADINGS[tag], _text(child))
                 continue
             if _container_skipped(child):
                 continue

@@ -384,6 +384,26 @@ def _lead_credits(root: etree._Element, facts: list[Fact]) -> list[Fact]:
     return []
 
 
+# a disambiguation or set-index page: MediaWiki's notice box (2008 dumps: id="disambig"; now "disambigbox" /
+# class "dmbox", "setindexbox"), its category, or the page property Parsoid writes
+_DISAMBIGUATION = (
+    "//*[@id='disambig' or @id='disambigbox' or @id='setindexbox']"
+    " | //*[contains(concat(' ',normalize-space(@class),' '),' dmbox ')]"
+    " | //*[@id='catlinks']//a[contains(translate(@title,'DISAMBIGUTON','disambiguton'),'disambiguation')]"
+    " | //meta[@property='mw:PageProp/disambiguation']"
+)
+
+
+def disambiguation(doc: lxml.html.HtmlElement) -> str:
+    """What shows that the page is a disambiguation (or set index) page, '' when nothing does: its lists
+    are the titles that share a name ("Akamatsu can refer to: …"), not an enumeration of things a count or
+    an ordinal can be asked of."""
+    for el in doc.xpath(_DISAMBIGUATION):
+        ident = el.get("id") or el.get("property") or el.get("title") or "dmbox"
+        return f"{el.tag} {ident!r}"
+    return ""
+
+
 def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     s = Structure(subject=_wiki_subject(doc))
     root = _content_root(doc)
@@ -396,7 +416,12 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
         facts.extend(f)
         enums.extend(e)
         facts.extend(_lead_credits(root, facts))
-    enums.extend(_without_note_rows(_with_notes(_SectionWalker(ctx, root).run(), _blanket_notes(root))))
+    listed = _without_note_rows(_with_notes(_SectionWalker(ctx, root).run(), _blanket_notes(root)))
+    dab = disambiguation(doc)
+    for e in listed if dab else ():
+        # every miner drops an incomplete enumeration under this reason (count, ordinal hops, intersections)
+        e.incomplete = e.incomplete or f"disambiguation_page: {dab}"
+    enums.extend(listed)
     enums.extend(_navboxes(doc, ctx))
     s.description = _lead_description(root)
     s.facts = facts

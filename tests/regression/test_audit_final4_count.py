@@ -114,3 +114,57 @@ def test_clean_lists_are_still_counted() -> None:
     assert counts == [("How many recorded versions are listed in the “Recorded versions” section of the "
                        "Wikipedia article “Some Song (1927 song)”?", "5")]
     assert not m.dropped("entry_withdrawn") and not m.dropped("entry_names_two")
+
+
+# --- 2. wiki-small-2008: page chrome is no section, a disambiguation page lists no things ---------------
+WIKI2008 = "en/articles"
+
+
+def _mined_2008(path: str) -> Mined:
+    pages = walk(FileSite(PAGES, BASE), [f"{BASE}/{WIKI2008}/{path}"], max_depth=0, site="wikipedia")
+    assert len(pages) == 1
+    return Mined(pages)
+
+
+def test_site_sub_heading_is_no_section() -> None:
+    # "How many entries does the list in the “From Wikipedia, the free encyclopedia” section of the Wikipedia
+    # article “Alain Junior Ollé Ollé” have?" → 4: <h3 id="siteSub"> is the skin's tagline, not a heading;
+    # the career list has no heading at all
+    m = _mined_2008("a/l/a/Alain_Junior_Ollé_Ollé_6fd8.html")
+    (page,) = m.pages
+    assert not [e for e in page.enumerations if "free encyclopedia" in e.section or "free encyclopedia" in e.label]
+    assert not [r.question for r in m.records if "free encyclopedia" in r.question]
+
+
+def test_disambiguation_page_lists_are_not_counted() -> None:
+    # "How many entries does the list in the “Akamatsu can refer to” subsection of the “From Wikipedia, the
+    # free encyclopedia” section of the Wikipedia article “Akamatsu” have?" → 4: titles sharing a name
+    m = _mined_2008("a/k/a/Akamatsu.html")
+    (page,) = m.pages
+    lists = [e for e in page.enumerations if e.kind == "list"]
+    assert [(e.label, len(e.items), e.incomplete) for e in lists] == [
+        ("Akamatsu can refer to", 4, "disambiguation_page: div 'disambig'")]
+    assert not m.of("count") and not m.of("multi_hop")
+    drops = m.dropped("disambiguation_page")
+    assert 4 in {json.loads(r.payload_json).get("count") for r in drops}
+    assert m.counters.get("mine/dropped/disambiguation_page") == len(drops) >= 1
+    # disambiguation pages whose lists follow a long lead-in (or none) under the old chrome "section": no
+    # labelled list is left at all ("… the list in the “From Wikipedia, the free encyclopedia” section …")
+    for path in ("1/9/6/1966_and_All_That_cbf5.html", "1/6/t/16th_Division_(United_States)_f732.html"):
+        m = _mined_2008(path)
+        assert not m.of("count") and not [e for e in m.pages[0].enumerations if e.kind == "list" and not e.incomplete]
+
+
+def test_modern_disambiguation_markup_is_read() -> None:
+    from crawlers.facts import extract_structure
+
+    body = ("<p><b>Mercury</b> may refer to:</p><h2>Science</h2><ul><li>Mercury (planet)</li>"
+            "<li>Mercury (element)</li><li>Mercury (mythology)</li></ul>")
+    box = ('<table id="disambigbox" class="metadata plainlinks dmbox dmbox-disambig"><tr><td>This '
+           "disambiguation page lists articles associated with the title Mercury.</td></tr></table>")
+    for extra, expect in ((box, "disambiguation_page: table 'disambigbox'"), ("", None)):
+        html = (f"<html><head><title>Mercury - Wikipedia</title></head><body><h1 id='firstHeading'>Mercury</h1>"
+                f"<div id='mw-content-text'><div class='mw-parser-output'>{body}{extra}</div></div></body></html>")
+        st = extract_structure(html, f"{BASE}/wiki/Mercury", site="wikipedia")
+        (science,) = [e for e in st.enumerations if e.label == "Science"]
+        assert len(science.items) == 3 and science.incomplete == expect
