@@ -84,29 +84,48 @@ def parse_year(value: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-class YearSpan(int):
-    """A year known only as a span: "1950s" is some year of 1950–1959. As an ``int`` it is the span's first
-    year (decade arithmetic, sorting and old callers keep working); ``hi`` is its last. A clue about it
-    must contain the whole span to be true (:func:`holds`), and refutes it only when it misses all of it
-    (``holds(..., possible=True)``, the solver's view)."""
+class _Span:
+    """A value known only as a span (the shared logic of :class:`YearSpan` and :class:`NumSpan`): as its base
+    type it is the span's low end (arithmetic, sorting and old callers keep working); ``hi`` is its high end.
+    A clue about it must contain the whole span to be true (:func:`holds`), and refutes it only when it
+    misses all of it (``holds(..., possible=True)``, the solver's view)."""
 
-    hi: int
+    _base: type = int
+    hi: int | float
 
-    def __new__(cls, lo: int, hi: int) -> YearSpan:
-        obj = super().__new__(cls, lo)
+    def __new__(cls, lo: int | float, hi: int | float) -> _Span:
+        obj = cls._base.__new__(cls, lo)
         obj.hi = hi
         return obj
 
-    def __getnewargs__(self) -> tuple[int, int]:
-        return int(self), self.hi
+    def __getnewargs__(self) -> tuple[int | float, int | float]:
+        return self._base(self), self.hi
 
     def __repr__(self) -> str:
-        return f"YearSpan({int(self)}, {self.hi})"
+        return f"{type(self).__name__}({self._base(self):g}, {self.hi:g})"
+
+
+def span_bounds(x: int | float) -> tuple[int | float, int | float]:
+    """(low, high) a parsed value may be: a plain value is itself, a span its whole range."""
+    return (type(x)._base(x), x.hi) if isinstance(x, _Span) else (x, x)
+
+
+def _fits(lo: float, hi: float, plo: float, phi: float, possible: bool) -> bool:
+    """A clue [plo, phi] about a value in [lo, hi]: true when it holds all of it; with ``possible`` (the
+    solver asking whether a page refutes it) when it meets any of it."""
+    return (lo <= phi and plo <= hi) if possible else (plo <= lo and hi <= phi)
+
+
+class YearSpan(_Span, int):
+    """A year known only as a span: "1950s" is some year of 1950–1959 (``int(span)`` is 1950, ``hi`` 1959)."""
+
+    _base = int
+    hi: int
 
 
 def year_bounds(y: int) -> tuple[int, int]:
     """(first, last) year a parsed year value may be: a plain year is itself, a span its whole range."""
-    return (int(y), y.hi) if isinstance(y, YearSpan) else (y, y)
+    return span_bounds(y)
 
 
 _DECADE_S = re.compile(r"^'?s\b")
@@ -126,28 +145,17 @@ def parse_years(value: str) -> tuple[int, ...] | None:
     return tuple(out) or None  # every date of the row: a span over a subset of them would be false
 
 
-class NumSpan(float):
-    """A number known only as a range ("22–24 minutes" is some length of 22 to 24 minutes). As a ``float`` it
-    is the range's low end; ``hi`` is its high end. A clue about it must contain the whole range to be true
-    (:func:`holds`, as for :class:`YearSpan`), and refutes it only when it misses all of it."""
+class NumSpan(_Span, float):
+    """A number known only as a range ("22–24 minutes" is some length of 22 to 24 minutes; ``float(span)`` is its
+    low end, ``hi`` its high end); judged as :class:`YearSpan` is."""
 
+    _base = float
     hi: float
-
-    def __new__(cls, lo: float, hi: float) -> NumSpan:
-        obj = super().__new__(cls, lo)
-        obj.hi = hi
-        return obj
-
-    def __getnewargs__(self) -> tuple[float, float]:
-        return float(self), self.hi
-
-    def __repr__(self) -> str:
-        return f"NumSpan({float(self):g}, {self.hi:g})"
 
 
 def num_bounds(x: float) -> tuple[float, float]:
     """(low, high) a parsed number may be: a plain number is itself, a range its whole span."""
-    return (float(x), x.hi) if isinstance(x, NumSpan) else (x, x)
+    return span_bounds(x)
 
 
 _DASH = r"\s*(?:[–—-]|to)\s*"
@@ -304,20 +312,15 @@ def holds(pred: dict, value: object, *, possible: bool = False) -> bool:
     if op == "year":
         if not isinstance(value, int):
             return False
-        lo, hi = year_bounds(value)
         plo, phi = pred["lo"], pred["hi"]
         if pred.get("style") == "half":  # "the first half of the 21st century": 2001–2050 or 2000–2049, both read
             plo, phi = (plo - 1, phi) if possible else (plo, phi - 1)
-        if possible:
-            return lo <= phi and plo <= hi
-        return plo <= lo and hi <= phi
+        return _fits(*year_bounds(value), plo, phi, possible)
     if op == "num":  # bounds count as inside: a reader takes "between $20 and $40 million" to include 40
         if not isinstance(value, int | float):
             return False
-        lo, hi = num_bounds(value)  # "22–24 minutes": a clue must hold all of it (possible: meet any of it)
-        if possible:
-            return lo <= pred["hi"] and pred["lo"] <= hi
-        return pred["lo"] <= lo and hi <= pred["hi"]
+        # "22–24 minutes": a clue must hold all of it (possible: meet any of it)
+        return _fits(*num_bounds(value), pred["lo"], pred["hi"], possible)
     if op == "region":
         return isinstance(value, dict) and value.get("region") == pred["v"]
     if op == "country":
