@@ -349,6 +349,54 @@ def _date_span_shared(index: LocalSearchIndex, own: str, nk: str, value: str, ur
     return f"{len(others)} other entities have a {fam} date {span} (e.g. {sorted(others)[0]})"
 
 
+def _date_value_disputed(index: LocalSearchIndex, url: str, nk: str, value: str) -> str:
+    """Why a date row is no date to describe the page's entity by: its value dates another work or part
+    ('Published: 1895 (poem)' on the song America the Beautiful), or another crawled page dates the same
+    record otherwise ('Released: 1954' on I Got a Woman, listed under 1955 in Ray Charles discography)."""
+    from synth.e2h.obfuscate import _DATE_FAMILY_OF, date_qualifier  # imports this module
+    from synth.e2h.records import release_conflict
+
+    fam = _DATE_FAMILY_OF.get(nk)
+    if not fam:
+        return ""
+    q = date_qualifier(value)
+    if q:
+        return f"the value is qualified {q}: it dates another work or part than the entity"
+    return release_conflict(index, url, parse_years(value)) if fam == "released" and parse_years(value) else ""
+
+
+def fact_holders(index: LocalSearchIndex, key: str, value: str) -> set[str]:
+    """Entity keys of the pages a literal row 'the X whose <key> is <value>' fits: every page whose row of the
+    same key family lists each of the value's items, joint credits included ('Producer(s): Ahmet Ertegün,
+    Jerry Wexler' on Lonely Avenue fits 'whose producer is Ahmet Ertegun'), names compared folded
+    (diacritics, case, punctuation)."""
+    from synth.e2h.obfuscate import family_values  # imports this module
+
+    fam = relation_family(key, value)
+    keys = tuple(k for k, f in _FAMILY_OF.items() if f == fam) if fam and fam != "artist" else ()
+    keys = tuple({norm_key(key), *keys})
+    want = value_items(value, people=fam in _PEOPLE_FAMILIES)
+    out = set(index.entities_with_fact(key, value))
+    if not want:
+        return out
+    for k, v in family_values(index, keys):
+        if want <= value_items(v, people=fam in _PEOPLE_FAMILIES):
+            out.add(k)
+    return out
+
+
+def value_items(value: str, *, people: bool = False) -> frozenset[str]:
+    """The folded items a cell lists ('Ahmet Ertegün, Jerry Wexler' -> {'ahmet ertegun', 'jerry wexler'})."""
+    if people:
+        from synth.graph.values import person_names
+
+        names = person_names(value)
+        if names:
+            return frozenset(f for n in names if (f := fold(n)))
+    parts = re.split(r"\s*(?:;|,|\s/\s|\n)\s*", value)  # 'Rhythm and blues' is one genre
+    return frozenset(f for p in parts if (f := fold(p)))
+
+
 def infobox_type(index: LocalSearchIndex, url: str) -> str:
     """The kind noun of a page's infobox 'Type' row ('Single by Ray Charles' -> 'single'), or ''."""
     t = next((r.value for r in index.facts(url) if r.nkey == "type"), "")
@@ -457,7 +505,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         if row.pos == 0 and nk not in ("type", "chronology") and not crossing:
             out.append(Clue("fact", doc.url, doc.url, snippet, key=row.key, value=row.value, type=doc_type,
                             relation=relation_family(row.key, row.value),
-                            ambiguity=_date_span_shared(index, doc.key, nk, row.value, doc.url)
+                            ambiguity=_date_value_disputed(index, doc.url, nk, row.value)
+                            or _date_span_shared(index, doc.key, nk, row.value, doc.url)
                             or _fact_shared(index, doc, row.key, row.value, row.dst)))
         if row.dst and row.dst != doc.url:
             akey = index.entity_key(row.dst)

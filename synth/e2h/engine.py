@@ -52,7 +52,7 @@ from filters.shortcut import shortcut_rank
 from pipelines.counters import Counters
 from schemas.ids import qa_id, reject_id, stable_hash
 from schemas.records import Evidence, LineageStep, QARecord, Reject
-from synth.e2h.clues import RELATION_KINDS, Clue, clues_for, infobox_type, predicate
+from synth.e2h.clues import RELATION_KINDS, Clue, clues_for, fact_holders, infobox_type, predicate
 from synth.e2h.config import E2HConfig
 from synth.e2h.entities import (
     _TYPE_SET,
@@ -92,6 +92,9 @@ STAGE = "e2h"
 WORK_NOUNS = frozenset({"album", "ep", "single", "song", "track", "compilation", "soundtrack", "record", "recording",
                         "anthology", "lp", "film", "movie", "documentary", "book", "novel"})
 UNGROUNDED = "seed_ungrounded"  # no page states the seed's answer: rejected before any writer call
+VALUE_CONFLICT = "value_conflict"  # crawled pages disagree on the seed's answer: rejected before any writer call
+_PRE_ROUND = frozenset({UNGROUNDED, VALUE_CONFLICT})
+_RELEASE_WORDS = re.compile(r"\b(?:releas\w*|issued|come out|came out|published)\b", re.I)
 REASONS: tuple[str, ...] = (
     "no_entity", "no_search_hit", "no_description", "writer_failed", "entity_still_present", "answer_leaked",
     "ambiguous", "not_unique", "too_long", "no_growth", "answer_in_top3", "self_reference", "not_fluent",
@@ -213,7 +216,7 @@ class E2HEngine:
             # pass on ties. Every check and the gate are the same; a restart's attempt counters go to
             # e2h/restarts/*, only the kept outcome is counted as survived / kept / dropped.
             short = [i for i, st in enumerate(states)
-                     if st.failure is None or st.failure.reason != UNGROUNDED]
+                     if st.failure is None or st.failure.reason not in _PRE_ROUND]
             short = [i for i in short if states[i].hidden_rounds < self.cfg.rounds]
             if not short:
                 break
@@ -292,7 +295,43 @@ class E2HEngine:
                 return st
             self.counters.inc(f"{STAGE}/seeds/grounded/{grounding.via}")
             seed = self.grounder.apply(seed, grounding)
+        why = self._answer_disputed(seed, grounding)
+        if why:  # one page's answer, another page's other value: not one answer, whatever the rewrite
+            self.counters.inc(f"{STAGE}/dropped/{VALUE_CONFLICT}")
+            st = _State(seed=seed, question=seed.question, alive=False, grounding=grounding)
+            st.failure = RoundFailure(0, VALUE_CONFLICT, why, seed.question)
+            return st
         return self._fresh(seed, grounding)
+
+    def _answer_disputed(self, seed: Seed, grounding: Grounding | None) -> str:
+        """Why the seed's answer is not the one value the crawl states: it asks when a record came out, the
+        answer is a year its page gives, and another crawled page dates that record otherwise ("When was the
+        single “I Got a Woman” by Ray Charles released?" → 1954: Ray Charles discography lists it under 1955,
+        a year cell spanning several rows of its singles table). '' when the pages agree or it is no such
+        question."""
+        from synth.e2h.records import credit, release_conflict, release_years
+        from synth.graph.values import parse_years
+
+        years = parse_years(seed.answer)
+        if not years or len(seed.answer) > 40:
+            return ""
+        urls = [grounding.url] if grounding is not None and grounding.url else []
+        urls += [e.url for e in seed.evidence]
+        for sp in find_entities(seed.question, seed.answer, self.aliases, max_tokens=self._alias_len):
+            urls += list(sp.urls)
+        snippets = " ".join([grounding.snippet if grounding is not None else "", *(e.text for e in seed.evidence)])
+        asks_release = bool(_RELEASE_WORDS.search(seed.question)) or bool(
+            re.search(r"(?:^|\s)(?:Released|Release date|Published|First published)\s*:", snippets))
+        if not asks_release:
+            return ""
+        for u in dict.fromkeys(self.index.resolve(u) or u for u in urls):
+            own = release_years(self.index, u)
+            if not credit(self.index, u) or not own or not set(years) & set(own):
+                continue
+            why = release_conflict(self.index, u, years)
+            if why:
+                return f"{u.rsplit('/', 1)[-1]}: {why}"
+        return ""
 
     def _fresh(self, seed: Seed, grounding: Grounding | None, *, salt: str = "") -> _State:
         """A (grounded) seed's state before its first round."""
@@ -502,9 +541,10 @@ class E2HEngine:
         if clue.kind in RELATION_KINDS and clue.resolves > 1:
             return f"{clue.kind} '{clue.snippet[:120]}' can denote {clue.resolves} entities"
         if clue.kind == "fact":
-            n = len(self.index.entities_with_fact(clue.key, clue.value))
+            # every page whose row of the key family lists the value counts, joint credits included
+            n = len(fact_holders(self.index, clue.key, clue.value) | {clue_key(self.index, clue)})
             if n > 1:
-                return f"{n} entities have '{clue.key}: {clue.value}'"
+                return f"{n} entities have '{clue.key}: {clue.value}' (or list it among their values)"
         return ""
 
     # --- one wave: describe, check, rewrite, check --------------------------------------------------
@@ -704,7 +744,7 @@ class E2HEngine:
 
     # --- results ------------------------------------------------------------------------------------
     def _finish(self, s: _State) -> E2HOutcome:
-        if s.failure is not None and s.failure.reason == UNGROUNDED:
+        if s.failure is not None and s.failure.reason in _PRE_ROUND:
             return E2HOutcome(s.seed, None, [], s.failure)
         if s.died:
             self.counters.inc(f"{STAGE}/dropped/{s.died}")
@@ -751,6 +791,11 @@ class E2HEngine:
             aliases=list(seed.aliases),
             meta_json=json.dumps(meta, ensure_ascii=False, sort_keys=True),
         )
+
+
+def clue_key(index: LocalSearchIndex, clue: Clue) -> str:
+    """The entity key of the page a clue describes."""
+    return index.entity_key(clue.entity_url) or clue.entity_url
 
 
 def failure_reject(outcome: E2HOutcome, run_id: str) -> Reject | None:

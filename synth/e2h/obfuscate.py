@@ -27,7 +27,7 @@ import weakref
 from collections.abc import Iterator
 
 from synth.e2h.clues import Clue, relation_family, value_count
-from synth.e2h.records import unrefuted_in
+from synth.e2h.records import stated_years, unrefuted_in
 from synth.graph.values import (
     holds,
     initials,
@@ -49,7 +49,33 @@ DATE_FAMILIES: dict[str, tuple[str, ...]] = {
     "died": ("died", "date of death", "death date"),
 }
 _DATE_VERB = {"released": "released", "recorded": "recorded", "founded": "founded", "born": "born", "died": "who died"}
+# a row's own label says what its date is: 'Published: 1895' is no release ('the song released in …' would
+# say something the page does not); the family still decides uniqueness (every row of it is compared)
+_KEY_VERB = {"published": "published", "first published": "first published", "first aired": "first aired",
+             "established": "established", "formed": "formed"}
 _DATE_FAMILY_OF = {k: fam for fam, keys in DATE_FAMILIES.items() for k in keys}
+# a parenthesised qualifier that says the date is of another work, form or part than the entity itself:
+# 'Published: 1895 (poem)' on America the Beautiful (the song, Ward's music set to the poem, came later),
+# '(lyrics)', '(music)', '(original)', '(film)', '(except Charles' vocals)'
+_OTHER_WORK = re.compile(
+    r"\((?:[^()]*?\b)?(poem|poems|lyric|lyrics|words|text|music|melody|tune|score|original|originally|film|movie|"
+    r"novel|book|play|musical|story|song|single|album|hymn|composition|version|recording|recordings|reissue|"
+    r"re-?release|re-?issued?|remaster(?:ed)?|demo|live|cover|remix|edition|stage|broadway|tv|television|series|"
+    r"episode|radio|ep|lp|cd|vinyl|digital|tracks?|side|part|except|excluding|vocals|instrumental|overdubs?|"
+    r"premiere|translation|sheet|manuscript|first)\b[^()]*\)", re.I)
+
+
+def date_qualifier(value: str) -> str:
+    """The parenthesised qualifier of a date row that dates another work, form or part than the page's entity
+    ('(poem)' in 'Published: 1895 (poem)'), or ''. Such a value is no date of the entity: a description must
+    not say the entity was released (or published) then."""
+    m = _OTHER_WORK.search(value or "")
+    return m.group(0) if m else ""
+
+
+def date_verb(key: str, family: str) -> str:
+    """How a description words a date row: its own label ('published', 'first aired'), else its family's verb."""
+    return _KEY_VERB.get(norm_key(key), _DATE_VERB[family])
 # people rows: the relation family (synth.e2h.clues.relation_family) and how the description says it
 PERSON_VERB = {"producer": "produced by", "writer": "written by", "composer": "with music by",
                "director": "directed by", "founder": "founded by"}
@@ -183,17 +209,21 @@ def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, an
         fam = _DATE_FAMILY_OF.get(nk)
         if fam:
             years = parse_years(value)
-            if not years or len(years) > 1:  # one date: "released in the 1950s" then means that date
-                continue
+            if not years or len(years) > 1 or date_qualifier(value):  # one date: "released in the 1950s" then
+                continue  # means that date; '1895 (poem)' dates another work (the fact clue says why, counted)
             preds = {p["style"]: p for p in obfuscate_year(years[0], rng)}
+            told = [y for y, _ in stated_years(index, doc.url)] if fam == "released" else []
             for style in _YEAR_STYLES:
                 p = preds.get(style)
                 if p is None or others_matching(index, doc.key, DATE_FAMILIES[fam], p, parse_years):
                     continue
+                if not all(holds(p, y) for y in told):
+                    continue  # another page dates the record outside the span ('I Got a Woman': 1955 in the
+                    # discography, 1954 on its page): only a span every page agrees with is said
                 if fam in ("released", "recorded") and unrefuted_in(index, doc.url, p["lo"], p["hi"],
                                                                     recorded=fam == "recorded"):
                     continue  # a record only named elsewhere (a chronology strip, a discography) may fit
-                phrase = f"the {t} {_DATE_VERB[fam]} in {year_phrase(p)}"
+                phrase = f"the {t} {date_verb(row.key, fam)} in {year_phrase(p)}"
                 if phrase not in said:
                     said.add(phrase)
                     yield Clue(KIND, doc.url, doc.url, snippet, predicate=phrase, key=row.key, value=row.value,

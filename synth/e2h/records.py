@@ -34,8 +34,52 @@ RELEASE_KEYS = ("released", "release date", "release dates", "published", "first
 _CELL = re.compile(r"(?<=\|)\s*[\"“]?\s*\**([^|*\"“”\n]{1,120}?)\**\s*[\"”]?\s*\((\d{4})\)\s*(?=\|)")
 _ARROW_ROW = re.compile(r"^\|\s*Chronology\s*\|(.*→.*)\|$", re.I)
 _TITLE_YEAR = re.compile(r"[\"“]?\**([^*\"“”→|\n]{1,120}?)\**[\"”]?\s*\((\d{4})\)")
-# a discography table row: '| 1988 | *Just Between Us* |', '| 1956 | "Hallelujah I Love Her So" |'
-_DISCOG_ROW = re.compile(r"^\|\s*(\d{4})\s*\|\s*(?:\*+([^*|\n]{1,120}?)\*+|[\"“]([^\"”|\n]{1,120})[\"”])", re.M)
+# a discography table row: '| 1988 | *Just Between Us* |', '| 1956 | "Hallelujah I Love Her So" |'; a row under
+# it whose year cell is empty ('|  | "Lonely Avenue" |') shares the year above: the HTML cell spans rows (rowspan)
+_TABLE_ROW = re.compile(r"^\|\s*(\d{4}|)\s*\|\s*(?:\*+([^*|\n]{1,120}?)\*+|[\"“]([^\"”|\n]{1,120})[\"”])\s*([^|\n]*)\|")
+# a works list item with its year: '- "I Got a Woman" (1954)', '- *Ray Charles* (1957)'
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}\.)\s+(?:\*+([^*\n]{1,120}?)\*+|[\"“]([^\"”\n]{1,120})[\"”])"
+                        r"\s*\((\d{4})\)\s*$")
+# what may follow a title in a works table and still name that record ('(with Betty Carter)'); anything else
+# ('"I Got a Woman" (Part One)', a 1965 reissue) may be another record of the title
+_SAME_RECORD_NOTE = re.compile(r"^(?:\((?:with|feat\.?|featuring|ft\.?)\b[^()]*\))?$", re.I)
+
+
+def dated_items(body: str) -> list[tuple[str, int, str, bool]]:
+    """(title, year, kind, plain) of every record a page's works tables and lists date: a table row whose first
+    cell is a year ('| 1955 | "I Got a Woman" | …'), or empty under such a row (a year cell spanning several
+    rows is rendered once: '|  | "This Little Girl of Mine" |' is 1955 too), and a list item 'Title (year)'.
+    ``kind`` is 'single' for a quoted title, 'album' for an italic one; ``plain`` is False when the title
+    carries a note that may make it another record ('(Part One)')."""
+    out: list[tuple[str, int, str, bool]] = []
+    year: int | None = None
+    for line in body.splitlines():
+        st = line.strip()
+        if not st.startswith("|"):
+            year = None  # a table ends: its years do not run on
+            m = _LIST_ITEM.match(line)
+            if m:
+                title = (m.group(1) or m.group(2) or "").strip()
+                if title:
+                    out.append((title, int(m.group(3)), "album" if m.group(1) else "single", True))
+            continue
+        m = _TABLE_ROW.match(st)
+        if m is None:
+            first = st.strip("|").split("|")[0].strip()
+            if re.fullmatch(r"\d{4}", first):
+                year = int(first)
+            elif first:
+                year = None  # '| Year | Single | …' header, or a row whose first cell is no year
+            continue
+        if m.group(1):
+            year = int(m.group(1))
+        if year is None:
+            continue
+        title = (m.group(2) or m.group(3) or "").strip()
+        if title:
+            out.append((title, year, "album" if m.group(2) else "single",
+                        bool(_SAME_RECORD_NOTE.match(m.group(4).strip()))))
+    return out
 
 
 @dataclass(frozen=True)
@@ -47,6 +91,7 @@ class NamedRecord:
     hi: int | None
     kind: str  # 'single', 'album', or '' (not said)
     url: str  # the page naming it
+    plain: bool = True  # False: the title carries a note that may make it another record ('(Part One)')
 
     @property
     def key(self) -> str:
@@ -134,11 +179,8 @@ def named_records(index: LocalSearchIndex, artists: frozenset[str]) -> list[Name
             for title, y in chronology_strip(index.body(d.url)):
                 out.append(NamedRecord(title, y, y, kind, d.url))
         elif own_page:
-            for m in _DISCOG_ROW.finditer(index.body(d.url)):
-                y = int(m.group(1))
-                title = (m.group(2) or m.group(3) or "").strip()
-                if title:
-                    out.append(NamedRecord(title, y, y, "", d.url))
+            for title, y, kind, plain in dated_items(index.body(d.url)):
+                out.append(NamedRecord(title, y, y, kind, d.url, plain))
     per[artists] = out
     return out
 
@@ -211,4 +253,43 @@ def earlier_of_kind(index: LocalSearchIndex, url: str, kind: str) -> str:
         if (not kind or rec.kind == kind) and rec.hi is not None and rec.lo == rec.hi and rec.hi < first \
                 and not same_record(index, rec.title, url):
             return f"{rec.title} ({rec.hi}) named on {rec.url}"
+    return ""
+
+
+def stated_years(index: LocalSearchIndex, url: str) -> list[tuple[int, str]]:
+    """(year, page) of every year another crawled page gives for the record ``url`` describes: a chronology
+    strip of a record by the same artist ('| "I Got a Woman" (1954) | …'), a works table or list of the
+    artist's own or discography page ('| 1955 | "I Got a Woman" |', a row under it with an empty year cell
+    included). Only entries naming that very title (no note such as '(Part One)') of a compatible kind."""
+    artists = credit(index, url)
+    if not artists:
+        return []
+    kind = record_kind(index, url)
+    out: list[tuple[int, str]] = []
+    for rec in named_records(index, artists):
+        if rec.url == url or not rec.plain or rec.lo is None or rec.lo != rec.hi:
+            continue
+        if kind and rec.kind and rec.kind != kind:
+            continue  # the album "Crying Time" is not the single
+        if same_record(index, rec.title, url):
+            out.append((rec.lo, rec.url))
+    return out
+
+
+def release_conflict(index: LocalSearchIndex, url: str, years: tuple[int, ...] | None = None) -> str:
+    """What another crawled page states against the release year(s) ``years`` (default: the record page's own
+    release row) of the record ``url``: Ray Charles discography lists "I Got a Woman" under 1955 while its own
+    page and Ray Charles's Discography say 1954. '' when every page that dates the record agrees."""
+    own = tuple(years) if years else release_years(index, url)
+    if not own:
+        return ""
+    lo, hi = min(own), max(own)
+    told = stated_years(index, url)
+    if years:  # a value asked or told of the record: its own page's release row must agree too
+        told = [(y, url) for y in release_years(index, url)] + told
+    for y, where in told:
+        if not lo <= y <= hi:
+            name = where.rsplit("/", 1)[-1]
+            ys = f"{lo}" if lo == hi else f"{lo}–{hi}"
+            return f"{name} dates the record {y}, not {ys}: the pages disagree on its release year"
     return ""

@@ -183,8 +183,10 @@ def _fact_phrase(clue: Clue) -> str:
     v = " ".join(clue.value.split())
     if k in ("birth name", "born as"):
         return f"the {t} born {v}"
-    if k in ("released", "release date", "published", "first published"):
+    if k in ("released", "release date", "release dates"):
         return f"the {t} released {_year_or_date(v)}"
+    if k in ("published", "first published"):  # the row's own label: a publication is no release
+        return f"the {t} {k} {_year_or_date(v)}"
     if k in ("founded", "established", "formed"):
         return f"the {t} founded {_year_or_date(v)}"
     if k in ("recorded",):
