@@ -91,14 +91,21 @@ _WITHDRAWN = re.compile(
     r"|never (?:released|issued|completed|aired|broadcast|published)"
     r"|(?:was |were )?not (?:released|issued)\b(?!\s+(?:as|in|on|until|till|before|outside|by|to|for|from)\b)"
     r"|cancel+ed|withdrawn|shelved|scrapped)\b", re.I)
-# an entry that names a second one of the counted things: "later covered by The Puppini Sisters", "also
-# recorded it in 1965", "re-recorded", "it also appeared on their TV show", "a second version"
+# an entry that names a second one of the counted things after naming its own, in a later sentence: "Kay
+# Starr (1953) (…). Her version of the song was later covered by The Puppini Sisters …", "Tom Jones recorded
+# this song for the Tom Jones on Stage EP … . Another version was recorded for the 1967 album …"; an entry
+# that begins so is one thing ("Ray Charles also covered the song for his 1964 album"), and the same record
+# "also included on" a compilation or box set is no second recording
 _SECOND = re.compile(
     r"\b(?:later (?:covered|re-?recorded|recorded|remade|revived|performed)"
-    r"|(?:also|again) (?:recorded|covered|released|appeared|performed|featured|included|issued|sung|sang)"
-    r"|re-?recorded|remade|covered (?:it |the song )?again|and again (?:in|on) "
+    r"|(?:also|again) (?:recorded|covered|performed|sung|sang)"
+    r"|re-?recorded|remade|covered (?:it |the song )?again"
     r"|(?:another|a second|a new|a later|a different) (?:version|recording|take|rendition)"
     r"|(?:version|recording|rendition) was (?:later |also )?covered)", re.I)
+# … and words that name two wherever they stand: "recorded it in 1946 and again in 1956", "two versions"
+_TWO = re.compile(r"\b(?:and again (?:in|on|for) |(?:recorded|covered|performed) (?:it |the song )?twice"
+                  r"|(?:two|both) (?:versions|recordings|takes|renditions)\b)", re.I)
+_SENTENCE_END = re.compile(r"[.;!?]\s")
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 
 
@@ -106,14 +113,19 @@ def not_one_each(item: str) -> tuple[str, str]:
     """(reason, the words) when an entry is not one counted thing: ``entry_withdrawn`` (it says it was
     rejected, unissued, cancelled, withdrawn…: "Keller Sisters and Lynch with the Clevelanders, March 28,
     1927, Brunswick studios, no masters, rejected") or ``entry_names_two`` (it names a second one: Kay
-    Starr's 1953 record "…later covered by The Puppini Sisters … in 2008"); ('', '') when neither. Quoted
-    titles are not read ("Rejected" may be a song)."""
+    Starr's 1953 record "…. Her version of the song was later covered by The Puppini Sisters … in 2008");
+    ('', '') when neither. Quoted titles are not read ("Rejected" may be a song)."""
     text = _QUOTED.sub("", clean(item))
     m = _WITHDRAWN.search(text)
     if m:
         return "entry_withdrawn", m.group(0)
-    m = _SECOND.search(text)
-    return ("entry_names_two", m.group(0)) if m else ("", "")
+    m = _TWO.search(text)
+    if m:
+        return "entry_names_two", m.group(0)
+    for m in _SECOND.finditer(text):
+        if _SENTENCE_END.search(text, 0, m.start()):
+            return "entry_names_two", m.group(0)
+    return "", ""
 
 
 def repeated_cell(items: list[str]) -> str:

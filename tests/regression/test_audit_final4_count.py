@@ -94,12 +94,21 @@ def test_not_one_each_reads_the_words_not_the_titles() -> None:
     assert not_one_each("Keller Sisters and Lynch with the Clevelanders, March 28, 1927, no masters, rejected") == (
         "entry_withdrawn", "no masters")
     assert not_one_each("Tommy Dorsey (1939, unissued)") == ("entry_withdrawn", "unissued")
-    assert not_one_each("Sharon, Lois & Bram (1982). It also appeared on their TV show") == (
-        "entry_names_two", "also appeared")
+    # I Can't Stop Loving You's "Other cover versions": one line, two Tom Jones recordings
+    assert not_one_each("Tom Jones recorded this song for the Tom Jones on Stage EP, released in August 1965. "
+                        "Another version was recorded for the 1967 album Live at the Talk of the Town.") == (
+        "entry_names_two", "Another version")
     assert not_one_each("Bing Crosby (1946); re-recorded in 1956")[0] == "entry_names_two"
+    assert not_one_each("Bing Crosby recorded it in 1946 and again in 1956") == ("entry_names_two", "and again in ")
     # released things: a previously unreleased take, a record not released until later, a song called so
     for ok in ("\"I Believe to My Soul\" (previously unreleased take)", "Dinah Washington (1959, not released "
-               "until 1963)", "“Rejected” – 2:41", "Brenda Lee (1959)", "Paul Anka (ABC Paramount 10078, 1960)"):
+               "until 1963)", "“Rejected” – 2:41", "Brenda Lee (1959)", "Paul Anka (ABC Paramount 10078, 1960)",
+               # one cover each, as the Ray Charles pages write them (Cry, Lonely Avenue, Hit the Road Jack)
+               "Ray Charles also covered the song for his 1964 album \"Sweet and Sour Tears\".",
+               "Los Lobos covered it on Till the Night is Gone: A Tribute to Doc Pomus released March 28, 1995. It "
+               "is also included in the Los Lobos box set El Cancionero Mas y Mas on Disc 3.",
+               "Big Youth – a reggae version of the song is on his 1976 album Hit the Road Jack. Also included on "
+               "Natty Universal Dread 1973–1979"):
         assert not_one_each(ok) == ("", ""), ok
 
 
