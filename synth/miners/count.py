@@ -93,14 +93,16 @@ _WITHDRAWN = re.compile(
     r"|cancel+ed|withdrawn|shelved|scrapped)\b", re.I)
 # an entry that names a second one of the counted things after naming its own, in a later sentence: "Kay
 # Starr (1953) (…). Her version of the song was later covered by The Puppini Sisters …", "Tom Jones recorded
-# this song for the Tom Jones on Stage EP … . Another version was recorded for the 1967 album …"; an entry
+# this song for the Tom Jones on Stage EP … . Another version was recorded for the 1967 album …", Jerry Lee
+# Lewis's 1969 blues version "… . However, when he returned to it in 1979, …", The Quarrymen's home recording
+# "… . They also played the song … at The Star-Club …, which is included in the album Live …"; an entry
 # that begins so is one thing ("Ray Charles also covered the song for his 1964 album"), and the same record
 # "also included on" a compilation or box set is no second recording
 _SECOND = re.compile(
     r"\b(?:later (?:covered|re-?recorded|recorded|remade|revived|performed)"
-    r"|(?:also|again) (?:recorded|covered|performed|sung|sang)"
-    r"|re-?recorded|remade|covered (?:it |the song )?again"
-    r"|(?:another|a second|a new|a later|a different) (?:version|recording|take|rendition)"
+    r"|(?:also|again) (?:recorded|covered|performed|played|sung|sang)"
+    r"|re-?recorded|remade|covered (?:it |the song )?again|(?:returned|came back) to (?:it|the song)\b"
+    r"|(?:another|a second|a new|a later|a different|a live) (?:version|recording|take|rendition)"
     r"|(?:version|recording|rendition) was (?:later |also )?covered)", re.I)
 # … and words that name two wherever they stand: "recorded it in 1946 and again in 1956", "two versions"
 _TWO = re.compile(r"\b(?:and again (?:in|on|for) |(?:recorded|covered|performed) (?:it |the song )?twice"

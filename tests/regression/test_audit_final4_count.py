@@ -98,6 +98,15 @@ def test_not_one_each_reads_the_words_not_the_titles() -> None:
     assert not_one_each("Tom Jones recorded this song for the Tom Jones on Stage EP, released in August 1965. "
                         "Another version was recorded for the 1967 album Live at the Talk of the Town.") == (
         "entry_names_two", "Another version")
+    # the Ray Charles pages' cover lists (I Can't Stop Loving You, Hallelujah I Love Her So, Busted)
+    assert not_one_each("Jerry Lee Lewis recorded a blues version of the song in 1969. However, when he returned "
+                        "to it in 1979, it took the form of country balladry") == ("entry_names_two", "returned to it")
+    assert not_one_each("The Beatles (known at the time as The Quarrymen) a very early home recording of it was "
+                        "included on Anthology 1. They also played the song in the early days at The Star-Club in "
+                        "Hamburg, which is included in the album Live") == ("entry_names_two", "also played")
+    assert not_one_each("Ray Charles reached #4 on the Billboard Hot 100 chart in 1963. This was from his album "
+                        "Ingredients in a Recipe for Soul. A live version with Willie Nelson was included in "
+                        "Charles' 2005 duets album Genius & Friends.") == ("entry_names_two", "A live version")
     assert not_one_each("Bing Crosby (1946); re-recorded in 1956")[0] == "entry_names_two"
     assert not_one_each("Bing Crosby recorded it in 1946 and again in 1956") == ("entry_names_two", "and again in ")
     # released things: a previously unreleased take, a record not released until later, a song called so
@@ -107,6 +116,9 @@ def test_not_one_each_reads_the_words_not_the_titles() -> None:
                "Ray Charles also covered the song for his 1964 album \"Sweet and Sour Tears\".",
                "Los Lobos covered it on Till the Night is Gone: A Tribute to Doc Pomus released March 28, 1995. It "
                "is also included in the Los Lobos box set El Cancionero Mas y Mas on Disc 3.",
+               "Davy Graham (acoustic instrumental version on 1963 album The Guitar Player)",
+               "Count Basie's 1963 instrumental version hit the Billboard Top 100.", "Ricky Nelson also covered "
+               "this song.", "Diana Trask took a version to #99 on the country singles charts in 1975.",
                "Big Youth – a reggae version of the song is on his 1976 album Hit the Road Jack. Also included on "
                "Natty Universal Dread 1973–1979"):
         assert not_one_each(ok) == ("", ""), ok
