@@ -216,7 +216,8 @@ def label_noun(label: str) -> str:
     'Filmography' → 'films', 'Track listing' → 'tracks'; 'Early years (1930–45)' → ''.
     """
     lab = clean(label)
-    lab = re.sub(r"\(s\)$", "s", lab)
+    if lab.endswith("(s)"):  # 'Production company(s)' → 'Production companies', not 'companys'
+        lab = plural(lab[:-3])
     low = lab.lower()
     if low in _LABEL_NOUNS:
         return _LABEL_NOUNS[low]

@@ -189,3 +189,13 @@ def test_modern_disambiguation_markup_is_read() -> None:
         st = extract_structure(html, f"{BASE}/wiki/Mercury", site="wikipedia")
         (science,) = [e for e in st.enumerations if e.label == "Science"]
         assert len(science.items) == 3 and science.incomplete == expect
+
+
+# --- 3. wording: a label's "(s)" plural ----------------------------------------------------------------
+def test_label_with_an_s_in_parentheses_is_pluralised() -> None:
+    # read in a Ray Charles depth-3 run: "How many production companys does the Wikipedia article “The Nanny”
+    # list in its infobox?" (infobox row "Production company(s)")
+    m = Mined.crawl("The_Nanny.html")
+    got = [(r.question, r.answer) for r in m.of("count") if "production compan" in r.question]
+    assert got == [("How many production companies does the Wikipedia article “The Nanny” list in its infobox?",
+                    "3")]
