@@ -35,7 +35,13 @@ from synth.e2h.entities import (
     quoted_regions,
     type_noun,
 )
-from synth.e2h.records import credit, earlier_of_kind, unrefuted_in
+from synth.e2h.records import (
+    credit,
+    earlier_of_kind,
+    recorded_by_another,
+    same_year_records,
+    unrefuted_in,
+)
 from synth.graph.values import parse_years
 from synth.miners.base import Graph, Node
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, iter_docs, norm_key
@@ -307,6 +313,31 @@ def prose_credit_shared(index: LocalSearchIndex, doc: PageDoc, pred: str) -> str
     return f"{len(other)} other song(s) of the crawl are credited to {name} (e.g. {other[0]})" if other else ""
 
 
+_YEAR_IN_TEXT = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b(?!s)")
+
+
+def prose_year_shared(index: LocalSearchIndex, doc: PageDoc, pred: str) -> str:
+    """Why a sentence's 'the rhythm and blues single written and released as a single by Ray Charles in 1955 on
+    the Atlantic label' (This Little Girl of Mine) does not single its record out: the year (and the writer it
+    names) fit another record of the same artist the crawl dates that year (A Fool for You: Released 1955,
+    Writer(s): Ray Charles; or a record a discography only lists under 1955, when no writer is named). Read as
+    the offline writer words it; a sentence with no year or several is left to the other checks."""
+    from synth.e2h.writers import the_phrase  # imports this module
+
+    text = the_phrase(pred, type_noun(pred), 160) or pred
+    years = set(_YEAR_IN_TEXT.findall(text))
+    if len(years) != 1 or not credit(index, doc.url):
+        return ""
+    y = int(next(iter(years)))
+    m = _PROSE_CREDIT.search(text)
+    name = re.split(r"\.\s", m.group(1).strip())[0].strip(" .") if m else ""
+    others = same_year_records(index, doc.url, y, (name,) if name else ())
+    if not others:
+        return ""
+    by = f" credited to {name}" if name else ""
+    return f"{len(others)} other record(s) of the same artist{by} are dated {y} in the crawl (e.g. {others[0]})"
+
+
 def chronologies(index: LocalSearchIndex, url: str) -> list[str]:
     """The chronology strips of a page's infobox, by artist ('Ray Charles', 'Betty Carter' on Ray Charles and
     Betty Carter); a strip without a 'Chronology' header counts once."""
@@ -476,7 +507,7 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
                 out.append(Clue("first_sentence", doc.url, doc.url, first, predicate=pred, type=doc_type,
                                 mentions=_mentions(pred, own, index, answer, exclude),
                                 ambiguity=first_claim_contradicted(index, doc.url, pred)
-                                or prose_credit_shared(index, doc, pred)))
+                                or prose_credit_shared(index, doc, pred) or prose_year_shared(index, doc, pred)))
     if not doc_type:  # 'Mess Around', whose first sentence is no 'X is a …': its infobox says 'Single by …'
         doc_type = infobox_type(index, doc.url)
     names = set(fold(doc.subject).split()) | set(fold(base_name(doc.subject)).split())
@@ -494,7 +525,7 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
             if ments:
                 out.append(Clue("lead_sentence", doc.url, doc.url, sent, predicate=v, type=doc_type,
                                 mentions=ments, ambiguity=first_claim_contradicted(index, doc.url, v)
-                                or prose_credit_shared(index, doc, v)))
+                                or prose_credit_shared(index, doc, v) or prose_year_shared(index, doc, v)))
     # own infobox rows: literal facts and forward relations
     for row in index.facts(doc.url):
         nk = row.nkey
@@ -538,7 +569,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
             resolves = max(row.nlinks, value_count(re.sub(r"\s+(?:and|&)\s+", ", ", row.value)))
         else:
             resolves = max(row.nlinks, value_count(row.value))
-        why = chronology_conflict(index, row.src, row.key, doc.url)
+        why = chronology_conflict(index, row.src, row.key, doc.url) or (
+            recorded_by_another(index, row.src) if fam == "artist" else "")  # 'the artist of Crying Time': Owens too
         anchor_type = _type_of(index, row.src)
         if fam == "album" and infobox_type(index, row.src) == "single":
             anchor_type = "single"  # 'Single by Ray Charles from the album …': 'the album from which the single …'

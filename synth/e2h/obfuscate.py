@@ -133,7 +133,7 @@ def song_credits(index: LocalSearchIndex) -> list[tuple[str, str, tuple[str, ...
         # the index has no public query over every body; its docs table is read-only here
         for url, body in index._db.execute("SELECT url, body FROM docs ORDER BY rowid"):
             for m in _CREDITED_ITEM.finditer(body or ""):
-                names = tuple(n.strip().strip('"') for n in re.split(r",|;| and | & |/", m.group(2))
+                names = tuple(n.strip().strip('"') for n in re.split(r",|;| and | & |/| aka | a\.k\.a\.? ", m.group(2))
                               if n.strip() and n.strip().lower().rstrip(".") not in _SUFFIXES)
                 if names:
                     out.append((fold(m.group(1)), url, names))

@@ -293,3 +293,74 @@ def release_conflict(index: LocalSearchIndex, url: str, years: tuple[int, ...] |
             ys = f"{lo}" if lo == hi else f"{lo}–{hi}"
             return f"{name} dates the record {y}, not {ys}: the pages disagree on its release year"
     return ""
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
+_ORIGINAL = re.compile(r"\b(?:original\s+version|originally\s+(?:recorded|released|performed)\s+by|first\s+(?:recorded|"
+                       r"released|performed)\s+(?:in\s+\d{4}\s+)?by|recorded\s+the\s+original)\b", re.I)
+_COVER = re.compile(r"\b(?:covered|cover\s+version|cover\s+of)\b", re.I)
+
+
+def prose_sentences(body: str) -> list[str]:
+    """The sentences of a page's prose (table rows, headings and list items left out)."""
+    out: list[str] = []
+    for line in body.splitlines():
+        st = line.strip()
+        if not st or st.startswith(("|", "#", ">")) or re.match(r"^(?:[-*+]|\d{1,3}\.)\s", st):
+            continue
+        out.extend(p for p in _SENTENCE.split(st) if p)
+    return out
+
+
+def recorded_by_another(index: LocalSearchIndex, url: str) -> str:
+    """Why 'the artist of X' does not single out the single X's credited artist: X's page says the song was
+    recorded by someone else first ('Owens recorded the original version of his song …'), or that the credited
+    artist covered it ('The song was covered by Ray Charles in 1962'). Its infobox ('Single by Ray Charles') is
+    one recording; the song (its writer, its year) has another artist too."""
+    artists = credit(index, url)
+    if not artists or record_kind(index, url) != "single":
+        return ""
+    names = {w for a in artists for w in a.split()[-1:]} | set(artists)  # 'Charles' in "Charles' version"
+    for sent in prose_sentences(index.body(url)):
+        f = f" {fold(sent)} "
+        named = any(f" {n} " in f for n in names)
+        if _COVER.search(sent) and any(re.search(rf"\bcover(?:ed| version)\b(?: \w+){{0,8}}? by(?: \w+){{0,4}}? {n}\b|"
+                                                 rf"\b{n} covered\b", f) for n in names):
+            return f"its page says the credited artist covered the song: '{sent[:140]}'"
+        if _ORIGINAL.search(sent) and not named:
+            return f"its page says another artist recorded the song first: '{sent[:140]}'"
+    return ""
+
+
+def same_year_records(index: LocalSearchIndex, url: str, year: int, writers: tuple[str, ...] = ()) -> list[str]:
+    """Records of ``url``'s artist other than itself that the crawl dates ``year`` (a page's release row, a
+    chronology strip, a works table or list) and, with ``writers``, credits to each of them (a Writer row):
+    'the rhythm and blues single written and released … by Ray Charles in 1955' fits A Fool for You (Released
+    1955, Writer(s): Ray Charles) as well as This Little Girl of Mine. A record the crawl only names fits a
+    year it is dated; with ``writers`` it fits only when its credit is stated (never, for a named record)."""
+    artists = credit(index, url)
+    if not artists:
+        return []
+    kind = record_kind(index, url)
+    want = {fold(w) for w in writers if fold(w)}
+    out: list[str] = []
+    for d in iter_docs(index):
+        if d.url == url or not (credit(index, d.url) & artists) or same_record(index, d.subject, url):
+            continue
+        if kind and record_kind(index, d.url) not in ("", kind):
+            continue
+        ys = release_years(index, d.url)
+        if not ys or year not in ys:
+            continue
+        if want:
+            credits = " ".join(fold(r.value) for r in index.facts(d.url) if r.nkey in ("writer", "writer s", "writers",
+                                                                                       "written by", "songwriter"))
+            if not all(w in credits for w in want):
+                continue
+        out.append(d.subject)
+    if not want:
+        for rec in named_records(index, artists):
+            if rec.lo == rec.hi == year and (not kind or rec.kind in ("", kind)) and not same_record(
+                    index, rec.title, url) and not has_page_with(index, rec.title, RELEASE_KEYS):
+                out.append(rec.title)
+    return list(dict.fromkeys(out))
