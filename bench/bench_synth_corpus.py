@@ -7,15 +7,15 @@ served on 127.0.0.1 from ``A/Ray_Charles.html`` to ``--depth``. With ``--files``
 straight from the corpus files instead (no server, no crawler): the same BFS over article links,
 meta-refresh redirect stubs resolved to their target, structure from ``crawlers.facts``.
 
-Then: mine → offline template writer → records → an independent recheck of every record against the
-source HTML (recount of COUNT items, links of every MULTI-HOP step, answers in the pages' text) and,
-when the filters package has its validity chain, the filters. Prints and writes the numbers.
+Then: mine → offline template writer → records → when the filters package has its validity chain, the
+filters → an independent recheck of every kept record against the source HTML (``tests.synth.recheck``,
+the same check as the fixture-site test: COUNT items on the page, every click-path link, answers and
+constraint values in the pages' text). Prints and writes the numbers.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
@@ -36,8 +36,9 @@ from schemas.records import Link, Page, QARecord, Reject  # noqa: E402
 from synth.assemble import to_record  # noqa: E402
 from synth.config import SynthConfig  # noqa: E402
 from synth.mine import mine  # noqa: E402
-from synth.text import contains, item_key, norm, url_key  # noqa: E402
+from synth.text import url_key  # noqa: E402
 from synth.writers.template import TemplateWriter  # noqa: E402
+from tests.synth.recheck import Recheck  # noqa: E402
 
 BASE = "http://127.0.0.1:8765/wiki-raycharles-2015/A/"
 _REFRESH = re.compile(r"url\s*=\s*['\"]?([^'\";>]+)", re.I)
@@ -146,101 +147,6 @@ def crawl_pages(corpus_root: Path, depth: int, work: Path) -> tuple[list[Page], 
     return pages, base
 
 
-# ---------------------------------------------------------------------------------------------
-# independent recheck against the source HTML (not the miners' data)
-
-def _page_text(corpus: Corpus, url: str) -> str:
-    """The visible text of a page (hidden elements removed)."""
-    html = corpus.html(url)
-    if not html:
-        return ""
-    doc = lxml.html.document_fromstring(html)
-    for el in doc.xpath("//*[contains(translate(@style,' ',''),'display:none')] | //script | //style"
-                        " | //sup[starts-with(@id,'cite_ref') or contains(@class,'reference')]"):
-        el.drop_tree()
-    return " ".join(" ".join(doc.itertext()).split())
-
-
-def _links_to(corpus: Corpus, src: str, dst: str) -> bool:
-    doc = lxml.html.document_fromstring(corpus.html(src))
-    want = url_key(dst)
-    return any(url_key(corpus.canonical(urldefrag(urljoin(src, a.get("href") or ""))[0])) == want
-               for a in doc.iter("a"))
-
-
-def recheck(rec: QARecord, corpus: Corpus) -> str:
-    """'' when the record holds up against its source pages, else why not."""
-    q, a = rec.question, rec.answer
-    meta = json.loads(rec.meta_json)
-    if not q.endswith("?"):
-        return "no_question_mark"
-    if re.search(r"\b(this page|the text|the passage|according to)\b", q, re.I):
-        return "not_standalone"
-    ev = " ".join(e.text for e in rec.evidence)
-    if rec.type == "count":
-        if int(a) != len(meta["items"]):
-            return "count_mismatch_meta"
-        s = extract_structure(corpus.html(meta["page"]), meta["page"], "wikipedia")
-        same = [e for e in s.enumerations if e.label == meta["label"] and e.section == meta["section"]]
-        if len(same) != 1 or len(same[0].items) != int(a):
-            return "recount_mismatch"
-        if contains(q, a):
-            return "answer_in_question"
-        return ""
-    if rec.type == "intersection":
-        ta, tb = _page_text(corpus, meta["a"]["url"]), _page_text(corpus, meta["b"]["url"])
-
-        def keyed(side: dict) -> dict[str, list[str]]:  # entity key (links, aliases resolved) → the side's wordings
-            keys = side.get("keys") or []
-            if len(keys) != len(side["items"]):
-                keys = [item_key(x) for x in side["items"]]
-            out: dict[str, list[str]] = {}
-            for k, x in zip(keys, side["items"], strict=True):
-                out.setdefault(k, []).append(x)
-            return out
-
-        ka, kb = keyed(meta["a"]), keyed(meta["b"])
-        for name in meta["shared"]:
-            same = [k for k in ka.keys() & kb.keys() if norm(name) in {norm(x) for x in ka[k] + kb[k]}]
-            if not same:
-                return "shared_not_in_both_lists"
-            if not (any(contains(ta, x) for x in ka[same[0]]) and any(contains(tb, x) for x in kb[same[0]])):
-                return "shared_not_in_both_pages"
-            if contains(q, name):
-                return "answer_in_question"
-        return ""
-    if rec.type == "obfuscated":  # every constraint's exact value is on its evidence page; the answer on a source
-        if not rec.constraints:
-            return "no_constraints"
-        if contains(q, a):
-            return "answer_in_question"
-        for c in rec.constraints:
-            text = _page_text(corpus, c.evidence_url) if c.evidence_url else ""
-            # a list row as the parser joins it: "A, B, C" for "A, B, and C" on the page
-            if c.value and c.evidence_url and not (contains(text, c.value)
-                                                   or all(contains(text, v) for v in c.value.split(", "))):
-                return "constraint_value_not_on_page"
-        if not any(contains(_page_text(corpus, u), a) for u in rec.source_urls):
-            return "answer_not_on_a_source_page"
-        return ""
-    if contains(q, a):
-        return "answer_in_question"
-    if not contains(ev, a):
-        return "answer_not_in_evidence"
-    if rec.type == "single_hop":
-        return "" if contains(_page_text(corpus, meta["page"]), a) else "answer_not_in_page"
-    if rec.type == "multi_hop":
-        if len(rec.source_urls) < 2:
-            return "too_few_sources"
-        for step in meta["path"]:
-            if not _links_to(corpus, step["from"], step["to"]):
-                return "path_link_missing"
-        if not contains(_page_text(corpus, meta["fact"]["page"]), a):
-            return "answer_not_in_target"
-        return ""
-    return "unknown_type"
-
-
 def _filter(records: list[QARecord], pages: list[Page], counters: Counters) -> tuple[list[QARecord], str]:
     """The project's validity chain (with the crawl's link map) and its MinHash dedup, when present."""
     try:
@@ -306,8 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     t_filter = time.perf_counter() - t3
     bad = Counter()
     final = []
+    check = Recheck(corpus, key=url_key)  # independent of the miners: the source HTML re-read
     for r in kept:
-        why = recheck(r, corpus)
+        why = check(r)
         if why:
             bad[why] += 1
         else:
