@@ -394,6 +394,10 @@ _DISAMBIGUATION = (
 )
 
 
+# … or, with no notice box, a list introduced by "Ahava may refer to:"
+_REFERS_TO = re.compile(r"\b(?:may|can|might|could) (?:also )?refer to\b", re.I)
+
+
 def disambiguation(doc: lxml.html.HtmlElement) -> str:
     """What shows that the page is a disambiguation (or set index) page, '' when nothing does: its lists
     are the titles that share a name ("Akamatsu can refer to: …"), not an enumeration of things a count or
@@ -417,7 +421,7 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
         enums.extend(e)
         facts.extend(_lead_credits(root, facts))
     listed = _without_note_rows(_with_notes(_SectionWalker(ctx, root).run(), _blanket_notes(root)))
-    dab = disambiguation(doc)
+    dab = disambiguation(doc) or next((f"lead-in {e.label!r}" for e in listed if _REFERS_TO.search(e.label)), "")
     for e in listed if dab else ():
         # every miner drops an incomplete enumeration under this reason (count, ordinal hops, intersections)
         e.incomplete = e.incomplete or f"disambiguation_page: {dab}"

@@ -176,6 +176,17 @@ def test_disambiguation_page_lists_are_not_counted() -> None:
         assert not m.of("count") and not [e for e in m.pages[0].enumerations if e.kind == "list" and not e.incomplete]
 
 
+def test_may_refer_to_lead_in_marks_a_disambiguation_page() -> None:
+    # "How many entries does the list in the “Ahava may refer to” section of the Wikipedia article “Ahava”
+    # have?" → 3: the page has no notice box and no Disambiguation category, only its lead-in says so
+    m = _mined_2008("a/h/a/Ahava.html")
+    (page,) = m.pages
+    assert [(e.label, len(e.items), e.incomplete) for e in page.enumerations if e.kind == "list"] == [
+        ("Ahava may refer to", 3, "disambiguation_page: lead-in 'Ahava may refer to'")]
+    assert not m.of("count")
+    assert m.counters.get("mine/dropped/disambiguation_page") >= 1
+
+
 def test_modern_disambiguation_markup_is_read() -> None:
     from crawlers.facts import extract_structure
 
