@@ -94,6 +94,10 @@ WORK_NOUNS = frozenset({"album", "ep", "single", "song", "track", "compilation",
 UNGROUNDED = "seed_ungrounded"  # no page states the seed's answer: rejected before any writer call
 VALUE_CONFLICT = "value_conflict"  # crawled pages disagree on the seed's answer: rejected before any writer call
 _PRE_ROUND = frozenset({UNGROUNDED, VALUE_CONFLICT})
+# a question about another recording of a song than a single's infobox: 'Which group first recorded X?'
+_OTHER_RECORDING_Q = re.compile(r"\b(?:first|originally|original)\s+(?:recorded|released|performed|recording|version|"
+                                r"record|cut|sang|sung)\b|\bcover(?:ed|s)?\b", re.I)
+_SONG_KEYS = frozenset({"published", "first published", "written", "composed", "lyrics", "lyricist", "music"})
 _RELEASE_WORDS = re.compile(r"\b(?:releas\w*|issued|come out|came out|published)\b", re.I)
 REASONS: tuple[str, ...] = (
     "no_entity", "no_search_hit", "no_description", "writer_failed", "entity_still_present", "answer_leaked",
@@ -388,7 +392,7 @@ class E2HEngine:
                                              f"question already names", entity=sp.text, kind=clue.kind)
                     self.counters.inc(f"{STAGE}/attempts/self_reference")
                     continue
-                amb = self._structural_ambiguity(clue)
+                amb = self._structural_ambiguity(clue) or self._other_recording(q, page, clue)
                 if amb:
                     s.fail("ambiguous", amb, entity=sp.text, kind=clue.kind, snippet=clue.snippet)
                     self.counters.inc(f"{STAGE}/attempts/ambiguous")
@@ -546,6 +550,22 @@ class E2HEngine:
             if n > 1:
                 return f"{n} entities have '{clue.key}: {clue.value}' (or list it among their values)"
         return ""
+
+    def _other_recording(self, q: str, page: PageDoc, clue: Clue) -> str:
+        """Why a clue cannot describe the song a question asks the first or original recording of: the song's
+        page is a later recording's ('Single by Ray Charles'; the page says The Coasters recorded it first), so
+        its producer, label, dates, chronology or listings are that recording's, not the song's ("Which group
+        first recorded the song produced by someone with the initials J. A.?": Joe Adams produced Ray Charles's
+        single). Song-level clues (writer, composer, publication, the page's sentences) still describe it."""
+        if not _OTHER_RECORDING_Q.search(q) or clue.kind in ("first_sentence", "lead_sentence", "inverse_mention"):
+            return ""
+        if clue.relation in ("writer", "composer") or norm_key(clue.key) in _SONG_KEYS:
+            return ""
+        from synth.e2h.records import recorded_by_another
+
+        why = recorded_by_another(self.index, page.url)
+        return f"{clue.kind} '{clue.snippet[:80]}' is a row of one recording, and the question asks of another " \
+               f"({why})" if why else ""
 
     # --- one wave: describe, check, rewrite, check --------------------------------------------------
     def _wave(self, todo: list[tuple[_State, Attempt]], r: int, wave: int) -> None:

@@ -177,6 +177,9 @@ def _is_verbal(k: str) -> bool:
         k.endswith("ing")
 
 
+_TITLE_KEYS = _CHRONOLOGY_KEYS | {"album", "from the album", "a side", "b side"}
+
+
 def _fact_phrase(clue: Clue) -> str:
     t = clue.type or "one"
     k = norm_key(clue.key)
@@ -187,8 +190,8 @@ def _fact_phrase(clue: Clue) -> str:
         return f"the {t} released {_year_or_date(v)}"
     if k in ("published", "first published"):  # the row's own label: a publication is no release
         return f"the {t} {k} {_year_or_date(v)}"
-    if k in ("founded", "established", "formed"):
-        return f"the {t} founded {_year_or_date(v)}"
+    if k in ("founded", "established", "formed"):  # the row's own label ('formed in 1990')
+        return f"the {t} {k} {_year_or_date(v)}"
     if k in ("recorded",):
         when = _year_or_date(v)
         return f"the {t} recorded {'in ' + v if when == v and v[:1].isupper() else when}"
@@ -202,6 +205,10 @@ def _fact_phrase(clue: Clue) -> str:
     if last.endswith("ed") or last in _IRREGULAR_PARTICIPLES:  # 'First lit: 1871' -> 'first lit in 1871'
         return f"the {t} {display_key(clue.key)} {_year_or_date(v)}"
     dk = display_key(clue.key)
+    if k in _TITLE_KEYS and not re.search(r"[\"“”]", v):
+        # a title in quotes: 'whose previous album is “The Modern Sound of Betty Carter”' (a later round must not
+        # replace the name inside the title as if it were the singer)
+        v = f"“{v}”"
     if re.search(r"[^su]s$", dk.split()[-1] if dk else ""):  # 'Labels: Columbia, Peacock' / 'Instruments: Vocals'
         return f"the {t} whose {dk} include {v}"
     return f"the {t} whose {dk} is {v}"

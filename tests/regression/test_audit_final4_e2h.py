@@ -16,7 +16,12 @@ Found reading the kept rewrites of the seeds bench after those fixes (same pages
 * 'the rhythm and blues single written and released as a single by Ray Charles in 1955 on the Atlantic label'
   (This Little Girl of Mine) also fits A Fool for You (Released 1955, Writer(s): Ray Charles);
 * 'the single written by someone with the initials A. E.' (Mess Around): The Birth of Soul credits "Heartbreaker"
-  to '(Nugetre aka Ertegün)', a pseudonym and the name, Ahmet Ertegün in another track listing.
+  to '(Nugetre aka Ertegün)', a pseudonym and the name, Ahmet Ertegün in another track listing;
+* "Which group first recorded the song produced by someone with the initials J. A. in May 1965?" (The Coasters):
+  Joe Adams produced Ray Charles's single of Let's Go Get Stoned, whose infobox the page carries, not the
+  Coasters' original;
+* "… the album whose previous album is The Modern Sound of the singer whose labels include …": a later round
+  replaced 'Betty Carter' inside the album title The Modern Sound of Betty Carter.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ BASE = "http://127.0.0.1:8000"
 NAMES = ("I_Got_a_Woman.html", "Ray_Charles_discography.html", "Ray_Charles.html", "A_Fool_for_You.html",
          "This_Little_Girl_of_Mine.html", "It_Should've_Been_Me_(Memphis_Curtis_song).html", "Lonely_Avenue.html",
          "America_the_Beautiful.html", "Ingredients_in_a_Recipe_for_Soul.html", "Crying_Time.html",
-         "The_Birth_of_Soul.html", "Mess_Around.html", "Ray_Charles_(album).html")
+         "The_Birth_of_Soul.html", "Mess_Around.html", "Ray_Charles_(album).html",
+         "Let's_Go_Get_Stoned_(R&B_song).html", "Ray_Charles_and_Betty_Carter.html")
 
 
 def url(name: str) -> str:
@@ -184,3 +190,33 @@ def test_a_pseudonym_credit_counts_for_the_name_it_stands_for(index) -> None:
                                                                          writer="Ahmet Ertegün")
     mess = [template_description(c) for c in clues(index, "Mess_Around.html") if c.kind == "obfuscated_fact"]
     assert not [t for t in mess if t and "initials A. E." in t], mess
+
+
+def test_a_question_about_the_first_recording_is_not_answered_through_a_later_recordings_rows(index) -> None:
+    eng = engine(index, Counters())
+    page = index.doc(url("Let's_Go_Get_Stoned_(R&B_song).html"))
+    assert page is not None
+    q = "Which group first recorded \"Let's Go Get Stoned\" in May 1965?"
+    cs = clues_for(page, index, answer="The Coasters", exclude=set())
+    by = {template_description(c): eng._other_recording(q, page, c) for c in cs}
+    why = by["the song produced by someone with the initials J. A."]
+    assert why.startswith("obfuscated_fact 'Producer(s): Joe Adams' is a row of one recording, and the question asks "
+                          "of another (its page says another artist recorded the song first"), why
+    assert by["the song whose producer is Joe Adams"]
+    # the song's own credits still describe it; a question not about another recording takes every row
+    writer = [c for c in cs if c.kind == "fact" and c.relation == "writer"]
+    assert writer and all(eng._other_recording(q, page, c) == "" for c in writer)
+    assert all(eng._other_recording("Who produced \"Let's Go Get Stoned\"?", page, c) == "" for c in cs)
+
+
+def test_a_title_told_as_a_value_is_quoted_so_no_later_round_replaces_a_name_inside_it(index) -> None:
+    from synth.e2h.entities import find_entities
+
+    descs = [template_description(c) for c in clues(index, "Ray_Charles_and_Betty_Carter.html")
+             if c.kind == "fact" and c.key == "Previous album"]
+    assert "the album whose previous album is “The Modern Sound of Betty Carter”" in descs, descs
+    q = "On what date did the saxophonist listed third under “Personnel” for the album whose previous album is " \
+        "“The Modern Sound of Betty Carter” die?"
+    eng = engine(index, Counters())
+    assert not [sp for sp in find_entities(q, "January 29, 2009", eng.aliases, max_tokens=eng._alias_len)
+                if sp.text == "Betty Carter"]
