@@ -187,7 +187,9 @@ class Entity:
     # version), with no page of its own: only what the row states is known, every relation is open
     # (solve.py); it is a candidate the solver must refute, never a target nor a described neighbour
     open_record: bool = False
-    name_open: bool = False  # an open record whose row does not show where its title ends: no name cue refutes it
+    # an open record whose row does not show where its title ends (or opens with a bracket): a name cue refutes it
+    # only when no reading of the title fits (values.name_cue_possible)
+    name_open: bool = False
     # genre words the page's lead prose names ("It is an instrumental jazz album"): a genre clue is
     # not refuted by an infobox genre list the prose goes beyond
     prose_genres: frozenset = frozenset()

@@ -16,6 +16,7 @@ which ones are). Deterministic for a given seed.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,9 @@ class SampleConfig:
     # target no walk describes uniquely without one, and only added to a set that is otherwise not unique;
     # closed-world (solve.attr_ok), so it refutes attribute-less pages that open-world attributes cannot
     name_cue: bool = True
+    # a walk that is not unique may narrow its clues on the target's own dates and numbers (a window of five,
+    # then three years; one or two minutes) when that refutes the rest (listed records state years)
+    tighten: bool = True
 
 
 # kinds whose name may be cued (issue 17: people and works), and which part of the name is cued
@@ -129,6 +133,71 @@ def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> li
         preds = []
     rng.shuffle(preds)
     return preds
+
+
+def _bounds(a: Attr, key: str) -> tuple[float, float] | None:
+    """(low, high) of the value a clue about ``a`` describes, as :func:`attr_predicates` reads it."""
+    v = a.value
+    if isinstance(v, tuple) and v:
+        if key == "recorded" and a.kind == "date" and len(v) > 1:
+            return (min(V.year_bounds(y)[0] for y in v), max(V.year_bounds(y)[1] for y in v))
+        v = v[0]
+    if a.kind == "date" and isinstance(v, int):
+        return V.year_bounds(v)
+    if a.kind == "num" and isinstance(v, int | float) and not isinstance(v, bool):
+        return V.num_bounds(v)
+    return None
+
+
+def tighter_predicates(a: Attr, key: str, rng: random.Random) -> list[dict]:
+    """Narrower clues than :func:`attr_predicates` gives, loosest first, each still holding the whole value:
+    a year (span) in a window of five, then three years ("sometime between 1960 and 1962", never the year
+    itself); a length within one or two whole minutes, a sum or count within one step of its magnitude. For
+    a walk that is not unique: a narrower window refutes listed records whose row states another year."""
+    b = _bounds(a, key)
+    if b is None:
+        return []
+    lo, hi = b
+    if a.kind == "date":
+        out = []
+        for pad in (2, 1):
+            shift = rng.randint(0, pad)  # the value is not always the middle of the window
+            out.append({"op": "year", "lo": int(lo) - shift, "hi": int(hi) + 2 * pad - shift, "style": "range"})
+        return out
+    from synth.graph.entities import NUMBER_UNIT
+    unit = NUMBER_UNIT.get(key, "")
+    if unit == "s":
+        m0, m1 = math.floor(lo / 60), math.floor(hi / 60) + 1
+        return [{"op": "num", "lo": max(0, m0 - 1) * 60, "hi": m1 * 60, "unit": "s", "style": "between"},
+                {"op": "num", "lo": m0 * 60, "hi": m1 * 60, "unit": "s", "style": "between"}]
+    if hi <= 0:
+        return []
+    mag = 10 ** math.floor(math.log10(hi))
+    plo, phi = math.floor(lo / mag) * mag, (math.floor(hi / mag) + 1) * mag
+    return [{"op": "num", "lo": plo, "hi": phi, "unit": unit, "style": "between"}] if plo > 0 else []
+
+
+def tightened(graph: EntityGraph, query: dict, target: int, rng: random.Random) -> list[dict]:
+    """Variants of a query whose clues on the target's own dates and numbers are narrowed (one level at a
+    time, all such clues together), loosest first; each clue still holds the target's whole value."""
+    ent = graph.entities[target]
+    levels: list[list[tuple[int, dict]]] = []
+    for i, c in enumerate(query["constraints"]):
+        if c["t"] != "attr" or c["s"] != "?x" or c.get("vkind") not in ("date", "num") or c["p"] not in ent.attrs:
+            continue
+        for lvl, pred in enumerate(tighter_predicates(ent.attrs[c["p"]], c["p"], rng)):
+            if graph.title_hits(V.value_phrase(pred)) or (pred["hi"] - pred["lo"]) >= (c["pred"]["hi"] - c["pred"]["lo"]):
+                continue  # not narrower than the clue the walk chose
+            while len(levels) <= lvl:
+                levels.append([])
+            levels[lvl].append((i, pred))
+    out = []
+    changes: dict[int, dict] = {}
+    for lvl in levels:
+        changes.update(dict(lvl))
+        out.append({"vars": query["vars"], "constraints": [dict(c, pred=changes[i]) if i in changes else c
+                                                           for i, c in enumerate(query["constraints"])]})
+    return out
 
 
 def _evidence_value(a: Attr) -> str:
@@ -388,18 +457,38 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
     cfg = cfg or SampleConfig()
     if graph.entities[target].open_record:
         return []  # a record only a list names: a candidate to refute, never a question's answer
-    out = _sample(graph, target, seed=seed, tries=tries, keep=keep, cfg=cfg, accept=accept, cue=False)
-    if not out and cfg.name_cue and name_cue_constraints(graph, target):
-        out = _sample(graph, target, seed=f"{seed}|name", tries=tries, keep=keep, cfg=cfg, accept=accept, cue=True)
+    state: tuple[set[str], list[set[tuple[int, str]]]] = (set(), [])
+    out = _sample(graph, target, seed=seed, tries=tries, keep=keep, cfg=cfg, accept=accept, cue=False, state=state)
+    if len(out) < keep and cfg.name_cue and name_cue_constraints(graph, target):
+        # the places left go to walks that need a cue on the name (only sets not unique without one take it)
+        out += _sample(graph, target, seed=f"{seed}|name", tries=tries, keep=keep - len(out), cfg=cfg,
+                       accept=accept, cue=True, state=state)
     return out
 
 
+def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, cfg: SampleConfig,
+              cue: bool) -> dict | None:
+    """The loosest unique variant of a walk that is not unique: its clues on the target's dates and numbers
+    narrowed (:func:`tightened`), or (cue round) a cue on the name added to the walk or to a narrowed
+    variant; None when none is unique. Every variant is solved again: nothing is assumed."""
+    variants = tightened(graph, query, target, rng) if cfg.tighten else []
+    for q in variants:
+        if unique(graph, q, target):
+            return q
+    if cue:
+        for q in (query, *variants):
+            cued = with_name_cue(graph, q, target, cfg.min_constraints)
+            if cued is not None:
+                return cued
+    return None
+
+
 def _sample(graph: EntityGraph, target: int, *, seed: object, tries: int, keep: int, cfg: SampleConfig,
-            accept: Callable[[dict, dict[str, int]], bool] | None, cue: bool) -> list[tuple[dict, dict[str, int]]]:
+            accept: Callable[[dict, dict[str, int]], bool] | None, cue: bool,
+            state: tuple[set[str], list[set[tuple[int, str]]]] | None = None) -> list[tuple[dict, dict[str, int]]]:
     rng = random.Random(f"{seed}|{graph.entities[target].url}")
     out: list[tuple[dict, dict[str, int]]] = []
-    seen: set[str] = set()
-    facts_kept: list[set[tuple[int, str]]] = []
+    seen, facts_kept = state if state is not None else (set(), [])
     for _ in range(tries):
         got = Walker(graph, target, rng, cfg).walk()
         if got is None:
@@ -408,10 +497,10 @@ def _sample(graph: EntityGraph, target: int, *, seed: object, tries: int, keep: 
         if not valid(query, cfg.min_constraints):
             continue
         if not unique(graph, query, target):
-            cued = with_name_cue(graph, query, target, cfg.min_constraints) if cue else None
-            if cued is None:
+            fixed = _narrowed(graph, query, target, rng, cfg, cue)
+            if fixed is None:
                 continue
-            query = cued
+            query = fixed
         query = minimise(graph, query, target, rng, cfg.min_constraints)
         binding = {v: i for v, i in binding.items() if v in query["vars"]}
         sig = shape_signature(query)

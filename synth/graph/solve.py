@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from synth.graph.entities import INVERSE_RELS, SHARE_RELS, EntityGraph
-from synth.graph.values import holds
+from synth.graph.values import holds, name_cue_possible
 
 UNKNOWN = -1  # an entity a page row names but the crawl does not hold
 
@@ -43,8 +43,8 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
     on the entity's own name (``pred.op == "namecue"``) is closed-world: every entity has a name, so
     it refutes every entity whose name does not fit."""
     if c["pred"].get("op") == "namecue":
-        if graph.entities[idx].name_open:
-            return True  # a list row whose title may run on ("House of David (1967) Atlantic 1489")
+        if graph.entities[idx].name_open:  # a row whose title may run on ("House of David (1967) Atlantic 1489")
+            return name_cue_possible(c["pred"], graph.entities[idx].name)  # or opens with a bracket: every reading
         return holds(c["pred"], graph.entities[idx].name)
     ent = graph.entities[idx]
     a = ent.attrs.get(c["p"])

@@ -60,10 +60,17 @@ def test_name_cues_show_one_letter_at_most() -> None:
     assert [V.value_phrase(p) for p in V.name_cues("Clive Moyo-Modise", "surname")] == [
         "a surname beginning with the letter M"]
     assert V.name_cues("Jean-Luc Picard Jones", "surname")[1]["words"] == 3
-    # the letter would be the whole word (or most of it), a title opens with an article, a digit, no surname
-    for name, part in (("X", "title"), ("Up", "title"), ("The Beatles", "name"), ("311 Claudia", "title"),
+    # the letter would be the whole word (or most of it), a digit, no surname
+    for name, part in (("X", "title"), ("Up", "title"), ("The Up", "title"), ("311 Claudia", "title"),
                        ("Madonna", "surname"), ("Ray Oz", "surname")):
         assert V.name_cues(name, part) == [], name
+    # a name opening with an article: the article is told and the letter is the next word's, never a bare "T"
+    beatles = V.name_cues("The Beatles", "name")
+    assert [V.value_phrase(p) for p in beatles] == [
+        "a name opening with “The” followed by a word beginning with the letter B",
+        "a two-word name opening with “The” followed by a word beginning with the letter B"]
+    assert all(V.name_cue_holds(p, "The Beatles") for p in beatles)
+    assert not any(V.name_cue_holds(p, n) for p in beatles for n in ("Beatles", "The Animals", "Tea Bags", "A Bee"))
     for name, part in (("Silver Sky", "title"), ("Ray Charles", "surname"), ("Unchain My Heart", "title")):
         for p in V.name_cues(name, part):
             phrase = V.value_phrase(p)
