@@ -58,3 +58,54 @@ def demo_run(tmp_path_factory) -> Path:
     res = CliRunner().invoke(app, ["demo", "--engine", "local", "--out", str(out), "--run-id", "demo"])
     assert res.exit_code == 0, res.output + repr(res.exception)
     return out / "demo"
+
+
+
+# --- parallel runs: pytest-xdist, ``-n 2 --dist loadscope`` (pyproject's addopts) ----------------------
+# A work unit is one test module (its module-scoped fixtures run once), except these groups of
+# modules, each run by one worker, module after module:
+XDIST_GROUPS = {
+    # real runs killed (kill -9, Ctrl-C) at a chosen moment, sub-second LLM timeouts: sensitive to
+    # load, so never two of them at the same time
+    "timing": ["tests/faults/test_interrupt.py", "tests/flows/test_resume.py", "tests/faults/test_llm_faults.py"],
+    # `prefect deploy --all` from the repository root, each against a Prefect server of its own
+    "prefect-deploy": ["tests/flows/test_deployment.py", "tests/flows/test_schedule.py"],
+    # the session's flow run (``thread_run`` in tests/flows/conftest.py) made once, not once per worker
+    "flow-run": ["tests/flows/test_crawlqa_flow.py", "tests/flows/test_artifacts.py",
+                 "tests/flows/test_e2hqa_flow.py", "tests/flows/test_scaleout.py"],
+}
+# The longest work units first (measured), so that no worker starts a long one near the end.
+SLOW_FIRST = ["timing", "prefect-deploy", "flow-run", "tests/faults/test_llm_stage_failure.py",
+              "tests/agents/test_cli.py", "tests/regression/test_audit_cases.py", "tests/synth/test_miners_corpus.py",
+              "tests/test_cli_progress.py", "tests/test_cli_run_options.py", "tests/pipelines/test_run_lock.py",
+              "tests/faults/test_e2h_stage_failure.py", "tests/security/test_injection_e2e.py",
+              "tests/faults/test_cli_guards.py", "tests/security/test_secrets_e2e.py"]
+_GROUP_OF = {module: group for group, modules in XDIST_GROUPS.items() for module in modules}
+
+
+def xdist_unit(nodeid: str) -> str:
+    """The work unit of a test: its module's group, else its module."""
+    module = nodeid.split("::", 1)[0]
+    return _GROUP_OF.get(module, module)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: none without it (``-p no:xdist``)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope`` with the work units above, in collection order (the workers sort it)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+    config.option.loadscopereorder = False  # keep SLOW_FIRST's order, not "most tests first"
+    return UnitScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """In an xdist worker: the slow work units first (the order the scheduler hands them out)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        rank = {unit: i for i, unit in enumerate(SLOW_FIRST)}
+        items.sort(key=lambda item: rank.get(xdist_unit(item.nodeid), len(rank)))  # stable within a unit

@@ -19,9 +19,11 @@ import pyarrow.parquet as pq
 from pipelines.shards import shard_paths
 from tests.llm_server import proposal_reply
 
-# The fixture site fully, fast (no politeness delay: it is our own loopback server).
+# The fixture site fully, fast (no politeness delay: it is our own loopback server). Generous
+# download and extraction timeouts: on a loaded machine (CI, two test workers) a page lost to a
+# timeout changes the candidates and fails the tests that compare two runs of the same site.
 CRAWL = {"max_depth": 4, "max_pages": 500, "max_pages_per_root": 200, "download_delay": 0.0,
-         "autothrottle": False, "obey_robots": True}
+         "autothrottle": False, "obey_robots": True, "timeout": 60, "extract_timeout": 60}
 
 # Columns that differ between two runs of the same job by design: the run id, the run's creation
 # time (fixed per run id in _state/created_at) and a page's fetch time (the response's Date header).

@@ -183,6 +183,9 @@ def test_kill_at_three_points_then_resume_to_identical_shards(reference, site_ro
     assert llm.killer.killed.is_set() and proc.returncode == -9, _log_tail(tmp_path)
     assert (state / "crawl.json").exists() and (state / "mine.json").exists()
     assert not (state / "filter.json").exists()
+    # the crawl and mining this attempt finished equal the uninterrupted run's (a page lost to a
+    # timeout would show here, and not later as a missing write marker)
+    assert_same_rows(run, ref_path, folders=("pages", "candidates"))
     n_write = len(list(state.glob("write-*.json")))
     assert 1 <= n_write < len(ref_manifest["shards"]["candidates"])
     n_calls = len(calls_since(before))
