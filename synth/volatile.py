@@ -29,7 +29,9 @@ VOLATILE_KINDS = frozenset({"versions", "releases", "contributors", "topics", "l
 #: enumeration labels/sections that name an open-ended set
 _OPEN_ENDED_LABEL = re.compile(r"\b(current|present|upcoming|ongoing|latest|new submissions|"
                                r"cross submissions|replacement submissions)\b", re.I)
-_PRESENT = re.compile(r"[–—-]\s*present\b|\bpresent\s*$|\bto date\b|\bongoing\b", re.I)
+# … and an open range: "Sony Pictures Television (2002–)" (The Nanny's distributor), "Since 1998–"
+_PRESENT = re.compile(r"[–—-]\s*present\b|\bpresent\s*$|\bto date\b|\bongoing\b"
+                      r"|\b(?:1[5-9]|20)\d{2}\s*[–—]\s*(?:\)|\||$)", re.I)
 _ROLLING_LISTING = re.compile(r"/list/[^/?#]+/(?:new|recent|pastweek)\b")
 _DATED = re.compile(r"\b(1[5-9]|20)\d{2}\b")
 

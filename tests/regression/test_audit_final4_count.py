@@ -210,3 +210,16 @@ def test_label_with_an_s_in_parentheses_is_pluralised() -> None:
     got = [(r.question, r.answer) for r in m.of("count") if "production compan" in r.question]
     assert got == [("How many production companies does the Wikipedia article “The Nanny” list in its infobox?",
                     "3")]
+
+
+# --- 4. an open range is "–present" --------------------------------------------------------------------
+def test_open_range_item_is_volatile() -> None:
+    # read in a Ray Charles depth-3 run: "How many values does the Wikipedia article “The Nanny” list under
+    # “Distributor” in its infobox?" → 2: "Columbia TriStar Television (1998–2002)", "Sony Pictures Television
+    # (2002–)": an open-ended row, as "–present" is
+    m = Mined.crawl("The_Nanny.html")
+    assert not [r.question for r in m.records if "Distributor" in r.question]
+    drops = [r for r in m.dropped("volatile") if json.loads(r.payload_json).get("label") == "Distributor"]
+    assert len(drops) == 1 and "changes on the live site" in drops[0].detail
+    # the closed ranges of the page are no such row: "Developed by" is still counted
+    assert [r.answer for r in m.of("count") if "“Developed by”" in r.question] == ["2"]
