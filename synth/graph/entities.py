@@ -190,6 +190,9 @@ class Entity:
     # an open record whose row does not show where its title ends (or opens with a bracket): a name cue refutes it
     # only when no reading of the title fits (values.name_cue_possible)
     name_open: bool = False
+    # a record of an uncrawled artist's navigation box: that artist's name (its 'by' is that artist, whom the
+    # crawl does not hold: the solver knows its name and nothing else, so only a cue on the name refutes it)
+    owner_name: str = ""
     # genre words the page's lead prose names ("It is an instrumental jazz album"): a genre clue is
     # not refuted by an infobox genre list the prose goes beyond
     prose_genres: frozenset = frozenset()
@@ -249,6 +252,7 @@ class EntityGraph:
         self.titles: set[str] = set()          # normalised titles, subjects and base names of every page
         self.max_title_words = 1
         self._shares: dict[tuple[str, str], list[int]] | None = None
+        self._title_artists: dict[tuple[str, str], list[int]] | None = None
         # relations a page's own list states (a track list puts the song on the album): (rel, other idx)
         self.members_out: dict[int, list[tuple[str, int]]] = defaultdict(list)
         self.members_in: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -277,6 +281,17 @@ class EntityGraph:
                         idx[(rel, tok)].append(e.idx)
             self._shares = dict(idx)
         return self._shares
+
+    def artists_of_title(self, kind: str, name: str) -> list[int]:
+        """Crawled people and groups any record of this kind and title is by (a crawled record's rows and
+        lists, an open record's owner): a duet an uncrawled artist's navigation box lists may be theirs too."""
+        if self._title_artists is None:
+            idx: dict[tuple[str, str], set[int]] = defaultdict(set)
+            for e in self.entities:
+                if e.kind in ("song", "album"):
+                    idx[(e.kind, norm(e.name))].update(self.possible(e.idx, "by", "out"))
+            self._title_artists = {k: sorted(v) for k, v in idx.items()}
+        return self._title_artists.get((kind, norm(name)), [])
 
     def get(self, url: str) -> Entity | None:
         i = self.by_key.get(url_key(url))
@@ -1092,7 +1107,7 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
 
 def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, site: str, by: str,
                      years: tuple | None, row: str, owner: int | None, sole: bool = False,
-                     name_open: bool = False) -> None:
+                     name_open: bool = False, owner_name: str = "") -> None:
     """One open candidate; its ``by`` relation is closed (the owner only) when ``sole``: the owner's
     own list credits nobody else on the row."""
     attrs = {}
@@ -1100,7 +1115,7 @@ def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, 
         attrs["released"] = Attr("date", tuple(years), "Released", row, row)
     idx = len(g.entities)
     g.entities.append(Entity(idx=idx, url=url, name=name, title=name, kind=kind, noun=noun, site=site, attrs=attrs,
-                             by=by, open_record=True, name_open=name_open,
+                             by=by, open_record=True, name_open=name_open, owner_name=owner_name,
                              unresolved=frozenset() if sole and owner is not None else frozenset({"by"})))
     g.by_kind[kind].append(idx)
     if owner is not None:
@@ -1159,7 +1174,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             # the artist's own box: "by" is that artist when the crawl holds it, else open
             _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, owner_by,
                              None, title, hits[0] if len(hits) == 1 else None, sole=True,
-                             name_open=title.lstrip().startswith(("(", "[")))
+                             name_open=title.lstrip().startswith(("(", "[")), owner_name="" if hits else owner_name)
 
 
 GENRE_WORDS = frozenset({"jazz", "blues", "soul", "gospel", "country", "rock", "pop", "funk", "folk", "rhythm and blues",

@@ -55,6 +55,12 @@ class SampleConfig:
     # a walk that is not unique may narrow its clues on the target's own dates and numbers (a window of five,
     # then three years; one or two minutes) when that refutes the rest (listed records state years)
     tighten: bool = True
+    # a cue on a described person's or group's name ("a singer with a surname beginning with the letter C"):
+    # the one clue that refutes records of an uncrawled artist's navigation box (known by name only)
+    neighbour_cue: bool = True
+
+
+NEIGHBOUR_CUE_KINDS = ("person", "band")
 
 
 # kinds whose name may be cued (issue 17: people and works), and which part of the name is cued
@@ -62,20 +68,21 @@ NAME_CUE_PART = {"person": "surname", "band": "name", "song": "title", "album": 
                  "tv series": "title"}
 
 
-def name_cue_constraints(graph: EntityGraph, target: int) -> list[dict]:
-    """Cue constraints on ``?x``'s own name, loosest first (empty for other kinds or unsafe names)."""
+def name_cue_constraints(graph: EntityGraph, target: int, var: str = "?x") -> list[dict]:
+    """Cue constraints on the name of ``target`` (bound to ``var``), loosest first (empty for other kinds
+    or unsafe names)."""
     ent = graph.entities[target]
     part = NAME_CUE_PART.get(ent.kind)
     if not part or not ent.name:
         return []
-    return [{"t": "attr", "s": "?x", "p": "name", "vkind": "name", "pred": pred, "url": ent.url,
+    return [{"t": "attr", "s": var, "p": "name", "vkind": "name", "pred": pred, "url": ent.url,
              "snippet": ent.title or ent.name, "value": ent.name}
             for pred in V.name_cues(ent.name, part) if not graph.title_hits(V.value_phrase(pred))]
 
 
 def with_name_cue(graph: EntityGraph, query: dict, target: int, min_constraints: int) -> dict | None:
     """The query plus the loosest name cue that makes it unique (None when none does)."""
-    if any(is_name_cue(c) for c in query["constraints"]):
+    if any(is_name_cue(c) and c["s"] == "?x" for c in query["constraints"]):
         return None
     for cue in name_cue_constraints(graph, target):
         q = {"vars": query["vars"], "constraints": [*query["constraints"], cue]}
@@ -232,7 +239,10 @@ class Walker:
         """A predicate whose words name a crawled page is never used ("soul" when a page is "Soul")."""
         return not self.g.title_hits(V.value_phrase(pred))
 
-    def _attr_constraint(self, var: str, ent: Entity, key: str, a: Attr) -> dict | None:
+    def _attr_constraint(self, var: str, ent: Entity, key: str, a: Attr | None) -> dict | None:
+        if key == "name":  # a neighbour's name cue: refutes an uncrawled artist known by name (solve.py)
+            cues = name_cue_constraints(self.g, ent.idx, var)
+            return cues[0] if cues else None
         for pred in attr_predicates(a, key, self.rng, ent.noun):
             if self._pred_ok(pred):
                 return {"t": "attr", "s": var, "p": key, "vkind": a.kind, "pred": pred, "url": ent.url,
@@ -287,6 +297,9 @@ class Walker:
             idx = binding[var]
             ent = g.entities[idx]
             attrs = self._attr_options(ent, used_attrs[var])
+            if self.cfg.neighbour_cue and var != "?x" and ent.kind in NEIGHBOUR_CUE_KINDS \
+                    and "name" not in used_attrs[var]:
+                attrs.append(("name", None))  # never a neighbour's first description (below)
             rels = (self._rel_options(idx, set(binding.values()), used_attrs[var])
                     if len(binding) < len(VARS) else [])
             moves = (["attr"] * len(attrs[:3])) + (["rel"] * min(2, len(rels)))
@@ -394,7 +407,7 @@ def every_var_described(query: dict) -> bool:
 def valid(query: dict, min_constraints: int) -> bool:
     """… and a name cue never stands without an attribute of the target beside it."""
     cons = query["constraints"]
-    if any(is_name_cue(c) for c in cons) and not any(
+    if any(is_name_cue(c) and c["s"] == "?x" for c in cons) and not any(
             c["t"] == "attr" and c["s"] == "?x" and not is_name_cue(c) for c in cons):
         return False
     return (len(cons) >= min_constraints and len(pages_of(query)) >= 2 and shape_ok(query)

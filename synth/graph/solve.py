@@ -38,6 +38,21 @@ from synth.graph.values import holds, name_cue_possible
 UNKNOWN = -1  # an entity a page row names but the crawl does not hold
 
 
+def owner_code(record: int) -> int:
+    """The uncrawled artist whose navigation box lists open record ``record`` (``Entity.owner_name``): an
+    unknown entity of which only the name is known (codes below ``UNKNOWN``)."""
+    return -2 - record
+
+
+def _owner_fits(graph: EntityGraph, code: int, cons: list[dict], var: str) -> bool:
+    """Only a cue on the name can refute a named uncrawled artist; whatever its kind or the cue's part, it
+    stays possible when any word of its name opens with the cue's letter (conservative)."""
+    name = graph.entities[-2 - code].owner_name
+    initials = {w.strip("\"'.,()")[:1].upper() for w in name.split()}
+    return all(c["pred"]["letter"] in initials for c in cons
+               if c["t"] == "attr" and c["s"] == var and c["pred"].get("op") == "namecue")
+
+
 def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
     """The attribute constraint holds, or the page does not state the attribute (cannot refute). A cue
     on the entity's own name (``pred.op == "namecue"``) is closed-world: every entity has a name, so
@@ -94,6 +109,8 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
     def consistent(var: str, ent: int, binding: dict[str, int]) -> bool:
         if ent == UNKNOWN:
             return True  # an uncrawled page: it may satisfy anything said about it
+        if ent < UNKNOWN:  # an uncrawled artist known by name: anything but a cue on that name may hold
+            return _owner_fits(graph, ent, cons, var)
         if kinds.get(var) and graph.entities[ent].kind != kinds[var]:
             return False
         for c in cons:
@@ -102,7 +119,7 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
             if c["t"] == "rel":
                 s = ent if c["s"] == var else binding.get(c["s"])
                 o = ent if c["o"] == var else binding.get(c["o"])
-                if UNKNOWN in (s, o):
+                if (s is not None and s < 0) or (o is not None and o < 0):
                     continue
                 if var in (c["s"], c["o"]) and s is not None and o is not None and not _rel_ok(graph, s, c["p"], o):
                     return False
@@ -118,7 +135,7 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
                 return [UNKNOWN]
             if c["s"] == var and c["o"] in binding:
                 known = binding[c["o"]]
-                if known == UNKNOWN or graph.entities[known].open_record:
+                if known < 0 or graph.entities[known].open_record:
                     return [UNKNOWN]  # … or a listed record: any entity, crawled or not, may be it
                 found = graph.possible(known, c["p"], "in")
                 inverse = INVERSE_RELS.get(c["p"])  # "Next album: <uncrawled>" may be the holder we look for
@@ -127,10 +144,16 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
                 return found
             if c["o"] == var and c["s"] in binding:
                 known = binding[c["s"]]
-                if known != UNKNOWN and graph.entities[known].open_record and c["p"] == "by" \
+                if known >= 0 and graph.entities[known].open_record and c["p"] == "by" \
                         and "by" not in graph.entities[known].unresolved:
                     return graph.possible(known, "by", "out")  # a sole credit on its owner's list
-                if known == UNKNOWN or graph.entities[known].open_record:
+                if known >= 0 and graph.entities[known].open_record and c["p"] == "by" \
+                        and graph.entities[known].owner_name:
+                    # "Johnny Cash navigation box › Singles": Johnny Cash's record, or a duet a crawled artist's
+                    # own rows or lists name under that title
+                    rec = graph.entities[known]
+                    return [owner_code(known), *graph.artists_of_title(rec.kind, rec.name)]
+                if known < 0 or graph.entities[known].open_record:
                     return [UNKNOWN]
                 found = graph.possible(known, c["p"], "out")
                 if c["p"] in graph.entities[known].unresolved:  # its row names a page we did not crawl
@@ -145,7 +168,7 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
         if i == len(order):
             return True
         var = order[i]
-        used = set(binding.values()) - {UNKNOWN}
+        used = {v for v in binding.values() if v >= 0}
         for ent in ([candidate] if var == "?x" else domain(var, binding)):
             if ent in used or not consistent(var, ent, binding):
                 continue
