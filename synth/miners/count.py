@@ -130,6 +130,22 @@ def not_one_each(item: str) -> tuple[str, str]:
     return "", ""
 
 
+# a list's label that is the sentence introducing it ("The following songs were used in the film:"), not a
+# heading: a question would call it "the “The following songs were used in the film” subsection"
+# (lower case: "Will Young version" is a heading)
+_SENTENCE_VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|include[sd]?|including|go|goes|went|work(?:s|ed)?|refers?|consists?|"
+    r"contains?|features?|used|listed|follows?|may|can|could|will|would|has|have|had|did|does)\b")
+
+
+def sentence_label(enum: Enumeration) -> bool:
+    """Whether the list's label is a lead-in sentence the parser took for its subsection (three or more
+    words with a verb: "The following songs were used in the film", "Award recipients include"), not a
+    heading ("Side B", "Disc 2 (1954-1957)", "Bonus tracks on the CD reissue")."""
+    label = clean(enum.label)
+    return len(label.split()) >= 3 and bool(_SENTENCE_VERB.search(label))
+
+
 def repeated_cell(items: list[str]) -> str:
     """A title or catalogue number that two rows of a table share ('ABC 10375' on the rows of "You
     Are My Sunshine" and "Your Cheating Heart"; '“Your Cheating Heart”' charted twice), '' when none."""
@@ -259,7 +275,26 @@ class CountMiner:
                     ctx.reject("section_has_sublists", key, url=node.url, payload=payload,
                                detail=f"{enum.section!r} also holds {sub!r}"[:200])
                     continue
-                yield self._candidate(graph, node, enum)
+                where = self._where(enum)
+                if where is None:
+                    # a list whose label is a lead-in sentence and which has no heading of its own to name it by
+                    ctx.reject("label_is_sentence", key, url=node.url, payload=payload, detail=enum.label[:200])
+                    continue
+                yield self._candidate(graph, node, enum, *where)
+
+    @staticmethod
+    def _where(enum: Enumeration) -> tuple[str, str, str] | None:
+        """(section, label, lead-in) a question names the list by: its own section and label, or, when its
+        label is the lead-in sentence the parser took for a subsection ("Soundtrack › The following songs were
+        used in the film"), its heading's and the sentence ("the list introduced by “The following songs were
+        used in the film:” in the “Soundtrack” section", not "the “The following songs …” subsection"); None
+        when a lead-in sentence has no heading above it."""
+        if enum.kind not in ("list", "table") or not sentence_label(enum):
+            return enum.section, enum.label, ""
+        parts = [p.strip() for p in enum.section.split("›")]
+        if len(parts) < 2 or clean(parts[-1]) != clean(enum.label):
+            return None
+        return " › ".join(parts[:-1]), parts[-2], clean(enum.label)
 
     @staticmethod
     def _not_a_person(graph: Graph, enum: Enumeration) -> str:
@@ -296,12 +331,13 @@ class CountMiner:
             home[sig] = best.url
         return home
 
-    def _candidate(self, graph: Graph, node: Node, enum: Enumeration) -> Candidate:
+    def _candidate(self, graph: Graph, node: Node, enum: Enumeration, section: str, label: str,
+                   leadin: str = "") -> Candidate:
         n = len(enum.items)
         slots = {
             "page": node.url, "site": node.site, "subject": node.name, "page_ref": node.ref,
-            "kind": enum.kind, "label": enum.label, "section": enum.section, "navbox": _navbox_title(enum),
-            "noun": "charts" if chart_items(enum.items) else enum_noun(enum.label, enum.section),
+            "kind": enum.kind, "label": label, "section": section, "navbox": _navbox_title(enum),
+            "noun": "charts" if chart_items(enum.items) else enum_noun(label, section), "leadin": leadin,
             "items": list(enum.items), "item_links": list(enum.item_links),
             "count": n,
         }

@@ -299,6 +299,12 @@ class TemplateWriter:
             if noun:
                 return f"How many {noun} does the {box} navigation box on {ref} list under {quote(label)}?"
             return f"How many entries does the {quote(label)} group of the {box} navigation box on {ref} list?"
+        if s.get("leadin") and kind in ("list", "table"):
+            # a list under a sentence, not a heading: "the list introduced by “The following songs were used in
+            # the film:” in the “Soundtrack” section" (synth.miners.count.sentence_label)
+            what = "list" if kind == "list" else "table"
+            return (f"How many {noun or 'entries'} does the {what} introduced by {quote(s['leadin'] + ':')} "
+                    f"in {sect} of {ref} name?")
         if kind == "table":
             what = noun or "entries"
             return f"How many {what} does the table in {sect} of {ref} list?"

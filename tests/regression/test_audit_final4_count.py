@@ -223,3 +223,32 @@ def test_open_range_item_is_volatile() -> None:
     assert len(drops) == 1 and "changes on the live site" in drops[0].detail
     # the closed ranges of the page are no such row: "Developed by" is still counted
     assert [r.answer for r in m.of("count") if "“Developed by”" in r.question] == ["2"]
+
+
+# --- 5. a list under a lead-in sentence, not a heading -------------------------------------------------
+def test_lead_in_sentence_is_no_subsection() -> None:
+    # read in a Ray Charles depth-3 run: "How many entries does the list in the “The following songs were used
+    # in the film” subsection of the “Soundtrack” section of the Wikipedia article “Ray (film)” have?" → 20
+    m = Mined.crawl("Ray_(film).html")
+    got = [(r.question, r.answer) for r in m.of("count") if "following songs" in r.question]
+    assert got == [("How many entries does the list introduced by “The following songs were used in the film:” in "
+                    "the “Soundtrack” section of the Wikipedia article “Ray (film)” name?", "20")]
+    # a lead-in with no heading above it has nothing to name the list by: dropped with its reason
+    lead = "Ahava may refer to"
+    page = make_page(f"{BASE}/A/Ahava.html", "Ahava", enumerations=[
+        Enumeration(kind="list", label=lead, section=lead, items=["the Hebrew word", "Ahava (company)", "Ahava river"])])
+    m = Mined([page])
+    assert not m.of("count")
+    assert [r.detail for r in m.dropped("label_is_sentence")] == [lead]
+
+
+def test_a_heading_with_a_capitalised_name_is_no_sentence() -> None:
+    from synth.miners.count import sentence_label
+
+    m = Mined.crawl("The_Long_and_Winding_Road.html")
+    (page,) = m.pages
+    heads = [e for e in page.enumerations if e.label == "Will Young version"]
+    assert heads and not any(sentence_label(e) for e in heads)
+    assert sentence_label(Enumeration(kind="list", label="Award recipients include", section="Alumni › Award "
+                                      "recipients include", items=["a", "b"]))
+    assert not sentence_label(Enumeration(kind="list", label="Disc 2 (1954-1957)", section="x", items=["a", "b"]))
