@@ -1105,6 +1105,20 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
     return False
 
 
+_NAME_JOINERS = {"and", "the", "&", "of", "de", "la", "van", "von", "y"}
+_NOT_AN_ARTIST = re.compile(r"\b(?:singles?|songs?|albums?|discography|symbols?|awards?|anthems?|list|music|"
+                            r"navigation|templates?|films?|works)\b", re.I)
+
+
+def _artist_like(name: str) -> bool:
+    """A navigation box's owner that reads as an artist's name ("Johnny Cash", "Tommy James and the Shondells"),
+    not a topic ("National symbols of the United States", "James Brown singles"): only then is a listed record
+    taken to be by it."""
+    words = name.split()
+    return 1 <= len(words) <= 6 and not _NOT_AN_ARTIST.search(name) and all(
+        w[:1].isupper() or w[:1].isdigit() or w.lower() in _NAME_JOINERS for w in words)
+
+
 def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, site: str, by: str,
                      years: tuple | None, row: str, owner: int | None, sole: bool = False,
                      name_open: bool = False, owner_name: str = "") -> None:
@@ -1174,7 +1188,8 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             # the artist's own box: "by" is that artist when the crawl holds it, else open
             _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, owner_by,
                              None, title, hits[0] if len(hits) == 1 else None, sole=True,
-                             name_open=title.lstrip().startswith(("(", "[")), owner_name="" if hits else owner_name)
+                             name_open=title.lstrip().startswith(("(", "[")),
+                             owner_name="" if hits or not _artist_like(owner_name) else owner_name)
 
 
 GENRE_WORDS = frozenset({"jazz", "blues", "soul", "gospel", "country", "rock", "pop", "funk", "folk", "rhythm and blues",

@@ -58,3 +58,10 @@ def test_a_title_a_crawled_artist_also_records_stays_theirs_too() -> None:
     assert busted.idx in matches(g(), q, stop_after=500)
     q["constraints"][1]["pred"]["letter"] = "Z"  # an artist whose name fits neither: refuted
     assert busted.idx not in matches(g(), q, stop_after=500)
+
+
+def test_only_a_box_named_for_an_artist_gives_its_records_an_owner() -> None:
+    from synth.graph.entities import _artist_like
+    assert all(_artist_like(n) for n in ("Johnny Cash", "Tommy James and the Shondells", "The Everly Brothers"))
+    # America_the_Beautiful.html's box lists songs nobody in it performed; James Brown's singles box is a list
+    assert not any(_artist_like(n) for n in ("National symbols of the United States", "James Brown singles"))
