@@ -510,6 +510,11 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
                                 or prose_credit_shared(index, doc, pred) or prose_year_shared(index, doc, pred)))
     if not doc_type:  # 'Mess Around', whose first sentence is no 'X is a …': its infobox says 'Single by …'
         doc_type = infobox_type(index, doc.url)
+    if not doc_type and first:  # '"Drown in My Own Tears", originally credited as "I'll Drown in My Tears", is a
+        # blues song …': a subject too long for a description still says what the entity is
+        long = predicate(first, max_subject_words=30)
+        if long and _names_entity(long[0], doc.subject):
+            doc_type = type_noun(long[1])
     names = set(fold(doc.subject).split()) | set(fold(base_name(doc.subject)).split())
     for sent in sentences(doc.lead)[1:8]:
         if sent == first:

@@ -487,7 +487,8 @@ class E2HEngine:
             kind = infobox_type(self.index, url)
             if not kind:
                 d = self.index.doc(url)
-                sp = predicate(d.description) if d is not None else None
+                # a long subject ('"Drown in My Own Tears", originally credited as "…", is a blues song') too
+                sp = predicate(d.description, max_subject_words=30) if d is not None else None
                 kind = type_noun(sp[1]) if sp else ""
             self._kinds[url] = kind
         return self._kinds[url]

@@ -98,9 +98,24 @@ class NamedRecord:
         return fold(self.title)
 
 
+_MEMO: weakref.WeakKeyDictionary[LocalSearchIndex, dict[tuple, object]] = weakref.WeakKeyDictionary()
+
+
+def _memo(index: LocalSearchIndex, key: tuple, make):
+    """A value computed once per index (an index is read-only while E2HQA runs; one entry per page or title)."""
+    per = _MEMO.setdefault(index, {})
+    if key not in per:
+        per[key] = make()
+    return per[key]
+
+
+def _type_row(index: LocalSearchIndex, url: str) -> str:
+    return _memo(index, ("type", url), lambda: next((r.value for r in index.facts(url) if r.nkey == "type"), ""))
+
+
 def credit(index: LocalSearchIndex, url: str) -> frozenset[str]:
     """Whose record a page's infobox describes ('Single by Ray Charles' -> {'ray charles'}), or empty."""
-    t = next((r.value for r in index.facts(url) if r.nkey == "type"), "")
+    t = _type_row(index, url)
     m = re.search(r"\bby\s+(.+)$", t)
     if not m:
         return frozenset()
@@ -109,7 +124,7 @@ def credit(index: LocalSearchIndex, url: str) -> frozenset[str]:
 
 
 def record_kind(index: LocalSearchIndex, url: str) -> str:
-    t = next((r.value for r in index.facts(url) if r.nkey == "type"), "").lower()
+    t = _type_row(index, url).lower()
     head = re.split(r"\bby\b", t, maxsplit=1)[0]
     if "single" in head or "song" in head:
         return "single"
@@ -140,6 +155,10 @@ def chronology_strip(body: str) -> list[tuple[str, int]]:
 
 
 def release_years(index: LocalSearchIndex, url: str) -> tuple[int, ...]:
+    return _memo(index, ("released", url), lambda: _release_years(index, url))
+
+
+def _release_years(index: LocalSearchIndex, url: str) -> tuple[int, ...]:
     for r in index.facts(url):
         if r.nkey in RELEASE_KEYS:
             ys = parse_years(r.value)
@@ -199,7 +218,8 @@ def same_record(index: LocalSearchIndex, title: str, url: str) -> bool:
 def has_page_with(index: LocalSearchIndex, title: str, keys: tuple[str, ...]) -> bool:
     """Whether ``title`` is an indexed page with a row of ``keys`` (its own row is then the truth)."""
     nks = {norm_key(k) for k in keys}
-    return any(any(r.nkey in nks for r in index.facts(u)) for u in index.aliases().get(fold(title), []))
+    return _memo(index, ("has", fold(title), tuple(sorted(nks))), lambda: any(
+        any(r.nkey in nks for r in index.facts(u)) for u in index.aliases().get(fold(title), [])))
 
 
 def unrefuted_in(index: LocalSearchIndex, url: str, lo: int, hi: int, *, recorded: bool = False) -> list[str]:

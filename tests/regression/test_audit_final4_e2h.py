@@ -49,7 +49,7 @@ NAMES = ("I_Got_a_Woman.html", "Ray_Charles_discography.html", "Ray_Charles.html
          "This_Little_Girl_of_Mine.html", "It_Should've_Been_Me_(Memphis_Curtis_song).html", "Lonely_Avenue.html",
          "America_the_Beautiful.html", "Ingredients_in_a_Recipe_for_Soul.html", "Crying_Time.html",
          "The_Birth_of_Soul.html", "Mess_Around.html", "Ray_Charles_(album).html",
-         "Let's_Go_Get_Stoned_(R&B_song).html", "Ray_Charles_and_Betty_Carter.html")
+         "Let's_Go_Get_Stoned_(R&B_song).html", "Ray_Charles_and_Betty_Carter.html", "Drown_in_My_Own_Tears.html")
 
 
 def url(name: str) -> str:
@@ -220,3 +220,18 @@ def test_a_title_told_as_a_value_is_quoted_so_no_later_round_replaces_a_name_ins
     eng = engine(index, Counters())
     assert not [sp for sp in find_entities(q, "January 29, 2009", eng.aliases, max_tokens=eng._alias_len)
                 if sp.text == "Betty Carter"]
+
+
+def test_a_page_whose_subject_runs_long_still_says_what_it_is(index) -> None:
+    # issue 19 (survival): '"Drown in My Own Tears", originally credited as "I'll Drown in My Tears", is a blues song
+    # written by Henry Glover.' has a 13-word subject: the page had no kind, so 'the blues song “Drown in My Own
+    # Tears”' was a kind mismatch (no entity to replace) and the page had no typed clue
+    from synth.e2h.entities import find_entities
+
+    counters = Counters()
+    eng = engine(index, counters)
+    q = 'Who wrote the blues song "Drown in My Own Tears"?'
+    (sp,) = find_entities(q, "Henry Glover", eng.aliases, max_tokens=eng._alias_len)
+    assert eng._typed(q, sp) == sp and counters.get("e2h/entities/kind_mismatch") == 0
+    descs = {template_description(c) for c in clues(index, "Drown_in_My_Own_Tears.html")}
+    assert "the next single of the song Lonely Avenue" in descs, descs
