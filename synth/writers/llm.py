@@ -173,7 +173,8 @@ class LLMWriter:
         d: dict[str, Any] = {"type": c.type, "language": c.language or "en", "answer": c.answer}
         forbidden = [c.answer]
         if c.type == "count":
-            d["counted"] = {k: slots[k] for k in ("label", "noun", "section", "kind", "navbox") if slots.get(k)}
+            d["counted"] = {k: slots[k] for k in ("label", "noun", "section", "kind", "navbox", "leadin")
+                            if slots.get(k)}
             d["page"] = {"subject": slots.get("subject") or c.subject, "page_ref": slots.get("page_ref", ""),
                          "site": slots.get("site", ""), "url": slots.get("page", c.source_urls[0] if c.source_urls else "")}
         elif c.type == "single_hop":
