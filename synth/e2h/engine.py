@@ -98,6 +98,10 @@ _PRE_ROUND = frozenset({UNGROUNDED, VALUE_CONFLICT})
 _OTHER_RECORDING_Q = re.compile(r"\b(?:first|originally|original)\s+(?:recorded|released|performed|recording|version|"
                                 r"record|cut|sang|sung)\b|\bcover(?:ed|s)?\b", re.I)
 _SONG_KEYS = frozenset({"published", "first published", "written", "composed", "lyrics", "lyricist", "music"})
+# a description whose last clause says who made its entity: a 'by X' after it attaches to that clause
+_AUTHOR_PARTICIPLE = re.compile(r"\b(written|co-written|composed|produced|co-produced|directed|published|founded|penned|"
+                                r"arranged|created|designed|invented|built|founded)\b(?!.*\b(?:whose|of|listed)\b)[^,]*$",
+                                re.I)
 _RELEASE_WORDS = re.compile(r"\b(?:releas\w*|issued|come out|came out|published)\b", re.I)
 REASONS: tuple[str, ...] = (
     "no_entity", "no_search_hit", "no_description", "writer_failed", "entity_still_present", "answer_leaked",
@@ -724,6 +728,11 @@ class E2HEngine:
             # '… whose labels include Columbia, Peacock, Verve and Ray Charles': the name after the list reads
             # as one more item of it
             return "not_fluent", f"ambiguous coordination after the list in {desc!r}: {q2!r}"
+        if i >= 0 and re.match(r"\s+by\s", q2[i + len(desc):]) and _AUTHOR_PARTICIPLE.search(desc):
+            # '… the number written in 1940 by the artist of …': the question's 'by X' (the record's artist) now
+            # reads as the writer of the description's entity (Walter Davis wrote Come Back Baby)
+            return "not_fluent", f"'by' after {desc!r} reads as its {_AUTHOR_PARTICIPLE.search(desc).group(1)!r} " \
+                                 f"clause: {q2!r}"
         if q2 == s.question or len(desc.split()) <= len(a.entity.text.split()):
             return "no_growth", f"{desc!r} says no more than {a.entity.text!r}: {q2!r}"
         content = [w for w in words(desc) if w not in STOPWORDS]

@@ -21,7 +21,9 @@ Found reading the kept rewrites of the seeds bench after those fixes (same pages
   Joe Adams produced Ray Charles's single of Let's Go Get Stoned, whose infobox the page carries, not the
   Coasters' original;
 * "… the album whose previous album is The Modern Sound of the singer whose labels include …": a later round
-  replaced 'Betty Carter' inside the album title The Modern Sound of Betty Carter.
+  replaced 'Betty Carter' inside the album title The Modern Sound of Betty Carter;
+* "On which record label was the song whose B-side is the number written in 1940 by the artist of the album Genius
+  Loves Company released?": the seed's 'by Ray Charles' now reads as the writer of Come Back Baby (Walter Davis).
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ NAMES = ("I_Got_a_Woman.html", "Ray_Charles_discography.html", "Ray_Charles.html
          "This_Little_Girl_of_Mine.html", "It_Should've_Been_Me_(Memphis_Curtis_song).html", "Lonely_Avenue.html",
          "America_the_Beautiful.html", "Ingredients_in_a_Recipe_for_Soul.html", "Crying_Time.html",
          "The_Birth_of_Soul.html", "Mess_Around.html", "Ray_Charles_(album).html",
-         "Let's_Go_Get_Stoned_(R&B_song).html", "Ray_Charles_and_Betty_Carter.html", "Drown_in_My_Own_Tears.html")
+         "Let's_Go_Get_Stoned_(R&B_song).html", "Ray_Charles_and_Betty_Carter.html", "Drown_in_My_Own_Tears.html",
+         "Come_Back_Baby.html")
 
 
 def url(name: str) -> str:
@@ -235,3 +238,27 @@ def test_a_page_whose_subject_runs_long_still_says_what_it_is(index) -> None:
     assert eng._typed(q, sp) == sp and counters.get("e2h/entities/kind_mismatch") == 0
     descs = {template_description(c) for c in clues(index, "Drown_in_My_Own_Tears.html")}
     assert "the next single of the song Lonely Avenue" in descs, descs
+
+
+def test_a_by_phrase_after_a_description_that_says_who_made_it_is_not_fluent(index) -> None:
+    from synth.e2h.engine import Attempt, _State
+    from synth.e2h.entities import find_entities
+    from synth.e2h.writers import WriterOutput
+
+    eng = engine(index, Counters())
+    q = "On which record label was the song whose B-side is Come Back Baby by Ray Charles released?"
+    (sp,) = [sp for sp in find_entities(q, "Atlantic", eng.aliases, max_tokens=eng._alias_len)
+             if sp.text == "Come Back Baby"]
+    page = index.doc(url("Come_Back_Baby.html"))
+    (c,) = [c for c in clues_for(page, index, answer="Atlantic", exclude=set()) if c.kind == "fact" and c.key == "Written"]
+    desc = template_description(c)
+    assert desc == "the number written in 1940"
+    st = _State(seed=Seed("x", q, "Atlantic"), question=q)
+    q2 = q[:sp.start] + desc + q[sp.end:]
+    reason, detail = eng._check_question(st, Attempt(sp, page, sp.text, c), desc, WriterOutput("k", q2))
+    assert (reason, detail.split(":")[0]) == ("not_fluent", "'by' after 'the number written in 1940' reads as its "
+                                                            "'written' clause"), detail
+    # a release date before 'by <artist>' says what the artist did ('the album released in 2003 by Ray Charles')
+    from synth.e2h.engine import _AUTHOR_PARTICIPLE
+
+    assert _AUTHOR_PARTICIPLE.search("the album released in 2003") is None
