@@ -9,6 +9,10 @@ import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # each test worker its own Prefect home (memo store, local storage)
+    import tempfile
+
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix=f"prefect-home-{os.environ['PYTEST_XDIST_WORKER']}-")
 # Tests never read a developer's real endpoint or key.
 for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CRAWLQA_LLM", "CRAWLQA_DEDUP_REDIS_URL"):
     os.environ.pop(_var, None)
@@ -75,11 +79,12 @@ XDIST_GROUPS = {
                  "tests/flows/test_e2hqa_flow.py", "tests/flows/test_scaleout.py"],
 }
 # The longest work units first (measured), so that no worker starts a long one near the end.
-SLOW_FIRST = ["timing", "prefect-deploy", "flow-run", "tests/faults/test_llm_stage_failure.py",
-              "tests/agents/test_cli.py", "tests/regression/test_audit_cases.py", "tests/synth/test_miners_corpus.py",
+SLOW_FIRST = ["timing", "flow-run", "prefect-deploy", "tests/faults/test_llm_stage_failure.py",
+              "tests/faults/test_corruption.py", "tests/faults/test_cli_guards.py", "tests/agents/test_cli.py",
+              "tests/regression/test_audit_cases.py", "tests/synth/test_miners_corpus.py",
               "tests/test_cli_progress.py", "tests/test_cli_run_options.py", "tests/pipelines/test_run_lock.py",
               "tests/faults/test_e2h_stage_failure.py", "tests/security/test_injection_e2e.py",
-              "tests/faults/test_cli_guards.py", "tests/security/test_secrets_e2e.py"]
+              "tests/security/test_secrets_e2e.py"]
 _GROUP_OF = {module: group for group, modules in XDIST_GROUPS.items() for module in modules}
 
 
