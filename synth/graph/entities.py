@@ -717,6 +717,12 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     return g
 
 
+# a credit that does not say what the person played or sang ("Natalie Cole - Author, Guest Appearance"): their
+# instruments stay open, so "a singer who played vocals" is not refuted by the row
+_VAGUE_ROLE = re.compile(r"\b(?:guest|featur\w*|duet|appearance|performer|performs?|artist|soloist|special|"
+                         r"musicians?|various|additional)\b", re.I)
+
+
 def _add_personnel(g: EntityGraph, names: dict[str, list[int]],
                    pending: list[tuple[int, str, tuple[str, ...], str]]) -> None:
     """People a record's Personnel list credits that the crawl does not hold: open candidates (a person, or
@@ -734,7 +740,7 @@ def _add_personnel(g: EntityGraph, names: dict[str, list[int]],
         h = g.entities[holder]
         kind = "band" if _GROUP_NAME.search(name) else "person"
         _add_open_record(g, kind, name, KIND_NOUNS[kind], h.url, h.site, "", None, rows[0], None)
-        if roles:
+        if roles and not any(_VAGUE_ROLE.search(r) for r in roles):  # "Guest Appearance": what they did is not said
             g.entities[-1].attrs["instrument"] = Attr("set", tuple(roles), "Personnel", "; ".join(rows)[:300], rows[0])
 
 

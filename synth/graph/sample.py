@@ -479,8 +479,22 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
     return out
 
 
+def with_neighbour_cues(graph: EntityGraph, query: dict, binding: dict[str, int]) -> dict | None:
+    """The query plus a name cue on every person or group neighbour that a "by" relation reaches and that has
+    none yet (None when there is none to add)."""
+    add = []
+    have = {c["s"] for c in query["constraints"] if is_name_cue(c)}
+    for c in query["constraints"]:
+        if c["t"] == "rel" and c["p"] == "by" and c["o"] != "?x" and c["o"] not in have and c["o"] in binding:
+            cues = name_cue_constraints(graph, binding[c["o"]], c["o"])
+            if cues and graph.entities[binding[c["o"]]].kind in NEIGHBOUR_CUE_KINDS:
+                add.append(cues[0])
+                have.add(c["o"])
+    return {"vars": query["vars"], "constraints": [*query["constraints"], *add]} if add else None
+
+
 def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, cfg: SampleConfig,
-              cue: bool) -> dict | None:
+              cue: bool, binding: dict[str, int]) -> dict | None:
     """The loosest unique variant of a walk that is not unique: its clues on the target's dates and numbers
     narrowed (:func:`tightened`), or (cue round) a cue on the name added to the walk or to a narrowed
     variant; None when none is unique. Every variant is solved again: nothing is assumed."""
@@ -488,6 +502,12 @@ def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, 
     for q in variants:
         if unique(graph, q, target):
             return q
+    if cfg.neighbour_cue:  # a cue on the name of a person or group the walk reached (an uncrawled artist's records)
+        cued_nb = [q2 for q2 in (with_neighbour_cues(graph, q, binding) for q in (query, *variants)) if q2 is not None]
+        for q in cued_nb:
+            if unique(graph, q, target):
+                return q
+        variants = [*variants, *cued_nb]
     if cue:
         for q in (query, *variants):
             cued = with_name_cue(graph, q, target, cfg.min_constraints)
@@ -510,7 +530,7 @@ def _sample(graph: EntityGraph, target: int, *, seed: object, tries: int, keep: 
         if not valid(query, cfg.min_constraints):
             continue
         if not unique(graph, query, target):
-            fixed = _narrowed(graph, query, target, rng, cfg, cue)
+            fixed = _narrowed(graph, query, target, rng, cfg, cue, binding)
             if fixed is None:
                 continue
             query = fixed
