@@ -35,7 +35,7 @@ class E2HConfig(BaseModel):
     search_top_k: int = Field(5, ge=1, le=100, description="hits read per search")
     max_attempts_per_round: int = Field(12, ge=1, description="(entity, clue) pairs tried before a round fails")
     restarts: int = Field(
-        2, ge=0, le=10,
+        5, ge=0, le=10,
         description="a seed whose chain ends short of `rounds` hidden rounds is rewritten again from its seed "
                     "this many times, with another order among equally ranked clues; the outcome keeping the "
                     "most rounds that pass the one-search gate wins (0 = one pass)")
