@@ -359,7 +359,7 @@ def _print(manifest: dict, out: Path) -> None:
 
     run_path = str(Path(out) / manifest["run_id"])
     if STATE["quiet"]:
-        console.print(run_path, highlight=False)
+        console.print(run_path, highlight=False, markup=False, soft_wrap=True)  # one line, as given: for scripts
         return
     print_summary(manifest, console, run_path=run_path)
 

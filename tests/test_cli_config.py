@@ -247,3 +247,13 @@ def test_crawl_flags_map_to_config_fields():
         "obey_robots": False, "allow_private": True, "autothrottle": False, "sitemap": True, "download_delay": 0.0,
         "allow": ["/wiki/"], "deny": ["/tag/"], "max_pages": 5}
     assert _crawl_opts(autothrottle=True) == {"autothrottle": True}
+
+
+def test_quiet_prints_a_long_run_folder_as_one_line(tmp_path, monkeypatch, capsys):
+    """``--quiet`` prints the run folder for scripts: never wrapped at the console width, brackets kept."""
+    from crawlqa import cli
+
+    monkeypatch.setitem(cli.STATE, "quiet", True)
+    out = tmp_path / ("long-folder-name-" * 8) / "[out]"
+    cli._print({"run_id": "r1"}, out)
+    assert capsys.readouterr().out == f"{out / 'r1'}\n"
