@@ -45,6 +45,12 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}\.)\s+(?:\*+([^*\n]{1,120}?)\*+|[\
 _SAME_RECORD_NOTE = re.compile(r"^(?:\((?:with|feat\.?|featuring|ft\.?)\b[^()]*\))?$", re.I)
 
 
+# sections whose dated items are not records, and list sections whose items are
+_NOT_RECORDS = re.compile(r"film|television|\btv\b|video|book|bibliograph|award|honou?r|accolade|tour|concert|"
+                          r"appearance", re.I)
+_RECORD_SECTION = re.compile(r"discograph|album|single|release|recording|\bep\b|\blps?\b|works", re.I)
+
+
 def dated_items(body: str) -> list[tuple[str, int, str, bool]]:
     """(title, year, kind, plain) of every record a page's works tables and lists date: a table row whose first
     cell is a year ('| 1955 | "I Got a Woman" | …'), or empty under such a row (a year cell spanning several
@@ -53,12 +59,17 @@ def dated_items(body: str) -> list[tuple[str, int, str, bool]]:
     carries a note that may make it another record ('(Part One)')."""
     out: list[tuple[str, int, str, bool]] = []
     year: int | None = None
+    heading = ""
     for line in body.splitlines():
         st = line.strip()
+        if st.startswith("#"):
+            heading = st.lower()
+        if _NOT_RECORDS.search(heading):
+            continue  # '## Filmography': '*The Blues Brothers* (1980)' is a film, not a record
         if not st.startswith("|"):
             year = None  # a table ends: its years do not run on
             m = _LIST_ITEM.match(line)
-            if m:
+            if m and _RECORD_SECTION.search(heading):
                 title = (m.group(1) or m.group(2) or "").strip()
                 if title:
                     out.append((title, int(m.group(3)), "album" if m.group(1) else "single", True))

@@ -97,6 +97,9 @@ def test_a_year_cell_spanning_rows_dates_each_row(index) -> None:
     assert (1955, url("Ray_Charles_discography.html")) in told  # the Atlantic singles table
     assert (1954, url("Ray_Charles.html")) in told  # '## Discography' list: '"I Got a Woman" (1954)'
     assert (1965, url("Ray_Charles_discography.html")) not in told
+    # the artist's page: its Discography list dates records, its Filmography list films (no record of 1980)
+    own = {(t, y) for t, y, _, _ in dated_items(index.body(url("Ray_Charles.html")))}
+    assert ("I Got a Woman", 1954) in own and ("The Blues Brothers", 1980) not in own, own
 
 
 def test_an_answer_the_pages_disagree_on_is_dropped_before_any_rewrite(index) -> None:
