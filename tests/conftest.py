@@ -77,12 +77,16 @@ XDIST_GROUPS = {
     # the session's flow run (``thread_run`` in tests/flows/conftest.py) made once, not once per worker
     "flow-run": ["tests/flows/test_crawlqa_flow.py", "tests/flows/test_artifacts.py",
                  "tests/flows/test_e2hqa_flow.py", "tests/flows/test_scaleout.py"],
+    # the session's ``crawlqa demo`` run (``demo_run`` above) made once, not once per worker
+    "demo-run": ["tests/test_demo.py", "tests/pipelines/test_quality.py", "tests/pipelines/test_export_upstream.py",
+                 "tests/test_notebook.py"],
 }
 # The longest work units first (measured), so that no worker starts a long one near the end.
 SLOW_FIRST = ["timing", "flow-run", "prefect-deploy", "tests/faults/test_llm_stage_failure.py",
-              "tests/faults/test_corruption.py", "tests/faults/test_cli_guards.py", "tests/agents/test_cli.py",
+              "tests/faults/test_corruption.py", "tests/faults/test_cli_guards.py", "demo-run", "tests/agents/test_cli.py",
               "tests/regression/test_audit_cases.py", "tests/synth/test_miners_corpus.py",
-              "tests/test_cli_progress.py", "tests/test_cli_run_options.py", "tests/pipelines/test_run_lock.py",
+              "tests/test_cli_run_options.py", "tests/pipelines/test_run_lock.py", "tests/test_cli_progress.py",
+              "tests/test_cli_flow_config.py", "tests/agents/test_solve.py",
               "tests/faults/test_e2h_stage_failure.py", "tests/security/test_injection_e2e.py",
               "tests/security/test_secrets_e2e.py"]
 _GROUP_OF = {module: group for group, modules in XDIST_GROUPS.items() for module in modules}
