@@ -246,6 +246,8 @@ def type_noun(text: str) -> str:
             break
         if lt == "and" and chunk and chunk[-1].lower() in _TYPE_SET:
             break
+        if lt.endswith("ing") and chunk and chunk[-1].lower() in _TYPE_SET and lt not in _TYPE_SET:
+            break  # 'a 2004 American musical biographical film focusing on …': the phrase ends at 'film'
         if i > 1 and (lt.endswith("ed") or lt in _IRREGULAR_PARTICIPLES) and len(chunk) > 1 and lt not in _TYPE_SET:
             stop = t  # 'a 1980 American musical comedy film directed by ...': the phrase ends at 'directed'
             break

@@ -180,6 +180,17 @@ def _is_verbal(k: str) -> bool:
 _TITLE_KEYS = _CHRONOLOGY_KEYS | {"album", "from the album", "a side", "b side"}
 
 
+def _several(clue: Clue, nk: str, value: str) -> bool:
+    """A row of people, labels or genres that lists several ('John Burk, Phil Ramone', 'Ray Charles and Renald
+    Richard'): 'whose producer is …' would read as one person."""
+    from synth.e2h.clues import _PEOPLE_FAMILIES, relation_family, value_items
+
+    fam = relation_family(clue.key, value)
+    if fam in _PEOPLE_FAMILIES:
+        return len(value_items(value, people=True)) > 1
+    return (fam == "label" or nk in ("genre", "genres")) and value_count(value) > 1
+
+
 def _fact_phrase(clue: Clue) -> str:
     t = clue.type or "one"
     k = norm_key(clue.key)
@@ -201,6 +212,9 @@ def _fact_phrase(clue: Clue) -> str:
         return f"the {t} who died {v}"
     last = k.split()[-1] if k else ""
     if _is_verbal(k):  # 'Trained by: X' -> 'the wrestler trained by X'
+        first = k.split()[0]
+        if not (first.endswith(("ed", "ing")) or first in _IRREGULAR_PARTICIPLES):
+            return f"the {t} with {display_key(clue.key)} {v}"  # 'Screenplay by: X' -> 'with screenplay by X'
         return f"the {t} {display_key(clue.key)} {v}"
     if last.endswith("ed") or last in _IRREGULAR_PARTICIPLES:  # 'First lit: 1871' -> 'first lit in 1871'
         return f"the {t} {display_key(clue.key)} {_year_or_date(v)}"
@@ -209,6 +223,9 @@ def _fact_phrase(clue: Clue) -> str:
         # a title in quotes: 'whose previous album is “The Modern Sound of Betty Carter”' (a later round must not
         # replace the name inside the title as if it were the singer)
         v = f"“{v}”"
+    if dk and not re.search(r"s$", dk) and _several(clue, k, v):
+        # 'Producer: John Burk, Phil Ramone' -> 'whose producers include John Burk, Phil Ramone'
+        return f"the {t} whose {dk}s include {v}"
     if re.search(r"[^su]s$", dk.split()[-1] if dk else ""):  # 'Labels: Columbia, Peacock' / 'Instruments: Vocals'
         return f"the {t} whose {dk} include {v}"
     return f"the {t} whose {dk} is {v}"

@@ -23,7 +23,9 @@ Found reading the kept rewrites of the seeds bench after those fixes (same pages
 * "… the album whose previous album is The Modern Sound of the singer whose labels include …": a later round
   replaced 'Betty Carter' inside the album title The Modern Sound of Betty Carter;
 * "On which record label was the song whose B-side is the number written in 1940 by the artist of the album Genius
-  Loves Company released?": the seed's 'by Ray Charles' now reads as the writer of Come Back Baby (Walter Davis).
+  Loves Company released?": the seed's 'by Ray Charles' now reads as the writer of Come Back Baby (Walter Davis);
+* wording: "the musical directed by someone with the initials T. H." (Ray is 'a 2004 American musical biographical
+  film focusing on …'), "the album whose producer is John Burk, Phil Ramone", "the film screenplay by …".
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ NAMES = ("I_Got_a_Woman.html", "Ray_Charles_discography.html", "Ray_Charles.html
          "America_the_Beautiful.html", "Ingredients_in_a_Recipe_for_Soul.html", "Crying_Time.html",
          "The_Birth_of_Soul.html", "Mess_Around.html", "Ray_Charles_(album).html",
          "Let's_Go_Get_Stoned_(R&B_song).html", "Ray_Charles_and_Betty_Carter.html", "Drown_in_My_Own_Tears.html",
-         "Come_Back_Baby.html")
+         "Come_Back_Baby.html", "Ray_(film).html", "Genius_Loves_Company.html")
 
 
 def url(name: str) -> str:
@@ -265,3 +267,14 @@ def test_a_by_phrase_after_a_description_that_says_who_made_it_is_not_fluent(ind
     from synth.e2h.engine import _AUTHOR_PARTICIPLE
 
     assert _AUTHOR_PARTICIPLE.search("the album released in 2003") is None
+
+
+def test_descriptions_word_the_kind_and_the_row_as_the_page_says(index) -> None:
+    ray = {template_description(c) for c in clues(index, "Ray_(film).html")}
+    assert "the film directed by Taylor Hackford" in ray and "the film with screenplay by James L. White" in ray, ray
+    assert not [t for t in ray if t and t.startswith("the musical")], ray
+    glc = {template_description(c) for c in clues(index, "Genius_Loves_Company.html")}
+    assert "the album whose producers include John Burk, Phil Ramone" in glc, glc
+    igaw = {template_description(c) for c in clues(index, "I_Got_a_Woman.html")}
+    assert "the song whose writers include Ray Charles and Renald Richard" in igaw
+    assert "the song whose producer is Jerry Wexler" in igaw  # one producer: singular
