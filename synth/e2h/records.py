@@ -376,7 +376,9 @@ def same_year_records(index: LocalSearchIndex, url: str, year: int, writers: tup
     want = {fold(w) for w in writers if fold(w)}
     out: list[str] = []
     for d in iter_docs(index):
-        if d.url == url or not (credit(index, d.url) & artists) or same_record(index, d.subject, url):
+        # a record by every artist the description names ('the 1961 album by Betty Carter and Ray Charles' is not
+        # fitted by a 1961 album of Ray Charles alone)
+        if d.url == url or not artists <= credit(index, d.url) or same_record(index, d.subject, url):
             continue
         if kind and record_kind(index, d.url) not in ("", kind):
             continue
@@ -389,7 +391,7 @@ def same_year_records(index: LocalSearchIndex, url: str, year: int, writers: tup
             if not all(w in credits for w in want):
                 continue
         out.append(d.subject)
-    if not want:
+    if not want and len(artists) == 1:  # a record only named is not known to be by several artists together
         for rec in named_records(index, artists):
             if rec.lo == rec.hi == year and (not kind or rec.kind in ("", kind)) and not same_record(
                     index, rec.title, url) and not has_page_with(index, rec.title, RELEASE_KEYS):

@@ -188,6 +188,10 @@ def test_a_sentence_with_a_year_is_unique_only_over_the_artists_records_of_that_
     # a writer no other record of that year is credited to narrows it: It Should've Been Me (1954, Memphis Curtis)
     (isbm,) = [c for c in clues(index, "It_Should've_Been_Me_(Memphis_Curtis_song).html") if c.kind == "first_sentence"]
     assert "1954" in (template_description(isbm) or "") and isbm.ambiguity == "", isbm.ambiguity
+    # a record by two artists: only their joint records of that year fit ('the 1961 album by Betty Carter and
+    # Ray Charles' is not fitted by Ray Charles's own 1961 albums)
+    (rcbc,) = [c for c in clues(index, "Ray_Charles_and_Betty_Carter.html") if c.kind == "first_sentence"]
+    assert template_description(rcbc) == "the 1961 album by Betty Carter and Ray Charles" and rcbc.ambiguity == ""
 
 
 def test_a_pseudonym_credit_counts_for_the_name_it_stands_for(index) -> None:
