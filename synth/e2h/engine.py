@@ -30,6 +30,9 @@ A round, for each seed still alive:
                              ("In what year did Buck Owens write the song whose writer is Buck Owens?")
    ``no_entity`` / ``no_search_hit`` / ``no_description`` / ``writer_failed``  nothing to try
 
+Before any round a seed is rejected (no writer call) as ``seed_ungrounded`` (no page states its answer) or
+``value_conflict`` (its answer is a record's release year that another crawled page states otherwise).
+
 Several (entity, clue) attempts may be tried per round (``max_attempts_per_round``); the round fails
 when none passes, with the reason of the attempt that got furthest. A seed's record keeps the rounds
 it survived (difficulty = rounds survived, hops = 1 + rounds) with an exact lineage per round.
