@@ -18,7 +18,9 @@ bonus-track subsection), and what the parser marked incomplete (``incomplete_rea
 ``table_rows_unread`` (a data row whose entry cell cannot be read: the count is unknown, never an
 undercount), ``section_has_other_table`` (Hit the Road Jack's "Charts" holds a 1961 and a 2011 table:
 "the table in the “Charts” section" is not one), ``section_has_more_text`` (That Lucky Old Sun's
-"Other covers": 14 bullets, then six more covers as paragraphs).
+"Other covers": 14 bullets, then six more covers as paragraphs), ``disambiguation_page`` (the lists of a
+disambiguation page: titles sharing a name), and ``label_is_sentence`` (a list under a lead-in sentence with
+no heading above it; under a heading it is asked as "the list introduced by “…:” in the “…” section").
 """
 
 from __future__ import annotations
