@@ -188,7 +188,9 @@ def _several(clue: Clue, nk: str, value: str) -> bool:
     fam = relation_family(clue.key, value)
     if fam in _PEOPLE_FAMILIES:
         return len(value_items(value, people=True)) > 1
-    return (fam == "label" or nk in ("genre", "genres")) and value_count(value) > 1
+    if fam == "label":  # 'ABC-Paramount, 45-10330' is one label and its catalogue number
+        return len([x for x in re.split(r"\s*(?:;|,|\s/\s|\n)\s*", value) if x and not re.search(r"\d", x)]) > 1
+    return nk in ("genre", "genres") and value_count(value) > 1
 
 
 def _fact_phrase(clue: Clue) -> str:

@@ -282,3 +282,9 @@ def test_descriptions_word_the_kind_and_the_row_as_the_page_says(index) -> None:
     igaw = {template_description(c) for c in clues(index, "I_Got_a_Woman.html")}
     assert "the song whose writers include Ray Charles and Renald Richard" in igaw
     assert "the song whose producer is Jerry Wexler" in igaw  # one producer: singular
+    assert "the song whose label is Atlantic 45-1050" in igaw
+    from synth.e2h.writers import _fact_phrase
+
+    label = Clue("fact", url("I_Got_a_Woman.html"), url("I_Got_a_Woman.html"), "Label: ABC-Paramount, 45-10330",
+                 key="Label", value="ABC-Paramount, 45-10330", type="song")
+    assert _fact_phrase(label) == "the song whose label is ABC-Paramount, 45-10330"  # a catalogue number, one label
