@@ -1178,7 +1178,8 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             hits = [h for h in names.get(norm(by), ()) if g.entities[h].kind in _PERSONS_KINDS]
             _add_open_record(g, rkind, ent.name, what if len(what.split()) <= 3 else rkind, ent.url, ent.site, norm(by),
                              V.parse_years(released), clip_line(f"{line}; Released: {released}"),
-                             hits[0] if len(hits) == 1 else None)
+                             hits[0] if len(hits) == 1 else None,
+                             owner_name="" if hits else clean(by))  # "Single by The Everly Brothers": theirs
 
     for ent, (_, _, navs) in zip(list(g.entities), pending, strict=False):  # after rows and infoboxes: they say more
         for owner_name, rkind, title, link in navs:  # an artist's navigation box: the artist's records

@@ -47,7 +47,8 @@ def owner_code(record: int) -> int:
 def _owner_fits(graph: EntityGraph, code: int, cons: list[dict], var: str) -> bool:
     """Only a cue on the name can refute a named uncrawled artist; whatever its kind or the cue's part, it
     stays possible when any word of its name opens with the cue's letter (conservative)."""
-    name = graph.entities[-2 - code].owner_name
+    e = graph.entities[-2 - code]
+    name = e.owner_name or e.by  # a box's artist, or the credit of a crawled record's Type row
     initials = {w.strip("\"'.,()")[:1].upper() for w in name.split()}
     return all(c["pred"]["letter"] in initials for c in cons
                if c["t"] == "attr" and c["s"] == var and c["pred"].get("op") == "namecue")
@@ -157,7 +158,9 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
                     return [UNKNOWN]
                 found = graph.possible(known, c["p"], "out")
                 if c["p"] in graph.entities[known].unresolved:  # its row names a page we did not crawl
-                    found = [*found, UNKNOWN]
+                    # "Single by Harlan Howard": the Type row names the artist the crawl does not hold
+                    named = c["p"] == "by" and bool(graph.entities[known].by)
+                    found = [*found, owner_code(known) if named else UNKNOWN]
                 return found
         return ()
 

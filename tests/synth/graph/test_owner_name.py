@@ -65,3 +65,25 @@ def test_only_a_box_named_for_an_artist_gives_its_records_an_owner() -> None:
     assert all(_artist_like(n) for n in ("Johnny Cash", "Tommy James and the Shondells", "The Everly Brothers"))
     # America_the_Beautiful.html's box lists songs nobody in it performed; James Brown's singles box is a list
     assert not any(_artist_like(n) for n in ("National symbols of the United States", "James Brown singles"))
+
+
+def test_a_credit_the_crawl_does_not_hold_is_known_by_its_name() -> None:
+    """A crawled record whose Type row credits an uncrawled artist, and a page's second infobox (a cover by
+    another artist), are that artist's: a cue on the artist's name refutes them when no word fits."""
+    gg = graph(BUSTED, ("saved", "This_Little_Girl_of_Mine.html"))
+    busted = gg.get("http://127.0.0.1:8765/A/Busted_(Johnny_Cash_song).html")
+    assert busted is not None and not busted.open_record and "by" in busted.unresolved and busted.by
+    everly = [e for e in gg if e.open_record and e.name == "This Little Girl of Mine"]
+    assert len(everly) == 1 and everly[0].owner_name == "The Everly Brothers"
+
+    def q(letter: str, title: str) -> dict:
+        out = query(letter, title)
+        out["vars"]["?x"] = "song"
+        return out
+    fits = {w[:1].upper() for w in busted.by.split()}
+    other = next(x for x in "QXZ" if x not in fits)
+    assert busted.idx in matches(gg, q(sorted(fits)[0], "B"), stop_after=500)
+    assert busted.idx not in matches(gg, q(other, "B"), stop_after=500)
+    # the Everly Brothers' single: E fits them; Q fits neither them nor Ray Charles (whose single it also names)
+    assert everly[0].idx in matches(gg, q("E", "T"), stop_after=500)
+    assert everly[0].idx not in matches(gg, q("Q", "T"), stop_after=500)
