@@ -81,8 +81,11 @@ XDIST_GROUPS = {
     "demo-run": ["tests/test_demo.py", "tests/pipelines/test_quality.py", "tests/pipelines/test_export_upstream.py",
                  "tests/test_notebook.py"],
 }
-# The longest work units first (measured), so that no worker starts a long one near the end.
-SLOW_FIRST = ["timing", "flow-run", "prefect-deploy", "tests/faults/test_llm_stage_failure.py",
+# The longest work units first (measured), so that no worker starts a long one near the end; in a
+# group, its longest modules first (a worker is handed its next unit when two tests of its current
+# one are left: these should be short ones).
+SLOW_FIRST = ["timing", "flow-run", "prefect-deploy", "tests/flows/test_resume.py", "tests/flows/test_scaleout.py",
+              "tests/flows/test_deployment.py", "tests/faults/test_llm_stage_failure.py",
               "tests/faults/test_corruption.py", "tests/faults/test_cli_guards.py", "demo-run", "tests/agents/test_cli.py",
               "tests/regression/test_audit_cases.py", "tests/synth/test_miners_corpus.py",
               "tests/test_cli_run_options.py", "tests/pipelines/test_run_lock.py", "tests/test_cli_progress.py",
@@ -117,4 +120,8 @@ def pytest_collection_modifyitems(config, items):
     """In an xdist worker: the slow work units first (the order the scheduler hands them out)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         rank = {unit: i for i, unit in enumerate(SLOW_FIRST)}
-        items.sort(key=lambda item: rank.get(xdist_unit(item.nodeid), len(rank)))  # stable within a unit
+
+        def key(item) -> tuple[int, int]:
+            return (rank.get(xdist_unit(item.nodeid), len(rank)), rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+        items.sort(key=key)  # stable: collection order within a module
