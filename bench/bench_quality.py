@@ -100,7 +100,7 @@ def audited_precision() -> dict[str, str]:
         except (OSError, ValueError):
             continue
         per_type = dict(data.get("per_type") or data.get("types") or {})
-        if isinstance(data.get("overall"), dict):
+        if isinstance(data.get("overall"), dict) and len(per_type) > 1:  # a one-type sheet is no overall figure
             per_type.setdefault("all", data["overall"])
         for t, row in per_type.items():
             if not isinstance(row, dict) or "precision" not in row:
