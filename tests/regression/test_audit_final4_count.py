@@ -1,8 +1,8 @@
 """Count questions the strict hand audit (round 3, code f96bcfb) and round 5's reading found not one
 answer, one test per class.
 
-The pages under ``pages/round5-count/A`` are the shared corpus's saved pages (Ray Charles 2015 Kiwix dump),
-copied unchanged. Each case mines and words the page as the pipeline does (site facts → ``synth.mine`` →
+The Ray Charles 2015 pages are the shared unchanged copies of the corpus's saved pages
+(tests/fixtures/pages/wiki-raycharles-2015/A, via tests/saved_pages.py). Each case mines and words the page as the pipeline does (site facts → ``synth.mine`` →
 template writer) and checks that the question is gone and that the drop is counted under its reason; a
 synthetic control checks that clean lists are still counted.
 """
@@ -20,9 +20,13 @@ from synth.config import SynthConfig
 from synth.mine import mine
 from synth.miners.count import not_one_each
 from synth.writers.template import TemplateWriter
+from tests.saved_pages import saved_site
 from tests.synth.conftest import FileSite, make_page, walk
 
-PAGES = Path(__file__).resolve().parent / "pages" / "round5-count"
+# the shared unchanged Ray Charles 2015 pages (tests/saved_pages.py) and, laid over them, this file's own
+# wiki-small-2008 pages (pages/round5-count/en)
+PAGES = saved_site(["Ray_(film).html", "Side_by_Side_(1927_song).html", "The_Long_and_Winding_Road.html",
+                    "The_Nanny.html"], own=Path(__file__).resolve().parent / "pages" / "round5-count")
 BASE = "http://127.0.0.1:8000"
 
 

@@ -1,5 +1,5 @@
 """E2HQA questions a strict hand audit of the Ray Charles 2015 corpus found not correct (issue 16), one test per
-class, on unchanged copies of the saved pages (``pages/round5-e2h/A``, from the shared corpus):
+class, on unchanged copies of the saved pages (``tests/fixtures/pages/wiki-raycharles-2015/A, via tests/saved_pages.py``, from the shared corpus):
 
 * pages disagree on the answer: "When was the single “I Got a Woman” by the artist of the single A Fool for You
   released?" → 1954 (its infobox, Ray Charles's Discography), while Ray Charles discography's Atlantic singles
@@ -30,8 +30,6 @@ Found reading the kept rewrites of the seeds bench after those fixes (same pages
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pipelines.counters import Counters
@@ -46,8 +44,8 @@ from synth.e2h.seeds import Seed
 from synth.e2h.writers import TemplateE2HWriter, template_description
 from synth.graph.values import holds
 from synth.search import SearchRouter
+from tests.saved_pages import saved_site
 
-PAGES = Path(__file__).resolve().parent / "pages" / "round5-e2h"
 BASE = "http://127.0.0.1:8000"
 NAMES = ("I_Got_a_Woman.html", "Ray_Charles_discography.html", "Ray_Charles.html", "A_Fool_for_You.html",
          "This_Little_Girl_of_Mine.html", "It_Should've_Been_Me_(Memphis_Curtis_song).html", "Lonely_Avenue.html",
@@ -55,6 +53,7 @@ NAMES = ("I_Got_a_Woman.html", "Ray_Charles_discography.html", "Ray_Charles.html
          "The_Birth_of_Soul.html", "Mess_Around.html", "Ray_Charles_(album).html",
          "Let's_Go_Get_Stoned_(R&B_song).html", "Ray_Charles_and_Betty_Carter.html", "Drown_in_My_Own_Tears.html",
          "Come_Back_Baby.html", "Ray_(film).html", "Genius_Loves_Company.html")
+PAGES = saved_site(NAMES)  # the shared unchanged copies (tests/saved_pages.py)
 
 
 def url(name: str) -> str:

@@ -1,6 +1,6 @@
 """A Personnel row that does not say what a person played leaves their instruments open (round 5 read).
 
-Genius_Loves_Company.html (unchanged dump page, tests/synth/graph/pages-round5): "Natalie Cole - Author,
+Genius_Loves_Company.html (unchanged dump page, tests/fixtures/pages/wiki-raycharles-2015/A): "Natalie Cole - Author,
 Guest Appearance". Read as instruments, "author" and "guest appearance" refuted "a jazz singer who played
 vocals with a surname beginning with C ..." for her, and Betty Carter was kept as unique; the row does not
 say she did not sing (she sings "Fever" on the album).
@@ -8,16 +8,15 @@ say she did not sing (she sings "Fever" on the album).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from crawlers.extract import extract
 from schemas.records import Enumeration, Fact
 from synth.graph.entities import build_entity_graph
 from synth.graph.solve import attr_ok
+from tests.saved_pages import saved_page
 from tests.synth.conftest import make_page
 
 A = "http://127.0.0.1:8765/A/"
-GLC = Path(__file__).resolve().parent / "pages-round5" / "Genius_Loves_Company.html"
+GLC = saved_page("Genius_Loves_Company.html")
 
 
 def test_a_guest_appearance_credit_is_no_instrument() -> None:
