@@ -440,6 +440,8 @@ def _parse_attr(kind: str, canon: str, value: str) -> object:
     if kind == "num":
         unit = NUMBER_UNIT[canon]
         if unit == "s":
+            if canon == "running_time" and V.clock_without_seconds(value):
+                return None  # "approx. 0:30 (per episode)" is half an hour, "1:48" a film's h:mm: not m:ss
             return V.parse_durations_s(value)
         if unit == "$":
             return V.parse_money(value)

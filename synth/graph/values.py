@@ -181,6 +181,13 @@ def parse_durations_s(value: str) -> tuple[int, ...] | None:
     return tuple(out)
 
 
+def clock_without_seconds(value: str) -> bool:
+    """The value gives a length as ``A:BB`` with no third field: a record's length reads m:ss ("3:03"), but a
+    film's or a series' running time of that shape may be h:mm ("approx. 0:30 (per episode)", "1:48"), so
+    a running time like it is not read as m:ss."""
+    return any(m.group(3) is None for m in DURATION.finditer(value or ""))
+
+
 def parse_duration_s(value: str) -> int | None:
     """A track or running length in seconds ("3:03", "2:01:30", "118 minutes")."""
     m = DURATION.search(value or "")
