@@ -171,8 +171,13 @@ def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[
         if len(items) >= 2:
             item_links = item_links or _match_links(items, val, ctx)
             value = ", ".join(items)
+            lead = next((it for it in items if _NOT_PARALLEL.search(it)), "")
             enums.append(Enumeration(kind="infobox", label=key, section="Infobox", items=items,
-                                     item_links=item_links))
+                                     item_links=item_links,
+                                     # Love Affair (1994 film) "Based on: Love Affair screenplay by / Delmer
+                                     # Daves / Donald Ogden Stewart": one work and its two writers, not 3 values
+                                     incomplete=f"infobox_row_not_a_list: {lead!r} leads into the next parts"
+                                     if lead else None))
         elif items and shown != ", ".join(items):
             value = shown  # a label and its catalogue number
         else:
@@ -182,6 +187,11 @@ def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[
     return facts, enums
 
 
+# a part of an infobox cell that is no value of its own but leads into the next parts ("Love Affair screenplay
+# by", "a novel by", "from") or credits the part before it ("by Delmer Daves"): the parts are a work and its
+# credits, not parallel values, and no count of them is right
+_NOT_PARALLEL = re.compile(r"(?:^(?:by|from|of|with|and|featuring|feat\.)\s)|(?:\s(?:by|of|from|with|and|for|to|in|"
+                           r"on|the|a|an|at)$)", re.I)
 _LABEL_KEY = re.compile(r"^(?:record )?labels?$", re.I)
 # "45-10330", "335", "SD-8052", "ABC 335", "(US)": a release's catalogue number, not a label
 _CATALOGUE_NO = re.compile(r"^\(?(?:[A-Z]{1,5}[- ]?)?\d[\w./-]*\)?$")
@@ -408,6 +418,26 @@ def disambiguation(doc: lxml.html.HtmlElement) -> str:
     return ""
 
 
+def _row_key(key: str) -> str:
+    """An infobox row's label as two boxes may write it: "Genre"/"Genres", "Writer(s)"/"Writer"."""
+    return re.sub(r"(?:\(s\)|s)$", "", _norm(key).lower()).strip()
+
+
+def _mark_rows_in_other_boxes(enums: list[Enumeration], others: list[etree._Element], ctx: _Ctx, subject: str) -> None:
+    """Mark the first infobox's multi-valued rows that another infobox of the page also has (I Can't Stop
+    Loving You: Ray Charles's single lists three genres, Van Morrison's 1991 single two): "its infobox" does
+    not say which box is meant. A second box without the row (a cover's infobox with no producers) leaves the
+    row as it is."""
+    for n, box in enumerate(others, start=2):
+        f, _ = _infobox(box, ctx, subject)
+        keys = {_row_key(x.key) for x in f if x.value}
+        head = next((x.value for x in f if x.key == "Type"), "")
+        for e in enums:
+            if not e.incomplete and _row_key(e.label) in keys:
+                e.incomplete = (f"infobox_row_in_two_infoboxes: {e.label!r} also in infobox {n}"
+                                + (f" ({head})" if head else ""))
+
+
 def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
     s = Structure(subject=_wiki_subject(doc))
     root = _content_root(doc)
@@ -417,6 +447,7 @@ def read(doc: lxml.html.HtmlElement, ctx: _Ctx) -> Structure:
              if "wikitable" not in _classes(t) and not t.xpath("ancestor::table[contains(@class,'infobox')]")]
     if boxes:
         f, e = _infobox(boxes[0], ctx, s.subject)
+        _mark_rows_in_other_boxes(e, boxes[1:], ctx, s.subject)
         facts.extend(f)
         enums.extend(e)
         facts.extend(_lead_credits(root, facts))

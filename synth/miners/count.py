@@ -19,7 +19,10 @@ bonus-track subsection), and what the parser marked incomplete (``incomplete_rea
 undercount), ``section_has_other_table`` (Hit the Road Jack's "Charts" holds a 1961 and a 2011 table:
 "the table in the “Charts” section" is not one), ``section_has_more_text`` (That Lucky Old Sun's
 "Other covers": 14 bullets, then six more covers as paragraphs), ``disambiguation_page`` (the lists of a
-disambiguation page: titles sharing a name), and ``label_is_sentence`` (a list under a lead-in sentence with
+disambiguation page: titles sharing a name), ``infobox_row_not_a_list`` (an infobox cell whose parts are a work and
+its credits, not parallel values: Love Affair (1994 film) "Based on: Love Affair screenplay by / Delmer Daves /
+Donald Ogden Stewart"), ``infobox_row_in_two_infoboxes`` (the row is in two infoboxes of the page: "its
+infobox" of I Can't Stop Loving You lists three genres or two), and ``label_is_sentence`` (a list under a lead-in sentence with
 no heading above it; under a heading it is asked as "the list introduced by “…:” in the “…” section").
 """
 
