@@ -176,7 +176,7 @@ def _infobox(table: etree._Element, ctx: _Ctx, subject: str = "") -> tuple[list[
                                      item_links=item_links,
                                      # Love Affair (1994 film) "Based on: Love Affair screenplay by / Delmer
                                      # Daves / Donald Ogden Stewart": one work and its two writers, not 3 values
-                                     incomplete=f"infobox_row_not_a_list: {lead!r} leads into the next parts"
+                                     incomplete=f"infobox_row_not_a_list: {lead!r} is no value of its own"
                                      if lead else None))
         elif items and shown != ", ".join(items):
             value = shown  # a label and its catalogue number

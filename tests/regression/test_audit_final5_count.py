@@ -49,7 +49,7 @@ def test_based_on_work_and_its_writers_is_not_a_list() -> None:
     # its infobox?" → 3: the cell reads "Love Affair screenplay by / Delmer Daves / Donald Ogden Stewart"
     (based,) = [e for e in _structure("Love_Affair_(1994_film).html").enumerations if e.label == "Based on"]
     assert based.items == ["Love Affair screenplay by", "Delmer Daves", "Donald Ogden Stewart"]
-    assert based.incomplete == "infobox_row_not_a_list: 'Love Affair screenplay by' leads into the next parts"
+    assert based.incomplete == "infobox_row_not_a_list: 'Love Affair screenplay by' is no value of its own"
     m = _mined("Love_Affair_(1994_film).html")
     counts = _infobox_counts(m)
     assert not [q for q in counts if "Based on" in q]
@@ -87,3 +87,22 @@ def test_second_infobox_without_the_row_does_not_block() -> None:
     counts = _infobox_counts(m)
     assert [a for q, a in counts.items() if "producer" in q.lower()] == ["2"], counts
     assert [a for q, a in counts.items() if "genre" in q.lower()] == ["6"], counts
+
+
+def test_credit_parts_mark_the_row_parallel_values_do_not() -> None:
+    # a work title followed by its credit ("by …"), a part ending in "of"/"from": not parallel values; a
+    # cell of parallel values (producers, labels, genres) is still a list
+    def rows(**cells: list[str]) -> dict[str, str | None]:
+        trs = "".join(f"<tr><th>{k.replace('_', ' ')}</th><td>{'<br/>'.join(v)}</td></tr>" for k, v in cells.items())
+        html = ("<html><head><title>X - Wikipedia</title></head><body><h1 id='firstHeading'>X</h1><div "
+                f"id='mw-content-text'><table class='infobox'><tr><th colspan='2'>X</th></tr>{trs}</table>"
+                "<p>X is a film.</p></div></body></html>")
+        st = extract_structure(html, f"{BASE}/A/X.html", site="wikipedia")
+        return {e.label: e.incomplete for e in st.enumerations if e.kind == "infobox"}
+
+    got = rows(Based_on=["The Affair", "by Jane Doe"], Adapted_from=["a novel of", "John Roe"],
+               Producer=["Tom Dowd", "Jerry Wexler"], Label=["Atlantic", "ABC-Paramount"],
+               Genre=["R&B", "country soul", "traditional pop"])
+    assert got == {"Based on": "infobox_row_not_a_list: 'by Jane Doe' is no value of its own",
+                   "Adapted from": "infobox_row_not_a_list: 'a novel of' is no value of its own",
+                   "Producer": None, "Label": None, "Genre": None}
