@@ -39,6 +39,10 @@ class E2HConfig(BaseModel):
         description="a seed whose chain ends short of `rounds` hidden rounds is rewritten again from its seed "
                     "this many times, with another order among equally ranked clues; the outcome keeping the "
                     "most rounds that pass the one-search gate wins (0 = one pass)")
+    year_hops: bool = Field(
+        True, description="a bare year after 'in' may be replaced by 'the year the <record> was released' "
+                          "(synth.e2h.years: only a record whose one release year every crawled page agrees on)")
+    year_clues_per_round: int = Field(4, ge=1, description="records tried per year and round")
     max_entities_per_round: int = Field(4, ge=1, description="entity candidates tried per round")
     ambiguity_margin: float = Field(
         0.0, ge=0.0, lt=1.0,

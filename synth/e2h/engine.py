@@ -77,6 +77,8 @@ from synth.e2h.writers import (
     TemplateE2HWriter,
     WriterOutput,
 )
+from synth.e2h.years import KIND as YEAR_OF
+from synth.e2h.years import year_clues, year_page, year_spans
 from synth.search import (
     STOPWORDS,
     LocalSearchIndex,
@@ -373,7 +375,8 @@ class E2HEngine:
         gives = {sp: self.cfg.one_search_gate and self._gives_away(sp, answer) for sp in spans}
         spans.sort(key=lambda sp: (not gives[sp], not inside(sp), -sp.length, sp.start))
         candidates = spans + caps
-        if not candidates:
+        years = year_spans(q, answer) if self.cfg.year_hops else []
+        if not candidates and not years:
             s.fail("no_entity", f"no indexed entity in {q!r}")
             return
         for sp in candidates[:self.cfg.max_entities_per_round]:
@@ -405,6 +408,16 @@ class E2HEngine:
                     self.counters.inc(f"{STAGE}/attempts/ambiguous")
                     continue
                 yield Attempt(sp, page, sp.text, clue)
+        for sp in years:  # the year hop (synth.e2h.years): after the entities, as one more thing to replace
+            yc = year_clues(self.index, int(sp.text), answer=answer, exclude=s.visited | s.replaced,
+                            names=tuple(s.replaced_names), question=q)
+            if not yc:
+                s.fail("no_description", f"no record of the crawl has {sp.text} as its one release year",
+                       entity=sp.text)
+                continue
+            who = (s.seed.id, s.salt) if s.salt else (s.seed.id,)
+            for clue in sorted(yc, key=lambda c: stable_hash(*who, c.evidence_url))[:self.cfg.year_clues_per_round]:
+                yield Attempt(sp, year_page(sp, clue), sp.text, clue)
 
     def _in_context(self, sp: EntitySpan, s: _State) -> EntitySpan | None:
         """The span with only the pages the question's own pages are or link to (the right 'Earth':
@@ -673,6 +686,10 @@ class E2HEngine:
     def _uniqueness(self, a: Attempt, desc: str) -> tuple[str, str, str]:
         """('', '', how) when searching ``desc`` singles out the entity's page; else a reason."""
         page, clue = a.page, a.clue
+        if clue.kind == YEAR_OF:
+            # a value, not an entity: the clue exists only for a record whose one release year every crawled
+            # page agrees on (synth.e2h.years.release_year), so the description has that one value
+            return "", "", "year"
         if clue.kind == OBFUSCATED:
             # the clue exists only when no other page's row of its key family satisfies the loose value
             # (synth.e2h.obfuscate): an exact check over the index; a search would find no page first,

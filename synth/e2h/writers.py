@@ -301,6 +301,8 @@ def _template_description(clue: Clue, max_chars: int) -> str | None:
         return shorten(_fact_phrase(clue), max_chars)
     if clue.kind == "inverse_listing":  # worded by synth.e2h.clues (the item's place in the other page's list)
         return clue.predicate if len(clue.predicate) <= max_chars else None
+    if clue.kind == "year_of":  # worded by synth.e2h.years ('the year the single X was released')
+        return clue.predicate if len(clue.predicate) <= max_chars else None
     if clue.kind == "obfuscated_fact":  # worded by synth.e2h.obfuscate (the value said loosely)
         return clue.predicate if len(clue.predicate) <= max_chars else None
     fam = clue.relation
