@@ -202,6 +202,14 @@ def verify(rec: QARecord, idx: LocalSearchIndex) -> tuple[bool, bool, str]:
             if occurs(st.entity, rec.question):
                 return True, False, f"round {st.round}: {st.entity!r} still in the question"
             continue
+        if m["kind"] == "year_of":  # a year told as a record's release year: every page must agree on it
+            from synth.e2h.years import release_year
+
+            if release_year(idx, m["entity_url"]) != int(st.entity):
+                return False, True, f"round {st.round}: {st.description!r} is not {st.entity} on every page"
+            if occurs(st.entity, rec.question):
+                return True, False, f"round {st.round}: {st.entity!r} still in the question"
+            continue
         hits = idx.search(st.description, 5)
         direct = bool(hits) and idx.entity_key(hits[0].url) == want
         if not direct:
