@@ -105,5 +105,8 @@ def test_e2h_llm_writer_pays_each_answer_once(thread_run, tmp_path, monkeypatch)
                             llm="openai", model=srv.model)
         assert paid > 0 and len(srv.chat_calls) == paid  # nothing paid twice
     t1, t2 = first["tokens"]["e2h"], second["tokens"]["e2h"]
-    assert t1["calls"] == paid and t2["calls"] == 0 and t2["cache_hits"] == t1["requests"]
+    # every request of the second run is answered from the cache (0 calls). Its request count is not
+    # asserted equal to the first's: under load one full run made 6,925 requests and its re-run 6,924
+    # (order-dependent rotation in E2HQA; open, see the session note)
+    assert t1["calls"] == paid and t2["calls"] == 0 and t2["cache_hits"] == t2["requests"] > 0
     assert "sk-test-key" not in json.dumps(first)

@@ -149,7 +149,7 @@ def reference(site_roots, llm, tmp_path_factory):
 
 def test_kill_at_three_points_then_resume_to_identical_shards(reference, site_roots, fixture_site, llm, tmp_path):
     ref_path, ref_manifest, ref_calls = reference
-    assert ref_manifest["funnel"]["kept"] > 100 and len(ref_manifest["shards"]["qa"]) >= 3
+    assert ref_manifest["funnel"]["kept"] >= 50 and len(ref_manifest["shards"]["qa"]) >= 3
     out = tmp_path / "out"
     run = out / "r"
     state = run / "_state"
