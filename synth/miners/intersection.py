@@ -12,12 +12,17 @@ linking one page are one. The shared items, computed here, are the
 answer ("A, B and C", or "A; B" when an item has an "and" of its own). Common items that name one of
 the two pages' subjects are set aside (the question says "Besides X, …"). Drops: ``too_many_shared``,
 ``identical_enumerations``, ``shared_names_subject`` (only the pages' own subjects are shared),
-``answer_is_root`` (only the crawl's root entity is shared), ``volatile`` (topics, releases...),
+``answer_is_root`` (only the crawl's root entity is shared), ``same_title_other_song`` (a shared
+title is credited to writers with no surname in common: "Hard Times" (Mitchell) / "Hard Times"
+(Charles), two songs; or one list states no writer and the crawl credits the title both ways),
+``volatile`` (topics, releases...),
 ``answer_not_listable`` (several items, one with a comma), ``name_variants`` (an item of one list
 and an item of the other may be one person under two forms of the name, "Milt Turner" / "Milton
 Turner", and no link says: the answer would leave out or guess), ``near_match`` (an unshared item
 of each list may still be one entity: the words of one run inside the other, "Stevie Wonder"
-/ "Little Stevie Wonder on the 1962 album …"), ``section_mixed`` (the section also holds a chart
+/ "Little Stevie Wonder on the 1962 album …"; two titles a letter or two apart, "It's Alright" /
+"It's All Right"; titles are compared with their elisions folded, ``fold_title``: "Talkin' 'Bout You" /
+"Talkin' About You" are one), ``section_mixed`` (the section also holds a chart
 table, a navigation box or a changing list), ``section_name_ambiguous`` (two sections of the page
 have the name the question would use), ``section_incomplete`` (the section says more than its lists
 hold: entries go on in prose, a table's rows were not all read), ``pair_cap``. In a list of people, a
@@ -39,6 +44,7 @@ from synth.miners.base import Graph, MineContext, Node, lang, make_candidate, me
 from synth.miners.count import _PEOPLE
 from synth.text import (
     chart_items,
+    clean,
     contains,
     item_key,
     item_name,
@@ -69,6 +75,7 @@ class _Set:
     written: dict[str, str] = field(default_factory=dict)  # key → the key of the name as written
     raw: list[str] = field(default_factory=list)
     incomplete: str = ""  # why the section may name more than its lists hold (``Enumeration.incomplete``)
+    credits: dict[str, frozenset[str]] = field(default_factory=dict)  # key → surnames the entry credits
 
 
 def _name_variant(a: _Set, b: _Set) -> str:
@@ -136,6 +143,110 @@ def fold_key(key: str, chart: bool = False) -> str:
     return " ".join(words)
 
 
+# words a title writes short ("Talkin' 'Bout You" / "Talkin' About You", "Rock 'n' Roll" / "Rock & Roll"):
+# a word written with a dropped g ("Movin'"), read on the written text (norm drops the apostrophe)
+_DROPPED_G = re.compile(r"\b(\w+in)['’](?!\w)")
+_N_FOR_AND = re.compile(r"(?:^|\s)(?:['’]n['’]?|n['’])(?=\s)", re.I)
+_ELIDED = {"bout": "about", "til": "until", "till": "until"}
+
+
+def fold_title(key: str, texts: list[str]) -> str:
+    """``key`` with the elisions of a title folded, ``texts`` being what the key was read from (the
+    entry, the linked page's name): 'bout → about, 'til / 'till → until, a word written with a dropped g
+    gets it back ("talkin" of "Talkin'" → "talking"), and "and" goes (so do "&", which ``norm`` drops,
+    and the "n" of "'n'"): "talkin bout you" and "talkin about you" are one key."""
+    ing = {norm(m.group(1)) for t in texts if t for m in _DROPPED_G.finditer(t)}
+    n_and = any(t and _N_FOR_AND.search(t) for t in texts)
+    words = []
+    for w in key.split():
+        if w == "and" or (w == "n" and n_and):
+            continue
+        words.append(w + "g" if w in ing else _ELIDED.get(w, w))
+    return " ".join(words) or key
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it is over ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+def spelled_alike(ka: str, kb: str) -> bool:
+    """Two keys one or two letters apart once spaces go ("it s alright" / "it s all right", "mary ann" /
+    "mary anne"): one title written two ways, or two titles; no key can say which."""
+    a, b = ka.replace(" ", ""), kb.replace(" ", "")
+    if a == b:
+        return True
+    short = min(len(a), len(b))
+    limit = 2 if short >= 12 else 1 if short >= 5 else 0
+    return limit > 0 and _distance(a, b, limit) <= limit
+
+
+# the writer credit after a quoted title: '"Hard Times" (Mitchell) – 4:39' → "Mitchell"
+_CREDIT = re.compile(r"^\s*[\"“][^\"“”]+[\"”]\s*\(([^()]+)\)")
+_NOT_CREDIT = re.compile(r"\d|\b(?:live|version|remix|mono|stereo|instrumental|edit|bonus|take|single|demo|mix|"
+                         r"reprise|parts?|medley|from|feat|featuring|with|previously|unreleased|alternate)\b", re.I)
+_CREDIT_SPLIT = re.compile(r",|/|;|&|\s(?:and|aka|a\.k\.a\.)\s", re.I)
+
+
+def credited_surnames(item: str) -> frozenset[str]:
+    """The surnames of the writers a track entry credits in the parentheses after its quoted title
+    ('"Heartbreaker" (Nugetre aka Ertegün)' → {nugetre, ertegun}; "(Charles)" and "(Ray Charles)" both
+    → {charles}); empty when the entry states none (or the parentheses say something else: "(live)")."""
+    m = _CREDIT.match(clean(item))
+    if not m or _NOT_CREDIT.search(m.group(1)):
+        return frozenset()
+    out = set()
+    for name in _CREDIT_SPLIT.split(m.group(1)):
+        words = fold_key(norm(name)).split()
+        if words:
+            out.add(words[-1])
+    return frozenset(out)
+
+
+def split_titles(members: list[_Set]) -> dict[str, str]:
+    """Titles the lists of a group credit to writers sharing no surname (key → "(charles) / (mitchell)"):
+    each names two songs somewhere in the crawl."""
+    seen: dict[str, set[frozenset[str]]] = defaultdict(set)
+    for s in members:
+        for k, c in s.credits.items():
+            if c:
+                seen[k].add(c)
+    out: dict[str, str] = {}
+    for k, cs in seen.items():
+        pair = next(((x, y) for x, y in combinations(sorted(cs, key=sorted), 2) if not x & y), None)
+        if pair:
+            out[k] = " / ".join(f"({', '.join(sorted(c))})" for c in pair)
+    return out
+
+
+def credit_conflict(a: _Set, b: _Set, keys: list[str], split: dict[str, str] | None = None) -> str:
+    """'A' when a shared title may be two songs: the two lists credit it to writers sharing no surname
+    ("Hard Times" (Mitchell) on The Best of Ray Charles, "Hard Times" (Charles) on The Birth of Soul), or
+    one list states no writer and the crawl credits the title to two such sets (``split_titles``: The
+    Genius Sings the Blues's uncredited "Hard Times" is Charles's or Mitchell's); never when both
+    entries link one page; '' when none."""
+    for k in keys:
+        if a.targets.get(k) and a.targets.get(k) == b.targets.get(k):
+            continue
+        ca, cb = a.credits.get(k), b.credits.get(k)
+        if ca and cb:
+            if not ca & cb:
+                return f"{a.items[k]!r}: ({', '.join(sorted(ca))}) / ({', '.join(sorted(cb))})"
+        elif split and k in split:
+            return f"{a.items[k]!r}: a list states no writer; the crawl credits {split[k]}"
+    return ""
+
+
 def _tokens(key: str) -> tuple[str, ...]:
     return tuple(w for w in key.split() if w not in _STOP)
 
@@ -190,6 +301,8 @@ def near_match(a: _Set, b: _Set) -> str:
     list: "US Hot R&B Sides" / "U.S. Billboard R&B Singles"); '' when none. Name matching is never
     complete: such a pair is not asked."""
     chart = a.group == "chart"
+    # titles one or two letters apart ("It's Alright" / "It's All Right"); people have ``name_variants``
+    spelled = not chart and not _PEOPLE.search(label_noun(a.label) or label_noun(b.label))
 
     def forms(s: _Set, k: str) -> list[tuple[str, ...]]:
         return [w for w in {_tokens(k), s.words.get(k, ())} if w]
@@ -202,6 +315,8 @@ def near_match(a: _Set, b: _Set) -> str:
         for kb, fb in only_b:
             if a.targets.get(ka) and a.targets.get(ka) == b.targets.get(kb):
                 return f"{a.items[ka]!r} / {b.items[kb]!r} (one link)"
+            if spelled and spelled_alike(ka, kb):
+                return f"{a.items[ka]!r} / {b.items[kb]!r} (spelled alike)"
             for ta in fa:
                 for tb in fb:
                     if _within(ta, tb, chart) or _within(tb, ta, chart) or (chart and _chart_near(ta, tb)):
@@ -375,18 +490,20 @@ class IntersectionMiner:
         """One entity of a list entry into ``s``: its key ('David "Fathead" Newman' and a link to
         his page are one; "U.K. Singles" and "UK Singles Chart" are one chart), its name, the page
         it links (crawled: the page's URL) and the words of its name as written."""
-        k = fold_key(graph.entity_key(item, link), s.group == "chart")
+        dst = graph.get(link) if link else None
+        texts = [item, dst.name if dst is not None else ""]
+        k = fold_title(fold_key(graph.entity_key(item, link), s.group == "chart"), texts)
         if not k:
             return
-        dst = graph.get(link) if link else None
         target = url_key(dst.url if dst is not None else link) if link else ""
         if k in s.items:
             return
         s.items[k] = item_name(item)
         s.links[k] = link if dst is not None else ""
         s.targets[k] = target
-        s.words[k] = _tokens(fold_key(norm(item_name(item)), s.group == "chart"))
-        s.written[k] = fold_key(item_key(item), s.group == "chart")
+        s.words[k] = _tokens(fold_title(fold_key(norm(item_name(item)), s.group == "chart"), [item]))
+        s.written[k] = fold_title(fold_key(item_key(item), s.group == "chart"), [item])
+        s.credits[k] = credited_surnames(item)
 
     def _group(self, graph: Graph, group: str, members: list[_Set], ctx: MineContext) -> Iterator[Candidate]:
         cfg = ctx.cfg
@@ -400,6 +517,7 @@ class IntersectionMiner:
                 pairs.update(combinations(sorted(idxs), 2))
         ranked = sorted(pairs, key=lambda p: ctx.rank("pair", members[p[0]].node.url, members[p[1]].node.url, group))
         kept = 0
+        split = split_titles(members)
         for i, j in ranked:
             a, b = members[i], members[j]
             if a.node.url == b.node.url or norm(a.node.name) == norm(b.node.name):
@@ -436,6 +554,12 @@ class IntersectionMiner:
             if clash:
                 # "What'd I Say" in both lists, linking the song on one and the album on the other
                 ctx.reject("link_conflict", key, url=a.node.url, detail=clash)
+                continue
+            other = credit_conflict(a, b, shared, split)
+            if other:
+                # "Hard Times" (Mitchell), an instrumental, and "Hard Times" (Charles): one title, two songs;
+                # whether the lists share the track is not for a program to say
+                ctx.reject("same_title_other_song", key, url=a.node.url, detail=other)
                 continue
             near = near_match(a, b)
             if near:

@@ -190,9 +190,8 @@ def test_one_title_written_alike_is_one_entry() -> None:
     road = track_set(["/A/The_Genius_Hits_the_Road.html", "/A/I'm_Moving_On_(Hank_Snow_song).html"],
                      "The_Genius_Hits_the_Road.html")
     birth = track_set(["/A/The_Birth_of_Soul.html"], "The_Birth_of_Soul.html")
-    assert "im moving on" in road.items and "im movin on" in birth.items  # keyed apart
-    assert "I'm Movin' On" in near_match(birth, road)
+    # the dropped g of "Movin'" is folded (fold_title, audit round 5): the two are keyed alike already
+    assert "im moving on" in road.items and birth.items["im moving on"] == "I'm Movin' On"
     b = aligned(birth, road)
-    assert b.items["im movin on"] == "I'm Movin' On" and "im moving on" not in b.items
     assert "Movin" not in near_match(birth, b)
-    assert {k for k in birth.items if k in b.items} >= {"im movin on", "lonely avenue", "swanee river rock"}
+    assert {k for k in birth.items if k in b.items} >= {"im moving on", "lonely avenue", "swanee river rock"}
