@@ -499,7 +499,7 @@ def with_neighbour_cues(graph: EntityGraph, query: dict, binding: dict[str, int]
 
 
 def repaired(graph: EntityGraph, query: dict, target: int, rng: random.Random, cfg: SampleConfig,
-             cue: bool = False, binding: dict[str, int] | None = None) -> dict | None:
+             cue: bool = False) -> dict | None:
     """The query plus more of the target's own attributes (each told as a walk tells it: the loosest
     obfuscated clue whose words name no crawled page), added one at a time in a seeded order until the set
     is unique (then its narrowed variants are tried too, and with ``cue`` a cue on the target's name: the
@@ -529,9 +529,6 @@ def repaired(graph: EntityGraph, query: dict, target: int, rng: random.Random, c
         return None
     q = {"vars": query["vars"], "constraints": cons}
     variants = tightened(graph, q, target, rng) if cfg.tighten else []
-    if cfg.neighbour_cue and binding:  # a cue on the artist's name: the records of other artists' lists
-        variants += [v2 for v2 in (with_neighbour_cues(graph, v, binding) for v in (q, *variants))
-                     if v2 is not None]
     for v in variants:
         if unique(graph, v, target):
             return v
@@ -560,7 +557,7 @@ def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, 
         variants = [*variants, *cued_nb]
     if cfg.repair:  # more of the target's own attributes, on the walk and on its most narrowed/cued variant
         for q in (query, variants[-1]) if variants else (query,):
-            fixed = repaired(graph, q, target, rng, cfg, binding=binding)  # the cue round: below
+            fixed = repaired(graph, q, target, rng, cfg)  # the cue round below tries the walk's own sets
             if fixed is not None:
                 return fixed
     if cue:
@@ -569,7 +566,7 @@ def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, 
             if cued is not None:
                 return cued
         if cfg.repair:  # … and, last, the walk with more of the target's attributes and a cue on its name
-            return repaired(graph, query, target, rng, cfg, cue=True, binding=binding)
+            return repaired(graph, query, target, rng, cfg, cue=True)
     return None
 
 

@@ -45,20 +45,13 @@ def owner_code(record: int) -> int:
 
 
 def _owner_fits(graph: EntityGraph, code: int, cons: list[dict], var: str) -> bool:
-    """Only a cue on the name can refute a named uncrawled artist; whatever its kind, it stays possible when
-    any word of its name opens with the cue's letter (conservative), except that a surname is never the first
-    of two or more words ("Conway Twitty" is no "surname beginning with C"; "Louis Jordan and his Tympany
-    Five" keeps every later word)."""
+    """Only a cue on the name can refute a named uncrawled artist; whatever its kind or the cue's part, it
+    stays possible when any word of its name opens with the cue's letter (conservative)."""
     e = graph.entities[-2 - code]
     name = e.owner_name or e.by  # a box's artist, or the credit of a crawled record's Type row
-    words = [w.strip("\"'.,()") for w in name.split()]
-    for c in cons:
-        if c["t"] != "attr" or c["s"] != var or c["pred"].get("op") != "namecue":
-            continue
-        pool = words[1:] if c["pred"].get("part") == "surname" and len(words) >= 2 else words
-        if c["pred"]["letter"] not in {w[:1].upper() for w in pool}:
-            return False
-    return True
+    initials = {w.strip("\"'.,()")[:1].upper() for w in name.split()}
+    return all(c["pred"]["letter"] in initials for c in cons
+               if c["t"] == "attr" and c["s"] == var and c["pred"].get("op") == "namecue")
 
 
 def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:

@@ -82,22 +82,3 @@ def test_sampled_sets_with_repair_are_unique() -> None:
         assert all(unique(g, q, t.idx) for q, _ in on + off)
         assert all(len(q["constraints"]) <= SampleConfig().max_constraints + SampleConfig().repair_extra + 1
                    for q, _ in on)
-
-
-def test_a_surname_cue_reads_an_uncrawled_owner_past_its_first_word() -> None:
-    """Conway Twitty's navigation box on I_Can't_Stop_Loving_You.html lists records by him (known by name):
-    "credited to a singer with a surname beginning with the letter C" refutes them (his surname is Twitty);
-    a cue on T keeps them, and a title cue on a group's name still reads every word."""
-    from synth.graph.solve import _owner_fits, owner_code
-
-    g = graph(("saved", "I_Can't_Stop_Loving_You.html"))
-    twitty = [e for e in g if e.open_record and e.owner_name == "Conway Twitty"]
-    assert twitty
-    code = owner_code(twitty[0].idx)
-
-    def cue(letter: str, part: str) -> list[dict]:
-        return [{"t": "attr", "s": "?y", "p": "name", "pred": {"op": "namecue", "part": part, "letter": letter,
-                                                               "words": None}}]
-    assert not _owner_fits(g, code, cue("C", "surname"), "?y")
-    assert _owner_fits(g, code, cue("T", "surname"), "?y")
-    assert _owner_fits(g, code, cue("C", "name"), "?y")  # a group-name cue: any word (conservative)
