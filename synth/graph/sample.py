@@ -58,11 +58,6 @@ class SampleConfig:
     # a cue on a described person's or group's name ("a singer with a surname beginning with the letter C"):
     # the one clue that refutes records of an uncrawled artist's navigation box (known by name only)
     neighbour_cue: bool = True
-    # a walk that is not unique may take more of the target's own attributes (obfuscated as a walk tells them,
-    # in a seeded order) until it is unique or holds max_constraints + repair_extra clues; minimise then drops
-    # what uniqueness does not need: crawled rivals whose pages state another value are refuted, open ones stay
-    repair: bool = True
-    repair_extra: int = 2
 
 
 NEIGHBOUR_CUE_KINDS = ("person", "band")
@@ -498,48 +493,6 @@ def with_neighbour_cues(graph: EntityGraph, query: dict, binding: dict[str, int]
     return {"vars": query["vars"], "constraints": [*query["constraints"], *add]} if add else None
 
 
-def repaired(graph: EntityGraph, query: dict, target: int, rng: random.Random, cfg: SampleConfig,
-             cue: bool = False) -> dict | None:
-    """The query plus more of the target's own attributes (each told as a walk tells it: the loosest
-    obfuscated clue whose words name no crawled page), added one at a time in a seeded order until the set
-    is unique (then its narrowed variants are tried too, and with ``cue`` a cue on the target's name: the
-    records only a list names, which no attribute refutes); None when none is. A key the query already
-    tells, as an attribute or as a relation of the target, is not told again. Every set is solved again."""
-    ent = graph.entities[target]
-    cons = list(query["constraints"])
-    told = {c["p"] for c in cons if c["s"] == "?x" or (c["t"] == "rel" and c["o"] == "?x")}
-    told |= {SHARE_RELS[p][0] for p in list(told) if p in SHARE_RELS}  # "the same decade as Y": its year is told
-    keys = [k for k in ent.attrs if k in ASKABLE_ATTRS and k not in told]
-    rng.shuffle(keys)
-    walker = Walker(graph, target, rng, cfg)
-    cap = cfg.max_constraints + cfg.repair_extra
-    added = False
-    for key in keys:
-        if len(cons) >= cap:
-            break
-        c = walker._attr_constraint("?x", ent, key, ent.attrs[key])
-        if c is None:
-            continue
-        cons.append(c)
-        added = True
-        q = {"vars": query["vars"], "constraints": list(cons)}
-        if unique(graph, q, target):
-            return q
-    if not added:
-        return None
-    q = {"vars": query["vars"], "constraints": cons}
-    variants = tightened(graph, q, target, rng) if cfg.tighten else []
-    for v in variants:
-        if unique(graph, v, target):
-            return v
-    if cue:
-        for v in (q, *variants):
-            cued = with_name_cue(graph, v, target, cfg.min_constraints)
-            if cued is not None:
-                return cued
-    return None
-
-
 def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, cfg: SampleConfig,
               cue: bool, binding: dict[str, int]) -> dict | None:
     """The loosest unique variant of a walk that is not unique: its clues on the target's dates and numbers
@@ -555,18 +508,11 @@ def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, 
             if unique(graph, q, target):
                 return q
         variants = [*variants, *cued_nb]
-    if cfg.repair:  # more of the target's own attributes, on the walk and on its most narrowed/cued variant
-        for q in (query, variants[-1]) if variants else (query,):
-            fixed = repaired(graph, q, target, rng, cfg)  # the cue round below tries the walk's own sets
-            if fixed is not None:
-                return fixed
     if cue:
         for q in (query, *variants):
             cued = with_name_cue(graph, q, target, cfg.min_constraints)
             if cued is not None:
                 return cued
-        if cfg.repair:  # … and, last, the walk with more of the target's attributes and a cue on its name
-            return repaired(graph, query, target, rng, cfg, cue=True)
     return None
 
 
