@@ -56,6 +56,7 @@ from synth.text import (
 from synth.volatile import volatile_enumeration
 
 # lists whose entries are each one person
+_HYPHENATED = re.compile(r"\b[A-Za-z][\w.&']*(?:-[A-Za-z][\w.&']*)+")  # "ABC-Paramount", "Warner Bros.-Seven Arts"
 _PEOPLE = re.compile(r"\b(people|members|writers|producers|authors|composers|personnel|musicians)$", re.I)
 # infobox rows only a group's page has
 _GROUP_KEYS = ("Members", "Past members", "Current members", "Former members")
@@ -269,6 +270,12 @@ class CountMiner:
                         # Jerry Wexler, Marvin Israel — an orchestra is not a person, the count is not 4
                         ctx.reject("not_all_people", key, url=node.url, payload=payload, detail=other[:200])
                         continue
+                joined = self._parts_of_one_name(graph, enum)
+                if joined:
+                    # "How many labels does … “Dedicated to You” list in its infobox?": its Label cell reads
+                    # "ABC, Paramount", the label other pages write "ABC-Paramount": 1 label or 2
+                    ctx.reject("parts_form_one_name", key, url=node.url, payload=payload, detail=joined[:200])
+                    continue
                 if enum_ambiguous(node, enum):
                     ctx.reject("ambiguous_label", key, url=node.url, payload=payload,
                                detail=f"{enum.label!r} under {enum.section!r} occurs more than once")
@@ -300,6 +307,27 @@ class CountMiner:
         if len(parts) < 2 or clean(parts[-1]) != clean(enum.label):
             return None
         return " › ".join(parts[:-1]), parts[-2], clean(enum.label)
+
+    @staticmethod
+    def _parts_of_one_name(graph: Graph, enum: Enumeration) -> str:
+        """Two adjacent infobox parts that the crawl writes as one hyphenated name ("ABC, Paramount" where
+        other pages say "ABC-Paramount"): 'A / B → A-B', else ''."""
+        if enum.kind != "infobox" or len(enum.items) < 2:
+            return ""
+        names = getattr(graph, "_hyphenated_names", None)
+        if names is None:  # once per graph: every hyphenated name its facts and lists write
+            found: set[str] = set()
+            for node in graph:
+                texts = [f.value for f in node.facts] + [it for e in node.enumerations for it in e.items]
+                for t in texts:
+                    found.update(m.group(0).lower() for m in _HYPHENATED.finditer(t))
+            names = frozenset(found)
+            graph._hyphenated_names = names  # type: ignore[attr-defined]
+        for a, b in zip(enum.items, enum.items[1:], strict=False):
+            one = f"{a.strip()}-{b.strip()}".lower()
+            if one in names:
+                return f"{a!r} / {b!r} → {one!r}"
+        return ""
 
     @staticmethod
     def _not_a_person(graph: Graph, enum: Enumeration) -> str:

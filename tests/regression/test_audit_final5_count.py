@@ -106,3 +106,27 @@ def test_credit_parts_mark_the_row_parallel_values_do_not() -> None:
     assert got == {"Based on": "infobox_row_not_a_list: 'by Jane Doe' is no value of its own",
                    "Adapted from": "infobox_row_not_a_list: 'a novel of' is no value of its own",
                    "Producer": None, "Label": None, "Genre": None}
+
+
+# --- 3. two parts of one name split at a comma (strict audit round 6) -------------------------------------
+def test_parts_the_crawl_writes_as_one_name_are_not_counted_apart() -> None:
+    # audit: "How many labels does the Wikipedia article “Dedicated to You (Ray Charles album)” list in its
+    # infobox?" → 2: the cell reads "ABC, Paramount"; The Genius Hits the Road (and other crawled pages) write
+    # the one label "ABC-Paramount"
+    site = saved_site(["Dedicated_to_You_(Ray_Charles_album).html", "The_Genius_Hits_the_Road.html"])
+    pages = walk(FileSite(site, BASE), [f"{BASE}/A/Dedicated_to_You_(Ray_Charles_album).html",
+                                        f"{BASE}/A/The_Genius_Hits_the_Road.html"], max_depth=0, site="wikipedia")
+    assert len(pages) == 2
+    m = Mined(pages)
+    labels = [q for q in _infobox_counts(m) if "Dedicated to You" in q and "labels" in q]
+    assert not labels, labels
+    assert ("Label", 2) in _count_drops(m, "parts_form_one_name")
+    # alone (no page writes "ABC-Paramount"), the cell is two parts the program cannot join
+    alone = _mined_one(site, "Dedicated_to_You_(Ray_Charles_album).html")
+    assert not _count_drops(alone, "parts_form_one_name")
+
+
+def _mined_one(site, name: str) -> Mined:
+    pages = walk(FileSite(site, BASE), [f"{BASE}/A/{name}"], max_depth=0, site="wikipedia")
+    assert len(pages) == 1
+    return Mined(pages)
