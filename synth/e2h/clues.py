@@ -388,6 +388,9 @@ def _date_value_disputed(index: LocalSearchIndex, url: str, nk: str, value: str)
     from synth.e2h.records import release_conflict
 
     fam = _DATE_FAMILY_OF.get(nk)
+    if nk in ("label", "labels"):  # 'the album whose label is Rhino' (Genius & Friends; its discography: Atlantic)
+        from synth.e2h.records import label_conflict
+        return label_conflict(index, url, value)
     if not fam:
         return ""
     q = date_qualifier(value)
@@ -550,7 +553,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
                 continue
             fam = relation_family(row.key, row.value)
             n = len(index.entities_linking(row.key, row.dst))
-            why = _one_to_many(index, doc.url, row.key, row.value, row.dst)
+            why = _one_to_many(index, doc.url, row.key, row.value, row.dst) \
+                or (_date_value_disputed(index, doc.url, nk, row.value) if nk in ("label", "labels") else "")
             out.append(Clue("forward_relation", doc.url, doc.url, snippet, key=row.key, value=row.value,
                             anchor=_anchor_name(index, row.dst), anchor_url=row.dst, type=doc_type,
                             relation=fam, resolves=max(n, 2 if why else 1), mentions=(row.dst,),

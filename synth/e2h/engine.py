@@ -325,6 +325,9 @@ class E2HEngine:
         from synth.e2h.records import credit, release_conflict, release_years
         from synth.graph.values import parse_years
 
+        why = self._label_disputed(seed, grounding)
+        if why:
+            return why
         years = parse_years(seed.answer)
         if not years or len(seed.answer) > 40:
             return ""
@@ -342,6 +345,29 @@ class E2HEngine:
             if not credit(self.index, u) or not own or not set(years) & set(own):
                 continue
             why = release_conflict(self.index, u, years)
+            if why:
+                return f"{u.rsplit('/', 1)[-1]}: {why}"
+        return ""
+
+    def _label_disputed(self, seed: Seed, grounding: Grounding | None) -> str:
+        """Why the seed's answer is not the one label the crawl states: it asks on which label a record came
+        out, the answer is its page's label row, and a works table of the artist's own or discography page
+        gives another label ("On which record label was Genius & Friends released?" → Rhino, its infobox;
+        Ray Charles discography's Posthumous albums table: Atlantic). '' when the pages agree."""
+        from synth.e2h.records import label_conflict, labels_agree, own_labels
+
+        snippets = " ".join([grounding.snippet if grounding is not None else "", *(e.text for e in seed.evidence)])
+        if not (re.search(r"\blabels?\b", seed.question, re.I) or re.search(r"(?:^|\s)Labels?\s*:", snippets)) \
+                or len(seed.answer) > 80:
+            return ""
+        urls = [grounding.url] if grounding is not None and grounding.url else []
+        urls += [e.url for e in seed.evidence]
+        for sp in find_entities(seed.question, seed.answer, self.aliases, max_tokens=self._alias_len):
+            urls += list(sp.urls)
+        for u in dict.fromkeys(self.index.resolve(u) or u for u in urls):
+            if not any(labels_agree(seed.answer, v) for v in own_labels(self.index, u)):
+                continue  # not the page whose label row gives this answer
+            why = label_conflict(self.index, u, seed.answer)
             if why:
                 return f"{u.rsplit('/', 1)[-1]}: {why}"
         return ""

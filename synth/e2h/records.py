@@ -397,3 +397,100 @@ def same_year_records(index: LocalSearchIndex, url: str, year: int, writers: tup
                     index, rec.title, url) and not has_page_with(index, rec.title, RELEASE_KEYS):
                 out.append(rec.title)
     return list(dict.fromkeys(out))
+
+
+# --- record labels (strict audit round 6: Genius & Friends' infobox 'Label: Rhino', the discography's 'Atlantic') ---
+_LABEL_NOISE = re.compile(r"<[^>]*>|\\?\[[^\]]*\\?\]|\([^)]*\)")  # '<sup>\[3\]</sup>', '(US)'
+_LABEL_WORDS = frozenset({"records", "record", "recordings", "music", "entertainment", "inc", "ltd", "label",
+                          "the", "group", "co"})
+
+
+def label_words(value: str) -> list[tuple[str, ...]]:
+    """Each label a value names, as its significant words: 'ABC-Paramount 335' -> [('abc', 'paramount')],
+    'Atlantic, Rhino' -> [('atlantic',), ('rhino',)]; catalogue numbers, 'Records', footnotes dropped."""
+    out: list[tuple[str, ...]] = []
+    for part in re.split(r"[,;/]|\band\b|\s&\s", _LABEL_NOISE.sub(" ", value)):
+        words = tuple(w for w in re.split(r"[\s\-–.]+", fold(part))
+                      if w and w not in _LABEL_WORDS and not re.search(r"\d", w))
+        if words:
+            out.append(words)
+    return out
+
+
+def _one_label(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Loosely the same label: one's words a prefix of the other's ('ABC' / 'ABC Paramount'), or an
+    abbreviation of it ('RCA' / 'Radio Corporation of America'), or equal once joined ('Hi Fi' / 'HiFi')."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if long_[:len(short)] == short or "".join(a) == "".join(b):
+        return True
+    return len(short) == 1 and short[0] == "".join(w[0] for w in long_)
+
+
+def labels_agree(x: str, y: str) -> bool:
+    """Whether two label values name a common label (any label of one loosely the same as one of the other)."""
+    return any(_one_label(a, b) for a in label_words(x) for b in label_words(y))
+
+
+def labelled_items(body: str) -> list[tuple[str, str]]:
+    """(title, label) of every works-table row of a page that states a label: a table whose header has a column
+    headed 'Label' ('| Year | Album | … | Label |'), a row with a title and a non-empty cell under it. An empty
+    label cell (a cell spanning rows, or no label) states nothing."""
+    out: list[tuple[str, str]] = []
+    col: int | None = None
+    width = 0
+    for line in body.splitlines():
+        st = line.strip()
+        if not st.startswith("|"):
+            col = None
+            continue
+        cells = [c.strip() for c in st.strip().strip("|").split("|")]
+        heads = [i for i, c in enumerate(cells) if re.fullmatch(r"(?:[A-Za-z]+\s+)?labels?", c, re.I)]
+        if heads and re.search(r"album|single|title|record|release", st, re.I):
+            col, width = heads[0], len(cells)
+            continue
+        if col is None or len(cells) != width:
+            continue
+        m = re.match(r"^(?:\*+([^*]{1,120}?)\*+|[\"“]([^\"”]{1,120})[\"”])\s*$", cells[1] if len(cells) > 1 else "")
+        label = _LABEL_NOISE.sub(" ", cells[col]).strip()
+        if m and label and re.search(r"[A-Za-z]", label) and label not in ("—", "-"):
+            out.append(((m.group(1) or m.group(2)).strip(), label))
+    return out
+
+
+def own_labels(index: LocalSearchIndex, url: str) -> list[str]:
+    return [r.value for r in index.facts(url) if r.nkey in ("label", "labels") and r.value.strip()]
+
+
+def stated_labels(index: LocalSearchIndex, url: str) -> list[tuple[str, str]]:
+    """(label, page) of every label the artist's own or discography page states in a works table for the record
+    ``url`` describes ('| 2005 | *Genius & Friends* | … | Atlantic |')."""
+    artists = credit(index, url)
+    if not artists:
+        return []
+    out: list[tuple[str, str]] = []
+    for d in iter_docs(index):
+        if d.url == url:
+            continue
+        if not (d.key in artists or any(d.key.startswith(f"{a} ") and "discography" in d.key for a in artists)):
+            continue
+        items = _memo(index, ("labelled", d.url), lambda u=d.url: labelled_items(index.body(u)))
+        out += [(lab, d.url) for title, lab in items if same_record(index, title, url)]
+    return out
+
+
+def label_conflict(index: LocalSearchIndex, url: str, value: str | None = None) -> str:
+    """What another crawled page states against the label ``value`` (default: the record page's own label row)
+    of the record ``url``: Ray Charles discography's 'Atlantic' for Genius & Friends, 'Label: Rhino' on its own
+    page. '' when every page that names the record's label agrees (loosely: 'ABC' and 'ABC-Paramount 335')."""
+    own = own_labels(index, url)
+    vals = [value] if value else own
+    if not vals:
+        return ""
+    told = stated_labels(index, url)
+    if value:  # a value asked or told of the record: its own page's label row must agree too
+        told = [(v, url) for v in own] + told
+    for lab, where in told:
+        if not any(labels_agree(lab, v) for v in vals):
+            name = where.rsplit("/", 1)[-1]
+            return f"{name} gives the label {lab!r}, not {' / '.join(vals)!r}: the pages disagree on its label"
+    return ""
