@@ -56,6 +56,9 @@ from synth.text import (
 from synth.volatile import volatile_enumeration
 
 # lists whose entries are each one person
+_QUALIFIED_EXTRA = re.compile(r"^\s*\([^)]*:[^)]*\)\s*$")  # a whole line "(Pilot episode: A and B)"
+_CONTAINER = re.compile(r"^\s*(season|series|volume|vol\.|disc|disk|book|part)\s+\d+\b", re.I)
+_CONTAINER_NOUN = re.compile(r"\b(seasons|series|volumes|discs|disks|books|parts|entries|items|values)\b", re.I)
 _HYPHENATED = re.compile(r"\b[A-Za-z][\w.&']*(?:-[A-Za-z][\w.&']*)+")  # "ABC-Paramount", "Warner Bros.-Seven Arts"
 _PEOPLE = re.compile(r"\b(people|members|writers|producers|authors|composers|personnel|musicians)$", re.I)
 # infobox rows only a group's page has
@@ -270,6 +273,18 @@ class CountMiner:
                         # Jerry Wexler, Marvin Israel — an orchestra is not a person, the count is not 4
                         ctx.reject("not_all_people", key, url=node.url, payload=payload, detail=other[:200])
                         continue
+                odd_part = next((it for it in enum.items if _QUALIFIED_EXTRA.search(it)), "")
+                if odd_part:
+                    # "Theme music composer": "Ann Hampton Callaway" / "(Pilot episode: Cy Coleman and Dorothy
+                    # Fields)": a qualified line naming others is no value of its own (2 lines, 3 composers)
+                    ctx.reject("qualified_extra_line", key, url=node.url, payload=payload, detail=odd_part[:200])
+                    continue
+                container = next((it for it in enum.items if _CONTAINER.match(it)), "")
+                if container and not _CONTAINER_NOUN.search(enum_noun(enum.label, enum.section)):
+                    # "How many episodes does the “The Nanny” navigation box list under “Episodes”?": its
+                    # entries are Season 1 … Season 6 (and the pilot): seasons, not episodes
+                    ctx.reject("items_are_containers", key, url=node.url, payload=payload, detail=container[:200])
+                    continue
                 joined = self._parts_of_one_name(graph, enum)
                 if joined:
                     # "How many labels does … “Dedicated to You” list in its infobox?": its Label cell reads

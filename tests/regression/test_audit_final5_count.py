@@ -130,3 +130,18 @@ def _mined_one(site, name: str) -> Mined:
     pages = walk(FileSite(site, BASE), [f"{BASE}/A/{name}"], max_depth=0, site="wikipedia")
     assert len(pages) == 1
     return Mined(pages)
+
+
+# --- 4. strict audit round 7: The Nanny --------------------------------------------------------------------
+def test_a_qualified_line_and_container_entries_are_not_counted() -> None:
+    # "How many values … under “Theme music composer” in its infobox?" → 2: "Ann Hampton Callaway" and
+    # "(Pilot episode: Cy Coleman and Dorothy Fields)", 3 composers on 2 lines; "How many episodes does the
+    # “The Nanny” navigation box … list under “Episodes”?" → 7: Season 1 … Season 6 and a reunion special
+    site = saved_site(["The_Nanny.html"])
+    m = _mined_one(site, "The_Nanny.html")
+    asked = [q for q in (r.question for r in m.of("count")) if "Theme music composer" in q or "episodes" in q]
+    assert not asked, asked
+    assert ("Theme music composer", 2) in _count_drops(m, "qualified_extra_line")
+    assert ("Episodes", 7) in _count_drops(m, "items_are_containers")
+    # the page's other infobox counts still come out (positive control)
+    assert any("production compan" in q for q in _infobox_counts(m)), _infobox_counts(m)
