@@ -20,6 +20,7 @@ from synth.chronology import ReleaseOrder, step_noun
 from synth.config import SynthConfig
 from synth.text import clean, item_key, item_name, norm, page_ref, strip_quotes, url_key
 
+_HYPHENATED = re.compile(r"\b[A-Za-z][\w.&']*(?:-[A-Za-z][\w.&']*)+")  # "ABC-Paramount", "Warner Bros.-Seven Arts"
 
 @dataclass
 class Node:
@@ -71,6 +72,7 @@ class Graph:
     def __init__(self, nodes: Iterable[Node] = ()) -> None:
         self._aliases = None
         self._chrono = None
+        self._hyphenated: frozenset[str] | None = None
         self.nodes: dict[str, Node] = {}
         self._by_key: dict[str, str] = {}
         self._paths: dict[str, list[str] | None] = {}
@@ -81,7 +83,7 @@ class Graph:
         if node.url in self.nodes:
             return
         self.nodes[node.url] = node
-        self._aliases = self._chrono = self._order = None
+        self._aliases = self._chrono = self._order = self._hyphenated = None
         for u in (node.url, node.final_url):
             if u:
                 self._by_key.setdefault(url_key(u), node.url)
@@ -93,6 +95,16 @@ class Graph:
 
     def __len__(self) -> int:
         return len(self.nodes)
+
+    def hyphenated_names(self) -> frozenset[str]:
+        """Every hyphenated name ("ABC-Paramount") the pages' facts and lists write, lower-cased; built
+        once, rebuilt after a page is added."""
+        if self._hyphenated is None:
+            self._hyphenated = frozenset(
+                m.group(0).lower() for node in self
+                for t in [*(f.value for f in node.facts), *(it for e in node.enumerations for it in e.items)]
+                for m in _HYPHENATED.finditer(t))
+        return self._hyphenated
 
     # -- entities: one key per entity, whatever name a page gives it ---------------------------
     _aliases: dict[str, set[str]] | None = None

@@ -59,7 +59,6 @@ from synth.volatile import volatile_enumeration
 _QUALIFIED_EXTRA = re.compile(r"^\s*\([^)]*:[^)]*\)\s*$")  # a whole line "(Pilot episode: A and B)"
 _CONTAINER = re.compile(r"^\s*(season|series|volume|vol\.|disc|disk|book|part)\s+\d+\b", re.I)
 _CONTAINER_NOUN = re.compile(r"\b(seasons|series|volumes|discs|disks|books|parts|entries|items|values)\b", re.I)
-_HYPHENATED = re.compile(r"\b[A-Za-z][\w.&']*(?:-[A-Za-z][\w.&']*)+")  # "ABC-Paramount", "Warner Bros.-Seven Arts"
 _PEOPLE = re.compile(r"\b(people|members|writers|producers|authors|composers|personnel|musicians)$", re.I)
 # infobox rows only a group's page has
 _GROUP_KEYS = ("Members", "Past members", "Current members", "Former members")
@@ -329,15 +328,7 @@ class CountMiner:
         other pages say "ABC-Paramount"): 'A / B → A-B', else ''."""
         if enum.kind != "infobox" or len(enum.items) < 2:
             return ""
-        names = getattr(graph, "_hyphenated_names", None)
-        if names is None:  # once per graph: every hyphenated name its facts and lists write
-            found: set[str] = set()
-            for node in graph:
-                texts = [f.value for f in node.facts] + [it for e in node.enumerations for it in e.items]
-                for t in texts:
-                    found.update(m.group(0).lower() for m in _HYPHENATED.finditer(t))
-            names = frozenset(found)
-            graph._hyphenated_names = names  # type: ignore[attr-defined]
+        names = graph.hyphenated_names()
         for a, b in zip(enum.items, enum.items[1:], strict=False):
             one = f"{a.strip()}-{b.strip()}".lower()
             if one in names:
