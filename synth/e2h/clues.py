@@ -179,6 +179,19 @@ def _variants(pred: str) -> list[str]:
     return [short, pred] if short != pred else [pred]
 
 
+# an alias appositive after a subject ('"Drown in My Own Tears", originally credited as "I'll Drown in My Tears",
+# is a blues song …'): another name of the same entity, not part of what the sentence says of it
+_ALIAS_APPOSITIVE = re.compile(r"(?P<subj>[^,.;\n]{1,120}?),\s+(?:(?:originally|also|sometimes|often|first|later)\s+)?"
+                               r"(?:credited|known|titled|released|called|spelled|styled)\s+as\s+"
+                               r"(?:[\"“][^\"”\n]{1,120}[\"”]|[A-Z][^,.;\n]{0,80}?)\s*,\s+(?=(?:is|was|are|were)\s)")
+
+
+def alias_appositive_dropped(text: str) -> str:
+    """``text`` without the alias appositives right after its sentences' subjects (a subject's other name
+    is no other entity: the sentence says nothing of the alias that it does not say of the subject)."""
+    return _ALIAS_APPOSITIVE.sub(r"\g<subj> ", text)
+
+
 def _names_entity(subject_part: str, entity: str) -> bool:
     """Whether the subject of a sentence names the entity (shares a content word with its title)."""
     a = {w for w in fold(subject_part).split() if w not in STOPWORDS}
@@ -501,7 +514,7 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
     first = doc.description.strip()
     doc_type = ""
     if first:
-        sp = predicate(first)
+        sp = predicate(first) or predicate(alias_appositive_dropped(first))
         if sp and not _names_entity(sp[0], doc.subject):
             sp = None  # "It is argueable whether ...": not a sentence about the entity
         if sp:

@@ -26,7 +26,7 @@ import re
 import weakref
 from collections.abc import Iterator
 
-from synth.e2h.clues import Clue, relation_family, value_count
+from synth.e2h.clues import Clue, alias_appositive_dropped, relation_family, value_count
 from synth.e2h.records import stated_years, unrefuted_in
 from synth.graph.values import (
     holds,
@@ -137,7 +137,7 @@ def song_credits(index: LocalSearchIndex) -> list[tuple[str, str, tuple[str, ...
                               if n.strip() and n.strip().lower().rstrip(".") not in _SUFFIXES)
                 if names:
                     out.append((fold(m.group(1)), url, names))
-            for m in _WRITTEN_BY.finditer(body or ""):
+            for m in _WRITTEN_BY.finditer(alias_appositive_dropped(body or "")):  # the alias is the same song
                 out.append((fold(m.group(1)), url, (re.split(r"\.\s", m.group(2).strip())[0],)))
         _CREDITS[index] = out
     return out
