@@ -52,6 +52,17 @@ def url_key(url: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # entity keys for items ("Clark Terry - trumpet" → "clark terry")
 
+# a role in brackets after a credit ('Producer: Tom Dowd (engineer)'): the row says the person did something
+# else than the row's key
+ROLE_QUALIFIER = re.compile(r"\b(?:engineer|engineering|arrange|arranger|arrangements?|conduct|conductor|mix|mixing|"
+                            r"mixed|master|mastering|remaster|executive|reissue|compil\w*|assist\w*|associate)\b", re.I)
+
+
+def role_qualified(value: str) -> bool:
+    """Whether a credit value carries a bracketed role other than its row's ('Tom Dowd (engineer)')."""
+    return bool(ROLE_QUALIFIER.search(" ".join(re.findall(r"\((.*?)\)", value))))
+
+
 _ROLE_SPLIT = re.compile(r"\s+[-–—]\s+")
 # a title in quotes opening the item, followed by credits, a duration, a featured artist or nothing
 # '"What'd I Say" [Live] (Ray Charles)': a [tag] after the title is not part of it

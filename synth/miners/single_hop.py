@@ -3,7 +3,8 @@
 Also the seeds of E2HQA. ``askable`` decides which facts make a short, checkable answer; the
 multi-hop miner uses it for the fact at the end of a path. Drops: ``ambiguous_key`` (the key occurs
 twice on the page), ``multi_valued``, ``value_not_atomic`` (also a date list, several running times),
-``answer_too_long``, ``answer_in_subject``, ``chronology_conflict`` (another page places another
+``answer_too_long``, ``answer_in_subject``, ``role_qualified`` (a credit with another bracketed role:
+'Producer: Tom Dowd (engineer)'), ``chronology_conflict`` (another page places another
 record there), ``volatile`` (``synth.volatile``: stars, latest version,
 "–present"...), ``chronology_owner_unknown`` (a previous/next release of a record by several
 artists, with no "<artist> chronology" header), ``fact_cap`` (more askable facts than
@@ -19,7 +20,16 @@ from typing import ClassVar
 from schemas.records import Candidate, Evidence, Fact
 from synth.config import SynthConfig
 from synth.miners.base import Graph, MineContext, Node, lang, make_candidate
-from synth.text import clean, contains, date_value, duration_value, join_names, norm, strip_quotes
+from synth.text import (
+    clean,
+    contains,
+    date_value,
+    duration_value,
+    join_names,
+    norm,
+    role_qualified,
+    strip_quotes,
+)
 from synth.volatile import volatile_fact
 
 SKIP_KEYS = {
@@ -33,6 +43,9 @@ DATE_KEYS = {"recorded", "born", "died", "released", "submitted", "last revised"
 CHRONO_KEY = re.compile(r"^(previous|next)\s+\S", re.I)
 DURATION_KEYS = {"length", "running time", "runtime", "duration"}
 _DURATION_LIKE = re.compile(r"\d:\d{2}")
+CREDIT_KEYS = {"producer", "producer(s)", "producers", "writer", "writer(s)", "writers", "songwriter(s)", "composer",
+               "composer(s)", "director", "directed by", "produced by", "written by", "music by", "lyricist",
+               "lyrics by"}
 # facts asked first (then the rest in seeded order)
 PRIORITY = ["released", "born", "label", "producer", "genre", "writer(s)", "birth name", "died", "origin",
             "first author", "primary subject", "submitted", "journal reference", "license", "stars",
@@ -87,6 +100,8 @@ def askable(node: Node, fact: Fact, cfg: SynthConfig) -> tuple[str, str]:
     value = clean(fact.value)
     if _TRIVIAL.match(value):
         return "", "value_not_atomic"
+    if low in CREDIT_KEYS and role_qualified(value):
+        return "", "role_qualified"  # 'Producer: Tom Dowd (engineer)': the page says he engineered it
     if low in DATE_KEYS:
         first = re.sub(r"\s*\([^()]*\)", "", value.split("; ")[0]).strip(" ,")
         answer = date_value(first)  # "1952–1960" whole, never "1952"
