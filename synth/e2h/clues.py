@@ -484,6 +484,26 @@ def _anchor_name(index: LocalSearchIndex, url: str) -> str:
     return doc.subject
 
 
+def named_by_kind(index: LocalSearchIndex, url: str, desc: str) -> bool:
+    """Whether ``desc`` names the page ``url`` as 'the <kind> <title>' from its disambiguated subject ('Ray
+    Charles (album)': 'the album Ray Charles'), and no other crawled page of that name is of that kind (the
+    musician shares the name, not the kind). A search of the words finds the musician first; the phrase
+    still denotes one page."""
+    doc = index.doc(url)
+    m = re.match(r"^(.+?)\s+\(([^()]+)\)$", doc.subject) if doc is not None else None
+    if doc is None or m is None or not occurs(f"the {m.group(2)} {m.group(1)}", desc):
+        return False
+    kind = m.group(2).lower()
+    for u in index.aliases().get(fold(m.group(1)), []):
+        other = index.doc(u)
+        if other is None or other.key == doc.key:
+            continue
+        om = re.match(r"^(.+?)\s+\(([^()]+)\)$", other.subject)
+        if (om and om.group(2).lower() == kind) or _type_of(index, u) == kind or not (om or _type_of(index, u)):
+            return False  # another page of that name is of that kind, or of no known kind
+    return True
+
+
 def _type_of(index: LocalSearchIndex, url: str) -> str:
     doc = index.doc(url)
     if doc is None:

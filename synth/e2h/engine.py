@@ -55,7 +55,15 @@ from filters.shortcut import shortcut_rank
 from pipelines.counters import Counters
 from schemas.ids import qa_id, reject_id, stable_hash
 from schemas.records import Evidence, LineageStep, QARecord, Reject
-from synth.e2h.clues import RELATION_KINDS, Clue, clues_for, fact_holders, infobox_type, predicate
+from synth.e2h.clues import (
+    RELATION_KINDS,
+    Clue,
+    clues_for,
+    fact_holders,
+    infobox_type,
+    named_by_kind,
+    predicate,
+)
 from synth.e2h.config import E2HConfig
 from synth.e2h.entities import (
     _TYPE_SET,
@@ -386,7 +394,7 @@ class E2HEngine:
     def _attempts(self, s: _State, r: int) -> Iterator[Attempt]:
         """(entity, page, clue) attempts for this round, best first; failures before the writer are logged."""
         q, answer = s.question, s.seed.answer
-        spans = [sp for sp in (self._typed(q, self._in_context(sp, s)) for sp in
+        spans = [sp for sp in (self._typed(q, self._in_context(sp, s), s) for sp in
                                find_entities(q, answer, self.aliases, max_tokens=self._alias_len))
                  if sp is not None and not ({self.index.entity_key(u) for u in sp.urls} & s.replaced)
                  and not self._attributive(q, sp) and not self._list_item(q, sp)]
@@ -467,6 +475,13 @@ class E2HEngine:
             for h in hits:
                 if self._hit_key(h) in want:
                     return self.search.doc_for_hit(h)
+            for u in sp.urls[:1] if len(want) == 1 else ():
+                # the span's one page, which its name alone does not bring up ('Ray Charles' for the album
+                # 'Ray Charles (album)', see _typed): searched by its own title
+                doc = self.index.doc(u)
+                for h in self.search.search(doc.subject, self.cfg.search_top_k) if doc is not None else ():
+                    if self._hit_key(h) in want:
+                        return self.search.doc_for_hit(h)
             return None
         name = fold(sp.text)
         for h in hits:
@@ -508,7 +523,7 @@ class E2HEngine:
                                              relation(c.kind, c.key, c.relation) in used, order[c.kind],
                                              turn(c), len(c.predicate)))
 
-    def _typed(self, q: str, sp: EntitySpan | None) -> EntitySpan | None:
+    def _typed(self, q: str, sp: EntitySpan | None, s: _State | None = None) -> EntitySpan | None:
         """The span with only the pages of the kind the question calls it: in 'the studio album “Ray Charles”
         by Ray Charles' the quoted title is the album, not the musician whose name it shares. Replacing it by
         a description of the musician moves the question's predicate ('On which record label was … released?')
@@ -523,6 +538,15 @@ class E2HEngine:
         urls = tuple(u for u in sp.urls if self._page_kind(u) in WORK_NOUNS)
         if urls:
             return replace(sp, urls=urls) if urls != sp.urls else sp
+        # 'the album Ray Charles': the name is the musician's; the page of that kind is 'Ray Charles (album)'
+        # (an earlier round's 'the <kind> <title>', or a user's wording), when its title says that kind
+        dis = tuple(u for u in self.aliases.get(fold(f"{sp.text} ({noun})"), ()) if self._page_kind(u) == noun)
+        span = replace(sp, urls=dis) if dis else None
+        if span is not None and s is not None:
+            span = self._in_context(span, s)
+        if span is not None:
+            self.counters.inc(f"{STAGE}/entities/disambiguated_by_kind")
+            return span
         self.counters.inc(f"{STAGE}/entities/kind_mismatch")
         return None
 
@@ -745,6 +769,8 @@ class E2HEngine:
                 return "", "", "anchor"
             top = ahits[0].title if ahits else "nothing"
             return "not_unique", f"search {clue.anchor!r} finds {top!r} first, not the named page", ""
+        if clue.kind in RELATION_KINDS and clue.anchor_url and named_by_kind(self.index, clue.anchor_url, desc):
+            return "", "", "anchor_kind"  # 'the album Ray Charles': one crawled album of that name
         top = hits[0].title if hits else "nothing"
         return "not_unique", f"search {desc!r} finds {top!r} first, not {page.subject!r}", ""
 
