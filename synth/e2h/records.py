@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from synth.graph.values import parse_years
 from synth.search import LocalSearchIndex, base_name, fold, iter_docs, norm_key
 
+T = TypeVar("T")
 _PREV = ("previous single", "previous album", "previous release", "preceded by")
 _NEXT = ("next single", "next album", "next release", "followed by")
 RELEASE_KEYS = ("released", "release date", "release dates", "published", "first published")
@@ -178,6 +181,22 @@ def _release_years(index: LocalSearchIndex, url: str) -> tuple[int, ...]:
     return ()
 
 
+def artists_own_page(key: str, artists: frozenset[str]) -> bool:
+    """Whether the page whose entity key is ``key`` is one of ``artists``' own pages or their discography
+    ('ray charles', 'ray charles discography'): the pages whose works tables and lists state their records."""
+    return key in artists or any(key.startswith(f"{a} ") and "discography" in key for a in artists)
+
+
+def first_disagreement(told: list[tuple[T, str]], agrees: Callable[[T], bool], say: Callable[[T, str], str]) -> str:
+    """Why the crawled pages disagree on a record's value: ``say(value, page name)`` of the first ``(value, page)``
+    of ``told`` that ``agrees`` rejects; '' when every page that states the value agrees. The one rule of the
+    value conflicts below (release years, labels): a value the pages disagree on is no answer and no clue."""
+    for value, where in told:
+        if not agrees(value):
+            return say(value, where.rsplit("/", 1)[-1])
+    return ""
+
+
 _CACHE: weakref.WeakKeyDictionary[LocalSearchIndex, dict[frozenset[str], list[NamedRecord]]] = \
     weakref.WeakKeyDictionary()
 
@@ -192,7 +211,7 @@ def named_records(index: LocalSearchIndex, artists: frozenset[str]) -> list[Name
     out: list[NamedRecord] = []
     for d in iter_docs(index):
         by = credit(index, d.url)
-        own_page = d.key in artists or any(d.key.startswith(f"{a} ") and "discography" in d.key for a in artists)
+        own_page = artists_own_page(d.key, artists)
         if by & artists:
             kind = record_kind(index, d.url)
             years = release_years(index, d.url)
@@ -318,12 +337,10 @@ def release_conflict(index: LocalSearchIndex, url: str, years: tuple[int, ...] |
     told = stated_years(index, url)
     if years:  # a value asked or told of the record: its own page's release row must agree too
         told = [(y, url) for y in release_years(index, url)] + told
-    for y, where in told:
-        if not lo <= y <= hi:
-            name = where.rsplit("/", 1)[-1]
-            ys = f"{lo}" if lo == hi else f"{lo}–{hi}"
-            return f"{name} dates the record {y}, not {ys}: the pages disagree on its release year"
-    return ""
+    ys = f"{lo}" if lo == hi else f"{lo}–{hi}"
+    return first_disagreement(told, lambda y: lo <= y <= hi,
+                              lambda y, page: f"{page} dates the record {y}, not {ys}: the pages disagree on its "
+                                              f"release year")
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
@@ -469,9 +486,7 @@ def stated_labels(index: LocalSearchIndex, url: str) -> list[tuple[str, str]]:
         return []
     out: list[tuple[str, str]] = []
     for d in iter_docs(index):
-        if d.url == url:
-            continue
-        if not (d.key in artists or any(d.key.startswith(f"{a} ") and "discography" in d.key for a in artists)):
+        if d.url == url or not artists_own_page(d.key, artists):
             continue
         items = _memo(index, ("labelled", d.url), lambda u=d.url: labelled_items(index.body(u)))
         out += [(lab, d.url) for title, lab in items if same_record(index, title, url)]
@@ -489,8 +504,6 @@ def label_conflict(index: LocalSearchIndex, url: str, value: str | None = None) 
     told = stated_labels(index, url)
     if value:  # a value asked or told of the record: its own page's label row must agree too
         told = [(v, url) for v in own] + told
-    for lab, where in told:
-        if not any(labels_agree(lab, v) for v in vals):
-            name = where.rsplit("/", 1)[-1]
-            return f"{name} gives the label {lab!r}, not {' / '.join(vals)!r}: the pages disagree on its label"
-    return ""
+    return first_disagreement(told, lambda lab: any(labels_agree(lab, v) for v in vals),
+                              lambda lab, page: f"{page} gives the label {lab!r}, not {' / '.join(vals)!r}: the pages "
+                                                f"disagree on its label")
