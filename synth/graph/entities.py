@@ -196,6 +196,9 @@ class Entity:
     # genre words the page's lead prose names ("It is an instrumental jazz album"): a genre clue is
     # not refuted by an infobox genre list the prose goes beyond
     prose_genres: frozenset = frozenset()
+    # what sort of record its page or list says it is ("Live album by …", "Johnny Cash navigation box ›
+    # Studio albums", "Discography › Compilations"): record_types classes; empty when nothing says
+    types: frozenset = frozenset()
 
 
 # shared-value relations ("born in the same decade as Y"): relation -> (attribute key, how values compare)
@@ -487,10 +490,11 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
     site = getattr(page, "site", "") or "generic"
     facts = list(getattr(page, "facts", []) or [])
     keys = {f.key.strip().lower() for f in facts}
-    type_what, _by = "", ""
+    type_what, _by, type_row = "", "", ""
     for f in facts:
         if f.key.strip().lower() == "type":
             type_what, _by = _type_line(f.value)
+            type_row = clip_line(clean(f"{f.key}: {f.value}"))
             break
     attrs: dict[str, Attr] = {}
     pending: list[tuple[str, list[str], str, int]] = []
@@ -521,13 +525,16 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
         attrs["nationality"] = Attr("nationality", nat, "description", nat, description[:SNIPPET_CHARS])
     name = base_name(subject or title)
     kind = infer_kind(site, keys, type_what, description)
+    if kind in ("song", "album") and _by and clean(_by) in type_row:  # "Single by Harlan Howard": whose record
+        attrs["credited"] = Attr("name", clean(_by), "Type", clean(_by), type_row)
     if kind == "place" and norm(name).startswith("list of"):
         kind = ""
     if norm(name).startswith(("list of", "lists of")) or "discography" in norm(name).split():
         kind = ""
     ent = Entity(idx=idx, url=getattr(page, "url", ""), name=name, title=subject or title, kind=kind,
                  noun=_noun(kind, type_what, attrs, description), site=site, attrs=attrs,
-                 description=description[:SNIPPET_CHARS], by=norm(_by))
+                 description=description[:SNIPPET_CHARS], by=norm(_by),
+                 types=record_types(type_what) if kind == "album" else frozenset())
     return ent, pending, page_lists(kind, getattr(page, "enumerations", None) or ())
 
 
@@ -805,6 +812,20 @@ def _record_kind(what: str) -> str:
     return ""
 
 
+_RECORD_TYPES = (("studio", re.compile(r"\bstudio\b", re.I)), ("live", re.compile(r"\blive\b", re.I)),
+                 ("compilation", re.compile(r"\b(?:compilations?|greatest hits|hits albums?|best of|box sets?|"
+                                            r"anthology|anthologies)\b", re.I)),
+                 ("soundtrack", re.compile(r"\b(?:soundtracks?|cast recordings?)\b", re.I)),
+                 ("ep", re.compile(r"\beps?\b", re.I)), ("remix", re.compile(r"\bremix", re.I)))
+
+
+def record_types(what: str) -> frozenset[str]:
+    """The sorts of album a type line or a list heading names ("Live album" → live, "Greatest hits album" →
+    compilation, "Studio albums" → studio); empty when it names none ("Albums", "Gospel albums", "The ABC
+    years"): such a record may be of any sort. Two sorts ("Live compilation") keep both."""
+    return frozenset(t for t, rx in _RECORD_TYPES if rx.search(what or ""))
+
+
 def infobox_records(html_text: str) -> list[tuple[str, str, str]]:
     """``(type line, credited artist, Released value)`` of every record infobox of a page, in page order
     ("Single by The Everly Brothers", a cover version's second infobox). HTML is only searched, never kept."""
@@ -971,12 +992,14 @@ _CO_CREDIT = re.compile(r"\b(?:with|feat|featuring|duet|and|vs)\b|&|/", re.I)
 
 
 def listed_records(kind: str, name: str, enumerations: Iterable[object],
-                   row_years: dict[str, tuple] | None = None) -> list[tuple[str, str, str, tuple | None, str, bool]]:
+                   row_years: dict[str, tuple] | None = None) -> list[tuple[str, str, str, tuple | None, str, bool,
+                                                                             frozenset]]:
     """Records a page's works lists name: ``(record kind, title, item URL, years, row, credit shared)`` for a person's
     or group's own discography lists and a "X discography" page's lists (navigation boxes, infobox rows
     and "As sideman" lists are not the owner's works); a row's year from the row, its list's heading or
     the page's year-column tables (``row_years``, :func:`table_years`); ``credit shared``: the row or its
-    heading credits someone beside the owner ("(with Willie Nelson)", "1949: The McSon Trio")."""
+    heading credits someone beside the owner ("(with Willie Nelson)", "1949: The McSon Trio"); the sorts of album its
+    list's heading names (:func:`record_types`: "Albums › Compilations")."""
     if kind not in _PERSONS_KINDS and "discography" not in norm(name).split():
         return []
     out = []
@@ -995,6 +1018,7 @@ def listed_records(kind: str, name: str, enumerations: Iterable[object],
         sy = _section_years(where)
         # "1949: The McSon Trio": the heading credits its rows to someone else than the list's owner
         other_credit = ":" in where.rsplit(" › ", 1)[-1]
+        types = record_types(where)
         links = list(getattr(en, "item_links", []) or [])
         for i, item in enumerate(getattr(en, "items", []) or []):
             link = links[i] if i < len(links) else ""
@@ -1006,7 +1030,9 @@ def listed_records(kind: str, name: str, enumerations: Iterable[object],
                 years = years or (row_years or {}).get(norm(title)) if rkind != "tv series" else None
                 rest = clean(item).replace(title, " ")
                 shared = other_credit or bool(_CO_CREDIT.search(rest))
-                out.append(("song" if generic and quoted else rkind, title, link, years, clip_line(clean(item)), shared))
+                kind_ = "song" if generic and quoted else rkind
+                out.append((kind_, title, link, years, clip_line(clean(item)), shared,
+                            types if kind_ == "album" else frozenset()))
     return out
 
 
@@ -1071,9 +1097,10 @@ def personnel_people(kind: str, enumerations: Iterable[object]) -> list[tuple[st
 _NAVBOX_OWNER = re.compile(r"^(.+?)\s+navigation box\b", re.I)
 
 
-def navbox_records(enumerations: Iterable[object]) -> list[tuple[str, str, str, str]]:
+def navbox_records(enumerations: Iterable[object]) -> list[tuple[str, str, str, str, frozenset]]:
     """Records an artist's navigation box lists ("The Everly Brothers navigation box › Studio albums"):
-    ``(owner name, record kind, title, item URL)``; the box names the artist whose works it lists."""
+    ``(owner name, record kind, title, item URL, sorts of album the label names)``; the box names the artist
+    whose works it lists."""
     out = []
     for en in enumerations or ():
         if getattr(en, "kind", "") != "navbox":
@@ -1088,7 +1115,8 @@ def navbox_records(enumerations: Iterable[object]) -> list[tuple[str, str, str, 
         links = list(getattr(en, "item_links", []) or [])
         for i, item in enumerate(getattr(en, "items", []) or []):
             for title, _ in record_rows(item, None):
-                out.append((clean(m.group(1)), rkind, title, links[i] if i < len(links) else ""))
+                out.append((clean(m.group(1)), rkind, title, links[i] if i < len(links) else "",
+                            record_types(label) if rkind == "album" else frozenset()))
     return out
 
 
@@ -1103,7 +1131,7 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
         e = g.entities[h]
         if e.kind != rkind or e.open_record:
             continue
-        if e.by and owner_by and e.by != owner_by:
+        if e.by and owner_by and e.by != owner_by and not _credit_includes(e, owner_by):
             continue  # "I Can't Stop Loving You" by Don Gibson: another recording
         rel = e.attrs.get("released")
         if years and rel and isinstance(rel.value, tuple) and not any(
@@ -1111,6 +1139,17 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
             continue  # "Ray Charles" (1958, Coronet) is not the 1957 studio album of that name
         return True
     return False
+
+
+_JOINT = re.compile(r",|&|/|\b(?:and|with|ft|feat|featuring)\b", re.I)
+
+
+def _credit_includes(e: Entity, owner_by: str) -> bool:
+    """A crawled record whose Type row credits several artists, the list's owner among them ("Studio album by Ray
+    Charles, Milt Jackson" is the "Soul Brothers" of Ray Charles's box; Betty Carter's list names "Ray Charles and
+    Betty Carter")."""
+    a = e.attrs.get("credited")
+    return a is not None and bool(_JOINT.search(str(a.value))) and f" {owner_by} " in f" {e.by} "
 
 
 _NAME_JOINERS = {"and", "the", "&", "of", "de", "la", "van", "von", "y"}
@@ -1129,7 +1168,7 @@ def _artist_like(name: str) -> bool:
 
 def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, site: str, by: str,
                      years: tuple | None, row: str, owner: int | None, sole: bool = False,
-                     name_open: bool = False, owner_name: str = "") -> None:
+                     name_open: bool = False, owner_name: str = "", types: frozenset = frozenset()) -> None:
     """One open candidate; its ``by`` relation is closed (the owner only) when ``sole``: the owner's
     own list credits nobody else on the row."""
     attrs = {}
@@ -1137,7 +1176,7 @@ def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, 
         attrs["released"] = Attr("date", tuple(years), "Released", row, row)
     idx = len(g.entities)
     g.entities.append(Entity(idx=idx, url=url, name=name, title=name, kind=kind, noun=noun, site=site, attrs=attrs,
-                             by=by, open_record=True, name_open=name_open, owner_name=owner_name,
+                             by=by, open_record=True, name_open=name_open, owner_name=owner_name, types=types,
                              unresolved=frozenset() if sole and owner is not None else frozenset({"by"})))
     g.by_kind[kind].append(idx)
     if owner is not None:
@@ -1157,7 +1196,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                 hits = [h for h in names.get(base, ()) if g.entities[h].kind in _PERSONS_KINDS]
                 owner = hits[0] if len(hits) == 1 else None
             owner_by = norm(g.entities[owner].name) if owner is not None else ""
-            for rkind, title, link, years, row, shared in records:
+            for rkind, title, link, years, row, shared, types in records:
                 if _same_record(g, names, rkind, title, link, years, owner_by):
                     continue
                 key = (rkind, norm(title), owner_by)
@@ -1167,7 +1206,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                 quoted = bool(_ALL_QUOTED.search(row))
                 _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site,
                                  owner_by, years, row, owner, sole=not shared,
-                                 name_open=not quoted and bool(_RUN_ON.search(title)))
+                                 name_open=not quoted and bool(_RUN_ON.search(title)), types=types)
         for line, by, released in boxes:
             what, _ = _type_line(line)
             rkind = _record_kind(what)
@@ -1181,10 +1220,11 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             _add_open_record(g, rkind, ent.name, what if len(what.split()) <= 3 else rkind, ent.url, ent.site, norm(by),
                              V.parse_years(released), clip_line(f"{line}; Released: {released}"),
                              hits[0] if len(hits) == 1 else None,
-                             owner_name="" if hits else clean(by))  # "Single by The Everly Brothers": theirs
+                             owner_name="" if hits else clean(by),  # "Single by The Everly Brothers": theirs
+                             types=record_types(what) if rkind == "album" else frozenset())
 
     for ent, (_, _, navs) in zip(list(g.entities), pending, strict=False):  # after rows and infoboxes: they say more
-        for owner_name, rkind, title, link in navs:  # an artist's navigation box: the artist's records
+        for owner_name, rkind, title, link, types in navs:  # an artist's navigation box: the artist's records
             hits = [h for h in names.get(norm(owner_name), ()) if g.entities[h].kind in _PERSONS_KINDS]
             owner_by = norm(owner_name)
             if _same_record(g, names, rkind, title, link, None, owner_by):
@@ -1198,7 +1238,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, owner_by,
                              None, title, hits[0] if len(hits) == 1 else None, sole=True,
                              name_open=title.lstrip().startswith(("(", "[")),
-                             owner_name="" if hits or not _artist_like(owner_name) else owner_name)
+                             owner_name="" if hits or not _artist_like(owner_name) else owner_name, types=types)
 
 
 GENRE_WORDS = frozenset({"jazz", "blues", "soul", "gospel", "country", "rock", "pop", "funk", "folk", "rhythm and blues",

@@ -31,7 +31,7 @@ PHRASABLE_RELS = ("by", "album", "writer", "composer", "producer", "director", "
 ASKABLE_ATTRS = ("released", "born", "died", "recorded", "founded", "active_from", "discovered", "length",
                  "running_time", "budget", "box_office", "population", "birthplace", "deathplace", "origin",
                  "location", "country", "producer", "writer", "composer", "director", "discoverer", "genre", "occupation",
-                 "instrument", "label", "nationality", "language")
+                 "instrument", "label", "nationality", "language", "credited")
 VARS = ("?x", "?y", "?z", "?w", "?v")
 CHRONOLOGY = ("next", "previous")
 
@@ -75,19 +75,27 @@ def name_cue_constraints(graph: EntityGraph, target: int, var: str = "?x") -> li
     part = NAME_CUE_PART.get(ent.kind)
     if not part or not ent.name:
         return []
+    # a person: the surname's letter, then the first name's ("a singer with a first name beginning with the letter
+    # R"): the first name refutes an uncrawled artist known by name only when no word of that name opens with it
+    preds = V.name_cues(ent.name, part) + (V.name_cues(ent.name, "given") if part == "surname" else [])
     return [{"t": "attr", "s": var, "p": "name", "vkind": "name", "pred": pred, "url": ent.url,
              "snippet": ent.title or ent.name, "value": ent.name}
-            for pred in V.name_cues(ent.name, part) if not graph.title_hits(V.value_phrase(pred))]
+            for pred in preds if not graph.title_hits(V.value_phrase(pred))]
 
 
 def with_name_cue(graph: EntityGraph, query: dict, target: int, min_constraints: int) -> dict | None:
     """The query plus the loosest name cue that makes it unique (None when none does)."""
     if any(is_name_cue(c) and c["s"] == "?x" for c in query["constraints"]):
         return None
-    for cue in name_cue_constraints(graph, target):
-        q = {"vars": query["vars"], "constraints": [*query["constraints"], cue]}
-        if valid(q, min_constraints) and unique(graph, q, target) and not unique(graph, cue_alone(q), target):
-            return q
+    # ... or the set without its cue on the credited artist: two cues that single the target out are a lookup
+    bases = [query["constraints"]]
+    if any(c["p"] == "credited" and c["s"] == "?x" for c in query["constraints"] if c["t"] == "attr"):
+        bases.append([c for c in query["constraints"] if not (c["t"] == "attr" and c["p"] == "credited")])
+    for cons in bases:
+        for cue in name_cue_constraints(graph, target):
+            q = {"vars": query["vars"], "constraints": [*cons, cue]}
+            if valid(q, min_constraints) and unique(graph, q, target) and not unique(graph, cue_alone(q), target):
+                return q
     return None
 
 
@@ -95,12 +103,18 @@ def is_name_cue(c: dict) -> bool:
     return c["t"] == "attr" and c["p"] == "name"
 
 
+def is_cue(c: dict) -> bool:
+    """A partial cue on a name: the entity's own, or the credited artist's ("credited", a record of an uncrawled
+    artist): neither describes the target on its own."""
+    return c["t"] == "attr" and c["p"] in ("name", "credited")
+
+
 def cue_alone(query: dict) -> dict:
     """The query with the target's own attributes left out but its name cue kept: when this is already
     unique, the cue does the work of the target's description (a title lookup), so the set is refused.
     Dropping constraints never makes it unique again, so minimising keeps the attributes needed."""
     return {"vars": query["vars"], "constraints": [c for c in query["constraints"]
-                                                   if not (c["t"] == "attr" and c["s"] == "?x") or is_name_cue(c)]}
+                                                   if not (c["t"] == "attr" and c["s"] == "?x") or is_cue(c)]}
 
 
 def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> list[dict]:
@@ -136,6 +150,8 @@ def attr_predicates(a: Attr, key: str, rng: random.Random, noun: str = "") -> li
         preds = [{"op": "initial", "v": v}]
     elif a.kind == "nationality" and isinstance(v, str):
         preds = [{"op": "eq", "v": v}]
+    elif a.kind == "name" and key == "credited" and isinstance(v, str):
+        preds = V.credit_cues(v)  # "credited to an artist whose name begins with the letter H"
     else:
         preds = []
     rng.shuffle(preds)
@@ -233,7 +249,10 @@ class Walker:
         self.forbidden_words = forbidden_words
 
     def _attr_options(self, ent: Entity, used: set[str]) -> list[tuple[str, Attr]]:
-        return [(k, a) for k, a in ent.attrs.items() if k in ASKABLE_ATTRS and k not in used]
+        # the credited artist's name cue only for a record whose artist the crawl does not hold (else the walk
+        # reaches the artist through "by"), and never beside that relation
+        return [(k, a) for k, a in ent.attrs.items() if k in ASKABLE_ATTRS and k not in used
+                and (k != "credited" or ("by" not in used and not any(r == "by" for r, _, _ in ent.rels)))]
 
     def _pred_ok(self, pred: dict) -> bool:
         """A predicate whose words name a crawled page is never used ("soul" when a page is "Soul")."""
@@ -241,8 +260,8 @@ class Walker:
 
     def _attr_constraint(self, var: str, ent: Entity, key: str, a: Attr | None) -> dict | None:
         if key == "name":  # a neighbour's name cue: refutes an uncrawled artist known by name (solve.py)
-            cues = name_cue_constraints(self.g, ent.idx, var)
-            return cues[0] if cues else None
+            cues = [c for c in name_cue_constraints(self.g, ent.idx, var) if c["pred"].get("words") is None]
+            return self.rng.choice(cues) if cues else None
         for pred in attr_predicates(a, key, self.rng, ent.noun):
             if self._pred_ok(pred):
                 return {"t": "attr", "s": var, "p": key, "vkind": a.kind, "pred": pred, "url": ent.url,
@@ -255,6 +274,8 @@ class Walker:
         ent = self.g.entities[idx]
         out = []
         for rel, j, line in ent.rels:
+            if rel == "by" and "credited" in used:
+                continue  # the credited artist is already told by a cue on its name
             if rel in PHRASABLE_RELS and rel not in used and j not in exclude and self.g.entities[j].kind \
                     and (rel not in CHRONOLOGY or self.g.chronology_ok(idx, rel, j)):
                 out.append((rel, "out", j, line))
@@ -407,8 +428,8 @@ def every_var_described(query: dict) -> bool:
 def valid(query: dict, min_constraints: int) -> bool:
     """… and a name cue never stands without an attribute of the target beside it."""
     cons = query["constraints"]
-    if any(is_name_cue(c) and c["s"] == "?x" for c in cons) and not any(
-            c["t"] == "attr" and c["s"] == "?x" and not is_name_cue(c) for c in cons):
+    if any(is_cue(c) and c["s"] == "?x" for c in cons) and not any(
+            c["t"] == "attr" and c["s"] == "?x" and not is_cue(c) for c in cons):
         return False
     return (len(cons) >= min_constraints and len(pages_of(query)) >= 2 and shape_ok(query)
             and connected(query) and every_var_described(query))
@@ -479,16 +500,17 @@ def sample_queries(graph: EntityGraph, target: int, *, seed: object, tries: int,
     return out
 
 
-def with_neighbour_cues(graph: EntityGraph, query: dict, binding: dict[str, int]) -> dict | None:
+def with_neighbour_cues(graph: EntityGraph, query: dict, binding: dict[str, int], part: str = "") -> dict | None:
     """The query plus a name cue on every person or group neighbour that a "by" relation reaches and that has
-    none yet (None when there is none to add)."""
+    none yet (None when there is none to add): the loosest cue, or with ``part == "given"`` a person's first name
+    when it has one."""
     add = []
     have = {c["s"] for c in query["constraints"] if is_name_cue(c)}
     for c in query["constraints"]:
         if c["t"] == "rel" and c["p"] == "by" and c["o"] != "?x" and c["o"] not in have and c["o"] in binding:
             cues = name_cue_constraints(graph, binding[c["o"]], c["o"])
             if cues and graph.entities[binding[c["o"]]].kind in NEIGHBOUR_CUE_KINDS:
-                add.append(cues[0])
+                add.append(next((k for k in cues if k["pred"]["part"] == part), cues[0]))
                 have.add(c["o"])
     return {"vars": query["vars"], "constraints": [*query["constraints"], *add]} if add else None
 
@@ -503,7 +525,9 @@ def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, 
         if unique(graph, q, target):
             return q
     if cfg.neighbour_cue:  # a cue on the name of a person or group the walk reached (an uncrawled artist's records)
-        cued_nb = [q2 for q2 in (with_neighbour_cues(graph, q, binding) for q in (query, *variants)) if q2 is not None]
+        cued_nb = [q2 for part in ("", "given") for q2 in (with_neighbour_cues(graph, q, binding, part)
+                                                            for q in (query, *variants)) if q2 is not None]
+        cued_nb = [q for i, q in enumerate(cued_nb) if q not in cued_nb[:i]]  # a group's cue is the same either way
         for q in cued_nb:
             if unique(graph, q, target):
                 return q

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from synth.graph.entities import INVERSE_RELS, SHARE_RELS, EntityGraph
-from synth.graph.values import holds, name_cue_possible
+from synth.graph.values import credit_may_fit, holds, name_cue_possible
 
 UNKNOWN = -1  # an entity a page row names but the crawl does not hold
 
@@ -58,6 +58,8 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
     """The attribute constraint holds, or the page does not state the attribute (cannot refute). A cue
     on the entity's own name (``pred.op == "namecue"``) is closed-world: every entity has a name, so
     it refutes every entity whose name does not fit."""
+    if c["p"] == "credited":  # a cue on the credited artist's name, not on the record's own
+        return _credit_ok(graph, idx, c["pred"])
     if c["pred"].get("op") == "namecue":
         if graph.entities[idx].name_open:  # a row whose title may run on ("House of David (1967) Atlantic 1489")
             return name_cue_possible(c["pred"], graph.entities[idx].name)  # or opens with a bracket: every reading
@@ -69,6 +71,25 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
     if c["p"] == "genre" and ent.prose_genres and holds(c["pred"], tuple(ent.prose_genres)):
         return True  # "It is an instrumental jazz album": the infobox's genre list is not all it is
     return holds(c["pred"], a.value, possible=True)  # "1950s" is not refuted by "the late 1950s"
+
+
+def _credit_ok(graph: EntityGraph, idx: int, pred: dict) -> bool:
+    """A cue on the artist a record is credited to ("an artist whose name begins with the letter H"): a crawled
+    record is read by its Type row, a listed record by the artist whose box or list names it (and any crawled
+    artist a row or list of the same title credits: a duet, another recording); any word of a name may be the
+    one meant. A record whose credit nothing states (no Type row, a row crediting others too) is not refuted."""
+    e = graph.entities[idx]
+    if not e.open_record:
+        a = e.attrs.get("credited")
+        return a is None or credit_may_fit(pred, [str(a.value)])
+    if e.owner_name:
+        names = [e.owner_name]
+    elif e.by and "by" not in e.unresolved:
+        names = [e.by]
+    else:
+        return True
+    names += [graph.entities[j].name for j in graph.artists_of_title(e.kind, e.name)]
+    return credit_may_fit(pred, names)
 
 
 def _rel_ok(graph: EntityGraph, s: int, p: str, o: int) -> bool:

@@ -462,18 +462,41 @@ def name_words(name: str) -> list[str]:
 
 def cue_word(name: str, part: str) -> str:
     """The word a cue's letter is taken from: the first word of a title or a group's name, the surname of a person
-    (last word, suffixes such as "Jr." left out), or "" when there is none."""
+    (last word, suffixes such as "Jr." left out), a person's first name (``part == "given"``: the first word as the
+    page writes the name), or "" when there is none."""
     ws = name_words(name)
     if not ws:
         return ""
     if part == "surname":
         ws = [w for w in ws if w.strip(".,").lower() not in _NAME_SUFFIX]
         return ws[-1].strip(".,\"'") if len(ws) >= 2 else ""
-    return ws[0].strip(".,\"'")
+    return ws[0].strip(".,\"'")  # a title's, a group's, or a person's name as written ("given": its first word)
+
+
+_HONORIFICS = {"dr", "mr", "mrs", "ms", "sir", "dame", "rev", "st", "lord", "lady", "king", "queen", "big", "little",
+               "lil", "young", "old", "mc", "dj", "the"}
+
+
+def given_letters(name: str) -> set[str]:
+    """Letters a reader may take as the first name's of ``name``: its first word's, and the next word's too when the
+    first is a title, a nickname in quotes or brackets, or an initial ("Dr. John", "\"Little\" Jimmy Scott", "J. Smith"
+    may be read either way): a cue on the first name refutes a person only when none of them fits."""
+    ws = name_words(name)
+    out: set[str] = set()
+    for i, w in enumerate(ws[:3]):
+        bare = w.strip(".,\"'()[]“”‘’")
+        if bare[:1].isalpha():
+            out.add(bare[:1].upper())
+        unsure = (w[:1] in "\"'([“‘" or bare.lower() in _HONORIFICS or len(bare) <= 2 or w.endswith("."))
+        if not unsure or i == len(ws) - 1:
+            break
+    return out
 
 
 def _cue_letter_fits(pred: dict, name: str) -> bool:
     """The cue's letter (and article, for a title opening with one) fits the name's cue word."""
+    if pred.get("part") == "given":
+        return pred["letter"] in given_letters(name)
     if pred.get("article"):  # "a title opening with “The” followed by a word beginning with the letter N"
         ws = [w.strip(".,\"'") for w in name_words(name)]
         return len(ws) >= 2 and ws[0].lower() == pred["article"].lower() and ws[1][:1].upper() == pred["letter"]
@@ -519,11 +542,38 @@ def name_cue_possible(pred: dict, name: str) -> bool:
     return False
 
 
+_JOINT_CREDIT = re.compile(r"\b(?:and|with|ft|feat|featuring|vs|presents)\b|&|/|,|\+", re.I)
+
+
+def credit_cues(credit: str) -> list[dict]:
+    """A cue on the artist a record's Type row credits ("Single by Harlan Howard" → "an artist whose name begins
+    with the letter H"): one artist, named without an article, its first word's letter; [] otherwise."""
+    ws = name_words(credit)
+    if not 1 <= len(ws) <= 4 or _JOINT_CREDIT.search(credit) or ws[0].lower() in _ARTICLES:
+        return []
+    w = cue_word(credit, "artist")
+    if len(w) < MIN_CUE_WORD or not w[:1].isalpha() or not w[:1].isupper():
+        return []
+    return [{"op": "namecue", "part": "artist", "letter": w[:1].upper(), "words": None}]
+
+
+def credit_may_fit(pred: dict, names: list[str]) -> bool:
+    """Whether a cue on the credited artist may hold of a record credited to any of ``names``: read by any word of
+    each name (which word a reader takes for the artist's name is not sure), so it refutes only when none fits."""
+    return any(w.strip("\"'.,()“”")[:1].upper() == pred["letter"] for n in names for w in n.split())
+
+
 def name_cues(name: str, part: str) -> list[dict]:
     """Partial cues on a name, loosest first: the first letter of its title's first word (of a person's
     surname), then that letter with the name's word count. Never more than one letter, and never when
     that letter is the whole word; a title opening with an article ("The Nanny") is cued by the article
     and the next word's letter (a bare "T" would be misread)."""
+    if part == "given":  # a person's first name as written: "Ray Charles" → R (only for names of two words or more)
+        w = cue_word(name, part)
+        if (len(name_words(name)) < 2 or len(w) < MIN_CUE_WORD or not w[:1].isalpha() or not w[:1].isupper()
+                or given_letters(name) != {w[:1].upper()}):
+            return []  # "Dr. John", "\"Fathead\" Newman": which word is the first name is unsure
+        return [{"op": "namecue", "part": part, "letter": w[:1].upper(), "words": None}]
     person = part == "surname"
     w = cue_word(name, part)
     article = {}
@@ -542,6 +592,10 @@ def name_cues(name: str, part: str) -> list[dict]:
 
 def name_cue_phrase(p: dict) -> str:
     """"a two-word title beginning with the letter S", "a surname beginning with the letter K"."""
+    if p["part"] == "given":
+        return f"a first name beginning with the letter {p['letter']}"
+    if p["part"] == "artist":
+        return f"an artist whose name begins with the letter {p['letter']}"
     if p["part"] == "surname":
         head = "a surname" if p.get("words") is None else f"a {NAME_WORDS[p['words']]} name whose surname begins"
         return (f"{head} beginning with the letter {p['letter']}" if p.get("words") is None

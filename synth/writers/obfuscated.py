@@ -78,6 +78,9 @@ ATTR: dict[str, list[tuple[str, str]]] = {
     "language": [("in the {o} language", "is in {o}")],
     # a partial cue on the target's own name: {o} = "a two-word title beginning with the letter S"
     "name": [("with {o}", "has {o}"), ("bearing {o}", "bears {o}")],
+    # a cue on the artist a record is credited to: {o} = "an artist whose name begins with the letter H"
+    "credited": [("credited to {o}", "is credited to {o}"), ("released under the name of {o}",
+                                                             "came out under the name of {o}")],
 }
 # people and groups: the same attributes read differently
 ATTR_PERSON: dict[str, list[tuple[str, str]]] = {
