@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from filters.base import KEEP, Filter, Verdict, drop, register
 from schemas.records import QARecord
-from synth.graph.entities import _KEY_TO, _parse_attr
+from synth.graph.entities import _KEY_TO, _parse_attr, record_types
 from synth.graph.sample import connected, shape_ok
 from synth.graph.values import holds
 from synth.text import contains, norm
@@ -34,6 +34,8 @@ from synth.writers.obfuscated import states
 def _parsed(vkind: str, key: str, value: str) -> object:
     if vkind in ("nationality", "name"):  # a name cue is re-checked on the target's name itself
         return value
+    if vkind == "type":  # "Live album": the sort of album its type row names
+        return record_types(value)
     if vkind == "label":
         return _parse_attr("label", "label", value)
     if vkind == "place" and ";" in value and key == "birthplace":  # "Born: date; place"

@@ -470,6 +470,10 @@ PageLike = object
 PageSource = Iterable[PageLike] | Callable[[], Iterable[PageLike]]
 
 
+# a date row that says it does not cover the whole record: the other parts' dates are not stated
+_PARTIAL_ROW = re.compile(r"\b(?:except|excluding|apart from|overdub\w*|additional recordings?)\b", re.I)
+
+
 def row_names(rel: str, value: str, links: int = 0) -> int:
     """How many names a relation row gives ("Producer: Ray Charles, Sid Feller" → 2): the crawl must
     account for each, or the row leaves the relation open."""
@@ -509,6 +513,8 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
         if got is not None:
             vkind, canon = got
             parsed = _parse_attr(vkind, canon, f.value)
+            if canon == "recorded" and _PARTIAL_ROW.search(f.value):
+                parsed = None  # "February - May 2006 at Los Angeles (except Charles' vocals)": not the whole record
             if parsed is not None and canon not in attrs:
                 attrs[canon] = Attr(vkind, parsed, f.key, _raw_of(line, f.value), line)
             if k == "born" and "birthplace" not in attrs:  # "September 23, 1930; Albany, Georgia, U.S."
@@ -527,6 +533,9 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
     kind = infer_kind(site, keys, type_what, description)
     if kind in ("song", "album") and _by and clean(_by) in type_row:  # "Single by Harlan Howard": whose record
         attrs["credited"] = Attr("name", clean(_by), "Type", clean(_by), type_row)
+    what_raw = re.sub(r"\s+by\s+.*$", "", type_row.split(": ", 1)[-1]).strip() if type_row else ""
+    if kind == "album" and record_types(what_raw) and what_raw in type_row:  # "Live album by …": its sort
+        attrs["type"] = Attr("type", record_types(what_raw), "Type", what_raw, type_row)
     if kind == "place" and norm(name).startswith("list of"):
         kind = ""
     if norm(name).startswith(("list of", "lists of")) or "discography" in norm(name).split():
@@ -925,7 +934,9 @@ def _table_block_years(block: list[str], out: dict[str, tuple]) -> None:
             nxt = next((z for z, _ in rows[i + 1:] if z is not None), None)
             years = (V.YearSpan(last, nxt),) if nxt and nxt > last else (last,)
         for t, _ in record_rows(title, None):
-            out.setdefault(norm(t), years)
+            # a title in two rows ("Come Rain or Come Shine": an Atlantic single of 1960, an ABC one of 1968) keeps
+            # every year: two records of one title, either of which a clue on its year may be about
+            out[norm(t)] = (*out.get(norm(t), ()), *(y for y in years if y not in out.get(norm(t), ())))
 
 
 _LEAD_YEAR = re.compile(r"^\s*((?:1[0-9]|20)\d\d)(?:\s*[:–—-]\s+|\s*:\s*|\s+(?=[^\s(]))(.+)$")
@@ -1184,10 +1195,30 @@ def _add_open_record(g: EntityGraph, kind: str, name: str, noun: str, url: str, 
         g.members_in[owner].append(("by", idx))
 
 
+def _merge_rows(e: Entity, years: tuple | None, shared: bool, types: frozenset, *, box: bool = False) -> None:
+    """Another row naming an open record already listed (same kind, title and owner): it may be another record of
+    that title ("Come Rain or Come Shine", singles of 1960 and of 1968), so the record keeps every year a row
+    states (a list row that states none leaves its year open; an artist's navigation box, which names one of the
+    records its lists give years for, does not), a row crediting someone else too opens its credit, and every sort
+    a heading names is possible."""
+    old = e.attrs.get("released")
+    if old is not None and years:
+        merged = (*old.value, *(y for y in years if y not in old.value))
+        e.attrs["released"] = Attr("date", merged, "Released", old.raw, old.snippet)
+    elif old is not None and not box:
+        del e.attrs["released"]  # a row with no year: this record may be of any year
+    if shared:
+        e.unresolved = e.unresolved | {"by"}
+    if e.types and types:
+        e.types = e.types | types
+    elif e.types and not types:
+        e.types = frozenset()  # a heading that names no sort: any sort
+
+
 def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                       pending: list[tuple[list, list, list]]) -> None:
     """Append the records pages list or second infoboxes describe that no crawled page is about."""
-    seen: set[tuple[str, str, str]] = set()
+    seen: dict[tuple[str, str, str], int] = {}
     for ent, (records, boxes, _) in zip(list(g.entities), pending, strict=False):
         if records:
             owner = ent.idx if ent.kind in _PERSONS_KINDS else None
@@ -1201,8 +1232,9 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                     continue
                 key = (rkind, norm(title), owner_by)
                 if key in seen:
+                    _merge_rows(g.entities[seen[key]], years, shared, types)
                     continue
-                seen.add(key)
+                seen[key] = len(g.entities)
                 quoted = bool(_ALL_QUOTED.search(row))
                 _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site,
                                  owner_by, years, row, owner, sole=not shared,
@@ -1213,9 +1245,11 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             if not rkind or (ent.kind == rkind and ent.by == norm(by)):
                 continue  # the page's own infobox
             key = (rkind, norm(ent.name), norm(by))
-            if key in seen:
+            if key in seen:  # a discography row of the same record, or another recording of that title
+                _merge_rows(g.entities[seen[key]], V.parse_years(released) or None, False,
+                            record_types(what) if rkind == "album" else frozenset())
                 continue
-            seen.add(key)
+            seen[key] = len(g.entities)
             hits = [h for h in names.get(norm(by), ()) if g.entities[h].kind in _PERSONS_KINDS]
             _add_open_record(g, rkind, ent.name, what if len(what.split()) <= 3 else rkind, ent.url, ent.site, norm(by),
                              V.parse_years(released), clip_line(f"{line}; Released: {released}"),
@@ -1231,8 +1265,9 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                 continue
             key = (rkind, norm(title), owner_by)
             if key in seen:
+                _merge_rows(g.entities[seen[key]], None, False, types, box=True)
                 continue
-            seen.add(key)
+            seen[key] = len(g.entities)
             # a box's label is the record's title ("(Ghost) Riders in the Sky": which word a cue means is unsure);
             # the artist's own box: "by" is that artist when the crawl holds it, else open
             _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, owner_by,

@@ -308,7 +308,8 @@ class Walker:
         g, rng = self.g, self.rng
         binding = {"?x": self.target}
         kinds = {"?x": g.entities[self.target].kind}
-        cons: list[dict] = []
+        sort = sort_constraint(g, self.target)
+        cons: list[dict] = [sort] if sort else []  # the noun says it: minimising drops it when not needed
         used_attrs: dict[str, set[str]] = {"?x": set()}
         stack = ["?x"]
         steps = 0
@@ -388,6 +389,31 @@ class Walker:
         return {"vars": kinds, "constraints": cons}, binding
 
 
+# the sort of album the noun already says ("a live album"), when the noun has its word: (sort, words of the noun)
+SORT_WORDS = {"studio": ("studio",), "live": ("live",), "soundtrack": ("soundtrack",),
+              "compilation": ("compilation", "greatest hits", "box set", "anthology", "best of")}
+
+
+def sort_constraint(graph: EntityGraph, target: int, var: str = "?x") -> dict | None:
+    """The target album's sort as a constraint ("Live album by Ray Charles" → live), when its noun states it:
+    free for the prose (the noun says it), and it refutes records whose own row, list or box heading gives
+    another sort ("Johnny Cash navigation box › Studio albums")."""
+    ent = graph.entities[target]
+    a = ent.attrs.get("type")
+    if ent.kind != "album" or a is None or len(ent.types) != 1:
+        return None
+    sort = next(iter(ent.types))
+    if not any(w in ent.noun.lower() for w in SORT_WORDS.get(sort, ())):
+        return None
+    return {"t": "attr", "s": var, "p": "type", "vkind": "type", "pred": {"op": "sort", "v": sort}, "url": ent.url,
+            "snippet": a.snippet, "value": a.raw}
+
+
+def is_free(c: dict) -> bool:
+    """A constraint the noun already states (the sort of album): no clue of its own."""
+    return c["t"] == "attr" and c["p"] == "type"
+
+
 def pages_of(query: dict) -> set[str]:
     return {c["url"] for c in query["constraints"]}
 
@@ -397,6 +423,8 @@ def shape_ok(query: dict) -> bool:
     deg: dict[str, int] = {}
     rel_edges = 0
     for c in query["constraints"]:
+        if is_free(c):
+            continue  # the noun's sort is no edge of the shape
         deg[c["s"]] = deg.get(c["s"], 0) + 1
         if c["t"] == "rel":
             deg[c["o"]] = deg.get(c["o"], 0) + 1
@@ -429,9 +457,9 @@ def valid(query: dict, min_constraints: int) -> bool:
     """… and a name cue never stands without an attribute of the target beside it."""
     cons = query["constraints"]
     if any(is_cue(c) and c["s"] == "?x" for c in cons) and not any(
-            c["t"] == "attr" and c["s"] == "?x" and not is_cue(c) for c in cons):
+            c["t"] == "attr" and c["s"] == "?x" and not is_cue(c) and not is_free(c) for c in cons):
         return False
-    return (len(cons) >= min_constraints and len(pages_of(query)) >= 2 and shape_ok(query)
+    return (sum(not is_free(c) for c in cons) >= min_constraints and len(pages_of(query)) >= 2 and shape_ok(query)
             and connected(query) and every_var_described(query))
 
 
@@ -566,7 +594,7 @@ def _sample(graph: EntityGraph, target: int, *, seed: object, tries: int, keep: 
         if accept is not None and not accept(query, binding):
             continue
         # questions about one target should not lean on the same facts: at most half shared
-        facts = {(binding[c["s"]], c["p"]) for c in query["constraints"] if c["t"] == "attr"}
+        facts = {(binding[c["s"]], c["p"]) for c in query["constraints"] if c["t"] == "attr" and not is_free(c)}
         if any(len(facts & f) * 2 > min(len(facts), len(f)) for f in facts_kept):
             continue
         seen.add(sig)

@@ -60,6 +60,8 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
     it refutes every entity whose name does not fit."""
     if c["p"] == "credited":  # a cue on the credited artist's name, not on the record's own
         return _credit_ok(graph, idx, c["pred"])
+    if c["p"] == "type":  # the sort of album: a page's type row, a list's or a box's heading ("Studio albums")
+        return not graph.entities[idx].types or c["pred"]["v"] in graph.entities[idx].types
     if c["pred"].get("op") == "namecue":
         if graph.entities[idx].name_open:  # a row whose title may run on ("House of David (1967) Atlantic 1489")
             return name_cue_possible(c["pred"], graph.entities[idx].name)  # or opens with a bracket: every reading

@@ -346,6 +346,8 @@ def holds(pred: dict, value: object, *, possible: bool = False) -> bool:
         return value == pred["v"]
     if op == "namecue":  # closed world: every entity has a name (solve.attr_ok passes it)
         return isinstance(value, str) and name_cue_holds(pred, value)
+    if op == "sort":  # the sort of album a type row names ("Live album by …" → live)
+        return isinstance(value, frozenset | set | tuple) and pred["v"] in value
     raise ValueError(f"unknown predicate op {op!r}")
 
 
@@ -445,6 +447,8 @@ def value_phrase(p: dict) -> str:
         return f"a name beginning with {p['v']}"
     if op == "namecue":
         return name_cue_phrase(p)
+    if op == "sort":
+        return f"a {p['v']} album"
     return str(p)
 
 

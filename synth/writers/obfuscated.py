@@ -78,6 +78,8 @@ ATTR: dict[str, list[tuple[str, str]]] = {
     "language": [("in the {o} language", "is in {o}")],
     # a partial cue on the target's own name: {o} = "a two-word title beginning with the letter S"
     "name": [("with {o}", "has {o}"), ("bearing {o}", "bears {o}")],
+    # the sort of album (only for the LLM's data: the offline prose says it in the noun): {o} = "a live album"
+    "type": [("that is {o}", "is {o}")],
     # a cue on the artist a record is credited to: {o} = "an artist whose name begins with the letter H"
     "credited": [("credited to {o}", "is credited to {o}"), ("released under the name of {o}",
                                                              "came out under the name of {o}")],
@@ -279,7 +281,8 @@ class Realiser:
 
     def describe(self) -> str:
         rng = self.rng
-        attrs = {v: [c for c in self.cons if c["t"] == "attr" and c["s"] == v] for v in self.vars}
+        # the sort of album is in the noun ("a live album"): no clause of its own
+        attrs = {v: [c for c in self.cons if c["t"] == "attr" and c["s"] == v and c["p"] != "type"] for v in self.vars}
         for v in attrs:
             rng.shuffle(attrs[v])
         edges, extra = self.tree()  # breadth-first: a node is introduced before its own edges are told
@@ -439,6 +442,8 @@ def cues(c: dict) -> list[str]:
         return [f"letter {p['v']}", f"“{p['v']}”", f"\"{p['v']}\""]
     if op == "namecue":  # the whole phrase: its letter, its part and its word count are all stated
         return [value_phrase(p)]
+    if op == "sort":  # stated by the noun ("a live album", "a greatest hits album")
+        return {"compilation": ["compilation", "greatest hits", "box set", "anthology", "best of"]}.get(p["v"], [p["v"]])
     if op == "has":
         return [p.get("text") or p["v"], p["v"]]
     return [str(p.get("v", ""))]
