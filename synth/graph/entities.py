@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from synth.graph import values as V
+from synth.graph.navfilms import navbox_films
 from synth.text import clean, norm, strip_quotes, url_key
 
 SNIPPET_CHARS = 220
@@ -651,7 +652,8 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
     pending_rels: list[list[tuple[str, list[str], str, int]]] = []
     pending_lists: list[list[tuple[str, str, str, str]]] = []
     pending_links: list[array] = []
-    pending_records: list[tuple[list, list, list]] = []  # (listed records, extra infoboxes, navbox records) per page
+    # (listed records, extra infoboxes, navbox records, navbox films) per page
+    pending_records: list[tuple[list, list, list, list]] = []
     leads: list[str] = []
     pending_acts: list[tuple[int, str]] = []  # (holder, associated act the crawl does not hold)
     pending_people: list[tuple[int, str, tuple[str, ...], str]] = []  # (holder, name, roles, row): Personnel lists
@@ -675,7 +677,8 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
         extras = page_extras(page)
         enums = getattr(page, "enumerations", None) or ()
         pending_records.append((listed_records(ent.kind, ent.name, enums, extras.get("row_years")),
-                                list(extras.get("infoboxes") or ()), navbox_records(enums)))
+                                list(extras.get("infoboxes") or ()), navbox_records(enums),
+                                list(extras.get("films") or ())))
         leads.append(extras.get("lead") or "")
         pending_people.extend((idx, *row) for row in personnel_people(ent.kind, enums))
         ids = array("i")
@@ -879,8 +882,9 @@ def page_extras(page: PageLike) -> dict:
     if got is not None:
         return got
     text = getattr(page, "text", "") or ""
-    return {"lead": lead_of(text), "infoboxes": infobox_records(getattr(page, "html", "") or ""),
-            "row_years": table_years(text)}
+    html_text = getattr(page, "html", "") or ""
+    return {"lead": lead_of(text), "infoboxes": infobox_records(html_text), "row_years": table_years(text),
+            "films": navbox_films(html_text)}
 
 
 _MD_YEAR = re.compile(r"(?:1[0-9]|20)\d\d")
@@ -1216,10 +1220,10 @@ def _merge_rows(e: Entity, years: tuple | None, shared: bool, types: frozenset, 
 
 
 def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
-                      pending: list[tuple[list, list, list]]) -> None:
+                      pending: list[tuple[list, list, list, list]]) -> None:
     """Append the records pages list or second infoboxes describe that no crawled page is about."""
     seen: dict[tuple[str, str, str], int] = {}
-    for ent, (records, boxes, _) in zip(list(g.entities), pending, strict=False):
+    for ent, (records, boxes, _, _) in zip(list(g.entities), pending, strict=False):
         if records:
             owner = ent.idx if ent.kind in _PERSONS_KINDS else None
             if owner is None:  # "Ray Charles discography": the person or group of that name
@@ -1257,7 +1261,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                              owner_name="" if hits else clean(by),  # "Single by The Everly Brothers": theirs
                              types=record_types(what) if rkind == "album" else frozenset())
 
-    for ent, (_, _, navs) in zip(list(g.entities), pending, strict=False):  # after rows and infoboxes: they say more
+    for ent, (_, _, navs, _) in zip(list(g.entities), pending, strict=False):  # after rows and infoboxes: they say more
         for owner_name, rkind, title, link, types in navs:  # an artist's navigation box: the artist's records
             hits = [h for h in names.get(norm(owner_name), ()) if g.entities[h].kind in _PERSONS_KINDS]
             owner_by = norm(owner_name)
@@ -1274,6 +1278,19 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                              None, title, hits[0] if len(hits) == 1 else None, sole=True,
                              name_open=title.lstrip().startswith(("(", "[")),
                              owner_name="" if hits or not _artist_like(owner_name) else owner_name, types=types)
+
+    for ent, (*_, films) in zip(list(g.entities), pending, strict=False):  # films a navigation box names
+        # (synth.graph.navfilms: "Films directed by Glenn Gordon Caron: Wilder Napalm (1993)"): rivals of every
+        # film question, known by their title and year only (open-world on everything else)
+        for title, years, row in films:
+            if _same_record(g, names, "film", title, "", years, ""):
+                continue
+            key = ("film", norm(title), "")
+            if key in seen:
+                _merge_rows(g.entities[seen[key]], years, True, frozenset())
+                continue
+            seen[key] = len(g.entities)
+            _add_open_record(g, "film", title, "film", ent.url, ent.site, "", years, row, None)
 
 
 GENRE_WORDS = frozenset({"jazz", "blues", "soul", "gospel", "country", "rock", "pop", "funk", "folk", "rhythm and blues",
