@@ -1139,9 +1139,15 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
                  years: tuple | None, owner_by: str) -> bool:
     """A listed record is a crawled entity when its row links that page, or a crawled page of its kind
     has its title (or alias) and does not say it is another artist's or another year's record."""
+    return _crawled_record(g, names, rkind, title, link, years, owner_by) is not None
+
+
+def _crawled_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title: str, link: str,
+                    years: tuple | None, owner_by: str) -> int | None:
+    """The crawled entity a listed record is (see :func:`_same_record`), or None."""
     j = g.by_key.get(url_key(link)) if link else None
     if j is not None and g.entities[j].kind == rkind:
-        return True
+        return j
     for h in names.get(norm(title), ()):
         e = g.entities[h]
         if e.kind != rkind or e.open_record:
@@ -1152,8 +1158,16 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
         if years and rel and isinstance(rel.value, tuple) and not any(
                 abs(V.year_bounds(a)[0] - V.year_bounds(b)[0]) <= 1 for a in rel.value for b in years):
             continue  # "Ray Charles" (1958, Coronet) is not the 1957 studio album of that name
-        return True
-    return False
+        return h
+    return None
+
+
+def _file_under(e: Entity, types: frozenset) -> None:
+    """A list's or box's heading that files a crawled album under a sort its own type row does not give (Ray
+    Charles's box: "Studio albums › The Genius Sings the Blues", a "Compilation album" by its own page): the
+    pages disagree, so either sort is possible (strict audit round 9)."""
+    if e.types and types and not types <= e.types:
+        e.types = e.types | types
 
 
 _JOINT = re.compile(r",|&|/|\b(?:and|with|ft|feat|featuring)\b", re.I)
@@ -1232,7 +1246,9 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                 owner = hits[0] if len(hits) == 1 else None
             owner_by = norm(g.entities[owner].name) if owner is not None else ""
             for rkind, title, link, years, row, shared, types in records:
-                if _same_record(g, names, rkind, title, link, years, owner_by):
+                j = _crawled_record(g, names, rkind, title, link, years, owner_by)
+                if j is not None:
+                    _file_under(g.entities[j], types)
                     continue
                 key = (rkind, norm(title), owner_by)
                 if key in seen:
@@ -1265,7 +1281,9 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
         for owner_name, rkind, title, link, types in navs:  # an artist's navigation box: the artist's records
             hits = [h for h in names.get(norm(owner_name), ()) if g.entities[h].kind in _PERSONS_KINDS]
             owner_by = norm(owner_name)
-            if _same_record(g, names, rkind, title, link, None, owner_by):
+            j = _crawled_record(g, names, rkind, title, link, None, owner_by)
+            if j is not None:
+                _file_under(g.entities[j], types)
                 continue
             key = (rkind, norm(title), owner_by)
             if key in seen:

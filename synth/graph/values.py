@@ -464,6 +464,16 @@ def name_words(name: str) -> list[str]:
     return [w for w in name.split() if re.search(r"\w", w)]
 
 
+_SPOKEN_SYMBOL = frozenset({"&", "+"})  # a lone sign a reader may count as the word it stands for ("and", "plus")
+
+
+def word_counts(name: str) -> set[int]:
+    """The word counts a reader may give a name: "Genius & Friends" is two words or three ("&" read as "and")."""
+    n = len(name_words(name))
+    k = sum(1 for w in name.split() if w in _SPOKEN_SYMBOL)
+    return {n, n + k}
+
+
 def cue_word(name: str, part: str) -> str:
     """The word a cue's letter is taken from: the first word of a title or a group's name, the surname of a person
     (last word, suffixes such as "Jr." left out), a person's first name (``part == "given"``: the first word as the
@@ -511,7 +521,7 @@ def _cue_letter_fits(pred: dict, name: str) -> bool:
 def name_cue_holds(pred: dict, name: str) -> bool:
     if not _cue_letter_fits(pred, name):
         return False
-    return pred.get("words") is None or len(name_words(name)) == pred["words"]
+    return pred.get("words") is None or pred["words"] in word_counts(name)
 
 
 _LEAD_BRACKET = re.compile(r"^\s*[(\[]([^)\]]*)[)\]]\s*(.*)$")
@@ -540,8 +550,8 @@ def name_cue_possible(pred: dict, name: str) -> bool:
     for r in name_readings(name):
         if not _cue_letter_fits(pred, r):
             continue
-        n = len(name_words(r))
-        if pred.get("words") is None or pred["words"] == n or (_RUN_ON_MARK.search(r) and pred["words"] <= n):
+        if pred.get("words") is None or pred["words"] in word_counts(r) or (
+                _RUN_ON_MARK.search(r) and pred["words"] <= max(word_counts(r))):
             return True
     return False
 
@@ -589,7 +599,9 @@ def name_cues(name: str, part: str) -> list[dict]:
         return []
     n = len(name_words(name))
     out = [{"op": "namecue", "part": part, "letter": w[:1].upper(), "words": None, **article}]
-    if n in NAME_WORDS and not (person and n == 2) and "(" not in name:  # "(Special Edition)": count unclear  # "a two-word name" adds nothing to a surname
+    # ("a two-word name" adds nothing to a surname; "(Special Edition)": count unclear; "Genius & Friends": two words
+    # or three, as a reader counts the "&")
+    if n in NAME_WORDS and not (person and n == 2) and "(" not in name and len(word_counts(name)) == 1:
         out.append({"op": "namecue", "part": part, "letter": w[:1].upper(), "words": n, **article})
     return out
 
