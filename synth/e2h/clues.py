@@ -409,6 +409,10 @@ def _date_value_disputed(index: LocalSearchIndex, url: str, nk: str, value: str)
     q = date_qualifier(value)
     if q:
         return f"the value is qualified {q}: it dates another work or part than the entity"
+    if fam == "recorded":  # 'Recorded: May 17, 1953' (Mess Around; another page: "the same May 10, 1953 session")
+        from synth.e2h.records import recording_date_conflict
+        from synth.text import first_date
+        return recording_date_conflict(index, url, first_date(value))
     return release_conflict(index, url, parse_years(value)) if fam == "released" and parse_years(value) else ""
 
 

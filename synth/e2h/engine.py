@@ -104,6 +104,11 @@ STAGE = "e2h"
 # what a question may call a work ('the studio album “X”'): the span is then that work's page, not a person's
 WORK_NOUNS = frozenset({"album", "ep", "single", "song", "track", "compilation", "soundtrack", "record", "recording",
                         "anthology", "lp", "film", "movie", "documentary", "book", "novel"})
+# the families of work nouns a question may call an entity by: 'the album What'd I Say' is the album of that name,
+# not the song (strict audit round 9: the song's description stood where the album was meant)
+_NOUN_FAMILY = {**dict.fromkeys(("album", "ep", "compilation", "soundtrack", "anthology", "lp"), "album"),
+                **dict.fromkeys(("single", "song", "track"), "song"),
+                **dict.fromkeys(("film", "movie", "documentary"), "film"), **dict.fromkeys(("book", "novel"), "book")}
 UNGROUNDED = "seed_ungrounded"  # no page states the seed's answer: rejected before any writer call
 VALUE_CONFLICT = "value_conflict"  # crawled pages disagree on the seed's answer: rejected before any writer call
 _PRE_ROUND = frozenset({UNGROUNDED, VALUE_CONFLICT})
@@ -333,7 +338,7 @@ class E2HEngine:
         from synth.e2h.records import credit, release_conflict, release_years
         from synth.graph.values import parse_years
 
-        why = self._label_disputed(seed, grounding)
+        why = self._label_disputed(seed, grounding) or self._recording_disputed(seed, grounding)
         if why:
             return why
         years = parse_years(seed.answer)
@@ -353,6 +358,27 @@ class E2HEngine:
             if not credit(self.index, u) or not own or not set(years) & set(own):
                 continue
             why = release_conflict(self.index, u, years)
+            if why:
+                return f"{u.rsplit('/', 1)[-1]}: {why}"
+        return ""
+
+    def _recording_disputed(self, seed: Seed, grounding: Grounding | None) -> str:
+        """Why the seed's answer is not the one recording date the crawl states: it asks when a record was
+        recorded, the answer is a full date its page's 'Recorded' row gives, and another crawled page's prose
+        dates that recording otherwise ("When was the single “Mess Around” by Ray Charles recorded?" → May 17,
+        1953; It Should've Been Me's page: "the same May 10, 1953 session as … 'Mess Around'"). '' otherwise."""
+        from synth.e2h.records import recording_date_conflict
+
+        if not re.search(r"\brecorded\b", seed.question, re.I) or len(seed.answer) > 40:
+            return ""
+        urls = [grounding.url] if grounding is not None and grounding.url else []
+        urls += [e.url for e in seed.evidence]
+        for sp in find_entities(seed.question, seed.answer, self.aliases, max_tokens=self._alias_len):
+            urls += list(sp.urls)
+        for u in dict.fromkeys(self.index.resolve(u) or u for u in urls):
+            if not any(r.nkey == "recorded" and seed.answer in r.value for r in self.index.facts(u)):
+                continue  # not the page whose Recorded row gives this answer
+            why = recording_date_conflict(self.index, u, seed.answer)
             if why:
                 return f"{u.rsplit('/', 1)[-1]}: {why}"
         return ""
@@ -536,6 +562,11 @@ class E2HEngine:
         if noun not in WORK_NOUNS:
             return sp
         urls = tuple(u for u in sp.urls if self._page_kind(u) in WORK_NOUNS)
+        fam = _NOUN_FAMILY.get(noun)
+        if fam and any(_NOUN_FAMILY.get(self._page_kind(u)) == fam for u in urls):
+            urls = tuple(u for u in urls if _NOUN_FAMILY.get(self._page_kind(u)) == fam)  # the album, not the song
+        elif fam and urls:
+            urls = ()  # 'the album What'd I Say' where only the song's page bears the name: not this entity
         if urls:
             return replace(sp, urls=urls) if urls != sp.urls else sp
         # 'the album Ray Charles': the name is the musician's; the page of that kind is 'Ray Charles (album)'

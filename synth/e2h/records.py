@@ -360,6 +360,40 @@ def prose_sentences(body: str) -> list[str]:
     return out
 
 
+_SESSION = re.compile(r"\b(?:recorded|recording|session|sessions|cut|taped)\b", re.I)
+
+
+def recording_date_conflict(index: LocalSearchIndex, url: str, answer: str) -> str:
+    """What another crawled page's prose states against the recording date ``answer`` of the record ``url``:
+    It Should've Been Me's page says it was "Recorded at the same May 10, 1953 session as … 'Mess Around'", whose
+    own row says 'Recorded: May 17, 1953' (strict audit round 9). A sentence that names the record's title, speaks
+    of a recording or session and gives a full date that is not the answer's; '' when none does."""
+    from synth.text import DATE_RE, parse_date
+
+    own = parse_date(answer)
+    doc = index.doc(url)
+    if doc is None or own is None or own[1] < 3:
+        return ""  # only a full date is contradicted by another full date
+    title = fold(base_name(doc.subject))
+    if len(title) < 4:
+        return ""
+    for d in iter_docs(index):
+        if d.url == url:
+            continue
+        body = index.body(d.url)
+        if title not in fold(body):
+            continue
+        for sent in prose_sentences(body):
+            if title not in fold(sent) or not _SESSION.search(sent):
+                continue
+            for m in DATE_RE.finditer(sent):
+                other = parse_date(m.group(0))
+                if other is not None and other[1] == 3 and other[0] != own[0]:
+                    return (f"{d.url.rsplit('/', 1)[-1]} says {sent[:160]!r}: the pages disagree on when "
+                            f"{doc.subject} was recorded ({answer})")
+    return ""
+
+
 def recorded_by_another(index: LocalSearchIndex, url: str) -> str:
     """Why 'the artist of X' does not single out the single X's credited artist: X's page says the song was
     recorded by someone else first ('Owens recorded the original version of his song …'), or that the credited
