@@ -40,6 +40,7 @@ from synth.e2h.records import (
     earlier_of_kind,
     recorded_by_another,
     same_year_records,
+    several_records,
     unrefuted_in,
 )
 from synth.graph.values import parse_years
@@ -616,7 +617,8 @@ def clues_for(doc: PageDoc, index: LocalSearchIndex, *, answer: str, exclude: se
         else:
             resolves = max(row.nlinks, value_count(row.value))
         why = chronology_conflict(index, row.src, row.key, doc.url) or (
-            recorded_by_another(index, row.src) if fam == "artist" else "")  # 'the artist of Crying Time': Owens too
+            recorded_by_another(index, row.src) if fam == "artist" else "") or (  # 'the artist of Crying Time': Owens too
+            several_records(index, row.src, row.key))  # 'the B-side of the single This Little Girl of Mine': whose?
         anchor_type = _type_of(index, row.src)
         if fam == "album" and infobox_type(index, row.src) == "single":
             anchor_type = "single"  # 'Single by Ray Charles from the album …': 'the album from which the single …'

@@ -360,6 +360,63 @@ def prose_sentences(body: str) -> list[str]:
     return out
 
 
+# a record infobox's type line in a page's text: '| Single by The Everly Brothers |  | '
+_TYPE_LINE = re.compile(r"^\|\s*(?:[A-Z][\w-]*\s+){0,3}?(?:single|song|album|ep|compilation|soundtrack)\s+by\s+"
+                        r"([^|]{2,80}?)\s*\|", re.I)
+_CHRONO_ROW = re.compile(r"^(?:previous|next)\s+(?:single|album|release)$|^preceded by$|^followed by$")
+
+
+def record_boxes(body: str) -> list[dict[str, str]]:
+    """The record infoboxes a page's text shows, each as its rows (folded key -> folded value): from a type line
+    ('| Single by Ray Charles |') to the next; 'type' is the credit, 'album' the 'from the album' line, 'chronology'
+    the strip under a '… chronology' header."""
+    boxes: list[dict[str, str]] = []
+    chrono = False
+    for line in body.splitlines():
+        st = line.strip()
+        if not st.startswith("|"):
+            continue
+        m = _TYPE_LINE.match(st)
+        if m:
+            boxes.append({"type": fold(re.sub(r"\s+from\s+.*$", "", m.group(1)))})
+            chrono = False
+            continue
+        if not boxes:
+            continue
+        cells = [c.strip() for c in st.strip("|").split("|")]
+        head = cells[0] if cells else ""
+        if re.match(r"^from the album\b", head, re.I):
+            boxes[-1]["album"] = fold(head)
+        elif head.lower().endswith("chronology"):
+            chrono = True
+        elif chrono and sum(1 for c in cells if c) >= 2:
+            boxes[-1]["chronology"] = fold(" ".join(cells))
+            chrono = False
+        elif len(cells) >= 2 and head and cells[1]:
+            boxes[-1].setdefault(norm_key(head), fold(cells[1]))
+    return boxes
+
+
+def several_records(index: LocalSearchIndex, url: str, key: str = "type") -> str:
+    """Why an inverse relation through the row ``key`` of page ``url`` ('the B-side of the single X', 'the artist
+    of the song X') does not name one record: the page carries infoboxes of records of its title by several
+    artists, and they state different values for that row (This Little Girl of Mine: Ray Charles's single, B-side
+    "A Fool for You"; The Everly Brothers', B-side "Should We Tell Him"; strict audit round 9). A row only one
+    box has ('Next single' of Lonely Avenue: Van Morrison's song has no singles chronology), or that every box
+    states alike ('Writer(s): Doc Pomus'), is fine. '' then."""
+    boxes = _memo(index, ("boxes", url), lambda: record_boxes(index.body(url)))
+    if len(boxes) < 2:
+        return ""
+    nk = norm_key(key)
+    field = ("type" if nk == "type" else "chronology" if _CHRONO_ROW.match(nk) else "album" if nk == "album"
+             else nk)
+    values = {b[field] for b in boxes if b.get(field)}
+    if len(values) < 2:
+        return ""
+    who = ", ".join(dict.fromkeys(b["type"] for b in boxes))
+    return f"{url.rsplit('/', 1)[-1]} has records of its title by several artists ({who}) whose '{key}' rows differ"
+
+
 _SESSION = re.compile(r"\b(?:recorded|recording|session|sessions|cut|taped)\b", re.I)
 
 

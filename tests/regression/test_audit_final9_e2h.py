@@ -78,3 +78,28 @@ def test_the_album_of_a_name_is_not_the_song_of_that_name(index):
     (sp2,) = [s for s in find_entities(q2, "Ray Charles", eng.aliases, max_tokens=eng._alias_len)
               if s.text == "What'd I Say"]
     assert eng._typed(q2, sp2).urls == sp2.urls and url("What'd_I_Say_(album).html") not in sp2.urls
+
+
+def test_a_relation_through_a_page_of_two_artists_records_is_no_description(tmp_path_factory):
+    # auditors' note (round 9): "the B-side of the single This Little Girl of Mine" names A Fool for You (Ray
+    # Charles's single) or "Should We Tell Him" (The Everly Brothers' single, the page's second infobox)
+    from synth.e2h.clues import clues_for
+    from synth.e2h.records import several_records
+
+    names = ("Ray_Charles.html", "This_Little_Girl_of_Mine.html", "A_Fool_for_You.html", "I_Got_a_Woman.html")
+    with build(tmp_path_factory, names) as idx:
+        why = several_records(idx, url("This_Little_Girl_of_Mine.html"), "B-side")
+        assert "several artists" in why and "the everly brothers" in why and "'B-side' rows differ" in why
+        assert several_records(idx, url("This_Little_Girl_of_Mine.html"), "Writer(s)") == ""  # both: Ray Charles
+        assert several_records(idx, url("A_Fool_for_You.html"), "B-side") == ""  # one artist's record
+        router = SearchRouter(idx)
+        doc = router.doc_for_hit(next(h for h in router.search("A Fool for You", 5)
+                                      if h.url == url("A_Fool_for_You.html")))
+        via = [c for c in clues_for(doc, idx, answer="Jerry Wexler", exclude={doc.key})
+               if c.kind == "inverse_relation" and c.evidence_url == url("This_Little_Girl_of_Mine.html")]
+        assert via and all("several artists" in c.ambiguity for c in via), [(c.snippet, c.ambiguity) for c in via]
+        # a relation through a one-artist page is unaffected ('Next single: This Little Girl of Mine' on I Got a Woman)
+        doc2 = router.doc_for_hit(next(h for h in router.search("This Little Girl of Mine", 5)
+                                       if h.url == url("This_Little_Girl_of_Mine.html")))
+        assert not any("artists" in c.ambiguity for c in clues_for(doc2, idx, answer="x", exclude={doc2.key})
+                       if c.kind == "inverse_relation" and c.evidence_url == url("I_Got_a_Woman.html"))
