@@ -77,7 +77,7 @@ def cost(run: Path, sizes: list[int]) -> list[dict]:
         t0 = time.perf_counter()
         g = build_entity_graph(_pages(run, n))
         t1 = time.perf_counter()
-        kept = sum(len(sample_queries(g, e.idx, seed=0, tries=60, keep=8)) for e in g if e.kind)
+        kept = sum(len(sample_queries(g, e.idx, seed=0, tries=60, keep=8)) for e in g if e.kind and not e.open_record)
         t2 = time.perf_counter()
         del g
         gc.collect()
