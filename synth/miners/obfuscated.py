@@ -27,13 +27,10 @@ from synth.graph.entities import EntityGraph, build_entity_graph
 from synth.graph.sample import SampleConfig, needed, sample_queries, shape_signature
 from synth.graph.values import person_names, value_phrase
 from synth.miners.base import Graph, MineContext, make_candidate
-from synth.text import contains, name_variants, norm
+from synth.text import ROLE_QUALIFIER, contains, name_variants, norm
 from synth.writers import obfuscated as W
 
 ATTR_ANSWERS = ("producer", "writer", "director")  # not labels: "Atlantic" is on most pages (87% fail the one-search gate)
-# a role in brackets after a credit ("Producer: Tom Dowd (engineer)") says the person did something else
-ROLE_QUALIFIER = re.compile(r"\b(?:engineer|engineering|arrange|arranger|arrangements?|conduct|conductor|mix|mixing|"
-                            r"mixed|master|mastering|remaster|executive|reissue|compil\w*|assist\w*|associate)\b", re.I)
 COMMON_ANSWER = 3  # an attribute value shared by this many crawled entities is not asked
 MAX_ATTR_ASKS = 1  # questions per subgraph that ask an attribute of the target instead of its name
 TARGET_KINDS = ("song", "album", "film", "person", "band", "tv series", "place", "organisation", "paper",
