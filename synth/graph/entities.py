@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from synth.graph import values as V
-from synth.graph.navfilms import navbox_films
+from synth.graph.navfilms import award_records, navbox_films
 from synth.text import clean, norm, strip_quotes, url_key
 
 SNIPPET_CHARS = 220
@@ -253,6 +253,7 @@ class EntityGraph:
         self.by_kind: dict[str, list[int]] = defaultdict(list)
         self.incoming: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
         self.linked_from: dict[int, array] = {}
+        self.chronology_named: list[tuple[int, str, str]] = []  # (entity, rel, row) of chronology rows naming no page
         self.titles: set[str] = set()          # normalised titles, subjects and base names of every page
         self.max_title_words = 1
         self._shares: dict[tuple[str, str], list[int]] | None = None
@@ -678,7 +679,8 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
         enums = getattr(page, "enumerations", None) or ()
         pending_records.append((listed_records(ent.kind, ent.name, enums, extras.get("row_years")),
                                 list(extras.get("infoboxes") or ()), navbox_records(enums),
-                                list(extras.get("films") or ())))
+                                [*(("film", t, y, r, "") for t, y, r in extras.get("films") or ()),
+                                 *(extras.get("awarded") or ())]))
         leads.append(extras.get("lead") or "")
         pending_people.extend((idx, *row) for row in personnel_people(ent.kind, enums))
         ids = array("i")
@@ -713,6 +715,8 @@ def build_entity_graph(pages: PageSource) -> EntityGraph:
                 g.incoming[j].append((rel, ent.idx, line))
             if kept < n_names and line.split(": ", 1)[-1].strip():
                 unresolved.add(rel)  # a name of the row the crawl does not hold ("Producer: Ray Charles, Sid Feller")
+                if rel in ("next", "previous"):
+                    g.chronology_named.append((ent.idx, rel, line))  # "Previous single: Losing Hand": no page
                 if rel == "associated":  # "Associated acts: …, USA for Africa": an act the crawl does not hold
                     held = {norm(g.entities[j].name) for j in targets if j is not None} | {
                         norm(g.entities[j].title) for j in targets if j is not None}
@@ -884,7 +888,7 @@ def page_extras(page: PageLike) -> dict:
     text = getattr(page, "text", "") or ""
     html_text = getattr(page, "html", "") or ""
     return {"lead": lead_of(text), "infoboxes": infobox_records(html_text), "row_years": table_years(text),
-            "films": navbox_films(html_text)}
+            "films": navbox_films(html_text), "awarded": award_records(html_text)}
 
 
 _MD_YEAR = re.compile(r"(?:1[0-9]|20)\d\d")
@@ -1233,6 +1237,37 @@ def _merge_rows(e: Entity, years: tuple | None, shared: bool, types: frozenset, 
         e.types = frozenset()  # a heading that names no sort: any sort
 
 
+def _add_chronology_records(g: EntityGraph, names: dict[str, list[int]], seen: dict[tuple[str, str, str], int]) -> None:
+    """The records a crawled record's chronology row names that no crawled page is about ("Previous single: Losing
+    Hand" on I Got a Woman, 1954): rivals of the artist's record questions (strict audit round 10: "a single
+    released 1954–58 with a title beginning with L" was Lonely Avenue and Losing Hand). Known by title, kind and
+    artist; a previous record came out in or before the entity's year, a next one in or after it."""
+    for idx, rel, line in g.chronology_named:
+        ent = g.entities[idx]
+        key_text, _, title = line.partition(": ")
+        title = strip_quotes(clean(title))
+        if not title or not re.search(r"\w", title) or not ent.by:
+            continue
+        rkind = "song" if re.search(r"single|song", key_text, re.I) else "album" if re.search(r"album", key_text, re.I) \
+            else ent.kind
+        if rkind not in ("song", "album") or _same_record(g, names, rkind, title, "", None, ent.by):
+            continue
+        rel_attr = ent.attrs.get("released")
+        years = None
+        if rel_attr is not None and isinstance(rel_attr.value, tuple) and rel_attr.value:
+            bounds = [V.year_bounds(y) for y in rel_attr.value]
+            years = ((V.YearSpan(1800, max(b for _, b in bounds)),) if rel == "previous"
+                     else (V.YearSpan(min(a for a, _ in bounds), 2100),))
+        key = (rkind, norm(title), ent.by)
+        if key in seen:
+            continue  # a list or box names it already (with its year, when it gives one)
+        seen[key] = len(g.entities)
+        hits = [h for h in names.get(ent.by, ()) if g.entities[h].kind in _PERSONS_KINDS]
+        _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, ent.by, years,
+                         clip_line(line), hits[0] if len(hits) == 1 else None, sole=True,
+                         owner_name="" if hits else ent.by)
+
+
 def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                       pending: list[tuple[list, list, list, list]]) -> None:
     """Append the records pages list or second infoboxes describe that no crawled page is about."""
@@ -1297,18 +1332,24 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                              name_open=title.lstrip().startswith(("(", "[")),
                              owner_name="" if hits or not _artist_like(owner_name) else owner_name, types=types)
 
-    for ent, (*_, films) in zip(list(g.entities), pending, strict=False):  # films a navigation box names
-        # (synth.graph.navfilms: "Films directed by Glenn Gordon Caron: Wilder Napalm (1993)"): rivals of every
-        # film question, known by their title and year only (open-world on everything else)
-        for title, years, row in films:
-            if _same_record(g, names, "film", title, "", years, ""):
+    for ent, (*_, works) in zip(list(g.entities), pending, strict=False):  # works a navigation box names
+        # (synth.graph.navfilms: "Films directed by Glenn Gordon Caron: Wilder Napalm (1993)", "Grammy Award for Album
+        # of the Year: A Man and His Music – Frank Sinatra (1967)"): rivals of every question of their kind, known by
+        # their title, year and (an award's) artist only, open-world on everything else
+        for rkind, title, years, row, artist in works:
+            by = norm(artist)
+            if _same_record(g, names, rkind, title, "", years, by):
                 continue
-            key = ("film", norm(title), "")
+            key = (rkind, norm(title), by)
             if key in seen:
                 _merge_rows(g.entities[seen[key]], years, True, frozenset())
                 continue
             seen[key] = len(g.entities)
-            _add_open_record(g, "film", title, "film", ent.url, ent.site, "", years, row, None)
+            hits = [h for h in names.get(by, ()) if g.entities[h].kind in _PERSONS_KINDS] if by else []
+            _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, by, years,
+                             row, hits[0] if len(hits) == 1 else None, sole=bool(by),
+                             owner_name="" if hits or not by else artist)
+    _add_chronology_records(g, names, seen)
 
 
 GENRE_WORDS = frozenset({"jazz", "blues", "soul", "gospel", "country", "rock", "pop", "funk", "folk", "rhythm and blues",

@@ -75,3 +75,47 @@ def navbox_films(html_text: str) -> list[tuple[str, tuple | None, str]]:
                     years = (YearSpan(y - 1, y),) if award else (y,)
                 out.append((name, years, f"{title} › {label}: {text}" if label != title else f"{title}: {text}"))
     return out
+
+
+_AWARD_WORKS = re.compile(r"\b(?:album|record|song|single)s?\s+of\s+the\s+year\b|\bbest\s+(?:\w+\s+){0,3}"
+                          r"(?:album|record|song|single)s?\b", re.I)
+_WORK_ARTIST = re.compile(r"^(?P<title>.+?)\s+[–—-]\s+(?P<artist>[^()]+?)\s*(?:\((?P<year>1[89]\d\d|20\d\d)\))?\s*$")
+
+
+def award_records(html_text: str) -> list[tuple[str, str, tuple | None, str, str]]:
+    """``(kind, title, years or None, row, artist)`` of every record an award's navigation box lists ("Grammy Award
+    for Album of the Year: A Man and His Music – Frank Sinatra (1967)", strict audit round 10): rivals of the
+    record questions, as the films of :func:`navbox_films` are of the film questions. The year is the ceremony's
+    (the record came out that year or the one before); the artist after the dash, '' when none is given."""
+    first = _FIRST_BOX.search(html_text or "")
+    if first is None:
+        return []
+    try:
+        doc = lxml.html.fromstring(html_text[html_text.rfind("<", 0, first.start()):])
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    out: list[tuple[str, str, tuple | None, str, str]] = []
+    seen: set[str] = set()
+    for box in doc.xpath(f"//*[{_BOX}][not(ancestor::*[{_BOX}])]"):
+        titles = box.xpath(".//th[contains(@class,'navbox-title')]")
+        title = clean(titles[0].text_content()) if titles else ""
+        m = _AWARD_WORKS.search(title)
+        if not m or not _AWARD.search(title):
+            continue
+        kind = "album" if re.search(r"album", m.group(0), re.I) else "song"
+        for li in box.xpath(".//li"):
+            if li.xpath(".//ul"):
+                continue
+            text = clean(li.text_content())
+            w = _WORK_ARTIST.match(text)
+            if w is None:
+                continue  # "Complete list", "(1960s)": the box's links, not a record and its artist
+            name = clean(w.group("title")).strip("\"“”")
+            if not name or len(name) > 120 or (kind, name.lower()) in seen:
+                continue
+            seen.add((kind, name.lower()))
+            ym = re.search(r"\((1[89]\d\d|20\d\d)\)\s*$", text)
+            years = (YearSpan(int(ym.group(1)) - 1, int(ym.group(1))),) if ym else None
+            out.append((kind, name, years, f"{title}: {text}", clean(w.group("artist"))))
+    return out
+
