@@ -414,7 +414,11 @@ def _date_value_disputed(index: LocalSearchIndex, url: str, nk: str, value: str)
         from synth.e2h.records import recording_date_conflict
         from synth.text import first_date
         return recording_date_conflict(index, url, first_date(value))
-    return release_conflict(index, url, parse_years(value)) if fam == "released" and parse_years(value) else ""
+    if fam == "released" and parse_years(value):
+        from synth.e2h.records import release_prose_conflict
+        from synth.text import first_date
+        return release_conflict(index, url, parse_years(value)) or release_prose_conflict(index, url, first_date(value))
+    return ""
 
 
 def fact_holders(index: LocalSearchIndex, key: str, value: str) -> set[str]:

@@ -335,7 +335,12 @@ class E2HEngine:
         single “I Got a Woman” by Ray Charles released?" → 1954: Ray Charles discography lists it under 1955,
         a year cell spanning several rows of its singles table). '' when the pages agree or it is no such
         question."""
-        from synth.e2h.records import credit, release_conflict, release_years
+        from synth.e2h.records import (
+            credit,
+            release_conflict,
+            release_prose_conflict,
+            release_years,
+        )
         from synth.graph.values import parse_years
 
         why = self._label_disputed(seed, grounding) or self._recording_disputed(seed, grounding)
@@ -357,7 +362,7 @@ class E2HEngine:
             own = release_years(self.index, u)
             if not credit(self.index, u) or not own or not set(years) & set(own):
                 continue
-            why = release_conflict(self.index, u, years)
+            why = release_conflict(self.index, u, years) or release_prose_conflict(self.index, u, seed.answer)
             if why:
                 return f"{u.rsplit('/', 1)[-1]}: {why}"
         return ""

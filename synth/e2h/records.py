@@ -417,6 +417,35 @@ def several_records(index: LocalSearchIndex, url: str, key: str = "type") -> str
     return f"{url.rsplit('/', 1)[-1]} has records of its title by several artists ({who}) whose '{key}' rows differ"
 
 
+_RELEASED_WORD = re.compile(r"\breleased\b", re.I)
+_OTHER_RELEASE = re.compile(r"\b(?:re-?released|re-?issued?|re-?issues|reissue\w*|remaster\w*|compilation|box set|"
+                            r"soundtrack|film|movie)\b", re.I)
+
+
+def release_prose_conflict(index: LocalSearchIndex, url: str, answer: str) -> str:
+    """What the record's own page says in prose against its release date ``answer`` (a month or a day): What'd I
+    Say's infobox 'Released: July 1959', its text "It was held for the summer and released in June 1959"
+    (strict audit round 10). A sentence of the page's prose that says 'released' (not a reissue, a compilation or
+    a film) with a date of the same precision or finer that differs; '' when none does."""
+    from synth.text import DATE_RE, parse_date
+
+    own = parse_date(answer)
+    if own is None or own[1] < 2 or index.doc(url) is None:
+        return ""
+    said = re.compile(r"\breleased\s+(?:(?:in|on|as\s+a\s+single\s+in)\s+)?(" + DATE_RE.pattern + ")")
+    for sent in prose_sentences(index.body(url)):
+        if not _RELEASED_WORD.search(sent) or _OTHER_RELEASE.search(sent):
+            continue
+        for m in said.finditer(sent):  # the date the sentence says it was released ('released in June 1959')
+            other = parse_date(m.group(1))
+            if other is None or other[1] < 2:
+                continue
+            n = min(own[1], other[1])
+            if other[0][:n] != own[0][:n]:
+                return f"its page says {m.group(0)!r}: not {answer} (the page disagrees with its own release row)"
+    return ""
+
+
 _SESSION = re.compile(r"\b(?:recorded|recording|session|sessions|cut|taped)\b", re.I)
 
 

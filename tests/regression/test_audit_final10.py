@@ -30,3 +30,34 @@ def test_sides_of_one_edition_are_still_one_set() -> None:
 
     m = Mined.crawl([BEST, BLUES, ROAD])
     assert not [r for r in m.dropped("section_has_edition_list") if not r.url.endswith("/" + ROAD)]
+
+
+def test_a_release_date_its_own_page_states_otherwise_is_no_answer(tmp_path_factory) -> None:
+    # e2h, ambiguous: "When was the single “What'd I Say” by the artist of the album Dedicated to You released?" →
+    # July 1959 (its infobox), while its text says "It was held for the summer and released in June 1959"
+    from pipelines.shards import ShardWriter
+    from schemas.records import Page
+    from synth.e2h.config import E2HConfig
+    from synth.e2h.engine import E2HEngine
+    from synth.e2h.pages import pages_from_files
+    from synth.e2h.records import release_prose_conflict
+    from synth.e2h.seeds import Seed
+    from synth.search import LocalSearchIndex, SearchRouter
+    from tests.saved_pages import saved_site
+
+    base = "http://127.0.0.1:8000"
+    names = ("What'd_I_Say.html", "Ray_Charles.html", "I_Got_a_Woman.html")
+    site = saved_site(names)
+    folder = tmp_path_factory.mktemp("round10-e2h")
+    with ShardWriter(folder / "pages", Page) as w:
+        w.write_all(pages_from_files(site, [site / "A" / n for n in names], base))
+    with LocalSearchIndex.for_pages(folder / "pages", folder / "index") as idx:
+        why = release_prose_conflict(idx, f"{base}/A/What'd_I_Say.html", "July 1959")
+        assert "June 1959" in why
+        # (its text also says "released in July 1959" elsewhere: June is disputed as well)
+        assert "July 1959" in release_prose_conflict(idx, f"{base}/A/What'd_I_Say.html", "June 1959")
+        assert release_prose_conflict(idx, f"{base}/A/What'd_I_Say.html", "1959") == ""  # the year they agree on
+        assert release_prose_conflict(idx, f"{base}/A/I_Got_a_Woman.html", "1954") == ""  # a year alone: no month
+        (out,) = E2HEngine(SearchRouter(idx), cfg=E2HConfig(rounds=1)).process(
+            [Seed(id="w", question="When was the single “What'd I Say” by Ray Charles released?", answer="July 1959")])
+        assert out.record is None and out.failure.reason == "value_conflict", out.failure
