@@ -1148,11 +1148,13 @@ def _same_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title:
 
 def _crawled_record(g: EntityGraph, names: dict[str, list[int]], rkind: str, title: str, link: str,
                     years: tuple | None, owner_by: str) -> int | None:
-    """The crawled entity a listed record is (see :func:`_same_record`), or None."""
+    """The crawled entity a listed record is (see :func:`_same_record`), or None. A row that links a page is that
+    page's record only when the page does not say it is another artist's or another year's: Ray Charles's
+    discography row "Cry" (1965) links the song's page, whose infobox is Johnnie Ray's 1951 single (strict audit
+    round 11: Ray Charles's single was no rival of "a single … 1965–1967, title C")."""
     j = g.by_key.get(url_key(link)) if link else None
-    if j is not None and g.entities[j].kind == rkind:
-        return j
-    for h in names.get(norm(title), ()):
+    linked = [j] if j is not None and g.entities[j].kind == rkind else []
+    for h in [*linked, *names.get(norm(title), ())]:
         e = g.entities[h]
         if e.kind != rkind or e.open_record:
             continue
