@@ -150,7 +150,12 @@ def sentence_label(enum: Enumeration) -> bool:
     """Whether the list's label is a lead-in sentence the parser took for its subsection (three or more
     words with a verb: "The following songs were used in the film", "Award recipients include"), not a
     heading ("Side B", "Disc 2 (1954-1957)", "Bonus tracks on the CD reissue")."""
-    label = clean(enum.label)
+    return sentence_text(enum.label)
+
+
+def sentence_text(label: str) -> bool:
+    """:func:`sentence_label` of a label's text (three or more words with a verb)."""
+    label = clean(label)
     return len(label.split()) >= 3 and bool(_SENTENCE_VERB.search(label))
 
 

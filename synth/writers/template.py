@@ -18,7 +18,9 @@ from collections.abc import Iterable
 
 from schemas.records import Candidate
 from synth.miners.comparison import DATE_EVENTS
+from synth.miners.count import sentence_text
 from synth.text import (
+    clean,
     contains,
     join_names,
     norm,
@@ -419,6 +421,13 @@ class TemplateWriter:
         if kind == "papers":
             under = f" under {quote(label)}" if label and label != "papers" else ""
             return f"the {pos} paper listed{under} on {page}"
+        parts = [p.strip() for p in h.get("section", "").split("›") if p.strip()]
+        if kind in ("list", "table") and len(parts) >= 2 and parts[-1] == clean(label) and sentence_text(label):
+            # a list under a sentence, not a heading (strict audit round 11: "the “The following songs were used in
+            # the film” subsection"): "the list introduced by “…:” in the “Soundtrack” section", as counts say it
+            what = "list" if kind == "list" else "table"
+            sect = section_phrase(" › ".join(parts[:-1]), "")
+            return f"the {pos} {one} of the {what} introduced by {quote(label.rstrip(':') + ':')} in {sect} of {page}"
         sect = section_phrase(h.get("section", ""), label)
         if kind == "table":
             return f"the {pos} {one} in the table of {sect} of {page}"
