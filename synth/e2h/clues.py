@@ -38,7 +38,11 @@ from synth.e2h.entities import (
 from synth.e2h.records import (
     credit,
     earlier_of_kind,
+    label_conflict,
     recorded_by_another,
+    recording_date_conflict,
+    release_conflict,
+    release_prose_conflict,
     same_year_records,
     several_records,
     unrefuted_in,
@@ -46,6 +50,7 @@ from synth.e2h.records import (
 from synth.graph.values import parse_years
 from synth.miners.base import Graph, Node
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, iter_docs, norm_key
+from synth.text import first_date
 
 RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention", "inverse_listing"})
 TEXT_KINDS = frozenset({"first_sentence", "lead_sentence", "fact", "obfuscated_fact", "web_snippet"})
@@ -399,11 +404,9 @@ def _date_value_disputed(index: LocalSearchIndex, url: str, nk: str, value: str)
     ('Published: 1895 (poem)' on the song America the Beautiful), or another crawled page dates the same
     record otherwise ('Released: 1954' on I Got a Woman, listed under 1955 in Ray Charles discography)."""
     from synth.e2h.obfuscate import _DATE_FAMILY_OF, date_qualifier  # imports this module
-    from synth.e2h.records import release_conflict
 
     fam = _DATE_FAMILY_OF.get(nk)
     if nk in ("label", "labels"):  # 'the album whose label is Rhino' (Genius & Friends; its discography: Atlantic)
-        from synth.e2h.records import label_conflict
         return label_conflict(index, url, value)
     if not fam:
         return ""
@@ -411,12 +414,8 @@ def _date_value_disputed(index: LocalSearchIndex, url: str, nk: str, value: str)
     if q:
         return f"the value is qualified {q}: it dates another work or part than the entity"
     if fam == "recorded":  # 'Recorded: May 17, 1953' (Mess Around; another page: "the same May 10, 1953 session")
-        from synth.e2h.records import recording_date_conflict
-        from synth.text import first_date
         return recording_date_conflict(index, url, first_date(value))
     if fam == "released" and parse_years(value):
-        from synth.e2h.records import release_prose_conflict
-        from synth.text import first_date
         return release_conflict(index, url, parse_years(value)) or release_prose_conflict(index, url, first_date(value))
     return ""
 

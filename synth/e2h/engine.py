@@ -349,16 +349,12 @@ class E2HEngine:
         years = parse_years(seed.answer)
         if not years or len(seed.answer) > 40:
             return ""
-        urls = [grounding.url] if grounding is not None and grounding.url else []
-        urls += [e.url for e in seed.evidence]
-        for sp in find_entities(seed.question, seed.answer, self.aliases, max_tokens=self._alias_len):
-            urls += list(sp.urls)
         snippets = " ".join([grounding.snippet if grounding is not None else "", *(e.text for e in seed.evidence)])
         asks_release = bool(_RELEASE_WORDS.search(seed.question)) or bool(
             re.search(r"(?:^|\s)(?:Released|Release date|Published|First published)\s*:", snippets))
         if not asks_release:
             return ""
-        for u in dict.fromkeys(self.index.resolve(u) or u for u in urls):
+        for u in self._seed_pages(seed, grounding):
             own = release_years(self.index, u)
             if not credit(self.index, u) or not own or not set(years) & set(own):
                 continue
@@ -366,6 +362,15 @@ class E2HEngine:
             if why:
                 return f"{u.rsplit('/', 1)[-1]}: {why}"
         return ""
+
+    def _seed_pages(self, seed: Seed, grounding: Grounding | None) -> list[str]:
+        """The pages a seed's answer may be read from (its grounding page, its evidence, the pages of the names
+        its question holds), resolved, once each: where the value checks below look for the answer's row."""
+        urls = [grounding.url] if grounding is not None and grounding.url else []
+        urls += [e.url for e in seed.evidence]
+        for sp in find_entities(seed.question, seed.answer, self.aliases, max_tokens=self._alias_len):
+            urls += list(sp.urls)
+        return list(dict.fromkeys(self.index.resolve(u) or u for u in urls))
 
     def _recording_disputed(self, seed: Seed, grounding: Grounding | None) -> str:
         """Why the seed's answer is not the one recording date the crawl states: it asks when a record was
@@ -376,11 +381,7 @@ class E2HEngine:
 
         if not re.search(r"\brecorded\b", seed.question, re.I) or len(seed.answer) > 40:
             return ""
-        urls = [grounding.url] if grounding is not None and grounding.url else []
-        urls += [e.url for e in seed.evidence]
-        for sp in find_entities(seed.question, seed.answer, self.aliases, max_tokens=self._alias_len):
-            urls += list(sp.urls)
-        for u in dict.fromkeys(self.index.resolve(u) or u for u in urls):
+        for u in self._seed_pages(seed, grounding):
             if not any(r.nkey == "recorded" and seed.answer in r.value for r in self.index.facts(u)):
                 continue  # not the page whose Recorded row gives this answer
             why = recording_date_conflict(self.index, u, seed.answer)
@@ -399,11 +400,7 @@ class E2HEngine:
         if not (re.search(r"\blabels?\b", seed.question, re.I) or re.search(r"(?:^|\s)Labels?\s*:", snippets)) \
                 or len(seed.answer) > 80:
             return ""
-        urls = [grounding.url] if grounding is not None and grounding.url else []
-        urls += [e.url for e in seed.evidence]
-        for sp in find_entities(seed.question, seed.answer, self.aliases, max_tokens=self._alias_len):
-            urls += list(sp.urls)
-        for u in dict.fromkeys(self.index.resolve(u) or u for u in urls):
+        for u in self._seed_pages(seed, grounding):
             if not any(labels_agree(seed.answer, v) for v in own_labels(self.index, u)):
                 continue  # not the page whose label row gives this answer
             why = label_conflict(self.index, u, seed.answer)

@@ -28,6 +28,7 @@ from typing import TypeVar
 
 from synth.graph.values import parse_years
 from synth.search import LocalSearchIndex, base_name, fold, iter_docs, norm_key
+from synth.text import DATE_RE, parse_date
 
 T = TypeVar("T")
 _PREV = ("previous single", "previous album", "previous release", "preceded by")
@@ -422,21 +423,22 @@ _OTHER_RELEASE = re.compile(r"\b(?:re-?released|re-?issued?|re-?issues|reissue\w
                             r"soundtrack|film|movie)\b", re.I)
 
 
+# the date a sentence says the record came out: 'released in June 1959', 'released August 31, 2004'
+_RELEASED_ON = re.compile(r"\breleased\s+(?:(?:in|on|as\s+a\s+single\s+in)\s+)?(" + DATE_RE.pattern + ")")
+
+
 def release_prose_conflict(index: LocalSearchIndex, url: str, answer: str) -> str:
     """What the record's own page says in prose against its release date ``answer`` (a month or a day): What'd I
     Say's infobox 'Released: July 1959', its text "It was held for the summer and released in June 1959"
     (strict audit round 10). A sentence of the page's prose that says 'released' (not a reissue, a compilation or
     a film) with a date of the same precision or finer that differs; '' when none does."""
-    from synth.text import DATE_RE, parse_date
-
     own = parse_date(answer)
     if own is None or own[1] < 2 or index.doc(url) is None:
         return ""
-    said = re.compile(r"\breleased\s+(?:(?:in|on|as\s+a\s+single\s+in)\s+)?(" + DATE_RE.pattern + ")")
     for sent in prose_sentences(index.body(url)):
         if not _RELEASED_WORD.search(sent) or _OTHER_RELEASE.search(sent):
             continue
-        for m in said.finditer(sent):  # the date the sentence says it was released ('released in June 1959')
+        for m in _RELEASED_ON.finditer(sent):
             other = parse_date(m.group(1))
             if other is None or other[1] < 2:
                 continue
@@ -449,13 +451,28 @@ def release_prose_conflict(index: LocalSearchIndex, url: str, answer: str) -> st
 _SESSION = re.compile(r"\b(?:recorded|recording|session|sessions|cut|taped)\b", re.I)
 
 
+def _session_sentences(index: LocalSearchIndex) -> list[tuple[str, str, str, set[tuple[int, ...]]]]:
+    """``(page, folded sentence, sentence, full dates)`` of every prose sentence of the crawl that speaks of a
+    recording or session and gives a full date: read once per index (every recording-date check reads them)."""
+    def read() -> list[tuple[str, str, str, set[tuple[int, ...]]]]:
+        out = []
+        for d in iter_docs(index):
+            for sent in prose_sentences(index.body(d.url)):
+                if not _SESSION.search(sent):
+                    continue
+                dates = {p[0] for p in (parse_date(m.group(0)) for m in DATE_RE.finditer(sent)) if p and p[1] == 3}
+                if dates:
+                    out.append((d.url, fold(sent), sent, dates))
+        return out
+
+    return _memo(index, ("session_sentences",), read)
+
+
 def recording_date_conflict(index: LocalSearchIndex, url: str, answer: str) -> str:
     """What another crawled page's prose states against the recording date ``answer`` of the record ``url``:
     It Should've Been Me's page says it was "Recorded at the same May 10, 1953 session as … 'Mess Around'", whose
     own row says 'Recorded: May 17, 1953' (strict audit round 9). A sentence that names the record's title, speaks
     of a recording or session and gives a full date that is not the answer's; '' when none does."""
-    from synth.text import DATE_RE, parse_date
-
     own = parse_date(answer)
     doc = index.doc(url)
     if doc is None or own is None or own[1] < 3:
@@ -463,20 +480,10 @@ def recording_date_conflict(index: LocalSearchIndex, url: str, answer: str) -> s
     title = fold(base_name(doc.subject))
     if len(title) < 4:
         return ""
-    for d in iter_docs(index):
-        if d.url == url:
-            continue
-        body = index.body(d.url)
-        if title not in fold(body):
-            continue
-        for sent in prose_sentences(body):
-            if title not in fold(sent) or not _SESSION.search(sent):
-                continue
-            for m in DATE_RE.finditer(sent):
-                other = parse_date(m.group(0))
-                if other is not None and other[1] == 3 and other[0] != own[0]:
-                    return (f"{d.url.rsplit('/', 1)[-1]} says {sent[:160]!r}: the pages disagree on when "
-                            f"{doc.subject} was recorded ({answer})")
+    for where, folded, sent, dates in _session_sentences(index):
+        if where != url and title in folded and dates - {own[0]}:
+            return (f"{where.rsplit('/', 1)[-1]} says {sent[:160]!r}: the pages disagree on when "
+                    f"{doc.subject} was recorded ({answer})")
     return ""
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from synth.graph import values as V
-from synth.graph.navfilms import award_records, navbox_films
+from synth.graph.navfilms import award_records, navbox_films, navboxes
 from synth.text import clean, norm, strip_quotes, url_key
 
 SNIPPET_CHARS = 220
@@ -887,8 +887,9 @@ def page_extras(page: PageLike) -> dict:
         return got
     text = getattr(page, "text", "") or ""
     html_text = getattr(page, "html", "") or ""
+    boxes = navboxes(html_text)  # parsed once for both readers
     return {"lead": lead_of(text), "infoboxes": infobox_records(html_text), "row_years": table_years(text),
-            "films": navbox_films(html_text), "awarded": award_records(html_text)}
+            "films": navbox_films(boxes), "awarded": award_records(boxes)}
 
 
 _MD_YEAR = re.compile(r"(?:1[0-9]|20)\d\d")
@@ -1239,6 +1240,11 @@ def _merge_rows(e: Entity, years: tuple | None, shared: bool, types: frozenset, 
         e.types = frozenset()  # a heading that names no sort: any sort
 
 
+def _people_named(g: EntityGraph, names: dict[str, list[int]], name: str) -> list[int]:
+    """The crawled people or groups whose normalised name is ``name`` (an owner, a credit, a box's artist)."""
+    return [h for h in names.get(name, ()) if g.entities[h].kind in _PERSONS_KINDS] if name else []
+
+
 def _add_chronology_records(g: EntityGraph, names: dict[str, list[int]], seen: dict[tuple[str, str, str], int]) -> None:
     """The records a crawled record's chronology row names that no crawled page is about ("Previous single: Losing
     Hand" on I Got a Woman, 1954): rivals of the artist's record questions (strict audit round 10: "a single
@@ -1264,7 +1270,7 @@ def _add_chronology_records(g: EntityGraph, names: dict[str, list[int]], seen: d
         if key in seen:
             continue  # a list or box names it already (with its year, when it gives one)
         seen[key] = len(g.entities)
-        hits = [h for h in names.get(ent.by, ()) if g.entities[h].kind in _PERSONS_KINDS]
+        hits = _people_named(g, names, ent.by)
         _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, ent.by, years,
                          clip_line(line), hits[0] if len(hits) == 1 else None, sole=True,
                          owner_name="" if hits else ent.by)
@@ -1279,7 +1285,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
             owner = ent.idx if ent.kind in _PERSONS_KINDS else None
             if owner is None:  # "Ray Charles discography": the person or group of that name
                 base = " ".join(w for w in norm(ent.name).split() if w != "discography")
-                hits = [h for h in names.get(base, ()) if g.entities[h].kind in _PERSONS_KINDS]
+                hits = _people_named(g, names, base)
                 owner = hits[0] if len(hits) == 1 else None
             owner_by = norm(g.entities[owner].name) if owner is not None else ""
             for rkind, title, link, years, row, shared, types in records:
@@ -1307,7 +1313,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                             record_types(what) if rkind == "album" else frozenset())
                 continue
             seen[key] = len(g.entities)
-            hits = [h for h in names.get(norm(by), ()) if g.entities[h].kind in _PERSONS_KINDS]
+            hits = _people_named(g, names, norm(by))
             _add_open_record(g, rkind, ent.name, what if len(what.split()) <= 3 else rkind, ent.url, ent.site, norm(by),
                              V.parse_years(released), clip_line(f"{line}; Released: {released}"),
                              hits[0] if len(hits) == 1 else None,
@@ -1316,7 +1322,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
 
     for ent, (_, _, navs, _) in zip(list(g.entities), pending, strict=False):  # after rows and infoboxes: they say more
         for owner_name, rkind, title, link, types in navs:  # an artist's navigation box: the artist's records
-            hits = [h for h in names.get(norm(owner_name), ()) if g.entities[h].kind in _PERSONS_KINDS]
+            hits = _people_named(g, names, norm(owner_name))
             owner_by = norm(owner_name)
             j = _crawled_record(g, names, rkind, title, link, None, owner_by)
             if j is not None:
@@ -1347,7 +1353,7 @@ def _add_open_records(g: EntityGraph, names: dict[str, list[int]],
                 _merge_rows(g.entities[seen[key]], years, True, frozenset())
                 continue
             seen[key] = len(g.entities)
-            hits = [h for h in names.get(by, ()) if g.entities[h].kind in _PERSONS_KINDS] if by else []
+            hits = _people_named(g, names, by)
             _add_open_record(g, rkind, title, "single" if rkind == "song" else rkind, ent.url, ent.site, by, years,
                              row, hits[0] if len(hits) == 1 else None, sole=bool(by),
                              owner_name="" if hits or not by else artist)

@@ -32,20 +32,32 @@ _FIRST_BOX = re.compile(r"""class=["'][^"']*\bnavbox\b""")
 _BOX = "contains(concat(' ',normalize-space(@class),' '),' navbox ')"
 
 
-def navbox_films(html_text: str) -> list[tuple[str, tuple | None, str]]:
-    """``(title, years or None, row)`` of every film a page's navigation boxes list (see the module doc)."""
+Boxes = list[tuple[str, lxml.html.HtmlElement]]
+
+
+def navboxes(html_text: str) -> Boxes:
+    """``(title, element)`` of a page's outermost navigation boxes, parsed once for :func:`navbox_films` and
+    :func:`award_records`; only the boxes are parsed (they close a page)."""
     first = _FIRST_BOX.search(html_text or "")
     if first is None:
         return []
-    try:  # the boxes only (they close a page): the page before them is not parsed
+    try:
         doc = lxml.html.fromstring(html_text[html_text.rfind("<", 0, first.start()):])
     except (ValueError, lxml.etree.ParserError):
         return []
-    out: list[tuple[str, tuple | None, str]] = []
-    seen: set[str] = set()
+    out: Boxes = []
     for box in doc.xpath(f"//*[{_BOX}][not(ancestor::*[{_BOX}])]"):
         titles = box.xpath(".//th[contains(@class,'navbox-title')]")
-        title = clean(titles[0].text_content()) if titles else ""
+        out.append((clean(titles[0].text_content()) if titles else "", box))
+    return out
+
+
+def navbox_films(page: str | Boxes) -> list[tuple[str, tuple | None, str]]:
+    """``(title, years or None, row)`` of every film a page's navigation boxes list (see the module doc); ``page``
+    is its HTML or its :func:`navboxes`."""
+    out: list[tuple[str, tuple | None, str]] = []
+    seen: set[str] = set()
+    for title, box in navboxes(page) if isinstance(page, str) else page:
         award = bool(_AWARD.search(title))
         groups = box.xpath(".//th[contains(@class,'navbox-group')]")
         lists: list[tuple[str, list]] = []
@@ -82,23 +94,15 @@ _AWARD_WORKS = re.compile(r"\b(?:album|record|song|single)s?\s+of\s+the\s+year\b
 _WORK_ARTIST = re.compile(r"^(?P<title>.+?)\s+[–—-]\s+(?P<artist>[^()]+?)\s*(?:\((?P<year>1[89]\d\d|20\d\d)\))?\s*$")
 
 
-def award_records(html_text: str) -> list[tuple[str, str, tuple | None, str, str]]:
+def award_records(page: str | Boxes) -> list[tuple[str, str, tuple | None, str, str]]:
     """``(kind, title, years or None, row, artist)`` of every record an award's navigation box lists ("Grammy Award
     for Album of the Year: A Man and His Music – Frank Sinatra (1967)", strict audit round 10): rivals of the
     record questions, as the films of :func:`navbox_films` are of the film questions. The year is the ceremony's
-    (the record came out that year or the one before); the artist after the dash, '' when none is given."""
-    first = _FIRST_BOX.search(html_text or "")
-    if first is None:
-        return []
-    try:
-        doc = lxml.html.fromstring(html_text[html_text.rfind("<", 0, first.start()):])
-    except (ValueError, lxml.etree.ParserError):
-        return []
+    (the record came out that year or the one before); the artist after the dash. ``page`` is its HTML or its
+    :func:`navboxes`."""
     out: list[tuple[str, str, tuple | None, str, str]] = []
     seen: set[str] = set()
-    for box in doc.xpath(f"//*[{_BOX}][not(ancestor::*[{_BOX}])]"):
-        titles = box.xpath(".//th[contains(@class,'navbox-title')]")
-        title = clean(titles[0].text_content()) if titles else ""
+    for title, box in navboxes(page) if isinstance(page, str) else page:
         m = _AWARD_WORKS.search(title)
         if not m or not _AWARD.search(title):
             continue
