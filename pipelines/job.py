@@ -512,10 +512,7 @@ def link_map(run: RunDir, only: set[tuple[str, str]] | None = None) -> dict[str,
 def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str = "drafts") -> StageReport:
     if (r := _resumed(run, "filter", counters)) is not None:
         return r
-    from agents.gate import AgentGates  # the one-search gate and the golden-path replay
-    from filters import build_filters
-    from filters.base import FilterChain
-    from filters.dedup import MinHashDeduper, attempt_owner
+    from agents.gate import REFERENCE_BLOCK, TRAJECTORIES
 
     _clear_folder(run, "qa")
     _clear_folder(run, "seeds")  # single-hop questions: E2HQA seeds, not training data (qa schema)
@@ -523,9 +520,30 @@ def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str
     local = Counters()
     # Streams end to end (memory does not grow with the run): drafts merged in id order from the
     # shards, only the links the drafts claim, the dedup's records spooled to disk between its passes.
+    index_path = Path(cfg.out).resolve() / ".dedup" if cfg.dedup_index else None
+    try:
+        qa, seeds, rej, gates, t = _filter_pass(run, cfg, local, source, index_path)
+    except BaseException:
+        # A failed stage leaves none of its outputs: a shard it had already published (the qa shard,
+        # then the rejects shard fails to write) must not sit beside a stage that is not done.
+        _clear_folder(run, "qa")
+        _clear_folder(run, "seeds")
+        _clear_rejects(run, "filter")
+        remove_shards(run.sub(TRAJECTORIES), *REFERENCE_BLOCK)
+        raise
+    report = StageReport("filter", shards={"qa": qa.shards, "seeds": seeds.shards, "trajectories": gates.shards,
+                                           "rejects": rej.shards}, counters=local.to_dict(), seconds=t["seconds"])
+    return _finish(run, report, counters)
+
+
+def _filter_pass(run: RunDir, cfg: JobConfig, local: Counters, source: str, index_path: Path | None):
+    from agents.gate import AgentGates  # the one-search gate and the golden-path replay
+    from filters import build_filters
+    from filters.base import FilterChain
+    from filters.dedup import MinHashDeduper, attempt_owner
+
     drafts = iter_sorted_records(run.sub(source), QARecord)
     links = link_map(run, only=path_links(run.sub(source)))
-    index_path = Path(cfg.out).resolve() / ".dedup" if cfg.dedup_index else None
     with timed() as t, \
             ShardWriter(run.sub("rejects"), Reject, start_index=REJECT_BLOCKS["filter"],
                         rows_per_shard=cfg.rows_per_shard, relative_to=run.path) as rej, \
@@ -541,9 +559,7 @@ def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str
         seeds.flush()
         rej.flush()
         dedup.commit()
-    report = StageReport("filter", shards={"qa": qa.shards, "seeds": seeds.shards, "trajectories": gates.shards,
-                                           "rejects": rej.shards}, counters=local.to_dict(), seconds=t["seconds"])
-    return _finish(run, report, counters)
+    return qa, seeds, rej, gates, t
 
 
 # --- finish ---------------------------------------------------------------------------------------

@@ -190,3 +190,38 @@ def test_tiny_tmpfs_fills_up_while_writing_a_shard(site, reference, tmp_path, ne
         check_resumes_identically(site, run, reference)
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True, timeout=30)
+
+
+def test_a_shard_failing_after_the_qa_shard_is_published_leaves_no_qa_shard(site, reference, tmp_path,
+                                                                             monkeypatch, netguard):
+    """The filter stage publishes qa/ and seeds/ before its rejects shard: when the rejects write fails
+    (CI saw it: the one-search gate's drops outweighed the kept records, so the rejects shard was the
+    largest file), the qa shard already on disk is removed with the rest of the stage's outputs."""
+    from pipelines import job as J
+    from pipelines.shards import ShardWriter
+
+    run = prepared_copy(reference, tmp_path / "out")
+    before = shard_hashes(run)
+    published: list[str] = []
+
+    class FullWhenRejects(ShardWriter):
+        def _publish(self):  # type: ignore[no-untyped-def]
+            if self.folder.name == "rejects":
+                assert published, "the qa shard is published first (else this test tests nothing)"
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            info = super()._publish()
+            published.append(info.path)
+            return info
+
+    monkeypatch.setattr(J, "ShardWriter", FullWhenRejects)
+    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
+        run_crawlqa(job_config([site.url + "/wiki/index.html"], tmp_path / "out", crawl=CRAWL,
+                               candidates_per_shard=CPS))
+    assert any("/qa/" in p or p.startswith("qa/") for p in published), published
+    assert not list((run / "qa").iterdir()), "the published qa shard was removed"
+    assert not list((run / "seeds").iterdir())
+    assert not list((run / "rejects").glob("part-3*")) and not list((run / "trajectories").glob("part-*"))
+    assert shard_hashes(run) == before, "every earlier shard is intact"
+    assert not (run / "_state" / "filter.json").exists() and not (run / "manifest.json").exists()
+    monkeypatch.undo()
+    check_resumes_identically(site, run, reference)
