@@ -39,7 +39,7 @@ from typing import Protocol, runtime_checkable
 from schemas.ids import stable_hash
 from schemas.records import Fact, Page
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6  # 6: credits (works a navigation box credits to a person)
 INDEX_FILE = "search.sqlite"
 
 # bm25 column weights: subject, description (first sentence), body, anchors (inbound link texts)
@@ -180,6 +180,7 @@ CREATE TABLE facts(src TEXT, key TEXT, nkey TEXT, value TEXT, nvalue TEXT, dst T
   nlinks INTEGER, ord INTEGER);
 CREATE TABLE rawlinks(src TEXT, url TEXT, text TEXT);
 CREATE TABLE links(src TEXT, dst TEXT, PRIMARY KEY(src, dst)) WITHOUT ROWID;
+CREATE TABLE credits(src TEXT, title TEXT, fam TEXT, person TEXT, row TEXT);
 CREATE VIRTUAL TABLE fts USING fts5(subject, description, body, anchors, content='docs',
   content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2');
 """
@@ -426,6 +427,13 @@ class LocalSearchIndex:
             "SELECT src, key, value, coalesce(dst, ''), pos, nlinks FROM facts WHERE src = ? ORDER BY ord, pos",
             (url,))]
 
+    def credits(self, fam: str) -> list[tuple[str, str, str, str]]:
+        """``(page, title, person, row)`` of every work a navigation box of the crawl credits to a person in the
+        relation family ``fam`` ('director': "Films directed by Taylor Hackford" lists fifteen films): works the
+        infobox rows do not show, which a description through that person (or the initials) may also fit."""
+        return list(self._db.execute("SELECT src, title, person, row FROM credits WHERE fam = ? ORDER BY src, rowid",
+                                     (fam,)))
+
     def links_from(self, url: str) -> frozenset[str]:
         """Indexed pages a page links to (its out-links and infobox links, redirects resolved)."""
         doc = self.resolve(url) or url
@@ -507,6 +515,11 @@ def _fill(db: sqlite3.Connection, pages: Iterable[Page]) -> None:
                 db.execute("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", (*base, None, 0, 0, ord_))
             for pos, link in enumerate(links):
                 db.execute("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?)", (*base, link, pos, len(links), ord_))
+        if page.html and "navbox" in page.html:
+            from synth.graph.navfilms import credited_films
+
+            db.executemany("INSERT INTO credits VALUES (?, ?, ?, ?, ?)",
+                           [(doc, *c) for c in credited_films(page.html)])
         db.executemany("INSERT INTO rawlinks VALUES (?, ?, ?)",
                        [(doc, lk.url, lk.text) for lk in page.out_links]
                        + [(doc, u, "") for f in page.facts for u in f.links])

@@ -293,14 +293,17 @@ def _fact_shared(index: LocalSearchIndex, doc: PageDoc, key: str, value: str, ds
     fam = relation_family(key, value)
     if fam == "album" or (dst and dst != doc.url and norm_key(key) in _CHRONOLOGY_KEYS):
         return _one_to_many(index, doc.url, key, value, dst) if dst or fam == "album" else ""
-    if fam in ("writer", "composer"):
-        from synth.e2h.obfuscate import credited_elsewhere  # imports this module
+    if fam in _PEOPLE_FAMILIES:
+        from synth.e2h.obfuscate import credited_elsewhere, credited_in_boxes  # imports this module
         from synth.graph.values import person_names
 
         for name in person_names(value):
-            other = credited_elsewhere(index, doc.subject, "", name=name)
+            other = credited_elsewhere(index, doc.subject, "", name=name) if fam in ("writer", "composer") else []
             if other:
                 return f"{len(other)} other song(s) of the crawl are credited to {name} (e.g. {other[0]})"
+            other = credited_in_boxes(index, doc.subject, fam, name=name)
+            if other:  # 'the film whose director is Taylor Hackford': his navigation box lists fourteen more
+                return f"{len(other)} other work(s) a navigation box credits to {name} as {fam} (e.g. {other[0]})"
     return ""
 
 

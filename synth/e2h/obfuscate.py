@@ -183,6 +183,22 @@ def credited_elsewhere(index: LocalSearchIndex, title: str, ini: str, name: str 
     return out
 
 
+def credited_in_boxes(index: LocalSearchIndex, subject: str, fam: str, *, ini: str = "", name: str = "") -> list[str]:
+    """Works other than ``subject`` that a navigation box of the crawl credits to a person in the relation family
+    ``fam`` (:meth:`LocalSearchIndex.credits`): with ``ini``, to someone with those initials; with ``name``, to that
+    person. "Films directed by Taylor Hackford" on Ray (film) lists fourteen other films: 'the film directed by
+    someone with the initials T. H.' and 'the film directed by Taylor Hackford' fit them too (strict audit round
+    12). Returns 'title (page)' strings."""
+    own = fold(base_name(subject))
+    out: list[str] = []
+    for src, title, person, _ in index.credits(fam):
+        if fold(base_name(title)) == own:
+            continue  # the entity itself, listed in its own box
+        if (ini and initials(person) == ini) or (name and fold(person) == fold(name)):
+            out.append(f"{title} ({src.rsplit('/', 1)[-1]})")
+    return out
+
+
 def _initials_of(value: str) -> list[str] | None:
     names = person_names(value)
     return [initials(n) for n in names] or None
@@ -244,6 +260,8 @@ def obfuscated_clues(doc: PageDoc, index: LocalSearchIndex, *, doc_type: str, an
                 continue
             if pfam in ("writer", "composer") and credited_elsewhere(index, doc.subject, ini, writer=names[0]):
                 continue  # a song a track listing credits to that person (or to one with those initials)
+            if credited_in_boxes(index, doc.subject, pfam, ini=ini):
+                continue  # a film a navigation box credits to that person ("Films directed by Taylor Hackford")
             letters = " ".join(f"{c}." for c in ini)
             phrase = f"the {t} {PERSON_VERB[pfam]} someone with the initials {letters}"
             if phrase not in said:

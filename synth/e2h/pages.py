@@ -33,7 +33,8 @@ def file_url(root: Path, path: Path, base_url: str) -> str:
 
 def page_from_html(html: str, url: str, *, site: str = "wikipedia", root_url: str = "",
                    depth: int = 1) -> Page:
-    """A Page record from one HTML document (main text by trafilatura, facts by crawlers.facts)."""
+    """A Page record from one HTML document (main text by trafilatura, facts by crawlers.facts), the HTML kept as
+    a crawled page keeps it (the index reads its navigation boxes)."""
     import trafilatura
 
     from crawlers.facts import extract_structure
@@ -56,7 +57,7 @@ def page_from_html(html: str, url: str, *, site: str = "wikipedia", root_url: st
     return Page(
         id=page_id(url), url=url, final_url=url, root_url=root_url or url, depth=depth, status=200,
         content_type="text/html", fetched_at=_FIXED_TIME, title=title, subject=st.subject or title,
-        description=(st.description or "").strip(), text=text, html="", site=site,
+        description=(st.description or "").strip(), text=text, html=html, site=site,
         out_links=links[:500], facts=st.facts, enumerations=st.enumerations,
     )
 

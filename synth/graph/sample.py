@@ -78,9 +78,12 @@ def name_cue_constraints(graph: EntityGraph, target: int, var: str = "?x") -> li
     # a person: the surname's letter, then the first name's ("a singer with a first name beginning with the letter
     # R"): the first name refutes an uncrawled artist known by name only when no word of that name opens with it
     preds = V.name_cues(ent.name, part) + (V.name_cues(ent.name, "given") if part == "surname" else [])
+    # a title cue must hold of the title the record's own page gives it too ("Live" is no "three-word title
+    # beginning with the letter R", though its article is Ray Charles Live; strict audit round 12)
     return [{"t": "attr", "s": var, "p": "name", "vkind": "name", "pred": pred, "url": ent.url,
              "snippet": ent.title or ent.name, "value": ent.name}
-            for pred in preds if not graph.title_hits(V.value_phrase(pred))]
+            for pred in preds if not graph.title_hits(V.value_phrase(pred))
+            and (part != "title" or not ent.own_title or V.holds(pred, ent.own_title))]
 
 
 def with_name_cue(graph: EntityGraph, query: dict, target: int, min_constraints: int) -> dict | None:

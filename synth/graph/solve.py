@@ -65,7 +65,8 @@ def attr_ok(graph: EntityGraph, idx: int, c: dict) -> bool:
     if c["pred"].get("op") == "namecue":
         if graph.entities[idx].name_open:  # a row whose title may run on ("House of David (1967) Atlantic 1489")
             return name_cue_possible(c["pred"], graph.entities[idx].name)  # or opens with a bracket: every reading
-        return holds(c["pred"], graph.entities[idx].name)
+        ent = graph.entities[idx]  # a rival fits when its name or the title its own page gives it fits
+        return holds(c["pred"], ent.name) or bool(ent.own_title and holds(c["pred"], ent.own_title))
     ent = graph.entities[idx]
     a = ent.attrs.get(c["p"])
     if a is None:

@@ -122,7 +122,22 @@ def askable(node: Node, fact: Fact, cfg: SynthConfig) -> tuple[str, str]:
         return "", "answer_too_long"
     if contains(node.name, answer) or norm(answer) == norm(node.name):
         return "", "answer_in_subject"
+    if low == "origin" and origin_not_birthplace(node, value):
+        return "", "origin_not_birthplace"
     return answer, ""
+
+
+def origin_not_birthplace(node: Node, origin: str) -> bool:
+    """Whether a person's page gives a birthplace that is not its "Origin" row: 'Where does Ray Charles originate
+    from?' → Greenville, Florida (Origin), while the same infobox says born in Albany, Georgia and the text calls
+    Albany his hometown (strict audit round 12, ambiguous). A band's origin, or a person with no birthplace in the
+    Born row, is asked as before."""
+    born = node.fact("Born")
+    if born is None or ";" not in born.value:
+        return False
+    place = norm(born.value.split(";", 1)[1])
+    o = norm(origin)
+    return bool(place) and not (o in place or place in o)
 
 
 def fact_priority(key: str) -> int:
