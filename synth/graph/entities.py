@@ -550,7 +550,7 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
                  noun=_noun(kind, type_what, attrs, description), site=site, attrs=attrs,
                  description=description[:SNIPPET_CHARS], by=norm(_by),
                  types=record_types(type_what) if kind == "album" else frozenset(),
-                 own_title=caption_title(getattr(page, "text", "") or "", name))
+                 own_title=_own_title(page_extras(page).get("caption", ""), name))
     return ent, pending, page_lists(kind, getattr(page, "enumerations", None) or ())
 
 
@@ -867,18 +867,26 @@ def infobox_records(html_text: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def caption_title(text: str, name: str) -> str:
-    """The title a page's infobox caption gives its entity (the first cell of the first table row of the lead, as
-    the extracted text writes it: '| Live |  |' on Ray Charles Live), unquoted, when it is not ``name`` (folded);
-    else ''."""
+def infobox_caption(text: str) -> str:
+    """The title a page's infobox caption gives its entity: the first cell of the first table row of the lead, as
+    the extracted text writes it ('| Live |  |' on Ray Charles Live), unquoted; '' when there is none."""
     for ln in (text or "").splitlines():
         if ln.startswith("##"):
             return ""
         if ln.lstrip().startswith("|"):
             cells = [c.strip() for c in ln.strip().strip("|").split("|") if c.strip()]
             cap = clean(cells[0]).strip("\"“”") if cells and not set(cells[0]) <= set("-: ") else ""
-            return cap if cap and len(cap) <= 120 and norm(cap) != norm(name) else ""
+            return cap if len(cap) <= 120 else ""
     return ""
+
+
+def caption_title(text: str, name: str) -> str:
+    """The title a page's infobox caption gives its entity when it is not ``name`` (folded), else ''."""
+    return _own_title(infobox_caption(text), name)
+
+
+def _own_title(caption: str, name: str) -> str:
+    return caption if caption and norm(caption) != norm(name) else ""
 
 
 def lead_of(text: str) -> str:
@@ -908,7 +916,7 @@ def page_extras(page: PageLike) -> dict:
     html_text = getattr(page, "html", "") or ""
     boxes = navboxes(html_text)  # parsed once for both readers
     return {"lead": lead_of(text), "infoboxes": infobox_records(html_text), "row_years": table_years(text),
-            "films": navbox_films(boxes), "awarded": award_records(boxes)}
+            "films": navbox_films(boxes), "awarded": award_records(boxes), "caption": infobox_caption(text)}
 
 
 _MD_YEAR = re.compile(r"(?:1[0-9]|20)\d\d")

@@ -52,3 +52,22 @@ def test_a_rival_fits_a_title_cue_through_its_own_pages_title():
         attr("?x", "name", {"op": "namecue", "part": "title", "letter": "L", "words": 1})]}
     # Ray Charles Live's own page calls it "Live": a one-word title beginning with L
     assert "Ray Charles Live" in names(g, matches(g, one_word_l, stop_after=50))
+
+
+def test_the_mining_graph_keeps_the_caption_for_the_entity_graph():
+    # the obfuscated miner builds its entity graph from the mining graph's nodes, which keep no page text: the
+    # caption travels in the node's extras (synth.mine.build_graph), as the lead and the infoboxes do
+    from pipelines.counters import Counters
+    from synth.config import SynthConfig
+    from synth.graph.entities import build_entity_graph
+    from synth.mine import build_graph
+    from synth.miners.base import MineContext
+    from tests.synth.graph.test_universe import real
+
+    pages = [real("saved", n) for n in ("Ray_Charles_Live.html", "Ray_Charles_in_Concert.html", "Crying_Time.html")]
+    g = build_entity_graph(iter(build_graph(pages, MineContext(SynthConfig(), Counters(), lambda r: None))))
+    own = {e.name: e.own_title for e in g if not e.open_record}
+    assert own["Ray Charles Live"] == "Live" and own["Crying Time"] == ""
+    assert own["Ray Charles in Concert"] == "In Concert"
+    (live,) = [e for e in g if not e.open_record and e.name == "Ray Charles Live"]
+    assert name_cue_constraints(g, live.idx) == []
