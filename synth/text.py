@@ -63,6 +63,26 @@ def role_qualified(value: str) -> bool:
     return bool(ROLE_QUALIFIER.search(" ".join(re.findall(r"\((.*?)\)", value))))
 
 
+# prose that makes the page's own song the B-side of another: 'The song was the B-side to Charles' number-one R&B
+# single, "A Fool for You"', 'was released as the B-side of "Oh, Lonesome Me"'
+_WAS_B_SIDE = re.compile(r"\b(?:was|is|as)\s+(?:released\s+as\s+)?the\s+B[- ]side\s+(?:to|of)\s+(?P<rest>[^.\n]{0,160})",
+                         re.I)
+
+
+def side_reversed(text: str, value: str) -> str:
+    """The sentence of ``text`` (the page's prose) that makes the page's song the B-side of ``value``, the record its
+    'B-side' row names: the row and the prose disagree on which side is which (This Little Girl of Mine: 'B-side:
+    "A Fool for You"', and 'The song was the B-side to Charles' number-one R&B single, "A Fool for You"'; strict
+    audit round 14). '' when no sentence does."""
+    v = norm(strip_quotes(value))
+    if not v:
+        return ""
+    for m in _WAS_B_SIDE.finditer(text or ""):
+        if f" {v} " in f" {norm(m.group('rest'))} ":
+            return m.group(0)
+    return ""
+
+
 _ROLE_SPLIT = re.compile(r"\s+[-–—]\s+")
 # a title in quotes opening the item, followed by credits, a duration, a featured artist or nothing
 # '"What'd I Say" [Live] (Ray Charles)': a [tag] after the title is not part of it

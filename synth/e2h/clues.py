@@ -291,6 +291,12 @@ def _fact_shared(index: LocalSearchIndex, doc: PageDoc, key: str, value: str, ds
     album is Modern Sounds …'); a chronology row naming a page with two chronologies; a writer credited
     with other songs in the crawl's track listings ('whose writer is Don Gibson': "Who Cares (For Me)")."""
     fam = relation_family(key, value)
+    if norm_key(key) in ("b side", "b sides"):
+        from synth.text import side_reversed
+
+        said = side_reversed(index.body(doc.url), value)
+        if said:  # 'the single whose B-side is "A Fool for You"': its own page says it is that song's B-side
+            return f"its page says it {said[:120]!r}: the row and the prose disagree on the sides"
     if fam == "album" or (dst and dst != doc.url and norm_key(key) in _CHRONOLOGY_KEYS):
         return _one_to_many(index, doc.url, key, value, dst) if dst or fam == "album" else ""
     if fam in _PEOPLE_FAMILIES:

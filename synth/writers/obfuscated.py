@@ -45,8 +45,10 @@ ATTR: dict[str, list[tuple[str, str]]] = {
     "born": [("born in {o}", "was born in {o}"), ("who came into the world in {o}", "arrived in the world in {o}")],
     "died": [("who died in {o}", "died in {o}"), ("who passed away in {o}", "passed away in {o}")],
     "founded": [("founded in {o}", "was founded in {o}"), ("established in {o}", "was set up in {o}")],
+    # the start of the infobox's 'Years active' (not 'started performing': Ray Charles's 'Years active 1947–2004'
+    # while his text has him singing on the radio in the 1940s; strict audit round 14)
     "active_from": [("whose career began in {o}", "began a professional career in {o}"),
-                    ("who started performing in {o}", "started performing in {o}")],
+                    ("whose professional career started in {o}", "started a professional career in {o}")],
     "discovered": [("discovered in {o}", "was discovered in {o}")],
     "length": [("running {o}", "runs {o}"), ("with a running time of {o}", "lasts {o}"),
                ("lasting {o}", "clocks in at {o}")],

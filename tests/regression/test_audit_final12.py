@@ -1,4 +1,4 @@
-"""Strict hand audit round 12 (bench/audit/hand-audit-strict12.*): the classes it found, on unchanged copies of
+"""Strict hand audit rounds 12 and 14 (bench/audit/hand-audit-strict1{2,4}.*): the classes they found, on unchanged copies of
 the saved Ray Charles 2015 pages (tests/fixtures/pages via tests/saved_pages.py).
 
 - E2HQA, ambiguous (2): "What is listed under “Cinematography” for the film directed by someone with the initials
@@ -60,3 +60,24 @@ def test_a_persons_origin_is_not_asked_when_the_page_gives_another_birthplace() 
     assert [r for r in m.dropped("origin_not_birthplace") if r.url.endswith("Ray_Charles.html")]
     # Hank Crawford's Born row gives no place (his text: born in Memphis): his origin, Memphis, is still asked
     assert [r for r in origins if r.answer.startswith("Memphis")], [r.question for r in origins]
+
+
+# --- strict audit round 14 ----------------------------------------------------------------------------------------
+def test_a_b_side_row_the_pages_prose_reverses_is_no_question_and_no_clue(tmp_path_factory) -> None:
+    # "Which song is the B-side of the single whose next single is “Blackjack” …?" → A Fool for You (ambiguous):
+    # This Little Girl of Mine's infobox says 'B-side: "A Fool for You"', its text 'The song was the B-side to
+    # Charles' number-one R&B single, "A Fool for You"'
+    # the main text as the crawler extracts it (trafilatura)
+    from synth.e2h.pages import pages_from_files
+    from tests.saved_pages import saved_site
+
+    names = ("This_Little_Girl_of_Mine.html", "A_Fool_for_You.html", "Ray_Charles.html")
+    site = saved_site(names)
+    m = Mined(list(pages_from_files(site, [site / "A" / n for n in names], "http://127.0.0.1:8000")))
+    asked = [r for r in m.records if "B-side" in r.question and r.answer.strip('"“”') == "A Fool for You"]
+    assert not asked, [r.question for r in asked]
+    assert [r for r in m.dropped("side_disputed") if r.url.endswith("This_Little_Girl_of_Mine.html")]
+    with build(tmp_path_factory, ("This_Little_Girl_of_Mine.html", "A_Fool_for_You.html")) as idx:
+        doc = idx.doc(url("This_Little_Girl_of_Mine.html"))
+        sides = [c for c in clues_for(doc, idx, answer="", exclude=set()) if c.kind == "fact" and c.key == "B-side"]
+        assert sides and all("disagree on the sides" in c.ambiguity for c in sides), [c.ambiguity for c in sides]
