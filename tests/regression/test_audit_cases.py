@@ -40,9 +40,15 @@ def crawl(site_dir: str | tuple[str, ...], roots: list[str], site: str, depth: i
     return pages
 
 
-def questions(pages: list[Page]) -> list[QARecord]:
-    """The questions the pipeline's miners and template writer make of ``pages``."""
-    cands = list(mine(pages, SynthConfig(), Counters(), lambda r: None))
+# every default miner but the obfuscated family, whose subgraph sampling is most of the time and which keeps a
+# per-page budget of its own (synth.mine): the other families' candidates are the same with or without it
+NOT_OBFUSCATED = [m for m in SynthConfig().miners if m != "obfuscated"]
+
+
+def questions(pages: list[Page], miners: list[str] | None = None) -> list[QARecord]:
+    """The questions the pipeline's miners (default: all) and template writer make of ``pages``."""
+    cfg = SynthConfig() if miners is None else SynthConfig(miners=miners)
+    cands = list(mine(pages, cfg, Counters(), lambda r: None))
     created = datetime(2026, 12, 6, tzinfo=UTC)
     return [to_record(w, writer_name="template", prompt_version="t", run_id="regression", created_at=created)
             for w in TemplateWriter().write(cands) if w.ok]
@@ -272,7 +278,7 @@ def test_intersection_of_track_lists_compares_titles() -> None:
     # Charles Anthology”?" → '"Busted" (Live) (Howard) with Willie Nelson and "America the Beautiful"
     # (Bates/Ward) with Alicia Keys'; both lists also have "You Are My Sunshine"
     pages = crawl(RC, ["/A/Genius_&_Friends.html"], "wikipedia", depth=1)
-    asked = [r for r in questions(pages) if r.type == "intersection" and _from(r, "Genius_&_Friends.html")
+    asked = [r for r in questions(pages, NOT_OBFUSCATED) if r.type == "intersection" and _from(r, "Genius_&_Friends.html")
              and _from(r, "Ray_Charles_Anthology.html")]
     assert asked  # the pair is asked (today with the wrong answer)
     for r in asked:

@@ -16,7 +16,7 @@ from synth.config import SynthConfig
 from synth.mine import mine
 from synth.miners.base import Graph, MineContext, Node
 from synth.miners.intersection import IntersectionMiner, fold_key
-from tests.regression.test_audit_cases import crawl, meta, questions
+from tests.regression.test_audit_cases import NOT_OBFUSCATED, crawl, meta, questions
 
 SITE = "wiki-raycharles-2015-intersection"
 # the case pages, and the pages their lists link (crawled in the audited run: Hank Crawford, The
@@ -37,7 +37,7 @@ def pages() -> list[Page]:
 
 @pytest.fixture(scope="module")
 def asked(pages: list[Page]) -> list[QARecord]:
-    return [r for r in questions(pages) if r.type == "intersection"]
+    return [r for r in questions(pages, NOT_OBFUSCATED) if r.type == "intersection"]
 
 
 @pytest.fixture(scope="module")
