@@ -512,11 +512,7 @@ def link_map(run: RunDir, only: set[tuple[str, str]] | None = None) -> dict[str,
 def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str = "drafts") -> StageReport:
     if (r := _resumed(run, "filter", counters)) is not None:
         return r
-    from agents.gate import REFERENCE_BLOCK, TRAJECTORIES
-
-    _clear_folder(run, "qa")
-    _clear_folder(run, "seeds")  # single-hop questions: E2HQA seeds, not training data (qa schema)
-    _clear_rejects(run, "filter")
+    _clear_filter_outputs(run)
     local = Counters()
     # Streams end to end (memory does not grow with the run): drafts merged in id order from the
     # shards, only the links the drafts claim, the dedup's records spooled to disk between its passes.
@@ -526,14 +522,22 @@ def stage_filter(run: RunDir, cfg: JobConfig, counters: Counters, *, source: str
     except BaseException:
         # A failed stage leaves none of its outputs: a shard it had already published (the qa shard,
         # then the rejects shard fails to write) must not sit beside a stage that is not done.
-        _clear_folder(run, "qa")
-        _clear_folder(run, "seeds")
-        _clear_rejects(run, "filter")
-        remove_shards(run.sub(TRAJECTORIES), *REFERENCE_BLOCK)
+        _clear_filter_outputs(run)
         raise
     report = StageReport("filter", shards={"qa": qa.shards, "seeds": seeds.shards, "trajectories": gates.shards,
                                            "rejects": rej.shards}, counters=local.to_dict(), seconds=t["seconds"])
     return _finish(run, report, counters)
+
+
+def _clear_filter_outputs(run: RunDir) -> None:
+    """What the filter stage writes: qa, seeds (single-hop questions: E2HQA seeds, not training data), its block of
+    rejects and the replay's reference trajectories. Cleared before the stage runs and when it fails."""
+    from agents.gate import REFERENCE_BLOCK, TRAJECTORIES
+
+    _clear_folder(run, "qa")
+    _clear_folder(run, "seeds")
+    _clear_rejects(run, "filter")
+    remove_shards(run.sub(TRAJECTORIES), *REFERENCE_BLOCK)
 
 
 def _filter_pass(run: RunDir, cfg: JobConfig, local: Counters, source: str, index_path: Path | None):

@@ -50,7 +50,7 @@ from synth.e2h.records import (
 from synth.graph.values import parse_years
 from synth.miners.base import Graph, Node
 from synth.search import STOPWORDS, LocalSearchIndex, PageDoc, base_name, fold, iter_docs, norm_key
-from synth.text import first_date
+from synth.text import first_date, side_reversed
 
 RELATION_KINDS = frozenset({"forward_relation", "inverse_relation", "inverse_mention", "inverse_listing"})
 TEXT_KINDS = frozenset({"first_sentence", "lead_sentence", "fact", "obfuscated_fact", "web_snippet"})
@@ -292,8 +292,6 @@ def _fact_shared(index: LocalSearchIndex, doc: PageDoc, key: str, value: str, ds
     with other songs in the crawl's track listings ('whose writer is Don Gibson': "Who Cares (For Me)")."""
     fam = relation_family(key, value)
     if norm_key(key) in ("b side", "b sides"):
-        from synth.text import side_reversed
-
         said = side_reversed(index.body(doc.url), value)
         if said:  # 'the single whose B-side is "A Fool for You"': its own page says it is that song's B-side
             return f"its page says it {said[:120]!r}: the row and the prose disagree on the sides"

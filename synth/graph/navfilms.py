@@ -124,7 +124,6 @@ def award_records(page: str | Boxes) -> list[tuple[str, str, tuple | None, str, 
     return out
 
 
-
 # "Films directed by Taylor Hackford": the box's title credits every film it lists to one person
 _CREDIT_BOX = re.compile(r"^(?:the\s+)?(?:films?|movies?|motion pictures?|filmography)\s+(directed|produced|written|"
                          r"scored)\s+by\s+(?P<person>[^()\[\]]{3,80}?)\s*$", re.I)

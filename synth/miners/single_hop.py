@@ -125,7 +125,7 @@ def askable(node: Node, fact: Fact, cfg: SynthConfig) -> tuple[str, str]:
         return "", "answer_in_subject"
     if low == "origin" and origin_not_birthplace(node, value):
         return "", "origin_not_birthplace"
-    if low == "b-side" and side_reversed((getattr(node, "extras", None) or {}).get("lead", ""), answer):
+    if low == "b-side" and side_reversed((node.extras or {}).get("lead", ""), answer):
         return "", "side_disputed"  # the page's prose calls its own song the B-side of this one
     return answer, ""
 
