@@ -124,9 +124,11 @@ def _order(query: dict) -> list[str]:
     return order
 
 
-def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int = 2000) -> bool:
-    """Whether some assignment with ``?x = candidate`` satisfies every constraint."""
-    order = _order(query)
+def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int = 2000,
+                order: list[str] | None = None) -> bool:
+    """Whether some assignment with ``?x = candidate`` satisfies every constraint (``order``: the query's
+    :func:`_order`, when the caller already has it)."""
+    order = order or _order(query)
     cons = query["constraints"]
     kinds = query["vars"]
     budget = [limit]
@@ -213,8 +215,15 @@ def matches(graph: EntityGraph, query: dict, *, stop_after: int = 2) -> list[int
     """Entities of the target's kind satisfying the query (stops after ``stop_after`` matches)."""
     out = []
     kind = query["vars"]["?x"]
+    order = _order(query)
+    # what ?x's own attributes say refutes most candidates: checked here first, as the search's first step would
+    # (the closed-world name cue first: it refutes nearly every rival, the open-world attributes few)
+    own = sorted((c for c in query["constraints"] if c["t"] == "attr" and c["s"] == "?x"),
+                 key=lambda c: c["pred"].get("op") != "namecue")
     for idx in graph.of_kind(kind) if kind else range(len(graph)):
-        if satisfiable(graph, query, idx):
+        if (kind and graph.entities[idx].kind != kind) or not all(attr_ok(graph, idx, c) for c in own):
+            continue
+        if satisfiable(graph, query, idx, order=order):
             out.append(idx)
             if len(out) >= stop_after:
                 break

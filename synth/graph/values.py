@@ -16,6 +16,7 @@ initial of their name; genres stay words (they are shared by many entities by na
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import re
@@ -459,21 +460,28 @@ _ARTICLES = {"the", "a", "an"}
 MIN_CUE_WORD = 3  # the letter never is the whole word, nor most of it
 
 
-def name_words(name: str) -> list[str]:
-    """Words as a reader counts them: "Moyo-Modise" is one word, a lone dash is none."""
-    return [w for w in name.split() if re.search(r"\w", w)]
+@functools.lru_cache(maxsize=65536)
+def name_words(name: str) -> tuple[str, ...]:
+    """Words as a reader counts them: "Moyo-Modise" is one word, a lone dash is none. (Cached: the solver reads
+    the names of every rival on every uniqueness check.)"""
+    return tuple(w for w in name.split() if _WORD_CHAR.search(w))
+
+
+_WORD_CHAR = re.compile(r"\w")
 
 
 _SPOKEN_SYMBOL = frozenset({"&", "+"})  # a lone sign a reader may count as the word it stands for ("and", "plus")
 
 
-def word_counts(name: str) -> set[int]:
+@functools.lru_cache(maxsize=65536)
+def word_counts(name: str) -> frozenset[int]:
     """The word counts a reader may give a name: "Genius & Friends" is two words or three ("&" read as "and")."""
     n = len(name_words(name))
     k = sum(1 for w in name.split() if w in _SPOKEN_SYMBOL)
-    return {n, n + k}
+    return frozenset({n, n + k})
 
 
+@functools.lru_cache(maxsize=65536)
 def cue_word(name: str, part: str) -> str:
     """The word a cue's letter is taken from: the first word of a title or a group's name, the surname of a person
     (last word, suffixes such as "Jr." left out), a person's first name (``part == "given"``: the first word as the
@@ -491,7 +499,8 @@ _HONORIFICS = {"dr", "mr", "mrs", "ms", "sir", "dame", "rev", "st", "lord", "lad
                "lil", "young", "old", "mc", "dj", "the"}
 
 
-def given_letters(name: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)
+def given_letters(name: str) -> frozenset[str]:
     """Letters a reader may take as the first name's of ``name``: its first word's, and the next word's too when the
     first is a title, a nickname in quotes or brackets, or an initial ("Dr. John", "\"Little\" Jimmy Scott", "J. Smith"
     may be read either way): a cue on the first name refutes a person only when none of them fits."""
@@ -504,7 +513,7 @@ def given_letters(name: str) -> set[str]:
         unsure = (w[:1] in "\"'([“‘" or bare.lower() in _HONORIFICS or len(bare) <= 2 or w.endswith("."))
         if not unsure or i == len(ws) - 1:
             break
-    return out
+    return frozenset(out)
 
 
 def _cue_letter_fits(pred: dict, name: str) -> bool:
