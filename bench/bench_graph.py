@@ -24,7 +24,7 @@ from pipelines.shards import iter_records
 from schemas.records import Page, QARecord
 from synth.graph.entities import build_entity_graph
 from synth.graph.sample import sample_queries
-from synth.graph.solve import matches
+from synth.graph.solve import unique as solved_unique
 
 
 def skeleton(q: str) -> tuple[str, ...]:
@@ -43,7 +43,8 @@ def figures(run: Path) -> dict:
         meta = json.loads(r.meta_json)
         target = g.get(meta["binding"]["?x"])
         q = meta["query"]
-        if target is not None and matches(g, q, stop_after=2) == [target.idx]:
+        name_asked = meta.get("ask", {}).get("what") == "name"  # a name asked: its namesakes give the same answer
+        if target is not None and solved_unique(g, q, target.idx, same_name=name_asked):
             unique += 1
     with LocalSearchIndex.for_pages(run / "pages", run / "_work" / "bench-graph-index") as idx:
         ranks = [shortcut_rank(idx, r.question, r.answer, aliases=r.aliases) for r in recs]

@@ -11,7 +11,8 @@ filter checks, without the crawl:
   not backed by the cited page line;
 - ``too_few_pages``: the constraints come from fewer than two pages;
 - ``single_chain``: the shape is a chain (no node with ≥ 3 edges and no cycle) or is disconnected;
-- ``not_unique``: the solver's recorded result is not exactly one match;
+- ``not_unique``: the solver's recorded result is not exactly one answer (one match, or for a name asked the
+  target and its namesakes);
 - ``answer_mismatch``: the answer is not the bound target's name (or the asked attribute's value);
 - ``forbidden_in_question`` / ``constraint_not_stated``: the wording names a crawled title, a subgraph
   entity or the answer, or leaves a constraint out.
@@ -88,9 +89,11 @@ class ObfuscatedRecheck(Filter):
         if not connected(query) or not shape_ok(query):
             return drop("single_chain", meta.get("shape", ""))
         solver = meta.get("solver") or {}
-        if solver.get("matches") != 1:
-            return drop("not_unique", json.dumps(solver)[:200])
         ask = meta.get("ask") or {}
+        # one answer: one match, or (a name asked) the target and namesakes of it; anything else asked of the
+        # target needs the target alone
+        if solver.get("answers", solver.get("matches")) != 1 or (ask.get("what") != "name" and solver.get("matches") != 1):
+            return drop("not_unique", json.dumps(solver)[:200])
         if ask.get("what") == "attr":
             snip = meta.get("answer_snippet", "")
             if not snip or not contains(snip, record.answer):

@@ -9,7 +9,8 @@ another node of the subgraph, that edge may be added too (a cycle).
 
 A subgraph is kept when its constraints come from ≥ 2 pages, its shape is not a single chain (a node
 with ≥ 3 edges, attribute edges included, or a cycle) and the solver finds exactly one entity of the
-target's kind that satisfies it; redundant constraints are then dropped one by one (seeded order)
+target's kind that satisfies it, or only the target and namesakes of it (a discography row naming the target
+itself, another artist's record of the title: the name asked is the one answer either way); redundant constraints are then dropped one by one (seeded order)
 while the set stays unique and keeps its shape, so every constraint left is needed (``needed`` says
 which ones are). Deterministic for a given seed.
 """
@@ -34,6 +35,12 @@ ASKABLE_ATTRS = ("released", "born", "died", "recorded", "founded", "active_from
                  "instrument", "label", "nationality", "language", "credited")
 VARS = ("?x", "?y", "?z", "?w", "?v")
 CHRONOLOGY = ("next", "previous")
+
+
+def _unique(graph: EntityGraph, query: dict, target: int) -> bool:
+    """Unique as a question asking the target's name is: every other match is a namesake of the same kind (the
+    miner asks anything else of the target only when the set is unique outright, ``solve.unique``)."""
+    return unique(graph, query, target, same_name=True)
 
 
 @dataclass
@@ -97,7 +104,7 @@ def with_name_cue(graph: EntityGraph, query: dict, target: int, min_constraints:
     for cons in bases:
         for cue in name_cue_constraints(graph, target):
             q = {"vars": query["vars"], "constraints": [*cons, cue]}
-            if valid(q, min_constraints) and unique(graph, q, target) and not unique(graph, cue_alone(q), target):
+            if valid(q, min_constraints) and _unique(graph, q, target) and not _unique(graph, cue_alone(q), target):
                 return q
     return None
 
@@ -483,7 +490,7 @@ def minimise(graph: EntityGraph, query: dict, target: int, rng: random.Random, m
             continue
         i = q["constraints"].index(c)
         cand = _without(q, i)
-        if valid(cand, min_constraints) and unique(graph, cand, target):
+        if valid(cand, min_constraints) and _unique(graph, cand, target):
             q = cand
     return q
 
@@ -494,7 +501,7 @@ def needed(graph: EntityGraph, query: dict, target: int) -> list[bool]:
     for i in range(len(query["constraints"])):
         cand = _without(query, i)
         try:
-            out.append(not unique(graph, cand, target))
+            out.append(not _unique(graph, cand, target))
         except ValueError:  # removing it disconnects a variable: the description needs it
             out.append(True)
     return out
@@ -553,14 +560,14 @@ def _narrowed(graph: EntityGraph, query: dict, target: int, rng: random.Random, 
     variant; None when none is unique. Every variant is solved again: nothing is assumed."""
     variants = tightened(graph, query, target, rng) if cfg.tighten else []
     for q in variants:
-        if unique(graph, q, target):
+        if _unique(graph, q, target):
             return q
     if cfg.neighbour_cue:  # a cue on the name of a person or group the walk reached (an uncrawled artist's records)
         cued_nb = [q2 for part in ("", "given") for q2 in (with_neighbour_cues(graph, q, binding, part)
                                                             for q in (query, *variants)) if q2 is not None]
         cued_nb = [q for i, q in enumerate(cued_nb) if q not in cued_nb[:i]]  # a group's cue is the same either way
         for q in cued_nb:
-            if unique(graph, q, target):
+            if _unique(graph, q, target):
                 return q
         variants = [*variants, *cued_nb]
     if cue:
@@ -584,7 +591,7 @@ def _sample(graph: EntityGraph, target: int, *, seed: object, tries: int, keep: 
         query, binding = got
         if not valid(query, cfg.min_constraints):
             continue
-        if not unique(graph, query, target):
+        if not _unique(graph, query, target):
             fixed = _narrowed(graph, query, target, rng, cfg, cue, binding)
             if fixed is None:
                 continue

@@ -30,10 +30,11 @@ solver evaluates it on every entity of the kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from synth.graph.entities import INVERSE_RELS, SHARE_RELS, EntityGraph
 from synth.graph.values import credit_may_fit, holds, name_cue_possible
+from synth.text import norm
 
 UNKNOWN = -1  # an entity a page row names but the crawl does not hold
 
@@ -211,9 +212,8 @@ def satisfiable(graph: EntityGraph, query: dict, candidate: int, *, limit: int =
     return search(0, {})
 
 
-def matches(graph: EntityGraph, query: dict, *, stop_after: int = 2) -> list[int]:
-    """Entities of the target's kind satisfying the query (stops after ``stop_after`` matches)."""
-    out = []
+def _matching(graph: EntityGraph, query: dict) -> Iterator[int]:
+    """Entities of the target's kind satisfying the query, in index order."""
     kind = query["vars"]["?x"]
     order = _order(query)
     # what ?x's own attributes say refutes most candidates: checked here first, as the search's first step would
@@ -224,11 +224,34 @@ def matches(graph: EntityGraph, query: dict, *, stop_after: int = 2) -> list[int
         if (kind and graph.entities[idx].kind != kind) or not all(attr_ok(graph, idx, c) for c in own):
             continue
         if satisfiable(graph, query, idx, order=order):
-            out.append(idx)
-            if len(out) >= stop_after:
-                break
+            yield idx
+
+
+def matches(graph: EntityGraph, query: dict, *, stop_after: int = 2) -> list[int]:
+    """Entities of the target's kind satisfying the query (stops after ``stop_after`` matches)."""
+    out = []
+    for idx in _matching(graph, query):
+        out.append(idx)
+        if len(out) >= stop_after:
+            break
     return out
 
 
-def unique(graph: EntityGraph, query: dict, target: int) -> bool:
-    return matches(graph, query) == [target]
+def unique(graph: EntityGraph, query: dict, target: int, *, same_name: bool = False) -> bool:
+    """The target is the only entity satisfying the query. With ``same_name``, the *name* is what must be unique:
+    every other match is an entity of the same kind and name (a discography row or a navigation box naming the
+    target itself, another artist's record of the title): a question asking for the name has one answer either
+    way, a question asking anything else of the entity may not."""
+    name = norm(graph.entities[target].name)
+    hit = False
+    for idx in _matching(graph, query):
+        if idx == target:
+            hit = True
+        elif not same_name or not name or norm(graph.entities[idx].name) != name:
+            return False
+    return hit
+
+
+def twins(graph: EntityGraph, query: dict, target: int, *, limit: int = 50) -> int:
+    """How many other entities satisfy the query (for a query unique by name: the target's namesakes)."""
+    return sum(1 for i in matches(graph, query, stop_after=limit) if i != target)

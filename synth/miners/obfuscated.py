@@ -4,7 +4,8 @@ The entity graph (``synth.graph.entities``) is built from the mining graph's nod
 over the pages). For each target entity, seeded random walks (``synth.graph.sample``) grow subgraphs;
 a subgraph is kept when its constraints span ≥ 2 pages, its shape is not a single chain and the
 solver (``synth.graph.solve``) proves that exactly one crawled entity of the target's kind satisfies
-the obfuscated constraints; redundant constraints are dropped. The answer is the target's name, or
+the obfuscated constraints (or only namesakes of it besides: then the name is the one answer and no
+attribute of the target is asked); redundant constraints are dropped. The answer is the target's name, or
 one attribute of it (its producer, writer, director or label), never a count.
 
 Shapes are capped run-wide (``obfuscated_max_per_shape``) in a seeded order, so one template cannot
@@ -25,6 +26,7 @@ from typing import ClassVar
 from schemas.records import Candidate, Constraint, Evidence
 from synth.graph.entities import EntityGraph, build_entity_graph
 from synth.graph.sample import SampleConfig, needed, sample_queries, shape_signature
+from synth.graph.solve import twins
 from synth.graph.values import person_names, value_phrase
 from synth.miners.base import Graph, MineContext, make_candidate
 from synth.text import ROLE_QUALIFIER, contains, name_variants, norm
@@ -219,7 +221,11 @@ class ObfuscatedMiner:
         used_attrs = {c["p"] for c in query["constraints"] if c["t"] == "attr" and c["s"] == "?x"}
         asks: list[tuple[dict, str, list[str], str]] = [({"what": "name"}, ent.name,
                                                           sorted({ent.title} - {ent.name}), "")]
-        if ctx.cfg.obfuscated_attr_answers:
+        # a set that namesakes of the target also satisfy has one name for an answer, not one producer or album
+        namesakes = twins(eg, query, target)
+        if namesakes:
+            ctx.counters.inc("mine/obfuscated/unique_by_name")
+        if ctx.cfg.obfuscated_attr_answers and not namesakes:
             for key in ATTR_ANSWERS:
                 a = ent.attrs.get(key)
                 if a is None or key in used_attrs:
@@ -277,8 +283,8 @@ class ObfuscatedMiner:
                 "forbidden": [f for f in forbidden if norm(f) != norm(answer)],
                 "meta": {"query": query, "ask": ask, "binding": {v: eg.entities[i].url for v, i in binding.items()},
                          "names": {v: eg.entities[i].name for v, i in binding.items()},
-                         "solver": {"kind": ent.kind, "candidates": len(eg.of_kind(ent.kind)), "matches": 1,
-                                    "needed": need},
+                         "solver": {"kind": ent.kind, "candidates": len(eg.of_kind(ent.kind)),
+                                    "matches": 1 + namesakes, "answers": 1, "needed": need},
                          "shape": shape_signature(query), "answer_snippet": answer_snippet,
                          "forbidden": [f for f in forbidden if norm(f) != norm(answer)]},
             }
