@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from synth.graph import values as V
 from synth.graph.navfilms import award_records, navbox_films, navboxes
-from synth.text import clean, norm, strip_quotes, url_key
+from synth.text import clean, norm, role_qualified, strip_quotes, url_key
 
 SNIPPET_CHARS = 220
 
@@ -521,6 +521,8 @@ def entity_from(idx: int, page: PageLike) -> tuple[Entity, list[tuple[str, list[
             parsed = _parse_attr(vkind, canon, f.value)
             if canon == "recorded" and _PARTIAL_ROW.search(f.value):
                 parsed = None  # "February - May 2006 at Los Angeles (except Charles' vocals)": not the whole record
+            if vkind == "credit" and role_qualified(f.value):
+                parsed = None  # "Producer: Tom Dowd (engineer)": the row says he did something else (unknown, open)
             if parsed is not None and canon not in attrs:
                 attrs[canon] = Attr(vkind, parsed, f.key, _raw_of(line, f.value), line)
             if k == "born" and "birthplace" not in attrs:  # "September 23, 1930; Albany, Georgia, U.S."

@@ -29,7 +29,7 @@ from synth.graph.sample import SampleConfig, needed, sample_queries, shape_signa
 from synth.graph.solve import twins
 from synth.graph.values import person_names, value_phrase
 from synth.miners.base import Graph, MineContext, make_candidate
-from synth.text import ROLE_QUALIFIER, contains, name_variants, norm
+from synth.text import contains, name_variants, norm
 from synth.writers import obfuscated as W
 
 ATTR_ANSWERS = ("producer", "writer", "director")  # not labels: "Atlantic" is on most pages (87% fail the one-search gate)
@@ -242,9 +242,6 @@ class ObfuscatedMiner:
                     continue  # "Sid Feller" produced many crawled records: a guess, and on every list page
                 if key == "label" and len(value) < 3:
                     continue
-                if ROLE_QUALIFIER.search(" ".join(re.findall(r"\((.*?)\)", a.raw))):
-                    ctx.counters.inc(f"mine/obfuscated/attr_answer_other_role/{key}")
-                    continue  # "Producer: Tom Dowd (engineer)": the row itself says he did something else
                 if self._contradicted(eg, ent.idx, key, value):
                     ctx.counters.inc(f"mine/obfuscated/attr_answer_contradicted/{key}")
                     continue  # "Producer: Zenas Harris" here, "Zenas Sears" for the same concert elsewhere
