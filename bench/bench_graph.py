@@ -87,9 +87,11 @@ def cost(run: Path, sizes: list[int]) -> list[dict]:
         gc.collect()
         held, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        out.append({"pages": sum(1 for _ in _pages(run, n)()), "entities": len(g), "build_s": round(t1 - t0, 2), "sample_s": round(t2 - t1, 2),
+        pages = sum(1 for _ in _pages(run, n)())
+        out.append({"pages": pages, "entities": len(g), "build_s": round(t1 - t0, 2), "sample_s": round(t2 - t1, 2),
                     "graph_mib": round(held / 2**20, 2), "traced_peak_mib": round(peak / 2**20, 1),
-                    "graph_kib_per_page": round(held / 1024 / max(1, len(g)), 1), "subgraphs": kept,
+                    "graph_kib_per_page": round(held / 1024 / max(1, pages), 1),
+                    "graph_kib_per_entity": round(held / 1024 / max(1, len(g)), 1), "subgraphs": kept,
                     "entities_with_kind": sum(1 for e in g if e.kind)})
         del g
     return out
