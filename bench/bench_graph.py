@@ -5,6 +5,8 @@ building the entity graph + sampling on a run's pages.
                                                                 # words, 6-token openings, solver, pages
     .venv/bin/python bench/bench_graph.py cost RUN_DIR [N ...]  # time + peak memory (tracemalloc) of
                                                                 # the graph + sampling on the first N pages
+    .venv/bin/python bench/bench_graph.py upper RUN_DIR         # per target page: can any set describe it
+                                                                # uniquely at all? (an upper bound on yield)
 """
 
 from __future__ import annotations
@@ -97,9 +99,53 @@ def cost(run: Path, sizes: list[int]) -> list[dict]:
     return out
 
 
+def upper(run: Path) -> dict:
+    """An upper bound on the targets an obfuscated question can have: each target page with every askable
+    attribute at its narrowest clue, then + the narrowest cue on its name, then + the artist its Type row
+    credits with a cue on the artist's name, solved once each (no walk, no minimising, no ≥ 2 pages rule).
+    A target not unique even so (``none``) can never be an answer; ``by_name``: only namesakes match too."""
+    import random
+
+    from synth.graph import sample as S
+    from synth.graph.solve import unique
+    from synth.miners.obfuscated import TARGET_KINDS
+
+    g = build_entity_graph(lambda: iter_records(run / "pages", Page))
+
+    def narrowest(ent, key, a, var):
+        rng = random.Random(0)
+        preds = S.tighter_predicates(a, key, rng)[-1:] or sorted(
+            S.attr_predicates(a, key, rng, ent.noun), key=lambda p: p.get("hi", 0) - p.get("lo", 0))[:1]
+        return [{"t": "attr", "s": var, "p": key, "vkind": a.kind, "pred": p, "url": ent.url, "snippet": a.snippet,
+                 "value": a.raw} for p in preds]
+
+    out: dict[str, list[str]] = {"attributes": [], "name_cue": [], "artist_cue": [], "by_name": [], "none": []}
+    for e in g:
+        if e.open_record or e.kind not in TARGET_KINDS or not e.name:
+            continue
+        cons = [c for k, a in e.attrs.items() if k in S.ASKABLE_ATTRS for c in narrowest(e, k, a, "?x")]
+        queries = [("attributes", {"vars": {"?x": e.kind}, "constraints": cons})]
+        cue = S.name_cue_constraints(g, e.idx)[-1:]
+        queries.append(("name_cue", {"vars": {"?x": e.kind}, "constraints": cons + cue}))
+        by = [j for r, j, _ in e.rels if r == "by"]
+        if by:
+            y = g.entities[by[0]]
+            queries.append(("artist_cue", {"vars": {"?x": e.kind, "?y": y.kind}, "constraints": [
+                *cons, *cue, {"t": "rel", "s": "?x", "p": "by", "o": "?y", "url": e.url, "snippet": "", "value": ""},
+                *S.name_cue_constraints(g, y.idx, "?y")[-1:]]}))
+        status = next((k for k, q in queries if unique(g, q, e.idx)), "")
+        if not status:
+            status = "by_name" if any(unique(g, q, e.idx, same_name=True) for _, q in queries) else "none"
+        out[status].append(f"{e.kind}: {e.name}")
+    return {"targets": sum(len(v) for v in out.values()), **{k: len(v) for k, v in out.items()},
+            "unique_at_all": sum(len(v) for k, v in out.items() if k != "none"), "lists": out}
+
+
 if __name__ == "__main__":
     cmd, run = sys.argv[1], Path(sys.argv[2])
     if cmd == "figures":
         print(json.dumps(figures(run), indent=1))
+    elif cmd == "upper":
+        print(json.dumps(upper(run), indent=1))
     else:
         print(json.dumps(cost(run, [int(x) for x in sys.argv[3:]] or [1000, 6000]), indent=1))
