@@ -228,3 +228,26 @@ def test_a_credit_whose_row_names_another_role_is_not_asked() -> None:
     from synth.graph.entities import build_entity_graph
     (red,) = [e for e in build_entity_graph(world) if e.name == "Red Road"]
     assert "producer" not in red.attrs and "label" in red.attrs
+
+
+def test_a_group_or_a_place_is_asked_by_name_a_work_by_title() -> None:
+    """wiki-small-2008 (session 25): "... The group in question bears a one-word name beginning with the letter D.
+    What is the title of this group?" A band, a place, an organisation has a name; songs, albums, films a title."""
+    import random
+
+    from synth.writers.obfuscated import Realiser
+
+    def asks(kind: str, noun: str, same_noun_neighbour: bool = False) -> set[str]:
+        vars_ = {"?x": {"kind": kind, "noun": noun}}
+        if same_noun_neighbour:
+            vars_["?y"] = {"kind": kind, "noun": noun}
+        slots = {"vars": vars_, "constraints": [], "ask": {"what": "name"}}
+        return {Realiser(slots, random.Random(i)).ask() for i in range(200)}
+
+    for kind, noun in (("band", "group"), ("place", "town"), ("organisation", "record label")):
+        for same in (False, True):
+            got = asks(kind, noun, same)
+            assert got and not any("title" in q for q in got), (kind, got)
+    assert any("name of" in q for q in asks("band", "group"))
+    assert any("title of" in q for q in asks("album", "studio album"))  # a work keeps its title
+    assert any("title of" in q for q in asks("song", "single", True))
