@@ -9,10 +9,10 @@ another node of the subgraph, that edge may be added too (a cycle).
 
 A subgraph is kept when its constraints come from ≥ 2 pages, its shape is not a single chain (a node
 with ≥ 3 edges, attribute edges included, or a cycle) and the solver finds exactly one entity of the
-target's kind that satisfies it, or only the target and namesakes of it (a discography row naming the target
-itself, another artist's record of the title: the name asked is the one answer either way); redundant constraints are then dropped one by one (seeded order)
-while the set stays unique and keeps its shape, so every constraint left is needed (``needed`` says
-which ones are). Deterministic for a given seed.
+target's kind that satisfies it, or only the target and namesakes of it (a discography row naming the
+target itself, another artist's record of the title: the name asked is the one answer either way);
+redundant constraints are then dropped one by one (seeded order) while the set stays unique and keeps its
+shape, so every constraint left is needed (``needed`` says which ones are). Deterministic for a given seed.
 """
 
 from __future__ import annotations

@@ -252,6 +252,6 @@ def unique(graph: EntityGraph, query: dict, target: int, *, same_name: bool = Fa
     return hit
 
 
-def twins(graph: EntityGraph, query: dict, target: int, *, limit: int = 50) -> int:
+def namesake_count(graph: EntityGraph, query: dict, target: int, *, limit: int = 50) -> int:
     """How many other entities satisfy the query (for a query unique by name: the target's namesakes)."""
     return sum(1 for i in matches(graph, query, stop_after=limit) if i != target)

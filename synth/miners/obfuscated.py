@@ -26,7 +26,7 @@ from typing import ClassVar
 from schemas.records import Candidate, Constraint, Evidence
 from synth.graph.entities import EntityGraph, build_entity_graph
 from synth.graph.sample import SampleConfig, needed, sample_queries, shape_signature
-from synth.graph.solve import twins
+from synth.graph.solve import namesake_count
 from synth.graph.values import person_names, value_phrase
 from synth.miners.base import Graph, MineContext, make_candidate
 from synth.text import contains, name_variants, norm
@@ -222,7 +222,7 @@ class ObfuscatedMiner:
         asks: list[tuple[dict, str, list[str], str]] = [({"what": "name"}, ent.name,
                                                           sorted({ent.title} - {ent.name}), "")]
         # a set that namesakes of the target also satisfy has one name for an answer, not one producer or album
-        namesakes = twins(eg, query, target)
+        namesakes = namesake_count(eg, query, target)
         if namesakes:
             ctx.counters.inc("mine/obfuscated/unique_by_name")
         if ctx.cfg.obfuscated_attr_answers and not namesakes:

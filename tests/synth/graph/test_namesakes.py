@@ -15,7 +15,7 @@ from functools import cache
 
 from filters.obfuscated import ObfuscatedRecheck
 from schemas.records import QARecord
-from synth.graph.solve import matches, twins, unique
+from synth.graph.solve import matches, namesake_count, unique
 from tests.filters.obfuscated_cases import base
 from tests.synth.graph.test_universe import DISCO, graph
 
@@ -54,7 +54,7 @@ def test_a_namesake_on_another_page_matches_and_is_counted() -> None:
     others = [g().entities[i] for i in found if i != t.idx]
     assert t.idx in found and names == {"Dedicated to You"}
     assert others and all(e.open_record and e.url.endswith("Ray_Charles_and_Betty_Carter.html") for e in others)
-    assert twins(g(), _dedicated_query(), t.idx) == len(others)
+    assert namesake_count(g(), _dedicated_query(), t.idx) == len(others)
 
 
 def test_unique_by_name_only_when_every_other_match_is_a_namesake() -> None:
