@@ -22,7 +22,7 @@ from collections import Counter
 from itertools import islice
 from pathlib import Path
 
-from pipelines.shards import iter_records
+from pipelines.shards import count_rows, iter_records
 from schemas.records import Page, QARecord
 from synth.graph.entities import build_entity_graph
 from synth.graph.sample import sample_queries
@@ -89,7 +89,7 @@ def cost(run: Path, sizes: list[int]) -> list[dict]:
         gc.collect()
         held, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        pages = sum(1 for _ in _pages(run, n)())
+        pages = min(n, count_rows(run / "pages"))
         out.append({"pages": pages, "entities": len(g), "build_s": round(t1 - t0, 2), "sample_s": round(t2 - t1, 2),
                     "graph_mib": round(held / 2**20, 2), "traced_peak_mib": round(peak / 2**20, 1),
                     "graph_kib_per_page": round(held / 1024 / max(1, pages), 1),

@@ -460,14 +460,14 @@ _ARTICLES = {"the", "a", "an"}
 MIN_CUE_WORD = 3  # the letter never is the whole word, nor most of it
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
 @functools.lru_cache(maxsize=65536)
 def name_words(name: str) -> tuple[str, ...]:
     """Words as a reader counts them: "Moyo-Modise" is one word, a lone dash is none. (Cached: the solver reads
     the names of every rival on every uniqueness check.)"""
     return tuple(w for w in name.split() if _WORD_CHAR.search(w))
-
-
-_WORD_CHAR = re.compile(r"\w")
 
 
 _SPOKEN_SYMBOL = frozenset({"&", "+"})  # a lone sign a reader may count as the word it stands for ("and", "plus")

@@ -51,7 +51,8 @@ def writer_vocabulary() -> frozenset[str]:
     for group in (W.ASK_NAME, W.ASK_ATTR, W.TIME_VERBS, W.ATTR_PERSON):
         for opts in group.values():
             texts += [" ".join(o) if isinstance(o, tuple) else o for o in opts]
-    texts += ["the same", "target itself", "mentioned above", "in", "sometime", "a", "an"]
+    texts += ["the same", "target itself", "mentioned above", "in", "sometime", "a", "an",
+              "title", "name"]  # what ASK_NAME's {what} becomes
     return frozenset(norm(" ".join(texts)).split())
 
 

@@ -162,11 +162,9 @@ NEIGHBOUR_SUBJECT = ["That {noun}", "This {noun}", "The {noun}"]
 ASK_NAME = {
     "person": ["Who is this {noun}?", "What is this {noun}'s name?", "Who am I describing?",
                "Can you name this {noun}?"],
-    "_": ["What is the title of this {noun}?", "What is this {noun} called?", "Which {noun} is it?",
+    # {what}: a work's "title"; a group, a place, an organisation has a "name" ("What is the title of this group?")
+    "_": ["What is the {what} of this {noun}?", "What is this {noun} called?", "Which {noun} is it?",
           "Can you name the {noun}?", "What {noun} am I describing?", "Which {noun} fits every clue?"],
-    # a group, a place, an organisation has a name, not a title ("What is the title of this group?")
-    "named": ["What is the name of this {noun}?", "What is this {noun} called?", "Which {noun} is it?",
-              "Can you name the {noun}?", "What {noun} am I describing?", "Which {noun} fits every clue?"],
 }
 TITLED_KINDS = {"song", "album", "film", "tv series", "paper", "book"}  # works: asked by their title
 ASK_ATTR = {
@@ -379,14 +377,14 @@ class Realiser:
             return self.rng.choice(ASK_ATTR.get(ask.get("p", ""), ["What is the {p} of {t}?"])).format(
                 p=ask.get("p", ""), t=which)
         kind = self.vars["?x"].get("kind", "")
-        opts = ASK_NAME["person"] if kind in PERSON_KINDS else ASK_NAME["_"] if kind in TITLED_KINDS else ASK_NAME["named"]
+        opts = ASK_NAME["person"] if kind in PERSON_KINDS else ASK_NAME["_"]
         if self.neighbour_first:
             opts = [o for o in opts if "{noun}" in o]
         if any(v != "?x" and self.noun(v) == self.noun("?x") for v in self.vars):
-            opts = ["What is the title of the {noun} I have in mind?" if kind in TITLED_KINDS else
-                    "What is the name of the {noun} I have in mind?", "Which {noun} do I mean?",
+            opts = ["What is the {what} of the {noun} I have in mind?", "Which {noun} do I mean?",
                     "Which {noun} is the one I mean?"]
-        return self.rng.choice(opts).format(noun=self.noun("?x"))
+        what = "title" if kind in TITLED_KINDS else "name"
+        return self.rng.choice(opts).format(noun=self.noun("?x"), what=what)
 
 
 def tidy(q: str) -> str:
